@@ -1,0 +1,210 @@
+// Package config loads the terminal's configuration: one TOML file
+// (/etc/yizhan/kiosk.toml unless -config says otherwise). Loading is strict:
+// an unknown key or a bad value stops the terminal with the file, the line
+// and the reason, so it never starts half-configured. Secrets never live in
+// this file.
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DefaultPath is where an installed terminal keeps its configuration.
+const DefaultPath = "/etc/yizhan/kiosk.toml"
+
+// Config is the terminal's configuration. The TOML keys are the tags.
+type Config struct {
+	// TerminalID names this terminal to the district and to technicians.
+	TerminalID string `toml:"terminal_id"`
+	// District is the name residents see in the title ("某某区政务服务中心").
+	District string `toml:"district"`
+	// Site is the hall or bank branch where the terminal stands.
+	Site string `toml:"site"`
+	// Language is the language every session starts in: "zh" or "en".
+	Language string `toml:"language"`
+	// DataDir holds the terminal's local store; it must be writable.
+	DataDir string `toml:"data_dir"`
+	Idle    Idle   `toml:"idle"`
+}
+
+// Idle says how long the terminal waits for a resident before it asks
+// whether they are still there, and how long it then counts down before it
+// goes home and clears the session.
+type Idle struct {
+	Timeout        Duration `toml:"timeout"`
+	ElderlyTimeout Duration `toml:"elderly_timeout"`
+	Countdown      Duration `toml:"countdown"`
+}
+
+// Duration is a time.Duration written in TOML as a string such as "90s".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration such as \"90s\" or \"3m\": %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Default returns the configuration of an installed terminal before its file
+// is read.
+func Default() Config {
+	return Config{
+		Language: "zh",
+		DataDir:  "/var/lib/yizhan",
+		Idle: Idle{
+			Timeout:        Duration{90 * time.Second},
+			ElderlyTimeout: Duration{180 * time.Second},
+			Countdown:      Duration{15 * time.Second},
+		},
+	}
+}
+
+// Demo returns the configuration of a demo terminal: simulated devices and a
+// data folder under ./var.
+func Demo() Config {
+	c := Default()
+	c.TerminalID = "DEMO-0001"
+	c.District = "示范区政务服务中心"
+	c.Site = "24小时自助服务厅"
+	c.DataDir = "var/demo"
+	return c
+}
+
+// Error is a problem in a configuration file, with where it is.
+type Error struct {
+	File   string
+	Line   int // 0 when the problem has no line (a missing key)
+	Key    string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("config: ")
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Load reads the file at path over base (Default or Demo) and checks it.
+func Load(path string, base Config) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data, base)
+}
+
+// Parse reads data (named name in errors) over base and checks the result.
+func Parse(name string, data []byte, base Config) (Config, error) {
+	c := base
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return Config{}, &Error{File: name, Line: pe.Position.Line, Reason: pe.Message}
+		}
+		return Config{}, &Error{File: name, Reason: err.Error()}
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		k := undecoded[0].String()
+		return Config{}, &Error{File: name, Line: lineOf(data, k), Key: k, Reason: "unknown key"}
+	}
+	if key, reason := c.check(); reason != "" {
+		return Config{}, &Error{File: name, Line: lineOf(data, key), Key: key, Reason: reason}
+	}
+	return c, nil
+}
+
+// Check reports the first problem in c, for configurations not read from a
+// file (Demo, or Default with flags applied).
+func (c Config) Check() error {
+	if key, reason := c.check(); reason != "" {
+		return &Error{File: "(built-in)", Key: key, Reason: reason}
+	}
+	return nil
+}
+
+var terminalIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
+
+// check returns the key at fault and why, or "" when c is good.
+func (c Config) check() (key, reason string) {
+	switch {
+	case c.TerminalID == "":
+		return "terminal_id", "missing: every terminal needs an id"
+	case !terminalIDPattern.MatchString(c.TerminalID):
+		return "terminal_id", "must be 1 to 32 letters, digits or dashes, starting with a letter or digit"
+	case strings.TrimSpace(c.District) == "":
+		return "district", "missing: residents see it in the title"
+	case len([]rune(c.District)) > 40:
+		return "district", "longer than 40 characters: it would not fit the title"
+	case len([]rune(c.Site)) > 40:
+		return "site", "longer than 40 characters: it would not fit the title"
+	case c.Language != "zh" && c.Language != "en":
+		return "language", fmt.Sprintf("%q is not a language of the terminal: use \"zh\" or \"en\"", c.Language)
+	case c.DataDir == "":
+		return "data_dir", "missing"
+	case !filepath.IsAbs(c.DataDir) && strings.HasPrefix(c.DataDir, ".."):
+		return "data_dir", "must not point outside the working folder"
+	}
+	if d := c.Idle.Timeout.Duration; d < 15*time.Second || d > 30*time.Minute {
+		return "idle.timeout", fmt.Sprintf("%s is outside 15s to 30m", d)
+	}
+	if d := c.Idle.ElderlyTimeout.Duration; d < c.Idle.Timeout.Duration || d > 60*time.Minute {
+		return "idle.elderly_timeout", fmt.Sprintf("%s must be at least idle.timeout (%s) and at most 60m", d, c.Idle.Timeout.Duration)
+	}
+	if d := c.Idle.Countdown.Duration; d < 5*time.Second || d > 60*time.Second {
+		return "idle.countdown", fmt.Sprintf("%s is outside 5s to 60s", d)
+	}
+	return "", ""
+}
+
+// lineOf finds the line that sets key ("idle.timeout") in a TOML file, or 0.
+// It understands the plain tables and key = value lines this file uses.
+func lineOf(data []byte, key string) int {
+	table, leaf := "", key
+	if i := strings.LastIndex(key, "."); i >= 0 {
+		table, leaf = key[:i], key[i+1:]
+	}
+	current := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			current = strings.TrimSpace(strings.Trim(line, "[]"))
+			if current == key {
+				return n // a table that should not be there
+			}
+			continue
+		}
+		name, _, ok := strings.Cut(line, "=")
+		if ok && current == table && strings.Trim(strings.TrimSpace(name), `"`) == leaf {
+			return n
+		}
+	}
+	return 0
+}

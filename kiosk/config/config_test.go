@@ -1,0 +1,119 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const good = `# a hall terminal
+terminal_id = "HALL-0007"
+district = "东城区政务服务中心"
+site = "24小时自助服务厅"
+language = "zh"
+data_dir = "/var/lib/yizhan"
+
+[idle]
+timeout = "2m"
+elderly_timeout = "4m"
+countdown = "20s"
+`
+
+func TestParseGood(t *testing.T) {
+	c, err := Parse("kiosk.toml", []byte(good), Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TerminalID != "HALL-0007" || c.District != "东城区政务服务中心" {
+		t.Errorf("got %+v", c)
+	}
+	if c.Idle.Timeout.Duration != 2*time.Minute || c.Idle.ElderlyTimeout.Duration != 4*time.Minute || c.Idle.Countdown.Duration != 20*time.Second {
+		t.Errorf("idle = %+v", c.Idle)
+	}
+}
+
+func TestParseKeepsDefaultsForMissingKeys(t *testing.T) {
+	c, err := Parse("kiosk.toml", []byte("terminal_id = \"T1\"\ndistrict = \"某区\"\n"), Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Idle.Timeout.Duration != 90*time.Second || c.Idle.ElderlyTimeout.Duration != 180*time.Second || c.Idle.Countdown.Duration != 15*time.Second {
+		t.Errorf("idle defaults = %+v, want 90s/180s/15s", c.Idle)
+	}
+	if c.Language != "zh" {
+		t.Errorf("language = %q, want zh", c.Language)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name, edit, wantKey string
+		wantLine            int
+	}{
+		{"unknown key", "timeout = \"2m\"\nsaver = true", "idle.saver", 10},
+		{"unknown top key", "terminal_id = \"HALL-0007\"\nkiosk_mode = 1", "kiosk_mode", 3},
+		{"bad duration", "timeout = \"two minutes\"", "", 9},
+		{"too short", "timeout = \"2s\"", "idle.timeout", 9},
+		{"elderly shorter", "elderly_timeout = \"1m\"", "idle.elderly_timeout", 10},
+		{"countdown long", "countdown = \"5m\"", "idle.countdown", 11},
+		{"bad id", "terminal_id = \"HALL 7\"", "terminal_id", 2},
+		{"bad language", "language = \"fr\"", "language", 5},
+		{"syntax", "district = \"unterminated", "", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := editLine(good, tc.edit)
+			_, err := Parse("kiosk.toml", []byte(in), Default())
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a *config.Error", err)
+			}
+			if ce.Key != tc.wantKey || ce.Line != tc.wantLine || ce.File != "kiosk.toml" || ce.Reason == "" {
+				t.Fatalf("err = %q (key %q line %d), want key %q line %d", err, ce.Key, ce.Line, tc.wantKey, tc.wantLine)
+			}
+			if !strings.HasPrefix(err.Error(), "config: kiosk.toml:") {
+				t.Errorf("message %q does not start with the file and line", err)
+			}
+		})
+	}
+}
+
+// editLine replaces the line of good that sets the same key as the first
+// line of edit, and adds any further lines of edit after it.
+func editLine(base, edit string) string {
+	first, rest, _ := strings.Cut(edit, "\n")
+	key, _, _ := strings.Cut(first, "=")
+	lines := strings.Split(base, "\n")
+	for i, l := range lines {
+		if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == strings.TrimSpace(key) {
+			lines[i] = first
+			if rest != "" {
+				lines[i] += "\n" + rest
+			}
+			break
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "none.toml"), Default())
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("err = %v, want not-exist", err)
+	}
+}
+
+func TestDemoAndExampleAreValid(t *testing.T) {
+	if err := Demo().Check(); err != nil {
+		t.Fatalf("demo config: %v", err)
+	}
+	if err := Default().Check(); err == nil {
+		t.Fatal("default config has no terminal id and must not pass on its own")
+	}
+	// The annotated example that ships in the package must load as it is.
+	if _, err := Load(filepath.Join("..", "..", "packaging", "kiosk.toml"), Default()); err != nil {
+		t.Fatalf("packaging/kiosk.toml: %v", err)
+	}
+}
