@@ -1,0 +1,216 @@
+// Command kiosk is the terminal: a full-screen Fyne app that residents use.
+// With -demo it runs on simulated devices with a data folder under ./var, so
+// it can be seen and tested on any machine.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/devices/simulated"
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+var processStart = time.Now()
+
+type flags struct {
+	config   string
+	demo     bool
+	windowed bool
+	lang     string
+	size     string
+	logJSON  bool
+	verbose  bool
+}
+
+func main() {
+	var f flags
+	flag.StringVar(&f.config, "config", "", "configuration file (default "+config.DefaultPath+"; none in -demo)")
+	flag.BoolVar(&f.demo, "demo", false, "run on simulated devices with a data folder under ./var")
+	flag.BoolVar(&f.windowed, "windowed", false, "run in a window instead of full screen")
+	flag.StringVar(&f.lang, "lang", "", "language residents start in: zh or en (default from the configuration, zh)")
+	flag.StringVar(&f.size, "size", "1280x720", "window size with -windowed, WIDTHxHEIGHT")
+	flag.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
+	flag.BoolVar(&f.verbose, "v", false, "log debug lines too")
+	flag.Parse()
+
+	log := newLogger(f.logJSON, f.verbose)
+	slog.SetDefault(log)
+	if err := run(f, log); err != nil {
+		log.Error("kiosk stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(json, verbose bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if verbose {
+		opts.Level = slog.LevelDebug
+	}
+	if json {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func loadConfig(f flags) (config.Config, error) {
+	base := config.Default()
+	if f.demo {
+		base = config.Demo()
+	}
+	var cfg config.Config
+	var err error
+	switch {
+	case f.config != "":
+		cfg, err = config.Load(f.config, base)
+	case f.demo:
+		cfg = base
+	default:
+		cfg, err = config.Load(config.DefaultPath, base)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%w (run with -demo to try the terminal without one)", err)
+		}
+	}
+	if err != nil {
+		return config.Config{}, err
+	}
+	if f.lang != "" {
+		cfg.Language = f.lang
+	}
+	return cfg, cfg.Check()
+}
+
+func parseSize(s string) (fyne.Size, error) {
+	w, h, ok := strings.Cut(s, "x")
+	wi, err1 := strconv.Atoi(w)
+	hi, err2 := strconv.Atoi(h)
+	if !ok || err1 != nil || err2 != nil || wi < 320 || hi < 320 {
+		return fyne.Size{}, fmt.Errorf("-size %q: want WIDTHxHEIGHT, each at least 320", s)
+	}
+	return fyne.NewSize(float32(wi), float32(hi)), nil
+}
+
+// lockDataDir makes the data folder and takes an exclusive lock in it, so two
+// terminals never share one store. The lock lasts as long as the process.
+func lockDataDir(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	lf, err := os.OpenFile(filepath.Join(dir, "kiosk.lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("data folder %s is in use by another kiosk: %w", dir, err)
+	}
+	return lf, nil
+}
+
+func run(f flags, log *slog.Logger) error {
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	var winSize fyne.Size
+	if f.windowed {
+		if winSize, err = parseSize(f.size); err != nil {
+			return err
+		}
+	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	log.Info("kiosk starting", "version", version, "terminal", cfg.TerminalID, "demo", f.demo, "data", cfg.DataDir, "lang", cfg.Language)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // runs before wg.Wait: the goroutines stop, then we wait for them
+
+	reg := devices.NewRegistry(devices.Kinds...)
+	if f.demo {
+		wg.Go(func() {
+			if err := simulated.Run(ctx, reg, 800*time.Millisecond, devices.Kinds...); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("simulated devices", "err", err)
+			}
+		})
+	} else {
+		for _, k := range devices.Kinds {
+			reg.Report(devices.Status{Kind: k, State: devices.NoDevice, Actor: devices.Technician, Reason: "no driver configured"})
+		}
+	}
+
+	a := app.NewWithID("cn.yizhan.kiosk")
+	w := a.NewWindow("一站")
+	w.SetPadded(false) // the header and status bar run to the screen's edges
+	w.SetCloseIntercept(func() {
+		// Residents must not close the terminal; technicians stop the service.
+		log.Warn("window close refused")
+	})
+	if f.windowed {
+		w.Resize(winSize)
+	} else {
+		w.SetFullScreen(true)
+	}
+	term, err := ui.New(a, w, ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log})
+	if err != nil {
+		return err
+	}
+	a.Lifecycle().SetOnStarted(func() {
+		log.Info("kiosk started", "after_ms", time.Since(processStart).Milliseconds())
+	})
+
+	// One goroutine drives the clock and the idle rules, one carries device
+	// changes to the screen, one quits on a signal; all end with ctx.
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				fyne.Do(func() { term.Tick(now) })
+			}
+		}
+	})
+	notices := reg.Subscribe(ctx)
+	wg.Go(func() {
+		for range notices {
+			fyne.Do(term.DevicesChanged)
+		}
+	})
+	wg.Go(func() {
+		<-ctx.Done()
+		log.Info("kiosk stopping")
+		fyne.Do(a.Quit)
+	})
+
+	w.ShowAndRun()
+	return nil
+}

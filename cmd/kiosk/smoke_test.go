@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+)
+
+// TestSmokeUnderXvfb builds the real kiosk binary, starts it in demo mode on
+// a virtual X screen, waits for its first frame, takes a screenshot and
+// checks that something was drawn and that the process is still alive.
+//
+// It needs Xvfb (Debian's xvfb package; `make deps` installs it). Without it
+// the test is skipped, unless YIZHAN_REQUIRE_XVFB=1 (as `make test` sets).
+func TestSmokeUnderXvfb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real X server and the kiosk binary")
+	}
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		if os.Getenv("YIZHAN_REQUIRE_XVFB") == "1" {
+			t.Fatal("Xvfb not found: apt-get install xvfb")
+		}
+		t.Skip("Xvfb not found")
+	}
+	for _, sz := range []struct {
+		name string
+		w, h int
+	}{{"landscape", 1920, 1080}, {"portrait", 1080, 1920}} {
+		t.Run(sz.name, func(t *testing.T) {
+			smoke(t, xvfb, sz.name, sz.w, sz.h)
+		})
+	}
+}
+
+func smoke(t *testing.T, xvfb, name string, width, height int) {
+	bin := buildKiosk(t)
+	display := startXvfb(t, xvfb, width, height)
+
+	work := t.TempDir() // the demo's ./var lands here
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-demo", "-windowed", "-size", fmt.Sprintf("%dx%d", width, height))
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C", "LC_ALL=C")
+	logPath := filepath.Join(work, "kiosk.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start kiosk: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(logPath)
+			t.Logf("kiosk log:\n%s", log)
+		}
+	}()
+
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", display, err)
+	}
+	defer conn.Close()
+
+	// Wait for the first frame: the screen stops being Xvfb's flat black.
+	var shot *image.RGBA
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("kiosk exited before its first frame: %v", err)
+		default:
+		}
+		shot, err = screenshot(conn)
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if !blank(shot) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no frame within 60 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	firstFrame := time.Since(start)
+
+	// Let the simulated devices finish their self-test, then look again: the
+	// process must still be alive and the screen still drawn.
+	hold := 2 * time.Second
+	if v := os.Getenv("YIZHAN_SMOKE_HOLD"); v != "" {
+		if hold, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("YIZHAN_SMOKE_HOLD: %v", err)
+		}
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("kiosk exited after its first frame: %v", err)
+	case <-time.After(hold):
+	}
+	if shot, err = screenshot(conn); err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if blank(shot) {
+		t.Fatal("screen went blank")
+	}
+	if cmd.Process.Signal(syscall.Signal(0)) != nil {
+		t.Fatal("kiosk not alive")
+	}
+	rss := rssKiB(cmd.Process.Pid)
+	t.Logf("%s: first frame after %v; RSS %d MiB after %v", name, firstFrame.Round(time.Millisecond), rss/1024, (firstFrame + hold).Round(100*time.Millisecond))
+	savePNG(t, shot, "smoke-"+name+".png")
+
+	// Stop it by its PID, as systemd would, and expect a clean exit.
+	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("kill: %v", err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("kiosk exited with %v after SIGTERM", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("kiosk did not stop within 10 s of SIGTERM")
+		cmd.Process.Kill()
+	}
+}
+
+// buildKiosk builds this package's binary once per test run.
+func buildKiosk(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(os.TempDir(), fmt.Sprintf("yizhan-kiosk-smoke-%d", os.Getpid()))
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startXvfb starts a virtual X server on a free display and returns its name.
+func startXvfb(t *testing.T, xvfb string, width, height int) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp", "-noreset")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- s
+	}()
+	select {
+	case s := <-line:
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			t.Fatalf("Xvfb display number %q: %v", s, err)
+		}
+		return ":" + strconv.Itoa(n)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Xvfb did not start within 30 s")
+	}
+	return ""
+}
+
+// screenshot reads the root window of the X screen.
+func screenshot(conn *xgb.Conn) (*image.RGBA, error) {
+	screen := xproto.Setup(conn).DefaultScreen(conn)
+	w, h := screen.WidthInPixels, screen.HeightInPixels
+	img := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
+	// Read in bands: one reply for a whole 1080p screen exceeds X's limits.
+	const band = 120
+	for y := 0; y < int(h); y += band {
+		bh := min(band, int(h)-y)
+		reply, err := xproto.GetImage(conn, xproto.ImageFormatZPixmap, xproto.Drawable(screen.Root),
+			0, int16(y), w, uint16(bh), 0xffffffff).Reply()
+		if err != nil {
+			return nil, err
+		}
+		if len(reply.Data) < int(w)*bh*4 {
+			return nil, fmt.Errorf("short image: %d bytes for %dx%d", len(reply.Data), w, bh)
+		}
+		for i := 0; i < int(w)*bh; i++ {
+			p := reply.Data[i*4 : i*4+4] // BGRX
+			o := (y*int(w))*4 + i*4
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = p[2], p[1], p[0], 0xff
+		}
+	}
+	return img, nil
+}
+
+// blank reports whether the image is (almost) one colour.
+func blank(img *image.RGBA) bool {
+	counts := make(map[[3]uint8]int)
+	for i := 0; i < len(img.Pix); i += 4 * 7 { // a sample of pixels is enough
+		counts[[3]uint8{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}]++
+	}
+	total, top := 0, 0
+	for _, n := range counts {
+		total += n
+		top = max(top, n)
+	}
+	return len(counts) < 8 || float64(top) > 0.98*float64(total)
+}
+
+func rssKiB(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// savePNG writes the screenshot beside the repository's other run data
+// (var/screenshots, not committed) for a person to look at.
+func savePNG(t *testing.T, img image.Image, name string) {
+	dir := filepath.Join("..", "..", "var", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("screenshot not saved: %v", err)
+		return
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Logf("screenshot not saved: %v", err)
+		return
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Logf("screenshot not saved: %v", err)
+	}
+}

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+)
+
+// heightAt is implemented by parts whose height depends on the width they
+// get (they wrap onto more lines when narrow).
+type heightAt interface {
+	HeightAt(width float32) float32
+}
+
+func heightOf(o fyne.CanvasObject, width float32) float32 {
+	if h, ok := o.(heightAt); ok {
+		return h.HeightAt(width)
+	}
+	return o.MinSize().Height
+}
+
+// frameLayout stacks a header, a body and a status bar: the header and the
+// status bar take the height they need at the window's width, the body the
+// rest.
+type frameLayout struct{}
+
+func (frameLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	header, body, status := objs[0], objs[1], objs[2]
+	hh, sh := heightOf(header, size.Width), heightOf(status, size.Width)
+	header.Move(fyne.NewPos(0, 0))
+	header.Resize(fyne.NewSize(size.Width, hh))
+	status.Move(fyne.NewPos(0, size.Height-sh))
+	status.Resize(fyne.NewSize(size.Width, sh))
+	body.Move(fyne.NewPos(0, hh))
+	body.Resize(fyne.NewSize(size.Width, max(0, size.Height-hh-sh)))
+}
+
+func (frameLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	for _, o := range objs {
+		m := o.MinSize()
+		w = max(w, m.Width)
+		h += m.Height
+	}
+	return fyne.NewSize(w, h)
+}
+
+// tileGrid lays out equal tiles in three columns on a landscape screen and
+// two on a portrait one, filling the space.
+type tileGrid struct{ gap float32 }
+
+func (g tileGrid) columns(size fyne.Size, n int) int {
+	if size.Width >= size.Height*1.2 {
+		return min(3, n)
+	}
+	return min(2, n)
+}
+
+func (g tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) == 0 {
+		return
+	}
+	cols := g.columns(size, len(objs))
+	rows := (len(objs) + cols - 1) / cols
+	cw := (size.Width - g.gap*float32(cols-1)) / float32(cols)
+	ch := (size.Height - g.gap*float32(rows-1)) / float32(rows)
+	for i, o := range objs {
+		r, c := i/cols, i%cols
+		o.Move(fyne.NewPos(float32(c)*(cw+g.gap), float32(r)*(ch+g.gap)))
+		o.Resize(fyne.NewSize(cw, ch))
+	}
+}
+
+// MinSize is the smallest size in which the tiles fit two across and two
+// down, so the window's minimum never exceeds a small windowed screen; the
+// real arrangement is chosen in Layout.
+func (g tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var cell fyne.Size
+	for _, o := range objs {
+		cell = cell.Max(o.MinSize())
+	}
+	return fyne.NewSize(2*cell.Width+g.gap, 2*cell.Height+g.gap)
+}
+
+// atLeast gives its one object at least a minimum size: touch targets.
+type atLeast struct{ min fyne.Size }
+
+func (l atLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := l.min
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
+}
+
+// flow places items left to right and wraps them onto new lines when the
+// width runs out; every line is as tall as its tallest item.
+func flow(items []fyne.CanvasObject, width, gapX, gapY float32, place bool, origin fyne.Position) float32 {
+	x, y, lineH := float32(0), float32(0), float32(0)
+	for _, o := range items {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		if x > 0 && x+m.Width > width {
+			x, y = 0, y+lineH+gapY
+			lineH = 0
+		}
+		lineH = max(lineH, m.Height)
+		if place {
+			o.Move(origin.AddXY(x, y))
+			o.Resize(m)
+		}
+		x += m.Width + gapX
+	}
+	return y + lineH
+}

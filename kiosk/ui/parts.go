@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+)
+
+// bigButton gives a button the size of a touch target: at least one target
+// high and four wide.
+func bigButton(th fyne.Theme, b *widget.Button) fyne.CanvasObject {
+	t := th.Size(theme.SizeTarget)
+	return container.New(atLeast{min: fyne.NewSize(4*t, t)}, b)
+}
+
+// newCard puts content on a white rounded card with a border and padding.
+func newCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(th.Color(theme.ColorCard, fynetheme.VariantLight))
+	bg.CornerRadius = th.Size(theme.SizeCorner)
+	bg.StrokeColor = th.Color(theme.ColorCardBorder, fynetheme.VariantLight)
+	bg.StrokeWidth = 2
+	p := th.Size(fynetheme.SizeNamePadding) * 6
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(p, p, p*1.5, p*1.5), content))
+}
+
+// spacer is an empty gap of a few paddings.
+func spacer(th fyne.Theme) fyne.CanvasObject {
+	r := canvas.NewRectangle(nil)
+	r.SetMinSize(fyne.NewSquareSize(th.Size(fynetheme.SizeNamePadding) * 3))
+	return r
+}
+
+// text is a line of text in the theme's colours.
+func text(th fyne.Theme, s string, size fyne.ThemeSizeName, fg fyne.ThemeColorName, bold bool) *canvas.Text {
+	t := canvas.NewText(s, th.Color(fg, fynetheme.VariantLight))
+	t.TextSize = th.Size(size)
+	t.TextStyle.Bold = bold
+	return t
+}

@@ -1,0 +1,302 @@
+// Package ui is the terminal's screens in Fyne: the frame (header, status
+// bar, idle countdown), the home screen and the screens behind its tiles.
+// It renders what the session and the device registry say and sends them
+// the resident's input; it never talks to a device directly. Everything here
+// runs on Fyne's goroutine: other goroutines reach it through fyne.Do.
+package ui
+
+import (
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/session"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+)
+
+// Options is what the terminal's screens need from the rest of the program.
+type Options struct {
+	Config  config.Config
+	Demo    bool              // show the demo badge
+	Devices *devices.Registry // read on DevicesChanged
+	Link    func() LinkStatus // nil when no district link is configured: shown offline
+	Now     func() time.Time  // the clock; time.Now in the terminal
+	Log     *slog.Logger
+}
+
+// The screens behind the home tiles.
+const (
+	screenApply    = "apply"
+	screenQuery    = "query"
+	screenRate     = "rate"
+	screenComplain = "complain"
+	screenStaff    = "staff"
+)
+
+// homeTile describes one tile of the home screen.
+type homeTile struct {
+	screen, icon, key string
+	color             fyne.ThemeColorName
+}
+
+var homeTiles = []homeTile{
+	{screenApply, "apply", "tile.apply", theme.ColorTileApply},
+	{screenQuery, "query", "tile.query", theme.ColorTileQuery},
+	{screenRate, "rate", "tile.rate", theme.ColorTileRate},
+	{screenComplain, "complain", "tile.complain", theme.ColorTileComplain},
+	{"", "elderly", "tile.elderly", theme.ColorTileElderly}, // a switch, not a screen
+	{screenStaff, "staff", "tile.staff", theme.ColorTileStaff},
+}
+
+// Terminal is the window's content and the resident's session.
+type Terminal struct {
+	app  fyne.App
+	win  fyne.Window
+	opt  Options
+	sess *session.Session
+	th   *theme.Theme
+
+	status    *statusBar
+	countdown *countdown
+	tiles     map[string]*tile // by screen ("" for the elderly switch), for tests
+	langBtn   *widget.Button
+	homeBtn   *widget.Button
+}
+
+// New builds the terminal's home screen in win, in the configured language.
+func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.Devices == nil {
+		opt.Devices = devices.NewRegistry()
+	}
+	c := opt.Config
+	t := &Terminal{
+		app: app, win: win, opt: opt,
+		sess: session.New(session.Timing{
+			Timeout:        c.Idle.Timeout.Duration,
+			ElderlyTimeout: c.Idle.ElderlyTimeout.Duration,
+			Countdown:      c.Idle.Countdown.Duration,
+		}, c.Language, opt.Now()),
+	}
+	if err := UseLanguage(c.Language); err != nil {
+		return nil, err
+	}
+	t.applyTheme()
+	t.rebuild()
+	return t, nil
+}
+
+// applyTheme sets the theme for the session's mode.
+func (t *Terminal) applyTheme() {
+	mode := theme.Standard
+	if t.sess.Elderly() {
+		mode = theme.Elderly
+	}
+	if t.th == nil || t.th.Mode() != mode {
+		t.th = theme.New(mode)
+		t.app.Settings().SetTheme(t.th)
+	}
+}
+
+// rebuild makes the whole window content anew: after a change of language
+// or mode, every string and size changes.
+func (t *Terminal) rebuild() {
+	th := t.th
+	header := t.header(th)
+	body := t.body(th, t.sess.Screen())
+	var frame *fyne.Container
+	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
+	frame = container.New(frameLayout{}, header,
+		container.NewStack(newTouchCatcher(t.touched), body), t.status)
+	t.countdown = newCountdown(th, t.touched)
+	t.win.SetContent(container.NewStack(frame, t.countdown.root))
+	t.DevicesChanged()
+	t.refreshStatus(t.opt.Now())
+}
+
+func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
+	district := text(th, t.opt.Config.District, theme.SizeTitle, theme.ColorOnHeader, true)
+	sub := T("app.title")
+	if t.opt.Config.Site != "" {
+		sub += " · " + t.opt.Config.Site
+	}
+	left := container.NewVBox(district, text(th, sub, fynetheme.SizeNameText, theme.ColorOnHeader, false))
+
+	var right []fyne.CanvasObject
+	if t.opt.Demo {
+		right = append(right, badge(th, T("app.demo"), fynetheme.ColorNameWarning, fynetheme.ColorNameForegroundOnWarning))
+	}
+	if t.sess.Elderly() {
+		right = append(right, badge(th, T("header.elderly_on"), theme.ColorTileElderly, theme.ColorOnTile))
+	}
+	t.langBtn = widget.NewButton(T("header.switch_language"), t.input(t.switchLanguage))
+	right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, t.langBtn))
+	return newBar(theme.ColorHeader, true, left, container.NewHBox(right...))
+}
+
+// badge is a small coloured label in the header.
+func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObject {
+	r := canvas.NewRectangle(th.Color(bg, fynetheme.VariantLight))
+	r.CornerRadius = th.Size(fynetheme.SizeNameInputRadius)
+	l := text(th, s, fynetheme.SizeNameText, fg, true)
+	p := th.Size(fynetheme.SizeNamePadding)
+	return container.NewCenter(container.NewStack(r, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), l)))
+}
+
+func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
+	if screen == session.Home {
+		return t.home(th)
+	}
+	return t.placeholder(th, screen)
+}
+
+func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
+	greeting := text(th, T("home.greeting"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
+	hint := text(th, T("home.hint"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
+	t.tiles = make(map[string]*tile)
+	var tiles []fyne.CanvasObject
+	for _, ht := range homeTiles {
+		key := ht.key
+		if ht.screen == "" && t.sess.Elderly() {
+			key = "tile.standard"
+		}
+		var onTap func()
+		if ht.screen == "" {
+			onTap = t.input(t.switchElderly)
+		} else {
+			screen := ht.screen
+			onTap = t.input(func() { t.show(screen) })
+		}
+		tl := newTile(ht.icon, T(key), T(key+".hint"), ht.color, onTap)
+		t.tiles[ht.screen] = tl
+		tiles = append(tiles, tl)
+	}
+	p := th.Size(fynetheme.SizeNamePadding)
+	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
+	top := container.NewVBox(greeting, hint, spacer(th))
+	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(top, nil, nil, nil, grid))
+}
+
+// placeholder is the screen of a service this terminal does not offer yet:
+// it says so plainly and leads back home.
+func (t *Terminal) placeholder(th fyne.Theme, screen string) fyne.CanvasObject {
+	key := "tile." + screen
+	var icon fyne.CanvasObject = spacer(th)
+	if res := iconResource(screen); res != nil {
+		img := canvas.NewImageFromResource(res)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSquareSize(th.Size(theme.SizeTileIcon)))
+		bg := canvas.NewRectangle(th.Color(tileColor(screen), fynetheme.VariantLight))
+		bg.CornerRadius = th.Size(theme.SizeCorner)
+		p := th.Size(fynetheme.SizeNamePadding) * 2
+		icon = container.NewCenter(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(p, p, p, p), img)))
+	}
+	title := text(th, T(key), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
+	title.Alignment = fyne.TextAlignCenter
+	body := text(th, T("placeholder.body"), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
+	body.Alignment = fyne.TextAlignCenter
+	help := text(th, T("placeholder.help"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
+	help.Alignment = fyne.TextAlignCenter
+	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(func() { t.show(session.Home) }))
+	t.homeBtn.Importance = widget.HighImportance
+	card := newCard(th, container.NewVBox(icon, spacer(th), title, body, help, spacer(th), bigButton(th, t.homeBtn)))
+	return container.NewCenter(card)
+}
+
+func tileColor(screen string) fyne.ThemeColorName {
+	for _, ht := range homeTiles {
+		if ht.screen == screen {
+			return ht.color
+		}
+	}
+	return fynetheme.ColorNamePrimary
+}
+
+// input wraps a handler of the resident's input so that it first counts as
+// activity (and cancels a countdown).
+func (t *Terminal) input(f func()) func() {
+	return func() {
+		t.touched()
+		f()
+	}
+}
+
+// touched records that the resident touched the screen.
+func (t *Terminal) touched() {
+	t.sess.Touch(t.opt.Now())
+	t.countdown.hide()
+}
+
+func (t *Terminal) show(screen string) {
+	t.sess.Show(screen, t.opt.Now())
+	t.opt.Log.Debug("screen", "screen", screen)
+	t.rebuild()
+}
+
+func (t *Terminal) switchLanguage() {
+	next := "en"
+	if t.sess.Lang() == "en" {
+		next = "zh"
+	}
+	if err := UseLanguage(next); err != nil {
+		t.opt.Log.Error("switch language", "lang", next, "err", err)
+		return
+	}
+	t.sess.SetLang(next, t.opt.Now())
+	t.opt.Log.Info("language", "lang", next)
+	t.rebuild()
+}
+
+func (t *Terminal) switchElderly() {
+	t.sess.SetElderly(!t.sess.Elderly(), t.opt.Now())
+	t.opt.Log.Info("elderly mode", "on", t.sess.Elderly())
+	t.applyTheme()
+	t.rebuild()
+}
+
+// Tick moves the clock and the idle rules to now. The owner calls it about
+// once a second on Fyne's goroutine.
+func (t *Terminal) Tick(now time.Time) {
+	t.refreshStatus(now)
+	st := t.sess.Tick(now)
+	switch st.Phase {
+	case session.CountingDown:
+		t.countdown.show(st.Remaining)
+	case session.Expired:
+		t.opt.Log.Info("session cleared", "reason", "idle")
+		if err := UseLanguage(t.sess.Lang()); err != nil {
+			t.opt.Log.Error("reset language", "err", err)
+		}
+		t.applyTheme()
+		t.rebuild()
+	default:
+		t.countdown.hide()
+	}
+}
+
+func (t *Terminal) refreshStatus(now time.Time) {
+	link := LinkStatus{}
+	if t.opt.Link != nil {
+		link = t.opt.Link()
+	}
+	t.status.setLink(link)
+	t.status.setClock(now)
+}
+
+// DevicesChanged re-reads the device registry into the status bar.
+func (t *Terminal) DevicesChanged() {
+	t.status.setDevices(t.opt.Devices.Snapshot())
+}
