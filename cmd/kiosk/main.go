@@ -167,7 +167,6 @@ func run(f flags, log *slog.Logger) error {
 
 	a := app.NewWithID("cn.yizhan.kiosk")
 	w := a.NewWindow("一站")
-	w.SetPadded(false) // the header and status bar run to the screen's edges
 	w.SetCloseIntercept(func() {
 		// Residents must not close the terminal; technicians stop the service.
 		log.Warn("window close refused")

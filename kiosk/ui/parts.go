@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -30,7 +32,7 @@ func newCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 
 // spacer is an empty gap of a few paddings.
 func spacer(th fyne.Theme) fyne.CanvasObject {
-	r := canvas.NewRectangle(nil)
+	r := canvas.NewRectangle(color.Transparent)
 	r.SetMinSize(fyne.NewSquareSize(th.Size(fynetheme.SizeNamePadding) * 3))
 	return r
 }

@@ -23,7 +23,7 @@ type LinkStatus struct {
 // statusBar is the strip at the bottom of every screen: terminal id, the
 // link to the district, each device's state, and the date and time.
 type statusBar struct {
-	*bar
+	bar     *bar
 	th      fyne.Theme
 	network *statusItem
 	devices map[devices.Kind]*statusItem

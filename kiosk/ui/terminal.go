@@ -94,6 +94,7 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	if err := UseLanguage(c.Language); err != nil {
 		return nil, err
 	}
+	win.SetPadded(false) // the header and status bar run to the screen's edges
 	t.applyTheme()
 	t.rebuild()
 	return t, nil
@@ -120,7 +121,7 @@ func (t *Terminal) rebuild() {
 	var frame *fyne.Container
 	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
 	frame = container.New(frameLayout{}, header,
-		container.NewStack(newTouchCatcher(t.touched), body), t.status)
+		container.NewStack(newTouchCatcher(t.touched), body), t.status.bar)
 	t.countdown = newCountdown(th, t.touched)
 	t.win.SetContent(container.NewStack(frame, t.countdown.root))
 	t.DevicesChanged()

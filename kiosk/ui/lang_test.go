@@ -1,0 +1,149 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/assets"
+	"github.com/yizhan-kiosk/yizhan/devices"
+)
+
+func readTranslations(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	out := make(map[string]map[string]string)
+	for _, name := range []string{"kiosk.zh_Hans.json", "kiosk.en.json"} {
+		data, err := assets.Translations.ReadFile(assets.TranslationsDir + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := make(map[string]string)
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = m
+	}
+	return out
+}
+
+func TestTranslationsHaveTheSameKeys(t *testing.T) {
+	tr := readTranslations(t)
+	zh, en := tr["kiosk.zh_Hans.json"], tr["kiosk.en.json"]
+	for k := range zh {
+		if _, ok := en[k]; !ok {
+			t.Errorf("%q is in Chinese but not in English", k)
+		}
+	}
+	for k := range en {
+		if _, ok := zh[k]; !ok {
+			t.Errorf("%q is in English but not in Chinese", k)
+		}
+	}
+	for k, v := range zh {
+		if strings.Count(v, "{{") != strings.Count(en[k], "{{") {
+			t.Errorf("%q: the languages use different placeholders", k)
+		}
+	}
+}
+
+// usedKeys returns every translation key the screens can ask for: the string
+// literals passed to T in this package's code, and the keys it builds from
+// the tiles, device kinds, states and weekdays.
+func usedKeys(t *testing.T) []string {
+	t.Helper()
+	keys := make(map[string]bool)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "T" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				s, _ := strconv.Unquote(lit.Value)
+				keys[s] = true
+			}
+			return true
+		})
+	}
+	for _, ht := range homeTiles {
+		keys[ht.key], keys[ht.key+".hint"] = true, true
+	}
+	keys["tile.standard"], keys["tile.standard.hint"] = true, true
+	for _, k := range devices.Kinds {
+		keys["device."+string(k)] = true
+	}
+	for s := devices.Offline; s <= devices.Busy; s++ {
+		keys["state."+s.String()] = true
+	}
+	for d := range 7 {
+		keys[fmt.Sprintf("weekday.%d", d)] = true
+	}
+	return slices.Sorted(maps.Keys(keys))
+}
+
+func TestEveryUsedKeyIsTranslated(t *testing.T) {
+	keys := usedKeys(t)
+	if len(keys) < 30 {
+		t.Fatalf("found only %d keys: the scan is broken", len(keys))
+	}
+	for name, m := range readTranslations(t) {
+		for _, k := range keys {
+			if strings.TrimSpace(m[k]) == "" {
+				t.Errorf("%s has no text for %q", name, k)
+			}
+		}
+	}
+}
+
+func TestNoUnusedTranslations(t *testing.T) {
+	used := make(map[string]bool)
+	for _, k := range usedKeys(t) {
+		used[k] = true
+	}
+	for name, m := range readTranslations(t) {
+		for k := range m {
+			if !used[k] {
+				t.Errorf("%s: %q is never shown", name, k)
+			}
+		}
+	}
+}
+
+// The terminal speaks Chinese by default, whatever the machine's locale says.
+func TestChineseWhateverTheLocale(t *testing.T) {
+	for _, env := range []string{"C", "en_US.UTF-8", "de_DE.UTF-8"} {
+		t.Setenv("LANG", env)
+		t.Setenv("LC_ALL", env)
+		t.Setenv("LANGUAGE", "")
+		h := newHarness(t, landscape, "zh")
+		if !h.showing("您好，请选择您要办理的业务") {
+			t.Errorf("LANG=%s: home is not Chinese: %q", env, h.texts())
+		}
+	}
+	if err := UseLanguage("fr"); err == nil {
+		t.Error("UseLanguage accepted a language the terminal lacks")
+	}
+}
