@@ -1,0 +1,63 @@
+# Yizhan: `make run` starts the terminal on simulated devices; `make test`
+# runs every test. Both install what they need first (make deps).
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+# Debian packages the build and the tests need: cgo and the X/GL headers for
+# Fyne's desktop driver, Mesa's software GL and Xvfb for the smoke test.
+DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
+	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl1-mesa-dri xvfb
+# Only for rebuilding the embedded font (make fonts).
+FONT_PACKAGES := fonts-noto-cjk python3-fonttools
+
+.PHONY: all deps build run test bench fonts clean
+
+all: build
+
+# deps installs the missing Debian packages with apt-get when run as root,
+# and otherwise prints the command to run and stops.
+define install_missing
+	@missing=""; \
+	for p in $(1); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+		else \
+			echo "missing Debian packages:$$missing"; \
+			echo "install them with: sudo apt-get install -y --no-install-recommends$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(DEBIAN_PACKAGES))
+
+build: deps
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiosk ./cmd/kiosk
+
+run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "make run needs a graphical session (DISPLAY is not set)"; exit 1; fi
+	mkdir -p var
+	./bin/kiosk -demo -windowed
+
+test: deps
+	$(GO) vet ./...
+	YIZHAN_REQUIRE_XVFB=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+# Benchmarks, six runs each, for benchstat: make bench > new.txt
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
+
+fonts:
+	$(call install_missing,$(FONT_PACKAGES))
+	assets/fonts/build-subset.sh
+
+clean:
+	rm -rf bin dist var
