@@ -31,7 +31,7 @@ func (c *fakeClock) Now() time.Time          { return c.now }
 func (c *fakeClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	term  *Terminal
 	win   fyne.Window
 	clock *fakeClock
@@ -40,7 +40,7 @@ type harness struct {
 
 // newHarness starts a terminal in a test window of the given size, with
 // every device online and the clock at a fixed instant.
-func newHarness(t *testing.T, size fyne.Size, lang string) *harness {
+func newHarness(t testing.TB, size fyne.Size, lang string) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
