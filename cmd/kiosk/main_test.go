@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+)
+
+func TestLoadConfigDemoDefaults(t *testing.T) {
+	cfg, err := loadConfig(flags{demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Language != "zh" || cfg.DataDir != "var/demo" || cfg.Idle.Timeout.Duration != 90*time.Second {
+		t.Fatalf("demo config = %+v", cfg)
+	}
+}
+
+func TestLoadConfigLangFlag(t *testing.T) {
+	cfg, err := loadConfig(flags{demo: true, lang: "en"})
+	if err != nil || cfg.Language != "en" {
+		t.Fatalf("-lang en: %v, language %q", err, cfg.Language)
+	}
+	_, err = loadConfig(flags{demo: true, lang: "fr"})
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Key != "language" {
+		t.Fatalf("-lang fr: err = %v, want a language error", err)
+	}
+}
+
+func TestLoadConfigFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kiosk.toml")
+	if err := os.WriteFile(path, []byte("terminal_id = \"BANK-12\"\ndistrict = \"某区\"\n[idle]\ntimeout = \"2m\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(flags{config: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TerminalID != "BANK-12" || cfg.DataDir != "/var/lib/yizhan" || cfg.Idle.Timeout.Duration != 2*time.Minute {
+		t.Fatalf("config = %+v", cfg)
+	}
+	// The same file in demo mode keeps the demo's data folder.
+	cfg, err = loadConfig(flags{config: path, demo: true})
+	if err != nil || cfg.DataDir != "var/demo" {
+		t.Fatalf("demo with file: %v, data %q", err, cfg.DataDir)
+	}
+}
+
+func TestLoadConfigMissingFileSaysWhatToDo(t *testing.T) {
+	_, err := loadConfig(flags{config: filepath.Join(t.TempDir(), "none.toml")})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want not-exist", err)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	if s, err := parseSize("1080x1920"); err != nil || s.Width != 1080 || s.Height != 1920 {
+		t.Fatalf("parseSize(1080x1920) = %v, %v", s, err)
+	}
+	for _, bad := range []string{"", "1080", "x", "100x100", "axb", "1920x-1"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDataDirLockIsExclusive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	first, err := lockDataDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockDataDir(dir); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second lock: err = %v, want in use", err)
+	}
+	first.Close()
+	again, err := lockDataDir(dir)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	again.Close()
+}
