@@ -21,7 +21,7 @@ const (
 	// maxFrameLen bounds Len: the longest real reply (text, photo and a
 	// 1024-byte fingerprint) has Len 2314. A larger Len is noise.
 	maxFrameLen = 4096
-	minReplyLen = 4 // SW1 SW2 SW3 CHK
+	minFrameLen = 3 // CMD Para CHK: the shortest frame
 )
 
 // Command is a SAM command: CMD and Para.
@@ -91,42 +91,71 @@ func (d *Decoder) Reset() { d.buf = d.buf[:0] }
 // Buffered returns how many bytes wait for a frame to complete.
 func (d *Decoder) Buffered() int { return len(d.buf) }
 
-// Next returns the next complete frame. It returns ok false when more bytes
-// are needed. A frame with a bad checksum is consumed and reported as
+// NextFrame returns the body of the next complete frame: what lies between
+// the length and the checksum. It returns ok false when more bytes are
+// needed. A frame with a bad checksum is consumed and reported as
 // ErrChecksum; bytes that cannot start a frame are skipped.
-func (d *Decoder) Next() (r Reply, ok bool, err error) {
+func (d *Decoder) NextFrame() (body []byte, ok bool, err error) {
 	for {
 		i := bytes.Index(d.buf, preamble)
 		if i < 0 {
 			// Keep a tail that may be the start of a preamble.
 			keep := min(len(d.buf), len(preamble)-1)
 			d.drop(len(d.buf) - keep)
-			return Reply{}, false, nil
+			return nil, false, nil
 		}
 		d.drop(i)
 		if len(d.buf) < headerLen {
-			return Reply{}, false, nil
+			return nil, false, nil
 		}
 		n := int(d.buf[5])<<8 | int(d.buf[6])
-		if n < minReplyLen || n > maxFrameLen {
+		if n < minFrameLen || n > maxFrameLen {
 			d.drop(1) // not a real header: look for the next preamble
 			continue
 		}
 		if len(d.buf) < headerLen+n {
-			return Reply{}, false, nil
+			return nil, false, nil
 		}
 		frame := d.buf[:headerLen+n]
-		body := frame[headerLen : len(frame)-1]
 		if xor(frame[len(preamble):len(frame)-1]) != frame[len(frame)-1] {
 			// A corrupted frame, or a preamble inside noise: skip past this
 			// preamble only, so a real frame starting inside it is found.
 			d.drop(1)
-			return Reply{}, false, ErrChecksum
+			return nil, false, ErrChecksum
 		}
-		r = Reply{SW1: body[0], SW2: body[1], SW3: Status(body[2]), Data: bytes.Clone(body[3:])}
+		body = bytes.Clone(frame[headerLen : len(frame)-1])
 		d.drop(len(frame))
-		return r, true, nil
+		return body, true, nil
 	}
+}
+
+// Next returns the next complete response frame, as NextFrame does.
+func (d *Decoder) Next() (r Reply, ok bool, err error) {
+	body, ok, err := d.NextFrame()
+	if !ok || err != nil {
+		return Reply{}, ok, err
+	}
+	r, err = parseReply(body)
+	return r, err == nil, err
+}
+
+// ErrShortReply is a frame too short to be a response.
+var ErrShortReply = errors.New("idcard: reply shorter than its status words")
+
+func parseReply(body []byte) (Reply, error) {
+	if len(body) < 3 {
+		return Reply{}, ErrShortReply
+	}
+	return Reply{SW1: body[0], SW2: body[1], SW3: Status(body[2]), Data: body[3:]}, nil
+}
+
+// ParseCommand reads a command frame's body: CMD, Para and data. The
+// simulator uses it.
+func ParseCommand(body []byte) (Command, []byte, error) {
+	if len(body) < 2 {
+		return Command{}, nil, errors.New("idcard: command frame without CMD and Para")
+	}
+	return Command{body[0], body[1]}, body[2:], nil
 }
 
 func (d *Decoder) drop(n int) {

@@ -89,7 +89,7 @@ func TestEveryStatusCode(t *testing.T) {
 func TestDecoderResynchronises(t *testing.T) {
 	want := EncodeReply(StatusOK, []byte{1, 2, 3, 4, 5})
 	noise := []byte{0x00, 0xAA, 0xAA, 0x96, 0xFF, 0xAA, 0xAA, 0xAA, 0x96, 0x69, 0xFF, 0xFF, 0x13} // a false preamble with an absurd length
-	tail := want[:3]                                                                               // a second frame starts
+	tail := want[:3]                                                                              // a second frame starts
 
 	for chunk := 1; chunk <= len(noise)+len(want); chunk++ {
 		var d Decoder
@@ -155,6 +155,9 @@ func FuzzDecoder(f *testing.F) {
 			for {
 				r, ok, err := d.Next()
 				if err != nil {
+					if !errors.Is(err, ErrChecksum) && !errors.Is(err, ErrShortReply) {
+						t.Fatalf("unexpected error %v", err)
+					}
 					continue
 				}
 				if !ok {
@@ -172,7 +175,7 @@ func FuzzDecoder(f *testing.F) {
 		if d.Buffered() > len(data) {
 			t.Fatalf("buffer grew past its input: %d > %d", d.Buffered(), len(data))
 		}
-		if frames > len(data)/(headerLen+minReplyLen) {
+		if frames > len(data)/(headerLen+minFrameLen) {
 			t.Fatalf("%d frames from %d bytes", frames, len(data))
 		}
 	})
