@@ -6,9 +6,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
 # Debian packages the build and the tests need: cgo and the X/GL headers for
-# Fyne's desktop driver, Mesa's software GL and Xvfb for the smoke test.
+# Fyne's desktop driver, libusb for USB devices, Mesa's software GL and Xvfb
+# for the smoke test.
 DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
-	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl1-mesa-dri xvfb
+	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev libgl1-mesa-dri xvfb
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
@@ -40,6 +41,7 @@ deps:
 
 build: deps
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiosk ./cmd/kiosk
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kioskctl ./cmd/kioskctl
 
 run: build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \

@@ -148,7 +148,7 @@ func (s *Sim) Serve(ctx context.Context, rw io.ReadWriter) error {
 			if !ok {
 				break
 			}
-			reply := s.answer(body)
+			reply := s.Answer(body)
 			if reply == nil {
 				continue
 			}
@@ -159,8 +159,10 @@ func (s *Sim) Serve(ctx context.Context, rw io.ReadWriter) error {
 	}
 }
 
-// answer returns the reply frame to a command body, or nil for silence.
-func (s *Sim) answer(body []byte) []byte {
+// Answer returns the reply frame to a command frame's body (CMD Para Data),
+// or nil when the module stays silent. Serve uses it; so can a simulated
+// USB module.
+func (s *Sim) Answer(body []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.commands++

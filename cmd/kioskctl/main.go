@@ -1,0 +1,47 @@
+// Command kioskctl is the technician's tool: it talks to the terminal's
+// devices directly, without the kiosk running, and never shows a resident's
+// personal data unless asked to.
+//
+//	kioskctl idcard read --port PATH [--baud 115200] [--usb VID:PID] [--timeout 15s] [--json] [--unmasked]
+//	kioskctl idcard sim [--card FILE]... [--link PATH]
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// errUsage marks a mistake in the command line: exit status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "kioskctl:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "kioskctl:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  kioskctl idcard read --port PATH [--baud 115200] [--usb VID:PID] [--timeout 15s] [--json] [--unmasked]
+  kioskctl idcard sim [--card FILE]... [--link PATH]`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		return fmt.Errorf("%w\n%s", errUsage, usage)
+	}
+	switch args[0] + " " + args[1] {
+	case "idcard read":
+		return idcardRead(args[2:], stdout, stderr)
+	case "idcard sim":
+		return idcardSim(args[2:], stdin, stdout, stderr)
+	}
+	return fmt.Errorf("%w: unknown command %q\n%s", errUsage, args[0]+" "+args[1], usage)
+}
