@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/simulated"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
@@ -147,20 +148,38 @@ func run(f flags, log *slog.Logger) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Deferred calls run last to first: the goroutines are told to stop,
+	// waited for, and only then are the devices closed.
+	var cleanup []func()
+	defer func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // runs before wg.Wait: the goroutines stop, then we wait for them
 
 	reg := devices.NewRegistry(devices.Kinds...)
+	cards, err := startCardReader(cfg, f.demo, reg, log)
+	if err != nil {
+		return err
+	}
+	if cards != nil {
+		cleanup = append(cleanup, cards.close)
+	}
+	// The printer and cameras have no drivers yet: simulated in demo mode,
+	// absent otherwise.
+	others := []devices.Kind{devices.ReceiptPrinter, devices.FaceCamera, devices.DocumentCamera}
 	if f.demo {
 		wg.Go(func() {
-			if err := simulated.Run(ctx, reg, 800*time.Millisecond, devices.Kinds...); err != nil && !errors.Is(err, context.Canceled) {
+			if err := simulated.Run(ctx, reg, 800*time.Millisecond, others...); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("simulated devices", "err", err)
 			}
 		})
 	} else {
-		for _, k := range devices.Kinds {
+		for _, k := range others {
 			reg.Report(devices.Status{Kind: k, State: devices.NoDevice, Actor: devices.Technician, Reason: "no driver configured"})
 		}
 	}
@@ -176,9 +195,16 @@ func run(f flags, log *slog.Logger) error {
 	} else {
 		w.SetFullScreen(true)
 	}
-	term, err := ui.New(a, w, ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log})
+	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log}
+	if cards != nil {
+		opts.PlaceSampleCard = cards.placeSample
+	}
+	term, err := ui.New(a, w, opts)
 	if err != nil {
 		return err
+	}
+	if cards != nil {
+		cards.run(ctx, &wg, func(ev idcard.Event) { fyne.Do(func() { term.CardRead(ev) }) })
 	}
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("kiosk started", "after_ms", time.Since(processStart).Milliseconds())

@@ -35,6 +35,22 @@ type Config struct {
 	// DataDir holds the terminal's local store; it must be writable.
 	DataDir string `toml:"data_dir"`
 	Idle    Idle   `toml:"idle"`
+	IDCard  IDCard `toml:"idcard"`
+}
+
+// IDCard is the ID-card reader: a serial port or the USB variant of the
+// module, and the optional program that decodes card photos.
+type IDCard struct {
+	// Port is the reader's serial port (/dev/yizhan/idcard); "" with USB
+	// also "" means the terminal has no reader.
+	Port string `toml:"port"`
+	Baud int    `toml:"baud"`
+	// USB is VID:PID in hex of the USB variant of the module.
+	USB string `toml:"usb"`
+	// PhotoDecoder is the program that turns WLT photos into images; ""
+	// means photos are not decoded.
+	PhotoDecoder        string   `toml:"photo_decoder"`
+	PhotoDecoderTimeout Duration `toml:"photo_decoder_timeout"`
 }
 
 // Idle says how long the terminal waits for a resident before it asks
@@ -73,6 +89,7 @@ func Default() Config {
 			ElderlyTimeout: Duration{180 * time.Second},
 			Countdown:      Duration{15 * time.Second},
 		},
+		IDCard: IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
 	}
 }
 
@@ -179,6 +196,30 @@ func (c Config) check() (key, reason string) {
 	}
 	if d := c.Idle.Countdown.Duration; d < 5*time.Second || d > 60*time.Second {
 		return "idle.countdown", fmt.Sprintf("%s is outside 5s to 60s", d)
+	}
+	return c.IDCard.check()
+}
+
+var vidPIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)
+
+func (c IDCard) check() (key, reason string) {
+	switch {
+	case c.Port != "" && c.USB != "":
+		return "idcard.usb", "give idcard.port or idcard.usb, not both"
+	case c.Port != "" && !filepath.IsAbs(c.Port):
+		return "idcard.port", "must be an absolute path such as /dev/yizhan/idcard"
+	case c.USB != "" && !vidPIDPattern.MatchString(c.USB):
+		return "idcard.usb", fmt.Sprintf("%q is not VID:PID in hex, such as \"0400:c35a\"", c.USB)
+	case c.PhotoDecoder != "" && !filepath.IsAbs(c.PhotoDecoder):
+		return "idcard.photo_decoder", "must be an absolute path"
+	}
+	switch c.Baud {
+	case 9600, 19200, 38400, 57600, 115200:
+	default:
+		return "idcard.baud", fmt.Sprintf("%d is not a rate the module supports (9600, 19200, 38400, 57600, 115200)", c.Baud)
+	}
+	if d := c.PhotoDecoderTimeout.Duration; d < 500*time.Millisecond || d > 30*time.Second {
+		return "idcard.photo_decoder_timeout", fmt.Sprintf("%s is outside 500ms to 30s", d)
 	}
 	return "", ""
 }

@@ -20,6 +20,12 @@ data_dir = "/var/lib/yizhan"
 timeout = "2m"
 elderly_timeout = "4m"
 countdown = "20s"
+
+[idcard]
+port = "/dev/yizhan/idcard"
+baud = 115200
+photo_decoder = ""
+photo_decoder_timeout = "3s"
 `
 
 func TestParseGood(t *testing.T) {
@@ -62,6 +68,10 @@ func TestParseRejects(t *testing.T) {
 		{"bad id", "terminal_id = \"HALL 7\"", "terminal_id", 2},
 		{"bad language", "language = \"fr\"", "language", 5},
 		{"syntax", "district = \"unterminated", "", 3},
+		{"relative port", "port = \"ttyUSB0\"", "idcard.port", 14},
+		{"port and usb", "port = \"/dev/ttyUSB0\"\nusb = \"0400:c35a\"", "idcard.usb", 15},
+		{"bad baud", "baud = 12345", "idcard.baud", 15},
+		{"bad decoder timeout", "photo_decoder_timeout = \"1h\"", "idcard.photo_decoder_timeout", 17},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := editLine(good, tc.edit)

@@ -33,14 +33,20 @@ func (frameLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	body.Resize(fyne.NewSize(size.Width, max(0, size.Height-hh-sh)))
 }
 
+// designWidth is the width of the widest screen the terminal is made for
+// (1920 in landscape). The bars wrap onto more lines on narrower screens;
+// the tests lay every screen out at 1920×1080 and 1080×1920 to prove that
+// it still fits.
+const designWidth = 1920
+
+// MinSize is the body's minimum with the bars as tall as they are on the
+// widest screen. Measuring the bars at their narrowest (one item a line)
+// would ask for a window taller than the screens the terminal runs on.
 func (frameLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var w, h float32
-	for _, o := range objs {
-		m := o.MinSize()
-		w = max(w, m.Width)
-		h += m.Height
-	}
-	return fyne.NewSize(w, h)
+	header, body, status := objs[0], objs[1], objs[2]
+	m := body.MinSize()
+	w := max(m.Width, header.MinSize().Width, status.MinSize().Width)
+	return fyne.NewSize(w, heightOf(header, designWidth)+m.Height+heightOf(status, designWidth))
 }
 
 // tileGrid lays out equal tiles in three columns on a landscape screen and

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
@@ -30,6 +31,9 @@ type Options struct {
 	Link    func() LinkStatus // nil when no district link is configured: shown offline
 	Now     func() time.Time  // the clock; time.Now in the terminal
 	Log     *slog.Logger
+	// PlaceSampleCard puts a sample card on the simulated reader (demo
+	// mode only; nil otherwise). The demo shows a button and F2 for it.
+	PlaceSampleCard func()
 }
 
 // The screens behind the home tiles.
@@ -69,6 +73,16 @@ type Terminal struct {
 	tiles     map[string]*tile // by screen ("" for the elderly switch), for tests
 	langBtn   *widget.Button
 	homeBtn   *widget.Button
+	demoCard  *widget.Button
+
+	notice notice // a short message on the home screen
+}
+
+// notice is a message shown on the home screen for a while.
+type notice struct {
+	key   string
+	kind  fyne.ThemeColorName // the banner's colour: success or warning
+	until time.Time
 }
 
 // New builds the terminal's home screen in win, in the configured language.
@@ -95,6 +109,13 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 		return nil, err
 	}
 	win.SetPadded(false) // the header and status bar run to the screen's edges
+	if opt.PlaceSampleCard != nil {
+		win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+			if ev.Name == fyne.KeyF2 {
+				opt.PlaceSampleCard()
+			}
+		})
+	}
 	t.applyTheme()
 	t.rebuild()
 	return t, nil
@@ -139,6 +160,10 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 	var right []fyne.CanvasObject
 	if t.opt.Demo {
 		right = append(right, badge(th, T("app.demo"), fynetheme.ColorNameWarning, fynetheme.ColorNameForegroundOnWarning))
+	}
+	if t.opt.PlaceSampleCard != nil {
+		t.demoCard = widget.NewButton(T("demo.place_card"), t.input(t.opt.PlaceSampleCard))
+		right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, t.demoCard))
 	}
 	if t.sess.Elderly() {
 		right = append(right, badge(th, T("header.elderly_on"), theme.ColorTileElderly, theme.ColorOnTile))
@@ -188,6 +213,10 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
 	top := container.NewVBox(greeting, hint, spacer(th))
+	if t.notice.key != "" && t.opt.Now().Before(t.notice.until) {
+		top.Add(banner(th, T(t.notice.key), t.notice.kind))
+		top.Add(spacer(th))
+	}
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(top, nil, nil, nil, grid))
 }
 
@@ -272,6 +301,10 @@ func (t *Terminal) switchElderly() {
 // once a second on Fyne's goroutine.
 func (t *Terminal) Tick(now time.Time) {
 	t.refreshStatus(now)
+	if t.notice.key != "" && !now.Before(t.notice.until) {
+		t.notice = notice{}
+		t.rebuild()
+	}
 	st := t.sess.Tick(now)
 	switch st.Phase {
 	case session.CountingDown:
@@ -295,6 +328,39 @@ func (t *Terminal) refreshStatus(now time.Time) {
 	}
 	t.status.setLink(link)
 	t.status.setClock(now)
+}
+
+// CardRead tells the home screen that a card was placed on the reader. With
+// no service chosen yet, it says whether the card could be used; it keeps
+// nothing from the card.
+func (t *Terminal) CardRead(ev idcard.Event) {
+	now := t.opt.Now()
+	t.sess.Touch(now)
+	if t.sess.Screen() != session.Home {
+		return
+	}
+	n := notice{key: "card.read", kind: fynetheme.ColorNameSuccess, until: now.Add(8 * time.Second)}
+	switch {
+	case ev.Err != nil:
+		n.key, n.kind = "card.damaged", fynetheme.ColorNameWarning
+	case ev.Card.Expired(idcard.DateOf(now)):
+		n.key, n.kind = "card.expired", fynetheme.ColorNameWarning
+	}
+	t.notice = n
+	t.rebuild()
+}
+
+// banner is a coloured strip with one line of text on it.
+func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
+	fg := fynetheme.ColorNameForegroundOnSuccess
+	if bg == fynetheme.ColorNameWarning {
+		fg = fynetheme.ColorNameForegroundOnWarning
+	}
+	r := canvas.NewRectangle(th.Color(bg, fynetheme.VariantLight))
+	r.CornerRadius = th.Size(fynetheme.SizeNameInputRadius)
+	l := text(th, s, fynetheme.SizeNameSubHeadingText, fg, true)
+	p := th.Size(fynetheme.SizeNamePadding) * 2
+	return container.NewStack(r, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), l))
 }
 
 // DevicesChanged re-reads the device registry into the status bar.

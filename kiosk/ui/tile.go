@@ -103,8 +103,6 @@ func (r *tileRenderer) Refresh() {
 	on := th.Color(theme.ColorOnTile, fynetheme.VariantLight)
 	r.title.Text, r.title.Color, r.title.TextSize = r.t.title, on, th.Size(theme.SizeTileTitle)
 	r.hint.Text, r.hint.Color, r.hint.TextSize = r.t.hint, on, th.Size(theme.SizeTileHint)
-	iconSize := th.Size(theme.SizeTileIcon)
-	r.icon.SetMinSize(fyne.NewSquareSize(iconSize))
 	for _, o := range r.Objects() {
 		o.Refresh()
 	}
@@ -113,11 +111,19 @@ func (r *tileRenderer) Refresh() {
 
 func (r *tileRenderer) gap() float32 { return r.th().Size(fynetheme.SizeNamePadding) * 2 }
 
+// minIcon is the smallest the icon is drawn when a tile is short of room;
+// the words always get theirs.
+const minIcon = 32
+
 func (r *tileRenderer) Layout(size fyne.Size) {
 	r.bg.Resize(size)
 	r.shade.Resize(size)
-	icon, title, hint := r.icon.MinSize(), r.title.MinSize(), r.hint.MinSize()
+	icon, title, hint := r.iconSize(), r.title.MinSize(), r.hint.MinSize()
 	gap := r.gap()
+	pad := r.th().Size(fynetheme.SizeNameInnerPadding) * 2
+	if room := size.Height - 2*pad - gap - title.Height - hint.Height; room < icon.Height {
+		icon = fyne.NewSquareSize(max(minIcon, room))
+	}
 	total := icon.Height + gap + title.Height + hint.Height
 	y := (size.Height - total) / 2
 	r.icon.Move(fyne.NewPos((size.Width-icon.Width)/2, y))
@@ -130,8 +136,12 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	r.hint.Resize(fyne.NewSize(size.Width, hint.Height))
 }
 
+func (r *tileRenderer) iconSize() fyne.Size {
+	return fyne.NewSquareSize(r.th().Size(theme.SizeTileIcon))
+}
+
 func (r *tileRenderer) MinSize() fyne.Size {
-	icon, title, hint := r.icon.MinSize(), r.title.MinSize(), r.hint.MinSize()
+	icon, title, hint := fyne.NewSquareSize(minIcon), r.title.MinSize(), r.hint.MinSize()
 	pad := r.th().Size(fynetheme.SizeNameInnerPadding) * 2
 	w := max(icon.Width, title.Width, hint.Width) + 2*pad
 	h := icon.Height + r.gap() + title.Height + hint.Height + 2*pad

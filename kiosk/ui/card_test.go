@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+)
+
+func TestCardOnHomeScreen(t *testing.T) {
+	cards := idcard.SampleCards()
+	for _, tc := range []struct {
+		name string
+		ev   idcard.Event
+		want string
+	}{
+		{"good", idcard.Event{Card: cards[0]}, "已读取您的证件，请选择要办理的业务"},
+		{"expired", idcard.Event{Card: cards[2]}, "您的证件已过期，请咨询工作人员"},
+		{"damaged", idcard.Event{Err: idcard.ErrDamaged}, "证件未能读取，请拿起证件后重新放置"},
+		{"read failed", idcard.Event{Err: errors.New("idcard: SAM: 41 read failed")}, "证件未能读取，请拿起证件后重新放置"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, landscape, "zh")
+			h.term.CardRead(tc.ev)
+			if !h.showing(tc.want) {
+				t.Fatalf("home does not say %q: %q", tc.want, h.texts())
+			}
+			if tc.ev.Card.Name != "" && h.showing(tc.ev.Card.Name) {
+				t.Fatal("the resident's name is on the screen")
+			}
+			h.tick(7 * time.Second)
+			if !h.showing(tc.want) {
+				t.Fatal("notice gone before 8 s")
+			}
+			h.tick(time.Second)
+			if h.showing(tc.want) {
+				t.Fatal("notice still shown after 8 s")
+			}
+		})
+	}
+}
+
+func TestCardAwayFromHomeIsIgnoredHere(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	test.Tap(h.term.tiles[screenApply])
+	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0]})
+	if h.showing("已读取您的证件，请选择要办理的业务") {
+		t.Fatal("home notice on another screen")
+	}
+}
+
+func TestDemoPlaceCardButtonAndKey(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	if h.term.demoCard != nil {
+		t.Fatal("place-card button without a simulated reader")
+	}
+	placed := 0
+	h.term.opt.PlaceSampleCard = func() { placed++ }
+	h.term.rebuild()
+	if h.term.demoCard == nil || h.term.demoCard.Text != "放置示例证件" {
+		t.Fatal("no place-card button in demo mode")
+	}
+	test.Tap(h.term.demoCard)
+	if placed != 1 {
+		t.Fatalf("button placed %d cards", placed)
+	}
+}
+
+func TestDemoF2PlacesCard(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	placed := 0
+	cfg := config.Demo()
+	if _, err := New(a, w, Options{Config: cfg, Demo: true, PlaceSampleCard: func() { placed++ }}); err != nil {
+		t.Fatal(err)
+	}
+	typed := w.Canvas().(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()
+	typed(&fyne.KeyEvent{Name: fyne.KeyF1})
+	typed(&fyne.KeyEvent{Name: fyne.KeyF2})
+	if placed != 1 {
+		t.Fatalf("F1 and F2 placed %d cards, want 1", placed)
+	}
+}
+
+func TestCardNoticeRenders(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	h.term.opt.PlaceSampleCard = func() {}
+	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0]})
+	test.AssertRendersToImage(t, "home_card_read_zh_landscape.png", h.win.Canvas())
+}
