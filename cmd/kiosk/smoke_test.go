@@ -17,6 +17,7 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+	"github.com/jezek/xgb/xtest"
 )
 
 // TestSmokeUnderXvfb builds the real kiosk binary, starts it in demo mode on
@@ -131,6 +132,31 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	t.Logf("%s: first frame after %v; RSS %d MiB after %v", name, firstFrame.Round(time.Millisecond), rss/1024, (firstFrame + hold).Round(100*time.Millisecond))
 	savePNG(t, shot, "smoke-"+name+".png")
 
+	// F2 places a sample card on the simulated reader; the real serial
+	// driver reads it through the pseudo-terminal and the home screen says
+	// so on a green banner.
+	if before := countColour(shot, bannerGreen); before > 1000 {
+		t.Fatalf("%d banner-green pixels before any card", before)
+	}
+	if err := pressKey(conn, width/2, 150, keysymF2); err != nil {
+		t.Fatalf("press F2: %v", err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		if shot, err = screenshot(conn); err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if countColour(shot, bannerGreen) > 20000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			savePNG(t, shot, "smoke-"+name+"-no-card.png")
+			t.Fatal("no card banner within 10 s of F2")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	savePNG(t, shot, "smoke-"+name+"-card.png")
+
 	// Stop it by its PID, as systemd would, and expect a clean exit.
 	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("kill: %v", err)
@@ -144,6 +170,57 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		t.Error("kiosk did not stop within 10 s of SIGTERM")
 		cmd.Process.Kill()
 	}
+}
+
+// bannerGreen is the theme's success colour, which the card banner uses.
+var bannerGreen = [3]uint8{0x1E, 0x6B, 0x34}
+
+const keysymF2 = 0xFFBF
+
+func countColour(img *image.RGBA, c [3]uint8) int {
+	n := 0
+	for i := 0; i < len(img.Pix); i += 4 {
+		if img.Pix[i] == c[0] && img.Pix[i+1] == c[1] && img.Pix[i+2] == c[2] {
+			n++
+		}
+	}
+	return n
+}
+
+// pressKey moves the pointer to (x, y) on the root window, so the window
+// there has the keyboard, and presses and releases the key with keysym sym
+// through the XTEST extension.
+func pressKey(conn *xgb.Conn, x, y int, sym xproto.Keysym) error {
+	if err := xtest.Init(conn); err != nil {
+		return err
+	}
+	setup := xproto.Setup(conn)
+	root := setup.DefaultScreen(conn).Root
+	count := byte(setup.MaxKeycode - setup.MinKeycode + 1)
+	km, err := xproto.GetKeyboardMapping(conn, setup.MinKeycode, count).Reply()
+	if err != nil {
+		return err
+	}
+	var code xproto.Keycode
+	per := int(km.KeysymsPerKeycode)
+	for i, s := range km.Keysyms {
+		if s == sym {
+			code = setup.MinKeycode + xproto.Keycode(i/per)
+			break
+		}
+	}
+	if code == 0 {
+		return fmt.Errorf("no keycode for keysym %#x", sym)
+	}
+	if err := xtest.FakeInputChecked(conn, xproto.MotionNotify, 0, 0, root, int16(x), int16(y), 0).Check(); err != nil {
+		return err
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := xtest.FakeInputChecked(conn, xproto.KeyPress, byte(code), 0, root, 0, 0, 0).Check(); err != nil {
+		return err
+	}
+	time.Sleep(50 * time.Millisecond)
+	return xtest.FakeInputChecked(conn, xproto.KeyRelease, byte(code), 0, root, 0, 0, 0).Check()
 }
 
 // buildKiosk builds this package's binary once per test run.
