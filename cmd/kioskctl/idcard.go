@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"image/png"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,8 +32,13 @@ func idcardRead(args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for a card")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	unmasked := fs.Bool("unmasked", false, "print every field in full (personal data!)")
+	decoder := fs.String("photo-decoder", "", "program that decodes the WLT photo (checks a decoder)")
+	photoOut := fs.String("photo-out", "", "with --photo-decoder: write the decoded photo here as PNG")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *photoOut != "" && *decoder == "" {
+		return fmt.Errorf("%w: --photo-out needs --photo-decoder", errUsage)
 	}
 	open, err := readerOpener(*port, *baud, *usb)
 	if err != nil {
@@ -74,7 +80,16 @@ func idcardRead(args []string, stdout, stderr io.Writer) error {
 		if ev.Err != nil {
 			return fmt.Errorf("card could not be read: %v", ev.Err)
 		}
-		return printCard(stdout, ev.Card, *asJSON, *unmasked)
+		if !*asJSON {
+			fmt.Fprintf(stdout, "SAM\t%s\n", r.SAMID())
+		}
+		if err := printCard(stdout, ev.Card, *asJSON, *unmasked); err != nil {
+			return err
+		}
+		if *decoder != "" {
+			return writePhoto(ctx, ev.Card.Photo, *decoder, *photoOut)
+		}
+		return nil
 	case s := <-fault:
 		if s.State == devices.NoDevice {
 			return fmt.Errorf("no reader: %s", s.Reason)
@@ -86,6 +101,27 @@ func idcardRead(args []string, stdout, stderr io.Writer) error {
 		}
 		return errors.New("interrupted")
 	}
+}
+
+// writePhoto decodes the card's photo with the decoder program and, when
+// out is given, writes it as PNG: a technician's check of the decoder.
+func writePhoto(ctx context.Context, wlt []byte, program, out string) error {
+	img, err := idcard.PhotoDecoder{Program: program}.Decode(ctx, wlt)
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		return nil
+	}
+	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func readerOpener(port string, baud int, usb string) (func() (idcard.Transport, error), error) {

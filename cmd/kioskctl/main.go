@@ -3,6 +3,7 @@
 // personal data unless asked to.
 //
 //	kioskctl idcard read --port PATH [--baud 115200] [--usb VID:PID] [--timeout 15s] [--json] [--unmasked]
+//	                     [--photo-decoder PROGRAM [--photo-out FILE.png]]
 //	kioskctl idcard sim [--card FILE]... [--link PATH]
 package main
 
@@ -31,6 +32,7 @@ func main() {
 
 const usage = `usage:
   kioskctl idcard read --port PATH [--baud 115200] [--usb VID:PID] [--timeout 15s] [--json] [--unmasked]
+                       [--photo-decoder PROGRAM [--photo-out FILE.png]]
   kioskctl idcard sim [--card FILE]... [--link PATH]`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -272,3 +272,25 @@ func TestPacedReadAt115200(t *testing.T) {
 	}
 	sameCard(t, ev.Card, want)
 }
+
+func TestReadWithFingerprint(t *testing.T) {
+	for _, fpLen := range []int{1024, 512, 0} {
+		r := newRig(t, func(c *idcard.ReaderConfig) { c.Fingerprint = true })
+		want := idcard.SampleCards()[0]
+		want.Fingerprint = bytes.Repeat([]byte{0xA5}, fpLen)
+		r.sim.Place(want)
+		ev := r.event(3 * time.Second)
+		if ev.Err != nil {
+			t.Fatalf("fingerprint %d: %v", fpLen, ev.Err)
+		}
+		if len(ev.Card.Fingerprint) != fpLen || (fpLen > 0 && !bytes.Equal(ev.Card.Fingerprint, want.Fingerprint)) {
+			t.Fatalf("fingerprint %d: got %d bytes", fpLen, len(ev.Card.Fingerprint))
+		}
+		if want.Fingerprint == nil || fpLen == 0 {
+			want.Fingerprint = nil
+		}
+		got := ev.Card
+		got.Fingerprint, want.Fingerprint = nil, nil
+		sameCard(t, got, want)
+	}
+}
