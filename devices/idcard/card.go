@@ -185,8 +185,7 @@ func parseResident(b []byte, typ CardType) (Card, error) {
 		IDNumber: l.id.read(b),
 		Issuer:   l.issuer.read(b),
 	}
-	var err error
-	if c.Gender, err = parseGender(l.gender.read(b)); err != nil {
+	if err := c.parseCommon(l.gender.read(b), l.birth.read(b), l.from.read(b), l.to.read(b)); err != nil {
 		return Card{}, err
 	}
 	if typ == Resident {
@@ -199,12 +198,6 @@ func parseResident(b []byte, typ CardType) (Card, error) {
 	} else {
 		c.PassNumber = permitJLayout.pass.read(b)
 		c.IssueCount = permitJLayout.count.read(b)
-	}
-	if c.Birth, err = parseDate(l.birth.read(b)); err != nil {
-		return Card{}, damaged("birth: %v", err)
-	}
-	if err := c.parseValidity(l.from.read(b), l.to.read(b)); err != nil {
-		return Card{}, err
 	}
 	if c.Name == "" {
 		return Card{}, damaged("no name")
@@ -229,14 +222,7 @@ func parseForeignI(b []byte) (Card, error) {
 		CardVersion: l.version.read(b),
 		Issuer:      l.issuer.read(b),
 	}
-	var err error
-	if c.Gender, err = parseGender(l.gender.read(b)); err != nil {
-		return Card{}, err
-	}
-	if c.Birth, err = parseDate(l.birth.read(b)); err != nil {
-		return Card{}, damaged("birth: %v", err)
-	}
-	if err := c.parseValidity(l.from.read(b), l.to.read(b)); err != nil {
+	if err := c.parseCommon(l.gender.read(b), l.birth.read(b), l.from.read(b), l.to.read(b)); err != nil {
 		return Card{}, err
 	}
 	if c.EnglishName == "" {
@@ -261,14 +247,7 @@ func parseForeignY(b []byte) (Card, error) {
 		IDNumber:    l.id.read(b),
 		Nationality: l.nationality.read(b),
 	}
-	var err error
-	if c.Gender, err = parseGender(l.gender.read(b)); err != nil {
-		return Card{}, err
-	}
-	if c.Birth, err = parseDate(l.birth.read(b)); err != nil {
-		return Card{}, damaged("birth: %v", err)
-	}
-	if err := c.parseValidity(l.from.read(b), l.to.read(b)); err != nil {
+	if err := c.parseCommon(l.gender.read(b), l.birth.read(b), l.from.read(b), l.to.read(b)); err != nil {
 		return Card{}, err
 	}
 	if c.EnglishName == "" {
@@ -281,6 +260,19 @@ func parseForeignY(b []byte) (Card, error) {
 		return Card{}, damaged("nationality %q is not three capital letters", c.Nationality)
 	}
 	return c, nil
+}
+
+// parseCommon reads the fields every card type has: gender, birth date and
+// the validity period.
+func (c *Card) parseCommon(gender, birth, from, to string) error {
+	var err error
+	if c.Gender, err = parseGender(gender); err != nil {
+		return err
+	}
+	if c.Birth, err = parseDate(birth); err != nil {
+		return damaged("birth: %v", err)
+	}
+	return c.parseValidity(from, to)
 }
 
 func parseGender(s string) (Gender, error) {

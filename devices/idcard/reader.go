@@ -20,6 +20,9 @@ type Event struct {
 	// Err is set when the card was found but not read: ErrDamaged for
 	// inconsistent data, or the SAM status of a failed read.
 	Err error
+	// At is when the card was read; a screen that starts waiting for a
+	// card ignores one read before it began.
+	At time.Time
 }
 
 // ReaderConfig configures a Reader. Open is required; the rest have
@@ -175,6 +178,7 @@ func (r *Reader) serve(ctx context.Context, t Transport) error {
 		if err != nil {
 			ev = Event{Err: err}
 		}
+		ev.At = time.Now()
 		r.cfg.Log.Info("idcard: card", "type", string(ev.Card.Type), "ok", ev.Err == nil)
 		r.deliver(ev)
 	}

@@ -118,9 +118,13 @@ func TestReadEveryCardTypeOverSerial(t *testing.T) {
 	}
 	for _, c := range idcard.SampleCards() {
 		r.sim.Place(c)
+		placed := time.Now()
 		ev := r.event(3 * time.Second)
 		if ev.Err != nil {
 			t.Fatalf("%s: %v", c.Type, ev.Err)
+		}
+		if ev.At.Before(placed) || time.Since(ev.At) > 3*time.Second {
+			t.Errorf("%s: event time %v, placed %v", c.Type, ev.At, placed)
 		}
 		sameCard(t, ev.Card, c)
 		r.sim.Remove()
