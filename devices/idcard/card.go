@@ -67,7 +67,8 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
-// parseDate reads YYYYMMDD and insists on a real calendar day.
+// parseDate reads YYYYMMDD and insists on a real calendar day in a year a
+// card can hold (1900 to 2199).
 func parseDate(s string) (Date, error) {
 	if len(s) != 8 {
 		return Date{}, fmt.Errorf("date %q is not YYYYMMDD", s)
@@ -75,6 +76,9 @@ func parseDate(s string) (Date, error) {
 	t, err := time.Parse("20060102", s)
 	if err != nil {
 		return Date{}, fmt.Errorf("date %q is not a calendar date", s)
+	}
+	if t.Year() < 1900 || t.Year() > 2199 {
+		return Date{}, fmt.Errorf("date %q is outside 1900 to 2199", s)
 	}
 	return DateOf(t), nil
 }
@@ -130,13 +134,19 @@ const typeOffset = 248
 // field is a slice of the text block: offset and length in bytes.
 type field struct{ off, n int }
 
+// read returns the field's text without its padding.
 func (f field) read(b []byte) string {
+	return strings.TrimRight(f.readRaw(b), " \x00")
+}
+
+// readRaw returns the field's text with its padding.
+func (f field) readRaw(b []byte) string {
 	raw := b[f.off : f.off+f.n]
 	u := make([]uint16, len(raw)/2)
 	for i := range u {
 		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
 	}
-	return strings.TrimRight(string(utf16.Decode(u)), " \x00")
+	return string(utf16.Decode(u))
 }
 
 // The layouts of the text block, from GA/T 467 and the permit standards.
@@ -243,7 +253,7 @@ func parseForeignY(b []byte) (Card, error) {
 		Type:        ForeignY,
 		Name:        l.name.read(b),
 		IssueCount:  l.renewals.read(b),
-		EnglishName: l.english1.read(b) + l.english2.read(b),
+		EnglishName: joinEnglishName(l.english1.readRaw(b), l.english2.read(b)),
 		IDNumber:    l.id.read(b),
 		Nationality: l.nationality.read(b),
 	}
@@ -260,6 +270,16 @@ func parseForeignY(b []byte) (Card, error) {
 		return Card{}, damaged("nationality %q is not three capital letters", c.Nationality)
 	}
 	return c, nil
+}
+
+// joinEnglishName puts the two parts of a 2023 card's English name back
+// together. When there is a second part the first is full, and a space at
+// its end belongs to the name.
+func joinEnglishName(first, second string) string {
+	if second == "" {
+		return strings.TrimRight(first, " \x00")
+	}
+	return first + second
 }
 
 // parseCommon reads the fields every card type has: gender, birth date and

@@ -91,6 +91,7 @@ func TestDamagedReads(t *testing.T) {
 		"valid to before from": {204: "20100303"},
 		"type letter":          {248: "Q"},
 		"no name":              {0: "   "},
+		"year zero":            {188: "00000101"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := sampleBlock()
