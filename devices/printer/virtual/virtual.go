@@ -446,36 +446,37 @@ func face(height int) font.Face {
 }
 
 // glyph draws one character in its cell: the printer's font is not ours,
-// so each character is centred in the cell the printer would give it.
+// so each character is drawn at the printer's base size (24 dots high),
+// centred in the cell the printer would give it, then magnified.
 func (p *printer) glyph(c cell, x, top, lineH int) {
 	if c.r == ' ' {
 		return
 	}
-	h := lineDots * c.h
-	f := face(h)
+	f := face(lineDots)
 	if f == nil {
 		return
 	}
 	adv, ok := f.GlyphAdvance(c.r)
 	if !ok {
-		adv = fixed.I(h)
+		adv = fixed.I(lineDots)
 	}
-	cw := c.width() / c.w // draw at the height's scale, then stretch across
-	g := image.NewGray(image.Rect(0, 0, cw+2, h))
+	cw := c.width() / c.w
+	g := image.NewGray(image.Rect(0, 0, cw, lineDots))
 	for i := range g.Pix {
 		g.Pix[i] = 0xFF
 	}
 	m := f.Metrics()
-	base := (h+m.Ascent.Ceil()-m.Descent.Ceil())/2 + 1
+	base := (lineDots+m.Ascent.Ceil()-m.Descent.Ceil())/2 + 1
 	d := font.Drawer{Dst: g, Src: image.NewUniform(color.Black), Face: f}
 	for i := 0; i <= boolInt(c.bold); i++ {
 		d.Dot = fixed.Point26_6{X: fixed.I(cw)/2 - adv/2 + fixed.I(i), Y: fixed.I(base)}
 		d.DrawString(string(c.r))
 	}
+	h := lineDots * c.h
 	y0 := top + lineH - h // characters sit on the line's bottom
 	for y := 0; y < h; y++ {
 		for xx := 0; xx < cw*c.w; xx++ {
-			if g.GrayAt(xx/c.w, y).Y < 128 {
+			if g.GrayAt(xx/c.w, y/c.h).Y < 128 {
 				p.dot(x+xx, y0+y)
 			}
 		}
