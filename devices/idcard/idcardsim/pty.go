@@ -7,8 +7,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
+	"github.com/yizhan-kiosk/yizhan/devices/ptyharness"
 )
 
 // PTY serves a Sim on a pseudo-terminal, behind a stable path (a symbolic
@@ -45,14 +44,9 @@ func (p *PTY) Plug() error {
 	if p.master != nil {
 		return errors.New("idcardsim: already plugged in")
 	}
-	master, slave, err := pty.Open()
+	master, slave, err := ptyharness.Open()
 	if err != nil {
-		return fmt.Errorf("idcardsim: open pty: %w", err)
-	}
-	if err := makeRaw(slave); err != nil {
-		master.Close()
-		slave.Close()
-		return err
+		return fmt.Errorf("idcardsim: %w", err)
 	}
 	tmp := p.link + ".new"
 	os.Remove(tmp)
@@ -94,25 +88,5 @@ func (p *PTY) Unplug() {
 // Close unplugs the reader for good.
 func (p *PTY) Close() error {
 	p.Unplug()
-	return nil
-}
-
-// makeRaw turns off echo and line editing on the slave side, so frames pass
-// unchanged before the driver sets the line up itself.
-func makeRaw(f *os.File) error {
-	fd := int(f.Fd())
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return fmt.Errorf("idcardsim: get termios: %w", err)
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	t.Cc[unix.VMIN], t.Cc[unix.VTIME] = 1, 0
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, t); err != nil {
-		return fmt.Errorf("idcardsim: set termios: %w", err)
-	}
 	return nil
 }

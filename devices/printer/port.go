@@ -1,0 +1,313 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tarm/serial"
+)
+
+// Port is a connection to a printer: bytes out, status back.
+type Port interface {
+	// Write sends all of p or fails; it gives up when ctx ends.
+	Write(ctx context.Context, p []byte) error
+	// Status asks the printer for its real-time status. A port that cannot
+	// hear back (a one-way printer) returns ErrNoStatus.
+	Status(ctx context.Context) (Status, error)
+	Close() error
+}
+
+// ErrNoStatus means the printer cannot report its status on this port.
+var ErrNoStatus = errors.New("printer: no status on this port")
+
+// ErrGone means the printer's port went away (unplugged, connection lost).
+var ErrGone = errors.New("printer: port gone")
+
+// byteConn is a byte stream with deadlines: a TCP connection, a device
+// file the poller can wait on, or a serial port behind serialConn.
+type byteConn interface {
+	io.ReadWriteCloser
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+// streamPort speaks ESC/POS over a byte stream and asks status with
+// DLE EOT 1–4.
+type streamPort struct {
+	c   byteConn
+	buf []byte
+	// answered: the printer has answered a status request on this port.
+	// Until it does, silence means a one-way printer (or cable); after,
+	// silence means the printer stopped answering.
+	answered bool
+}
+
+// ErrNoReply means a printer that answers status requests did not.
+var ErrNoReply = errors.New("printer: no status reply")
+
+// statusWait is how long the printer has to answer one DLE EOT.
+const statusWait = 500 * time.Millisecond
+
+// writeChunk keeps each write short, so a cancelled print stops soon.
+const writeChunk = 512
+
+func deadline(ctx context.Context, d time.Duration) time.Time {
+	if dl, ok := ctx.Deadline(); ok {
+		return dl
+	}
+	return time.Now().Add(d)
+}
+
+func (s *streamPort) Write(ctx context.Context, p []byte) error {
+	for len(p) > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("printer: write: %w", err)
+		}
+		n := min(writeChunk, len(p))
+		if err := s.c.SetWriteDeadline(deadline(ctx, 30*time.Second)); err != nil && !errors.Is(err, os.ErrNoDeadline) {
+			return fmt.Errorf("printer: write: %w", err)
+		}
+		w, err := s.c.Write(p[:n])
+		if err != nil {
+			return fmt.Errorf("printer: write after %d bytes: %w", w, mapGone(err))
+		}
+		p = p[w:]
+	}
+	return nil
+}
+
+func (s *streamPort) Status(ctx context.Context) (Status, error) {
+	s.drain()
+	var r [4]byte
+	for n := byte(1); n <= 4; n++ {
+		if err := s.Write(ctx, dleEOT(n)); err != nil {
+			return Status{}, err
+		}
+		b, err := s.readByte(ctx)
+		if errors.Is(err, ErrNoStatus) && s.answered {
+			return Status{}, ErrNoReply
+		}
+		if err != nil {
+			return Status{}, err
+		}
+		s.answered = true
+		r[n-1] = b
+	}
+	return ParseStatus(r)
+}
+
+// readByte reads the one-byte answer to a status request.
+func (s *streamPort) readByte(ctx context.Context) (byte, error) {
+	dl := time.Now().Add(statusWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	if err := s.c.SetReadDeadline(dl); err != nil {
+		return 0, ErrNoStatus
+	}
+	var b [1]byte
+	for {
+		n, err := s.c.Read(b[:])
+		if n == 1 {
+			return b[0], nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, fmt.Errorf("printer: no status reply: %w", ErrNoStatus)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("printer: status: %w", mapGone(err))
+		}
+	}
+}
+
+// drain drops bytes left from an earlier reply (or from a printer that
+// answered a DLE EOT it found inside picture data).
+func (s *streamPort) drain() {
+	if s.c.SetReadDeadline(time.Now().Add(20*time.Millisecond)) != nil {
+		return
+	}
+	if s.buf == nil {
+		s.buf = make([]byte, 256)
+	}
+	for i := 0; i < 16; i++ {
+		if n, err := s.c.Read(s.buf); n == 0 || err != nil {
+			return
+		}
+	}
+}
+
+func (s *streamPort) Close() error { return s.c.Close() }
+
+func mapGone(err error) error {
+	if errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENODEV) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("%w: %v", ErrGone, err)
+	}
+	return err
+}
+
+// serialConn gives a tarm/serial port read deadlines: it reads in 100 ms
+// polls (a poll that times out reads as (0, io.EOF) on Linux) until data
+// comes or the deadline passes. Writes to a serial line do not block.
+type serialConn struct {
+	p    *serial.Port
+	path string
+	dl   time.Time
+}
+
+func (s *serialConn) Read(b []byte) (int, error) {
+	for {
+		n, err := s.p.Read(b)
+		if n > 0 {
+			return n, nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if !s.dl.IsZero() && time.Now().After(s.dl) {
+			if _, statErr := os.Stat(s.path); errors.Is(statErr, os.ErrNotExist) {
+				return 0, fmt.Errorf("%w: %s vanished", ErrGone, s.path)
+			}
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+}
+
+func (s *serialConn) Write(b []byte) (int, error)        { return s.p.Write(b) }
+func (s *serialConn) Close() error                       { return s.p.Close() }
+func (s *serialConn) SetReadDeadline(t time.Time) error  { s.dl = t; return nil }
+func (s *serialConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// OpenSerial opens a printer on a serial port.
+func OpenSerial(path string, baud int) (Port, error) {
+	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("printer: open %s: %w", path, ErrGone)
+		}
+		return nil, fmt.Errorf("printer: open %s: %w", path, err)
+	}
+	return &streamPort{c: &serialConn{p: p, path: path}}, nil
+}
+
+// OpenFile opens a printer's device file (/dev/usb/lp0). Writes have
+// deadlines where the driver lets the file be polled; Linux's usblp does,
+// but prefer the usb: device, which also detaches usblp.
+func OpenFile(path string) (Port, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("printer: open %s: %w", path, ErrGone)
+		}
+		return nil, fmt.Errorf("printer: open %s: %w", path, err)
+	}
+	return &streamPort{c: f}, nil
+}
+
+// OpenTCP connects to a network printer's raw port (9100).
+func OpenTCP(ctx context.Context, addr string) (Port, error) {
+	var d net.Dialer
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("printer: connect %s: %w", addr, err)
+	}
+	return &streamPort{c: c.(*net.TCPConn)}, nil
+}
+
+// Device names a printer as kioskctl and the configuration write it:
+// usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or
+// png:PATH (the virtual printer).
+type Device struct {
+	Kind     string // usb, serial, file, tcp, png
+	VID, PID uint16 // usb; zero for the first printer found
+	Path     string // serial, file, png; host:port for tcp
+	Baud     int
+}
+
+// ParseDevice reads a device name.
+func ParseDevice(s string) (Device, error) {
+	kind, rest, _ := strings.Cut(s, ":")
+	bad := func(why string) (Device, error) {
+		return Device{}, fmt.Errorf("printer: device %q: %s", s, why)
+	}
+	switch kind {
+	case "usb":
+		if rest == "" {
+			return Device{Kind: "usb"}, nil
+		}
+		v, p, ok := strings.Cut(rest, ":")
+		vid, err1 := strconv.ParseUint(v, 16, 16)
+		pid, err2 := strconv.ParseUint(p, 16, 16)
+		if !ok || err1 != nil || err2 != nil {
+			return bad("want usb:VID:PID in hex")
+		}
+		return Device{Kind: "usb", VID: uint16(vid), PID: uint16(pid)}, nil
+	case "serial":
+		d := Device{Kind: "serial", Path: rest, Baud: 9600}
+		if i := strings.LastIndex(rest, ":"); i > 0 {
+			if b, err := strconv.Atoi(rest[i+1:]); err == nil {
+				d.Path, d.Baud = rest[:i], b
+			}
+		}
+		if !strings.HasPrefix(d.Path, "/") {
+			return bad("want serial:/dev/PATH[:BAUD]")
+		}
+		switch d.Baud {
+		case 9600, 19200, 38400, 57600, 115200:
+		default:
+			return bad("baud must be 9600, 19200, 38400, 57600 or 115200")
+		}
+		return d, nil
+	case "file", "png":
+		if rest == "" {
+			return bad("want " + kind + ":PATH")
+		}
+		return Device{Kind: kind, Path: rest}, nil
+	case "tcp":
+		if _, _, err := net.SplitHostPort(rest); err != nil {
+			return bad("want tcp:HOST:PORT")
+		}
+		return Device{Kind: "tcp", Path: rest}, nil
+	}
+	return bad("want usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or png:PATH")
+}
+
+func (d Device) String() string {
+	switch d.Kind {
+	case "usb":
+		if d.VID == 0 && d.PID == 0 {
+			return "usb"
+		}
+		return fmt.Sprintf("usb:%04x:%04x", d.VID, d.PID)
+	case "serial":
+		return fmt.Sprintf("serial:%s:%d", d.Path, d.Baud)
+	}
+	return d.Kind + ":" + d.Path
+}
+
+// Open opens the device; dots is the paper width, for the virtual printer.
+func (d Device) Open(ctx context.Context, dots int) (Port, error) {
+	switch d.Kind {
+	case "usb":
+		return OpenUSB(d.VID, d.PID)
+	case "serial":
+		return OpenSerial(d.Path, d.Baud)
+	case "file":
+		return OpenFile(d.Path)
+	case "tcp":
+		return OpenTCP(ctx, d.Path)
+	case "png":
+		return OpenPNG(d.Path, dots), nil
+	}
+	return nil, fmt.Errorf("printer: unknown device kind %q", d.Kind)
+}
