@@ -7,6 +7,8 @@ package printersim
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"sync"
 
@@ -66,9 +68,11 @@ func (s *Sim) Reset() {
 	s.received, s.printed = nil, 0
 }
 
-// take handles bytes from the host and returns the status bytes to send
-// back. Like a real printer it answers DLE EOT n wherever it finds it.
-func (s *Sim) take(b []byte, pending *[]byte) []byte {
+// Take handles bytes from the host and returns the status bytes to send
+// back; pending carries a request split across calls. Like a real printer
+// it answers DLE EOT n wherever it finds it. Serve uses it; so can a
+// simulated USB printer.
+func (s *Sim) Take(b []byte, pending *[]byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var reply []byte
@@ -118,21 +122,41 @@ func ServePTY(s *Sim) (*PTY, error) {
 	p := &PTY{master: master, slave: slave, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		buf := make([]byte, 4096)
-		var pending []byte
-		for ctx.Err() == nil {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			if reply := s.take(buf[:n], &pending); len(reply) > 0 {
-				if _, err := master.Write(reply); err != nil {
-					return
-				}
-			}
-		}
+		s.Serve(ctx, master)
 	}()
 	return p, nil
+}
+
+// Serve acts as the printer on a byte stream until ctx ends or the stream
+// fails.
+func (s *Sim) Serve(ctx context.Context, rw io.ReadWriter) error {
+	buf := make([]byte, 4096)
+	var pending []byte
+	for ctx.Err() == nil {
+		n, err := rw.Read(buf)
+		if err != nil {
+			return err
+		}
+		if reply := s.Take(buf[:n], &pending); len(reply) > 0 {
+			if _, err := rw.Write(reply); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// ServeTCP acts as a network printer on raw port connections accepted from
+// ln, one at a time, until ln is closed.
+func (s *Sim) ServeTCP(ctx context.Context, ln net.Listener) error {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		s.Serve(ctx, c)
+		c.Close()
+	}
 }
 
 // Path is the port the driver opens.
