@@ -5,6 +5,13 @@
 //	kioskctl idcard read --port PATH [--baud 115200] [--usb VID:PID] [--timeout 15s] [--json] [--unmasked]
 //	                     [--photo-decoder PROGRAM [--photo-out FILE.png]]
 //	kioskctl idcard sim [--card FILE]... [--link PATH]
+//	kioskctl printer list
+//	kioskctl printer status --device DEV [--profile 80mm] [--json]
+//	kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
+//	kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
+//
+// DEV is usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or
+// png:PATH (the virtual printer: the receipt as a picture).
 package main
 
 import (
@@ -33,13 +40,27 @@ func main() {
 const usage = `usage:
   kioskctl idcard read --port PATH [--baud 115200] [--usb VID:PID] [--timeout 15s] [--json] [--unmasked]
                        [--photo-decoder PROGRAM [--photo-out FILE.png]]
-  kioskctl idcard sim [--card FILE]... [--link PATH]`
+  kioskctl idcard sim [--card FILE]... [--link PATH]
+  kioskctl printer list
+  kioskctl printer status --device DEV [--profile 80mm] [--json]
+  kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
+  kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
+DEV: usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT, png:PATH`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) >= 1 && args[0] == "print" {
+		return printReceipt(args[1:], stdout, stderr)
+	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w\n%s", errUsage, usage)
 	}
 	switch args[0] + " " + args[1] {
+	case "printer list":
+		return printerList(args[2:], stdout, stderr)
+	case "printer status":
+		return printerStatus(args[2:], stdout, stderr)
+	case "printer test":
+		return printerTest(args[2:], stdout, stderr)
 	case "idcard read":
 		return idcardRead(args[2:], stdout, stderr)
 	case "idcard sim":
