@@ -32,6 +32,10 @@ type Receipt struct {
 // MaxHeight bounds a receipt: 20,000 dots is 2.5 m of paper.
 const MaxHeight = 20000
 
+// MaxQRData bounds a QR code's payload, as the renderer does: a receipt
+// carries a short link.
+const MaxQRData = 512
+
 const lineDots = 24 // font A: 12×24 for ASCII, 24×24 for Chinese
 
 // ErrUnsupported is an ESC/POS command outside what this project sends.
@@ -290,7 +294,7 @@ func (p *printer) flush(lf bool) {
 	}
 	cells := p.line
 	p.line = nil
-	for len(cells) > 0 {
+	for len(cells) > 0 && p.y <= MaxHeight {
 		w, n := 0, 0
 		for n < len(cells) && w+cells[n].width() <= p.dots {
 			w += cells[n].width()
@@ -393,6 +397,9 @@ func (p *printer) qr(b []byte) error {
 	case 0x50:
 		if len(b) < 3 {
 			return errors.New("virtual: QR store without data")
+		}
+		if len(b)-3 > MaxQRData {
+			return fmt.Errorf("virtual: QR data of %d bytes: receipts carry at most %d", len(b)-3, MaxQRData)
 		}
 		p.qrData = string(b[3:])
 	case 0x51:
