@@ -52,8 +52,8 @@ type Block struct {
 	Height int `json:"height,omitempty"`
 	// Data is a QR code's payload.
 	Data string `json:"data,omitempty"`
-	// Module is the size of a QR module in dots: 0 picks the largest that
-	// keeps the code within 60% of the paper; at least 3 either way.
+	// Module is the size of a QR module in dots: 0 draws the code about
+	// 23 mm wide (3 to 6 dots a module); at least 3 either way.
 	Module int `json:"module,omitempty"`
 	// Image is a picture block's image; PNG carries it in JSON.
 	Image image.Image `json:"-"`
