@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -169,9 +170,16 @@ func run(f flags, log *slog.Logger) error {
 	if cards != nil {
 		cleanup = append(cleanup, cards.close)
 	}
-	// The printer and cameras have no drivers yet: simulated in demo mode,
-	// absent otherwise.
-	others := []devices.Kind{devices.ReceiptPrinter, devices.FaceCamera, devices.DocumentCamera}
+	prn, err := startPrinter(cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	if prn != nil {
+		prn.run(ctx, &wg)
+	}
+	// The cameras have no drivers yet: simulated in demo mode, absent
+	// otherwise.
+	others := []devices.Kind{devices.FaceCamera, devices.DocumentCamera}
 	if f.demo {
 		wg.Go(func() {
 			if err := simulated.Run(ctx, reg, 800*time.Millisecond, others...); err != nil && !errors.Is(err, context.Canceled) {
@@ -198,6 +206,9 @@ func run(f flags, log *slog.Logger) error {
 	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log}
 	if cards != nil {
 		opts.PlaceSampleCard = cards.placeSample
+	}
+	if prn != nil && prn.virtual != nil {
+		opts.PrintSample = func() (image.Image, error) { return prn.printSample(ctx, cfg.TerminalID) }
 	}
 	term, err := ui.New(a, w, opts)
 	if err != nil {

@@ -157,6 +157,34 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	}
 	savePNG(t, shot, "smoke-"+name+"-card.png")
 
+	// F3 prints the sample receipt on the virtual printer and shows it: a
+	// tall white strip of paper over the dimmed screen.
+	white := [3]uint8{0xFF, 0xFF, 0xFF}
+	if before := countColour(shot, white); before > 100000 {
+		t.Fatalf("%d white pixels before any receipt", before)
+	}
+	if err := pressKey(conn, width/2, 150, keysymF3); err != nil {
+		t.Fatalf("press F3: %v", err)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		if shot, err = screenshot(conn); err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if countColour(shot, white) > 150000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			savePNG(t, shot, "smoke-"+name+"-no-receipt.png")
+			t.Fatal("no receipt shown within 15 s of F3")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	savePNG(t, shot, "smoke-"+name+"-receipt.png")
+	if _, err := os.Stat(filepath.Join(work, "var", "demo", "last-receipt.png")); err != nil {
+		t.Errorf("the virtual printer saved no receipt: %v", err)
+	}
+
 	// Stop it by its PID, as systemd would, and expect a clean exit.
 	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("kill: %v", err)
@@ -175,7 +203,10 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 // bannerGreen is the theme's success colour, which the card banner uses.
 var bannerGreen = [3]uint8{0x1E, 0x6B, 0x34}
 
-const keysymF2 = 0xFFBF
+const (
+	keysymF2 = 0xFFBF
+	keysymF3 = 0xFFC0
+)
 
 func countColour(img *image.RGBA, c [3]uint8) int {
 	n := 0

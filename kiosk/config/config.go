@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 )
 
 // DefaultPath is where an installed terminal keeps its configuration.
@@ -33,9 +35,24 @@ type Config struct {
 	// Language is the language every session starts in: "zh" or "en".
 	Language string `toml:"language"`
 	// DataDir holds the terminal's local store; it must be writable.
-	DataDir string `toml:"data_dir"`
-	Idle    Idle   `toml:"idle"`
-	IDCard  IDCard `toml:"idcard"`
+	DataDir string  `toml:"data_dir"`
+	Idle    Idle    `toml:"idle"`
+	IDCard  IDCard  `toml:"idcard"`
+	Printer Printer `toml:"printer"`
+}
+
+// Printer is the receipt printer.
+type Printer struct {
+	// Device is where the printer is: usb, usb:VID:PID,
+	// serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or png:PATH (the
+	// virtual printer); "" means the terminal has none and shows receipts
+	// as a QR code on screen.
+	Device string `toml:"device"`
+	// Profile is the paper: "58mm" or "80mm".
+	Profile string `toml:"profile"`
+	// NativeQR lets the printer draw QR codes itself; only for models known
+	// to do it right.
+	NativeQR bool `toml:"native_qr"`
 }
 
 // IDCard is the ID-card reader: a serial port or the USB variant of the
@@ -89,7 +106,8 @@ func Default() Config {
 			ElderlyTimeout: Duration{180 * time.Second},
 			Countdown:      Duration{15 * time.Second},
 		},
-		IDCard: IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
+		IDCard:  IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
+		Printer: Printer{Profile: "80mm"},
 	}
 }
 
@@ -101,6 +119,7 @@ func Demo() Config {
 	c.District = "示范区政务服务中心"
 	c.Site = "24小时自助服务厅"
 	c.DataDir = "var/demo"
+	c.Printer.Device = "png:var/demo/last-receipt.png"
 	return c
 }
 
@@ -197,7 +216,22 @@ func (c Config) check() (key, reason string) {
 	if d := c.Idle.Countdown.Duration; d < 5*time.Second || d > 60*time.Second {
 		return "idle.countdown", fmt.Sprintf("%s is outside 5s to 60s", d)
 	}
-	return c.IDCard.check()
+	if key, reason := c.IDCard.check(); reason != "" {
+		return key, reason
+	}
+	return c.Printer.check()
+}
+
+func (p Printer) check() (key, reason string) {
+	if p.Device != "" {
+		if _, err := printer.ParseDevice(p.Device); err != nil {
+			return "printer.device", strings.TrimPrefix(err.Error(), "printer: ")
+		}
+	}
+	if _, err := printer.ProfileByName(p.Profile); err != nil {
+		return "printer.profile", fmt.Sprintf("%q: want \"58mm\" or \"80mm\"", p.Profile)
+	}
+	return "", ""
 }
 
 var vidPIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)

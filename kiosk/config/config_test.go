@@ -26,6 +26,11 @@ port = "/dev/yizhan/idcard"
 baud = 115200
 photo_decoder = ""
 photo_decoder_timeout = "3s"
+
+[printer]
+device = "serial:/dev/yizhan/printer:9600"
+profile = "58mm"
+native_qr = false
 `
 
 func TestParseGood(t *testing.T) {
@@ -72,6 +77,8 @@ func TestParseRejects(t *testing.T) {
 		{"port and usb", "port = \"/dev/ttyUSB0\"\nusb = \"0400:c35a\"", "idcard.usb", 15},
 		{"bad baud", "baud = 12345", "idcard.baud", 15},
 		{"bad decoder timeout", "photo_decoder_timeout = \"1h\"", "idcard.photo_decoder_timeout", 17},
+		{"bad printer device", "device = \"lp0\"", "printer.device", 20},
+		{"bad printer profile", "profile = \"76mm\"", "printer.profile", 21},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := editLine(good, tc.edit)

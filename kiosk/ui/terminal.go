@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"image"
 	"log/slog"
 	"time"
 
@@ -34,6 +35,10 @@ type Options struct {
 	// PlaceSampleCard puts a sample card on the simulated reader (demo
 	// mode only; nil otherwise). The demo shows a button and F2 for it.
 	PlaceSampleCard func()
+	// PrintSample prints a sample receipt on the virtual printer and
+	// returns its picture (demo mode only; nil otherwise). It is called
+	// off Fyne's goroutine; the demo shows a button and F3 for it.
+	PrintSample func() (image.Image, error)
 }
 
 // The screens behind the home tiles.
@@ -74,6 +79,9 @@ type Terminal struct {
 	langBtn   *widget.Button
 	homeBtn   *widget.Button
 	demoCard  *widget.Button
+	demoPrint *widget.Button
+	overlay   *fyne.Container // holds the receipt view while it is shown
+	printing  bool
 
 	notice notice // a short message on the home screen
 }
@@ -109,13 +117,14 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 		return nil, err
 	}
 	win.SetPadded(false) // the header and status bar run to the screen's edges
-	if opt.PlaceSampleCard != nil {
-		win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
-			if ev.Name == fyne.KeyF2 {
-				opt.PlaceSampleCard()
-			}
-		})
-	}
+	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		switch {
+		case ev.Name == fyne.KeyF2 && opt.PlaceSampleCard != nil:
+			opt.PlaceSampleCard()
+		case ev.Name == fyne.KeyF3 && opt.PrintSample != nil:
+			t.printSample()
+		}
+	})
 	t.applyTheme()
 	t.rebuild()
 	return t, nil
@@ -144,7 +153,8 @@ func (t *Terminal) rebuild() {
 	frame = container.New(frameLayout{}, header,
 		container.NewStack(newTouchCatcher(t.touched), body), t.status.bar)
 	t.countdown = newCountdown(th, t.touched)
-	t.win.SetContent(container.NewStack(frame, t.countdown.root))
+	t.overlay = container.NewStack()
+	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root))
 	t.DevicesChanged()
 	t.refreshStatus(t.opt.Now())
 }
@@ -161,9 +171,16 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 	if t.opt.Demo {
 		right = append(right, badge(th, T("app.demo"), fynetheme.ColorNameWarning, fynetheme.ColorNameForegroundOnWarning))
 	}
+	demoButton := func(key string, f func()) *widget.Button {
+		b := widget.NewButton(T(key), t.input(f))
+		right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, b))
+		return b
+	}
 	if t.opt.PlaceSampleCard != nil {
-		t.demoCard = widget.NewButton(T("demo.place_card"), t.input(t.opt.PlaceSampleCard))
-		right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, t.demoCard))
+		t.demoCard = demoButton("demo.place_card", t.opt.PlaceSampleCard)
+	}
+	if t.opt.PrintSample != nil {
+		t.demoPrint = demoButton("demo.print_receipt", t.printSample)
 	}
 	if t.sess.Elderly() {
 		right = append(right, badge(th, T("header.elderly_on"), theme.ColorTileElderly, theme.ColorOnTile))
@@ -328,6 +345,37 @@ func (t *Terminal) refreshStatus(now time.Time) {
 	}
 	t.status.setLink(link)
 	t.status.setClock(now)
+}
+
+// printSample prints the demo's sample receipt and shows it. The printing
+// runs off Fyne's goroutine; the result comes back through fyne.Do.
+func (t *Terminal) printSample() {
+	if t.printing {
+		return
+	}
+	t.printing = true
+	go func() {
+		img, err := t.opt.PrintSample()
+		fyne.Do(func() {
+			t.printing = false
+			t.showReceipt(img, err)
+		})
+	}()
+}
+
+// showReceipt covers the screen with the receipt, or with why it failed.
+func (t *Terminal) showReceipt(img image.Image, err error) {
+	failure := ""
+	if err != nil {
+		t.opt.Log.Warn("sample receipt", "err", err)
+		failure = err.Error()
+		img = nil
+	}
+	v := newReceiptView(t.th, t.win.Canvas().Size(), img, failure, t.input(func() {
+		t.overlay.RemoveAll()
+	}))
+	t.overlay.RemoveAll()
+	t.overlay.Add(v.root)
 }
 
 // CardRead tells the home screen that a card was placed on the reader. With

@@ -373,7 +373,7 @@ func (p *printer) raster(data []byte, xb, rows int) {
 
 func (p *printer) cut() {
 	p.out.Cuts++
-	p.feed(8)
+	p.feed(lineDots) // the printer feeds the paper to its cutter first
 	for x := 0; x < p.dots; x += 8 {
 		for i := 0; i < 4; i++ {
 			p.dot(x+i, p.y-4)
