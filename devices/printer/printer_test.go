@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ type rig struct {
 	pty  *printersim.PTY
 	reg  *devices.Registry
 	prn  *printer.Printer
-	port string
+	port atomic.Value // string: the path the printer is opened at
 }
 
 func newRig(t *testing.T) *rig {
@@ -32,9 +33,10 @@ func newRig(t *testing.T) *rig {
 	}
 	t.Cleanup(func() { p.Close() })
 	reg := devices.NewRegistry(devices.ReceiptPrinter)
-	r := &rig{sim: sim, pty: p, reg: reg, port: p.Path()}
+	r := &rig{sim: sim, pty: p, reg: reg}
+	r.port.Store(p.Path())
 	r.prn = printer.New(printer.Config{
-		Open:    func(context.Context) (printer.Port, error) { return printer.OpenSerial(r.port, 9600) },
+		Open:    func(context.Context) (printer.Port, error) { return printer.OpenSerial(r.port.Load().(string), 9600) },
 		Profile: printer.Profile58,
 		Report:  func(s devices.Status) { reg.Report(s) },
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -159,7 +161,7 @@ func TestStatusPollingAndRecovery(t *testing.T) {
 	wait(devices.Online)
 	// Unplugged: the port vanishes.
 	r.pty.Close()
-	r.port = "/dev/nonexistent-yizhan-printer"
+	r.port.Store("/dev/nonexistent-yizhan-printer")
 	wait(devices.NoDevice)
 	// Plugged in again on a new port.
 	sim2 := printersim.New()
@@ -168,7 +170,7 @@ func TestStatusPollingAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p2.Close()
-	r.port = p2.Path()
+	r.port.Store(p2.Path())
 	wait(devices.Online)
 }
 
