@@ -6,6 +6,7 @@
 package virtual
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -338,12 +339,13 @@ func (p *printer) x(width int) int {
 }
 
 func (p *printer) grow(h int) {
-	for len(p.rows) < h {
-		row := make([]byte, p.dots)
-		for i := range row {
-			row[i] = 0xFF
-		}
-		p.rows = append(p.rows, row)
+	n := h - len(p.rows)
+	if n <= 0 {
+		return
+	}
+	block := bytes.Repeat([]byte{0xFF}, n*p.dots) // white paper, all rows at once
+	for i := 0; i < n; i++ {
+		p.rows = append(p.rows, block[i*p.dots:(i+1)*p.dots:(i+1)*p.dots])
 	}
 }
 
@@ -459,27 +461,12 @@ func (p *printer) glyph(c cell, x, top, lineH int) {
 	if c.r == ' ' {
 		return
 	}
-	f := face(lineDots)
-	if f == nil {
+	g := baseGlyph(c.r, c.bold)
+	if g == nil {
 		return
 	}
-	adv, ok := f.GlyphAdvance(c.r)
-	if !ok {
-		adv = fixed.I(lineDots)
-	}
-	cw := c.width() / c.w
-	g := image.NewGray(image.Rect(0, 0, cw, lineDots))
-	for i := range g.Pix {
-		g.Pix[i] = 0xFF
-	}
-	m := f.Metrics()
-	base := (lineDots+m.Ascent.Ceil()-m.Descent.Ceil())/2 + 1
-	d := font.Drawer{Dst: g, Src: image.NewUniform(color.Black), Face: f}
-	for i := 0; i <= boolInt(c.bold); i++ {
-		d.Dot = fixed.Point26_6{X: fixed.I(cw)/2 - adv/2 + fixed.I(i), Y: fixed.I(base)}
-		d.DrawString(string(c.r))
-	}
 	h := lineDots * c.h
+	cw := g.Rect.Dx()
 	y0 := top + lineH - h // characters sit on the line's bottom
 	for y := 0; y < h; y++ {
 		for xx := 0; xx < cw*c.w; xx++ {
@@ -488,6 +475,51 @@ func (p *printer) glyph(c cell, x, top, lineH int) {
 			}
 		}
 	}
+}
+
+type glyphKey struct {
+	r    rune
+	bold bool
+}
+
+// glyphs caches characters drawn at the base size; Print holds drawing.
+var glyphs = map[glyphKey]*image.Gray{}
+
+const maxCachedGlyphs = 8192
+
+func baseGlyph(r rune, bold bool) *image.Gray {
+	k := glyphKey{r, bold}
+	if g, ok := glyphs[k]; ok {
+		return g
+	}
+	f := face(lineDots)
+	if f == nil {
+		return nil
+	}
+	adv, ok := f.GlyphAdvance(r)
+	if !ok {
+		adv = fixed.I(lineDots)
+	}
+	cw := 24
+	if r < 0x80 {
+		cw = 12
+	}
+	g := image.NewGray(image.Rect(0, 0, cw, lineDots))
+	for i := range g.Pix {
+		g.Pix[i] = 0xFF
+	}
+	m := f.Metrics()
+	base := (lineDots+m.Ascent.Ceil()-m.Descent.Ceil())/2 + 1
+	d := font.Drawer{Dst: g, Src: image.NewUniform(color.Black), Face: f}
+	for i := 0; i <= boolInt(bold); i++ {
+		d.Dot = fixed.Point26_6{X: fixed.I(cw)/2 - adv/2 + fixed.I(i), Y: fixed.I(base)}
+		d.DrawString(string(r))
+	}
+	if len(glyphs) >= maxCachedGlyphs {
+		clear(glyphs)
+	}
+	glyphs[k] = g
+	return g
 }
 
 func boolInt(b bool) int {
