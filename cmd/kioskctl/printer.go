@@ -23,10 +23,12 @@ type printerFlags struct {
 }
 
 func addPrinterFlags(fs *flag.FlagSet) printerFlags {
-	return printerFlags{
+	pf := printerFlags{
 		device:  fs.String("device", "", "usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or png:PATH"),
 		profile: fs.String("profile", "80mm", "paper: 58mm or 80mm"),
 	}
+	fs.StringVar(pf.device, "to", "", "the same as --device (--to png:FILE previews a receipt)")
+	return pf
 }
 
 // open makes a printer driver for the flags.

@@ -36,7 +36,7 @@ func TestPrintDocExampleToPNG(t *testing.T) {
 	}
 	out := filepath.Join(dir, "receipt.png")
 	var stdout, stderr bytes.Buffer
-	if err := run([]string{"print", "--device", "png:" + out, "--receipt", file, "--profile", "58mm"}, nil, &stdout, &stderr); err != nil {
+	if err := run([]string{"print", "--to", "png:" + out, "--receipt", file, "--profile", "58mm"}, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("%v (%s)", err, stderr.String())
 	}
 	f, err := os.Open(out)
