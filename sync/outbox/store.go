@@ -1,0 +1,222 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"filippo.io/age"
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The store's layout, version 1:
+//
+//	meta      "version" → 1
+//	records   seq (8 bytes, big-endian) → Record as JSON
+//	ids       id → seq
+//	residents HMAC(ID number) ‖ seq → empty
+//
+// Attachments live beside the file in attachments/, named by the SHA-256 of
+// their sealed bytes.
+var (
+	bucketMeta      = []byte("meta")
+	bucketRecords   = []byte("records")
+	bucketIDs       = []byte("ids")
+	bucketResidents = []byte("residents")
+	keyVersion      = []byte("version")
+)
+
+const storeVersion = 1
+
+// Options configures a Store.
+type Options struct {
+	// Dir holds outbox.db and attachments/.
+	Dir string
+	// Recipients are the district's public keys; everything personal is
+	// sealed to them.
+	Recipients []age.Recipient
+	// Secret keys the resident index (LoadOrCreateSecret).
+	Secret []byte
+	Now    func() time.Time
+}
+
+// Store is the outbox. It is safe for concurrent use.
+type Store struct {
+	opt    Options
+	db     *bolt.DB
+	attDir string
+}
+
+// Open opens (or makes) the outbox in opt.Dir.
+func Open(opt Options) (*Store, error) {
+	if len(opt.Recipients) == 0 {
+		return nil, errors.New("outbox: no district key to seal to")
+	}
+	if len(opt.Secret) < secretLen {
+		return nil, errors.New("outbox: index secret missing or short")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	attDir := filepath.Join(opt.Dir, "attachments")
+	if err := os.MkdirAll(attDir, 0o700); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(opt.Dir, "outbox.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: open: %w", err)
+	}
+	s := &Store{opt: opt, db: db, attDir: attDir}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMeta, bucketRecords, bucketIDs, bucketResidents} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("outbox: %w", err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		v := meta.Get(keyVersion)
+		if v == nil {
+			return meta.Put(keyVersion, []byte{storeVersion})
+		}
+		if len(v) != 1 || v[0] > storeVersion {
+			return fmt.Errorf("outbox: store version %v is newer than this terminal's %d", v, storeVersion)
+		}
+		return nil
+	})
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// Submit seals and stores a submission and returns its record. When it
+// returns without error the record and its attachments are on disk.
+func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
+	if !sub.Kind.valid() {
+		return Record{}, fmt.Errorf("outbox: unknown kind %q", sub.Kind)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Record{}, fmt.Errorf("outbox: id: %w", err)
+	}
+	rec := Record{ID: id.String(), Kind: sub.Kind, Created: s.opt.Now().UTC(), State: Queued, Public: sub.Public}
+	// Attachments first, each durable before the record that names them.
+	for _, a := range sub.Attachments {
+		if err := ctx.Err(); err != nil {
+			return Record{}, err
+		}
+		name, size, err := sealFile(s.attDir, s.opt.Recipients, a.Data)
+		if err != nil {
+			return Record{}, fmt.Errorf("outbox: attachment %q: %w", a.Name, err)
+		}
+		rec.Attachments = append(rec.Attachments, AttachmentRef{Name: a.Name, File: name, Size: size})
+	}
+	if rec.Sealed, err = seal(s.opt.Recipients, sub.Personal); err != nil {
+		return Record{}, fmt.Errorf("outbox: seal: %w", err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		records := tx.Bucket(bucketRecords)
+		seq, err := records.NextSequence()
+		if err != nil {
+			return err
+		}
+		rec.Seq = seq
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := records.Put(seqKey(seq), data); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketIDs).Put([]byte(rec.ID), seqKey(seq)); err != nil {
+			return err
+		}
+		if sub.IDNumber != "" {
+			key := append(residentKey(s.opt.Secret, sub.IDNumber), seqKey(seq)...)
+			return tx.Bucket(bucketResidents).Put(key, nil)
+		}
+		return nil
+	}) // bbolt fsyncs the commit before Update returns
+	if err != nil {
+		return Record{}, fmt.Errorf("outbox: store: %w", err)
+	}
+	return rec, nil
+}
+
+// ErrNotFound means no record has the id.
+var ErrNotFound = errors.New("outbox: no such record")
+
+// Get returns the record with the id.
+func (s *Store) Get(id string) (Record, error) {
+	var rec Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq := tx.Bucket(bucketIDs).Get([]byte(id))
+		if seq == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(tx.Bucket(bucketRecords).Get(seq), &rec)
+	})
+	return rec, err
+}
+
+// All calls f for every record in sequence order until f returns false.
+func (s *Store) All(f func(Record) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecords).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var rec Record
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("outbox: record %x: %w", k, err)
+			}
+			if !f(rec) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// ForResident returns the records submitted with the ID number, on this
+// terminal, oldest first.
+func (s *Store) ForResident(idNumber string) ([]Record, error) {
+	prefix := residentKey(s.opt.Secret, idNumber)
+	var out []Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketResidents).Cursor()
+		records := tx.Bucket(bucketRecords)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			var rec Record
+			v := records.Get(k[len(prefix):])
+			if v == nil {
+				continue // purged
+			}
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AttachmentPath is where an attachment's sealed bytes are.
+func (s *Store) AttachmentPath(ref AttachmentRef) string {
+	return filepath.Join(s.attDir, filepath.Base(ref.File))
+}
