@@ -78,7 +78,41 @@ func Open(opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.removeOrphans(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// removeOrphans deletes what a crash mid-Submit left in attachments/: a
+// temporary file being sealed, or a sealed file whose record never
+// committed. No Submit runs while the store opens, so every attachment that
+// matters is named by a record.
+func (s *Store) removeOrphans() error {
+	named := make(map[string]bool)
+	err := s.All(func(r Record) bool {
+		for _, a := range r.Attachments {
+			named[a.File] = true
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(s.attDir)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	for _, e := range entries {
+		if named[e.Name()] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.attDir, e.Name())); err != nil {
+			return fmt.Errorf("outbox: remove orphan: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) init() error {
