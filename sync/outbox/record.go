@@ -57,7 +57,7 @@ type Public struct {
 // AttachmentRef names a sealed attachment file.
 type AttachmentRef struct {
 	Name string `json:"name"` // what it is: "photo", "document-1" …
-	File string `json:"file"` // the sealed file, by the SHA-256 of its bytes
+	File string `json:"file"` // the sealed file, named by the SHA-256 of its bytes
 	Size int64  `json:"size"` // sealed bytes on disk
 }
 
@@ -67,6 +67,7 @@ type Record struct {
 	Seq         uint64          `json:"seq"` // this terminal's sequence number
 	Kind        Kind            `json:"kind"`
 	Created     time.Time       `json:"created"`
+	Updated     time.Time       `json:"updated"` // last change of state
 	State       State           `json:"state"`
 	Reason      string          `json:"reason,omitempty"` // why the district rejected it
 	Public      Public          `json:"public"`
