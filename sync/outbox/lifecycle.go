@@ -70,6 +70,7 @@ func (s *Store) update(id string, f func(*Record) (keep bool, err error)) (Recor
 		if err := s.removeFile(a.File); err != nil {
 			return rec, err
 		}
+		s.addAttBytes(-a.Size)
 	}
 	return rec, nil
 }

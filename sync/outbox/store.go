@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"bytes"
+	"sync"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -44,14 +45,26 @@ type Options struct {
 	Recipients []age.Recipient
 	// Secret keys the resident index (LoadOrCreateSecret).
 	Secret []byte
+	// Budget is the disk the outbox may use; DefaultBudget when zero.
+	Budget int64
 	Now    func() time.Time
 }
 
+// DefaultBudget is the outbox's disk budget unless configured.
+const DefaultBudget = 2 << 30
+
+// NearBudget is the share of the budget at which the terminal warns.
+const NearBudget = 0.9
+
 // Store is the outbox. It is safe for concurrent use.
 type Store struct {
-	opt    Options
-	db     *bolt.DB
-	attDir string
+	opt       Options
+	db        *bolt.DB
+	attDir    string
+	recovered string // set when a corrupt store was moved aside at open
+
+	mu       sync.Mutex
+	attBytes int64 // bytes in attachments/
 }
 
 // Open opens (or makes) the outbox in opt.Dir.
@@ -65,15 +78,30 @@ func Open(opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	attDir := filepath.Join(opt.Dir, "attachments")
-	if err := os.MkdirAll(attDir, 0o700); err != nil {
+	if opt.Budget <= 0 {
+		opt.Budget = DefaultBudget
+	}
+	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(opt.Dir, "outbox.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("outbox: open: %w", err)
+	s := &Store{opt: opt, attDir: filepath.Join(opt.Dir, "attachments")}
+	db, err := openChecked(filepath.Join(opt.Dir, "outbox.db"))
+	var ce *corruptError
+	if errors.As(err, &ce) {
+		// Keep everything for the technician; start a fresh store.
+		if s.recovered, err = s.moveAside(ce); err != nil {
+			return nil, err
+		}
+		db, err = openChecked(filepath.Join(opt.Dir, "outbox.db"))
 	}
-	s := &Store{opt: opt, db: db, attDir: attDir}
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	if err := os.MkdirAll(s.attDir, 0o700); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -84,6 +112,68 @@ func Open(opt Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// corruptError is a store file that bbolt cannot open or whose pages do
+// not check out.
+type corruptError struct{ err error }
+
+func (e *corruptError) Error() string { return "outbox: store file corrupt: " + e.err.Error() }
+
+// openChecked opens the bbolt file and checks every page. bbolt may panic
+// on a badly damaged file; that too is corruption.
+func openChecked(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, &corruptError{fmt.Errorf("%v", r)}
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("outbox: store in use by another process: %w", err)
+	}
+	if err != nil {
+		return nil, &corruptError{err}
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			return e // the first problem is enough
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, &corruptError{err}
+	}
+	return db, nil
+}
+
+// moveAside renames the corrupt file and the attachments beside it with a
+// timestamp, never deleting anything, and says so.
+func (s *Store) moveAside(ce *corruptError) (string, error) {
+	stamp := s.opt.Now().UTC().Format("20060102T150405Z")
+	dbPath := filepath.Join(s.opt.Dir, "outbox.db")
+	moved := dbPath + ".corrupt-" + stamp
+	if err := os.Rename(dbPath, moved); err != nil {
+		return "", fmt.Errorf("outbox: move corrupt store aside: %w", err)
+	}
+	if _, err := os.Stat(s.attDir); err == nil {
+		if err := os.Rename(s.attDir, s.attDir+".corrupt-"+stamp); err != nil {
+			return "", fmt.Errorf("outbox: move attachments aside: %w", err)
+		}
+	}
+	if err := syncDir(s.opt.Dir); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%v; moved to %s and a new store made", ce.err, filepath.Base(moved)), nil
+}
+
+// Recovered says, when the store file was found corrupt at open, what was
+// wrong and where the old file went; "" otherwise. The technician's screen
+// and the heartbeat show it.
+func (s *Store) Recovered() string { return s.recovered }
 
 // removeOrphans deletes what a crash mid-Submit left in attachments/: a
 // temporary file being sealed, or a sealed file whose record never
@@ -104,15 +194,53 @@ func (s *Store) removeOrphans() error {
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
+	var total int64
 	for _, e := range entries {
 		if named[e.Name()] {
+			if info, err := e.Info(); err == nil {
+				total += info.Size()
+			}
 			continue
 		}
 		if err := os.Remove(filepath.Join(s.attDir, e.Name())); err != nil {
 			return fmt.Errorf("outbox: remove orphan: %w", err)
 		}
 	}
+	s.mu.Lock()
+	s.attBytes = total
+	s.mu.Unlock()
 	return nil
+}
+
+// Usage is the outbox's disk use against its budget.
+type Usage struct {
+	Used, Budget int64
+	Near         bool // at NearBudget or more: warn technicians
+	Full         bool // at the budget: attachments are refused
+}
+
+// Usage reports the disk the outbox uses: the store file and the sealed
+// attachments.
+func (s *Store) Usage() Usage {
+	s.mu.Lock()
+	used := s.attBytes
+	s.mu.Unlock()
+	if info, err := os.Stat(s.db.Path()); err == nil {
+		used += info.Size()
+	}
+	b := s.opt.Budget
+	return Usage{Used: used, Budget: b, Near: float64(used) >= NearBudget*float64(b), Full: used >= b}
+}
+
+// ErrFull refuses a submission with attachments while the outbox is at its
+// disk budget. Nothing queued is dropped to make room; the queue drains as
+// the district acknowledges records.
+var ErrFull = errors.New("outbox: disk budget reached: submissions with attachments wait until the queue drains")
+
+func (s *Store) addAttBytes(n int64) {
+	s.mu.Lock()
+	s.attBytes += n
+	s.mu.Unlock()
 }
 
 func (s *Store) init() error {
@@ -149,6 +277,9 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("outbox: id: %w", err)
 	}
+	if len(sub.Attachments) > 0 && s.Usage().Full {
+		return Record{}, ErrFull
+	}
 	rec := Record{ID: id.String(), Kind: sub.Kind, Created: s.opt.Now().UTC(), State: Queued, Public: sub.Public}
 	// Attachments first, each durable before the record that names them.
 	for _, a := range sub.Attachments {
@@ -160,6 +291,7 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
 			return Record{}, fmt.Errorf("outbox: attachment %q: %w", a.Name, err)
 		}
 		rec.Attachments = append(rec.Attachments, AttachmentRef{Name: a.Name, File: name, Size: size})
+		s.addAttBytes(size)
 	}
 	if rec.Sealed, err = seal(s.opt.Recipients, sub.Personal); err != nil {
 		return Record{}, fmt.Errorf("outbox: seal: %w", err)

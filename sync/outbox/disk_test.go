@@ -1,0 +1,133 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+)
+
+func TestDiskBudget(t *testing.T) {
+	dir := t.TempDir()
+	key := districtKey(t)
+	secret, _ := LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	open := func() *Store {
+		s, err := Open(Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret, Budget: 200 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	ctx := context.Background()
+	doc := bytes.Repeat([]byte{1}, 40<<10)
+	var queued []Record
+	for {
+		r, err := s.Submit(ctx, Submission{Kind: Application, Personal: []byte("p"), Attachments: []Attachment{{Name: "doc", Data: bytes.NewReader(doc)}}})
+		if errors.Is(err, ErrFull) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		queued = append(queued, r)
+		if len(queued) > 20 {
+			t.Fatal("the budget never filled")
+		}
+	}
+	u := s.Usage()
+	if !u.Full || !u.Near || u.Used < u.Budget {
+		t.Fatalf("usage %+v at refusal", u)
+	}
+	// Without attachments a rating still goes in; nothing queued was dropped.
+	if _, err := s.Submit(ctx, Submission{Kind: Rating, Personal: []byte("5")}); err != nil {
+		t.Fatalf("rating refused at the budget: %v", err)
+	}
+	for _, r := range queued {
+		if _, err := s.Get(r.ID); err != nil {
+			t.Fatalf("queued record %d lost: %v", r.Seq, err)
+		}
+	}
+	// The usage survives a reopen, and acknowledgements free the room.
+	s.Close()
+	s = open()
+	defer s.Close()
+	if !s.Usage().Full {
+		t.Fatal("usage forgotten after reopen")
+	}
+	for _, r := range queued[:3] {
+		if _, err := s.Acknowledge(r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Usage().Full {
+		t.Fatalf("usage %+v after three acknowledgements", s.Usage())
+	}
+	if _, err := s.Submit(ctx, Submission{Kind: Application, Attachments: []Attachment{{Name: "doc", Data: bytes.NewReader(doc)}}}); err != nil {
+		t.Fatalf("after draining: %v", err)
+	}
+}
+
+func TestCorruptStoreIsMovedAside(t *testing.T) {
+	dir := t.TempDir()
+	key := districtKey(t)
+	s := openStore(t, dir, key)
+	for i := 0; i < 50; i++ {
+		s.Submit(context.Background(), Submission{Kind: Application, Personal: bytes.Repeat([]byte("x"), 3000),
+			Attachments: []Attachment{{Name: "a", Data: bytes.NewReader([]byte("scan"))}}})
+	}
+	if s.Recovered() != "" {
+		t.Fatal("a fresh store says it was recovered")
+	}
+	s.Close()
+
+	// Scribble over the middle of the file, as a failing disk would.
+	path := filepath.Join(dir, "outbox.db")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(data) / 3; i < len(data)/3+8192 && i < len(data); i++ {
+		data[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openStore(t, dir, key)
+	defer s.Close()
+	why := s.Recovered()
+	if why == "" || !strings.Contains(why, "outbox.db.corrupt-") {
+		t.Fatalf("corruption not reported: %q", why)
+	}
+	moved, _ := filepath.Glob(filepath.Join(dir, "outbox.db.corrupt-*"))
+	keptAtt, _ := filepath.Glob(filepath.Join(dir, "attachments.corrupt-*", "*.age"))
+	if len(moved) != 1 || len(keptAtt) != 50 {
+		t.Fatalf("moved aside: %v and %d attachments, want the old file and all 50", moved, len(keptAtt))
+	}
+	if old, _ := os.ReadFile(moved[0]); !bytes.Equal(old, data) {
+		t.Fatal("the corrupt file was changed, not kept as it was")
+	}
+	// The fresh store works.
+	if _, err := s.Submit(context.Background(), Submission{Kind: Event, Personal: []byte("recovered")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewerStoreVersionRefused(t *testing.T) {
+	dir := t.TempDir()
+	key := districtKey(t)
+	s := openStore(t, dir, key)
+	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, []byte{storeVersion + 1}) })
+	s.Close()
+	secret, _ := LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	if _, err := Open(Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret}); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("a newer store opened: %v", err)
+	}
+}
