@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"bytes"
-	"sync"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"filippo.io/age"
