@@ -9,6 +9,7 @@
 //	kioskctl printer status --device DEV [--profile 80mm] [--json]
 //	kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
 //	kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
+//	kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
 //
 // DEV is usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or
 // png:PATH (the virtual printer: the receipt as a picture).
@@ -45,6 +46,7 @@ const usage = `usage:
   kioskctl printer status --device DEV [--profile 80mm] [--json]
   kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
   kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
+  kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
 DEV: usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT, png:PATH`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -55,6 +57,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w\n%s", errUsage, usage)
 	}
 	switch args[0] + " " + args[1] {
+	case "queue stats":
+		return queueStats(args[2:], stdout, stderr)
+	case "queue list":
+		return queueList(args[2:], stdout, stderr)
 	case "printer list":
 		return printerList(args[2:], stdout, stderr)
 	case "printer status":

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+func openQueue(fs *flag.FlagSet, args []string, stderr io.Writer) (*outbox.Reader, bool, error) {
+	fs.SetOutput(stderr)
+	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return nil, false, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	r, err := outbox.OpenReader(*data, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	return r, *asJSON, nil
+}
+
+func queueStats(args []string, stdout, stderr io.Writer) error {
+	r, asJSON, err := openQueue(flag.NewFlagSet("queue stats", flag.ContinueOnError), args, stderr)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	st, err := r.Stats()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(st)
+	}
+	for _, s := range []outbox.State{outbox.Queued, outbox.Sending, outbox.Acknowledged, outbox.Rejected} {
+		fmt.Fprintf(stdout, "%s\t%d\n", s, st.ByState[s])
+	}
+	kinds := make([]string, 0, len(st.ByKind))
+	for k := range st.ByKind {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(stdout, "kind %s\t%d\n", k, st.ByKind[outbox.Kind(k)])
+	}
+	fmt.Fprintf(stdout, "oldest queued\t%s\n", st.OldestQueued.Round(time.Second))
+	fmt.Fprintf(stdout, "disk\t%.1f MiB of %.0f MiB\n", float64(st.UsedBytes)/(1<<20), float64(st.BudgetBytes)/(1<<20))
+	return nil
+}
+
+func queueList(args []string, stdout, stderr io.Writer) error {
+	r, asJSON, err := openQueue(flag.NewFlagSet("queue list", flag.ContinueOnError), args, stderr)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	recs, err := r.List()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(recs)
+	}
+	for _, rec := range recs {
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%s\t%d attachments\t%s\n", rec.Seq, rec.ID, rec.Kind, rec.State,
+			rec.Created.Format(time.RFC3339), rec.Public.Receipt, len(rec.Attachments), rec.Reason)
+	}
+	return nil
+}

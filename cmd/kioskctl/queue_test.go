@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+func TestQueueStatsAndList(t *testing.T) {
+	dir := t.TempDir()
+	id, _ := age.GenerateX25519Identity()
+	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	s, err := outbox.Open(outbox.Options{Dir: dir, Recipients: []age.Recipient{id.Recipient()}, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, _ := s.Submit(ctx, outbox.Submission{Kind: outbox.Application, Public: outbox.Public{Receipt: "A1"}, Personal: []byte(`{"name":"王美娜"}`),
+		Attachments: []outbox.Attachment{{Name: "photo", Data: strings.NewReader("face")}}})
+	s.Submit(ctx, outbox.Submission{Kind: outbox.Rating, Personal: []byte("5")})
+	s.MarkSending(a.ID)
+	s.Reject(a.ID, "unknown service")
+
+	// While the terminal holds the store, the tool says so.
+	var out bytes.Buffer
+	if err := run([]string{"queue", "stats", "--data", dir}, nil, &out, &out); !errors.Is(err, outbox.ErrInUse) {
+		t.Fatalf("store in use: %v", err)
+	}
+	s.Close()
+
+	out.Reset()
+	if err := run([]string{"queue", "stats", "--data", dir, "--json"}, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	var st outbox.Stats
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.ByState[outbox.Queued] != 1 || st.ByState[outbox.Rejected] != 1 || st.ByKind[outbox.Rating] != 1 || st.UsedBytes == 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	out.Reset()
+	if err := run([]string{"queue", "list", "--data", dir}, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"application\trejected", "A1", "1 attachments", "unknown service", "rating\tqueued"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("list lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "王美娜") {
+		t.Fatal("the list shows personal data")
+	}
+	out.Reset()
+	run([]string{"queue", "list", "--data", dir, "--json"}, nil, &out, &out)
+	if strings.Contains(out.String(), `"sealed"`) {
+		t.Fatal("the JSON list carries sealed parts")
+	}
+	if err := run([]string{"queue", "stats", "--data", t.TempDir()}, nil, &out, &out); err == nil {
+		t.Fatal("stats of a folder without a store")
+	}
+}
