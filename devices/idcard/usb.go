@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/google/gousb"
+
+	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
 // The USB variant of the module splits each frame over two bulk pipes each
@@ -37,24 +39,17 @@ type usbTransport struct {
 // OpenUSB opens the USB variant of the reader module by vendor and product
 // id.
 func OpenUSB(vid, pid uint16) (t Transport, err error) {
-	ctx, err := newUSBContext()
+	ctx, err := usbdev.NewContext()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("idcard: %w", err)
 	}
-	var closers []func() error
-	closeAll := func() error {
-		var errs []error
-		for i := len(closers) - 1; i >= 0; i-- {
-			errs = append(errs, closers[i]())
-		}
-		return errors.Join(errs...)
-	}
+	closers := &usbdev.Closers{}
 	defer func() {
 		if err != nil {
-			closeAll()
+			closers.Close()
 		}
 	}()
-	closers = append(closers, ctx.Close)
+	closers.Add(ctx.Close)
 
 	dev, err := ctx.OpenDeviceWithVIDPID(gousb.ID(vid), gousb.ID(pid))
 	if dev == nil {
@@ -63,7 +58,7 @@ func OpenUSB(vid, pid uint16) (t Transport, err error) {
 		}
 		return nil, fmt.Errorf("idcard: usb %04x:%04x: %w", vid, pid, err)
 	}
-	closers = append(closers, dev.Close)
+	closers.Add(dev.Close)
 	if err := dev.SetAutoDetach(true); err != nil {
 		return nil, fmt.Errorf("idcard: usb detach: %w", err)
 	}
@@ -71,9 +66,9 @@ func OpenUSB(vid, pid uint16) (t Transport, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("idcard: usb interface: %w", err)
 	}
-	closers = append(closers, func() error { done(); return nil })
+	closers.Add(func() error { done(); return nil })
 
-	ut := &usbTransport{close: closeAll, buf: make([]byte, 4096)}
+	ut := &usbTransport{close: closers.Close, buf: make([]byte, 4096)}
 	if ut.headerOut, err = intf.OutEndpoint(usbHeaderOut & 0x0F); err != nil {
 		return nil, fmt.Errorf("idcard: usb endpoint %#x: %w", usbHeaderOut, err)
 	}
@@ -87,17 +82,6 @@ func OpenUSB(vid, pid uint16) (t Transport, err error) {
 		return nil, fmt.Errorf("idcard: usb endpoint %#x: %w", usbBodyIn, err)
 	}
 	return ut, nil
-}
-
-// newUSBContext starts libusb; it panics where there is no USB at all (no
-// /dev/bus/usb in a container), which here is an error.
-func newUSBContext() (ctx *gousb.Context, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("idcard: usb unavailable: %v", r)
-		}
-	}()
-	return gousb.NewContext(), nil
 }
 
 func (u *usbTransport) Exchange(ctx context.Context, cmd []byte) (Reply, error) {

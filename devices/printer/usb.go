@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/google/gousb"
+
+	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
 // The USB printer class (devices.md §2).
@@ -55,15 +57,6 @@ func (p USBPrinter) Model() string {
 	return strings.TrimSpace(mfg + " " + mdl)
 }
 
-func newUSBContext() (ctx *gousb.Context, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("printer: usb unavailable: %v", r)
-		}
-	}()
-	return gousb.NewContext(), nil
-}
-
 // printerInterface finds the printer-class interface of a device.
 func printerInterface(desc *gousb.DeviceDesc) (cfg, intf, alt int, bidi bool, ok bool) {
 	for _, c := range desc.Configs {
@@ -81,9 +74,9 @@ func printerInterface(desc *gousb.DeviceDesc) (cfg, intf, alt int, bidi bool, ok
 // ListUSB lists the USB printers on the bus: by interface class 7, since
 // the common VID:PIDs of printer chips are shared with other devices.
 func ListUSB() ([]USBPrinter, error) {
-	ctx, err := newUSBContext()
+	ctx, err := usbdev.NewContext()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("printer: %w", err)
 	}
 	defer ctx.Close()
 	var found []USBPrinter
@@ -122,24 +115,17 @@ func deviceID(control func(uint8, uint8, uint16, uint16, []byte) (int, error), i
 // OpenUSB opens a USB printer by VID:PID, or the first printer found when
 // both are zero. The kernel's usblp driver is detached while it is open.
 func OpenUSB(vid, pid uint16) (port Port, err error) {
-	ctx, err := newUSBContext()
+	ctx, err := usbdev.NewContext()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("printer: %w", err)
 	}
-	var closers []func() error
-	closeAll := func() error {
-		var errs []error
-		for i := len(closers) - 1; i >= 0; i-- {
-			errs = append(errs, closers[i]())
-		}
-		return errors.Join(errs...)
-	}
+	closers := &usbdev.Closers{}
 	defer func() {
 		if err != nil {
-			closeAll()
+			closers.Close()
 		}
 	}()
-	closers = append(closers, ctx.Close)
+	closers.Add(ctx.Close)
 
 	first := true
 	devs, listErr := ctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
@@ -160,7 +146,7 @@ func OpenUSB(vid, pid uint16) (port Port, err error) {
 		return nil, fmt.Errorf("printer: no USB printer %04x:%04x: %w", vid, pid, listErr)
 	}
 	dev := devs[0]
-	closers = append(closers, dev.Close)
+	closers.Add(dev.Close)
 	if err := dev.SetAutoDetach(true); err != nil {
 		return nil, fmt.Errorf("printer: detach usblp: %w", err)
 	}
@@ -169,14 +155,14 @@ func OpenUSB(vid, pid uint16) (port Port, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("printer: usb config: %w", err)
 	}
-	closers = append(closers, cfg.Close)
+	closers.Add(cfg.Close)
 	intf, err := cfg.Interface(intfNum, alt)
 	if err != nil {
 		return nil, fmt.Errorf("printer: usb interface: %w", err)
 	}
-	closers = append(closers, func() error { intf.Close(); return nil })
+	closers.Add(func() error { intf.Close(); return nil })
 
-	p := &usbPort{control: dev.Control, intf: uint16(intfNum), close: closeAll}
+	p := &usbPort{control: dev.Control, intf: uint16(intfNum), close: closers.Close}
 	for _, ep := range intf.Setting.Endpoints {
 		if ep.TransferType != gousb.TransferTypeBulk {
 			continue

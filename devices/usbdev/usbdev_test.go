@@ -1,0 +1,37 @@
+package usbdev
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestClosersLastFirst(t *testing.T) {
+	var order []int
+	var c Closers
+	for i := 1; i <= 3; i++ {
+		c.Add(func() error {
+			order = append(order, i)
+			if i == 2 {
+				return errors.New("two")
+			}
+			return nil
+		})
+	}
+	err := c.Close()
+	if len(order) != 3 || order[0] != 3 || order[2] != 1 {
+		t.Fatalf("closed in order %v", order)
+	}
+	if err == nil || err.Error() != "two" {
+		t.Fatalf("err = %v", err)
+	}
+	if c.Close() != nil || len(order) != 3 {
+		t.Fatal("a second Close closed again")
+	}
+}
+
+func TestNewContextNeverPanics(t *testing.T) {
+	ctx, err := NewContext()
+	if err == nil {
+		ctx.Close()
+	}
+}
