@@ -141,20 +141,9 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	if err := pressKey(conn, width/2, 150, keysymF2); err != nil {
 		t.Fatalf("press F2: %v", err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		if shot, err = screenshot(conn); err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if countColour(shot, bannerGreen) > 20000 {
-			break
-		}
-		if time.Now().After(deadline) {
-			savePNG(t, shot, "smoke-"+name+"-no-card.png")
-			t.Fatal("no card banner within 10 s of F2")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	shot = waitScreen(t, conn, 10*time.Second, "smoke-"+name+"-no-card.png", func(img *image.RGBA) bool {
+		return countColour(img, bannerGreen) > 20000
+	})
 	savePNG(t, shot, "smoke-"+name+"-card.png")
 
 	// F3 prints the sample receipt on the virtual printer and shows it: a
@@ -166,20 +155,9 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	if err := pressKey(conn, width/2, 150, keysymF3); err != nil {
 		t.Fatalf("press F3: %v", err)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for {
-		if shot, err = screenshot(conn); err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if countColour(shot, white) > 150000 {
-			break
-		}
-		if time.Now().After(deadline) {
-			savePNG(t, shot, "smoke-"+name+"-no-receipt.png")
-			t.Fatal("no receipt shown within 15 s of F3")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	shot = waitScreen(t, conn, 15*time.Second, "smoke-"+name+"-no-receipt.png", func(img *image.RGBA) bool {
+		return countColour(img, white) > 150000
+	})
 	savePNG(t, shot, "smoke-"+name+"-receipt.png")
 	if _, err := os.Stat(filepath.Join(work, "var", "demo", "last-receipt.png")); err != nil {
 		t.Errorf("the virtual printer saved no receipt: %v", err)
@@ -197,6 +175,28 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	case <-time.After(10 * time.Second):
 		t.Error("kiosk did not stop within 10 s of SIGTERM")
 		cmd.Process.Kill()
+	}
+}
+
+// waitScreen takes screenshots until ok says the screen shows what the test
+// waits for, and fails (keeping the last screenshot as failName) after
+// within.
+func waitScreen(t *testing.T, conn *xgb.Conn, within time.Duration, failName string, ok func(*image.RGBA) bool) *image.RGBA {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		shot, err := screenshot(conn)
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if ok(shot) {
+			return shot
+		}
+		if time.Now().After(deadline) {
+			savePNG(t, shot, failName)
+			t.Fatalf("the screen did not change as expected within %v (see %s)", within, failName)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
