@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -119,9 +120,14 @@ type corruptError struct{ err error }
 
 func (e *corruptError) Error() string { return "outbox: store file corrupt: " + e.err.Error() }
 
-// openChecked opens the bbolt file and checks every page. bbolt may panic
-// on a badly damaged file; that too is corruption.
+// openChecked opens the bbolt file and reads every bucket, key and value in
+// it, checking that each record decodes. A damaged file can make bbolt read
+// outside its pages: with faults turned into panics on this goroutine, that
+// is caught and reported as corruption instead of ending the process.
+// (bbolt's own Tx.Check walks the pages on a goroutine of its own, where such
+// a fault cannot be caught, so it is not used.)
 func openChecked(path string) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			if db != nil {
@@ -138,16 +144,32 @@ func openChecked(path string) (db *bolt.DB, err error) {
 		return nil, &corruptError{err}
 	}
 	err = db.View(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			return e // the first problem is enough
-		}
-		return nil
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return readAll(name, b) })
 	})
 	if err != nil {
 		db.Close()
 		return nil, &corruptError{err}
 	}
 	return db, nil
+}
+
+// readAll touches every page of a bucket and checks records decode.
+func readAll(name []byte, b *bolt.Bucket) error {
+	return b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			if nb := b.Bucket(k); nb != nil {
+				return readAll(k, nb)
+			}
+			return nil
+		}
+		if bytes.Equal(name, bucketRecords) {
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("record %x does not decode: %w", k, err)
+			}
+		}
+		return nil
+	})
 }
 
 // moveAside renames the corrupt file and the attachments beside it with a
