@@ -10,6 +10,7 @@
 //	kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
 //	kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
 //	kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
+//	kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
 //
 // DEV is usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or
 // png:PATH (the virtual printer: the receipt as a picture).
@@ -47,6 +48,7 @@ const usage = `usage:
   kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
   kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
   kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
+  kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
 DEV: usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT, png:PATH`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -61,6 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return queueStats(args[2:], stdout, stderr)
 	case "queue list":
 		return queueList(args[2:], stdout, stderr)
+	case "queue export":
+		return queueExport(args[2:], stdout, stderr)
 	case "printer list":
 		return printerList(args[2:], stdout, stderr)
 	case "printer status":

@@ -77,3 +77,28 @@ func queueList(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+func queueExport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("queue export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder")
+	to := fs.String("to", "", "folder to export into (a mounted USB stick)")
+	terminal := fs.String("terminal", "terminal", "terminal id, for the export folder's name")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *to == "" {
+		return fmt.Errorf("%w: --to is required", errUsage)
+	}
+	s, err := outbox.OpenMaintenance(*data, 0)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	dir, m, err := s.Export(*to, *terminal)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported %d records to %s\n", len(m.Records), dir)
+	return nil
+}

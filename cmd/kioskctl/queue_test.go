@@ -67,4 +67,23 @@ func TestQueueStatsAndList(t *testing.T) {
 	if err := run([]string{"queue", "stats", "--data", t.TempDir()}, nil, &out, &out); err == nil {
 		t.Fatal("stats of a folder without a store")
 	}
+
+	stick := t.TempDir()
+	out.Reset()
+	if err := run([]string{"queue", "export", "--data", dir, "--to", stick, "--terminal", "HALL-0007"}, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "exported 1 records") {
+		t.Fatalf("export said %q", out.String())
+	}
+	folders, _ := filepath.Glob(filepath.Join(stick, "yizhan-HALL-0007-*"))
+	if len(folders) != 1 {
+		t.Fatalf("export folders %v", folders)
+	}
+	if m, err := outbox.ReadExport(folders[0]); err != nil || len(m.Records) != 1 {
+		t.Fatalf("export reads back %v, %v", m, err)
+	}
+	if err := run([]string{"queue", "export", "--data", dir}, nil, &out, &out); !errors.Is(err, errUsage) {
+		t.Fatalf("export without --to: %v", err)
+	}
 }

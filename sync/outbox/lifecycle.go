@@ -123,7 +123,9 @@ func (s *Store) move(id string, to State, allowed ...State) (Record, error) {
 }
 
 // MarkSending records that the record is on its way.
-func (s *Store) MarkSending(id string) (Record, error) { return s.move(id, Sending, Queued, Sending) }
+func (s *Store) MarkSending(id string) (Record, error) {
+	return s.move(id, Sending, Queued, Sending, Exported)
+}
 
 // SendFailed puts a record that could not be sent back in the queue.
 func (s *Store) SendFailed(id string) (Record, error) { return s.move(id, Queued, Sending) }
@@ -133,7 +135,7 @@ func (s *Store) SendFailed(id string) (Record, error) { return s.move(id, Queued
 func (s *Store) Acknowledge(id string) (Record, error) {
 	return s.update(id, func(r *Record) (bool, error) {
 		switch r.State {
-		case Queued, Sending, Acknowledged:
+		case Queued, Sending, Exported, Acknowledged:
 		default:
 			return false, &StateError{ID: id, From: r.State, To: Acknowledged}
 		}
@@ -149,7 +151,7 @@ func (s *Store) Acknowledge(id string) (Record, error) {
 // kept for the technician and never sent again.
 func (s *Store) Reject(id, reason string) (Record, error) {
 	return s.update(id, func(r *Record) (bool, error) {
-		if r.State != Sending && r.State != Queued {
+		if r.State != Sending && r.State != Queued && r.State != Exported {
 			return false, &StateError{ID: id, From: r.State, To: Rejected}
 		}
 		r.State = Rejected
@@ -165,7 +167,7 @@ func (s *Store) Reject(id, reason string) (Record, error) {
 func (s *Store) Next(n int) ([]Record, error) {
 	var out []Record
 	err := s.All(func(r Record) bool {
-		if r.State == Queued || r.State == Sending {
+		if r.State == Queued || r.State == Sending || r.State == Exported {
 			out = append(out, r)
 		}
 		return len(out) < n

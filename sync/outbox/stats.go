@@ -27,7 +27,7 @@ func (s *Store) Stats() (Stats, error) {
 	err := s.All(func(r Record) bool {
 		st.ByState[r.State]++
 		st.ByKind[r.Kind]++
-		if r.State == Queued || r.State == Sending {
+		if r.State == Queued || r.State == Sending || r.State == Exported {
 			st.OldestQueued = max(st.OldestQueued, now.Sub(r.Created))
 		}
 		return true

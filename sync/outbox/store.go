@@ -292,6 +292,9 @@ func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) 
 // Submit seals and stores a submission and returns its record. When it
 // returns without error the record and its attachments are on disk.
 func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
+	if len(s.opt.Recipients) == 0 {
+		return Record{}, errors.New("outbox: opened for maintenance: no district key to seal with")
+	}
 	if !sub.Kind.valid() {
 		return Record{}, fmt.Errorf("outbox: unknown kind %q", sub.Kind)
 	}

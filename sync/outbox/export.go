@@ -1,0 +1,207 @@
+package outbox
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Exported marks a record copied to removable media for the district to
+// import. It stays in the queue: if the stick is lost the record still goes
+// by the network, and the district keeps each record once by its id.
+const Exported State = "exported"
+
+// ExportFormat names the export layout (docs/outbox.md).
+const ExportFormat = "yizhan-outbox-export/1"
+
+// Manifest describes an export folder. It is written last: a folder without
+// one is an unfinished export.
+type Manifest struct {
+	Format   string           `json:"format"`
+	Terminal string           `json:"terminal"`
+	Created  time.Time        `json:"created"`
+	Records  []ManifestRecord `json:"records"`
+}
+
+// ManifestRecord is one exported record: its public part and where its
+// sealed parts are, with their SHA-256.
+type ManifestRecord struct {
+	ID          string               `json:"id"`
+	Seq         uint64               `json:"seq"`
+	Kind        Kind                 `json:"kind"`
+	Created     time.Time            `json:"created"`
+	Public      Public               `json:"public"`
+	Sealed      ManifestFile         `json:"sealed"`
+	Attachments []ManifestAttachment `json:"attachments,omitempty"`
+}
+
+// ManifestFile is a file in the export folder.
+type ManifestFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// ManifestAttachment is a sealed attachment in the export folder.
+type ManifestAttachment struct {
+	Name string `json:"name"`
+	ManifestFile
+}
+
+// Export copies every record waiting for the district (queued, sending or
+// exported before) into a new folder under dir, fsyncs it, writes the
+// manifest last, and marks the records exported. It returns the folder.
+func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
+	waiting, err := s.Next(1 << 30)
+	if err != nil {
+		return "", Manifest{}, err
+	}
+	m := Manifest{Format: ExportFormat, Terminal: terminal, Created: s.opt.Now().UTC()}
+	out := filepath.Join(dir, fmt.Sprintf("yizhan-%s-%s", terminal, m.Created.Format("20060102T150405Z")))
+	for _, sub := range []string{"records", "attachments"} {
+		if err := os.MkdirAll(filepath.Join(out, sub), 0o700); err != nil {
+			return "", Manifest{}, fmt.Errorf("outbox: export: %w", err)
+		}
+	}
+	for _, r := range waiting {
+		mr := ManifestRecord{ID: r.ID, Seq: r.Seq, Kind: r.Kind, Created: r.Created, Public: r.Public}
+		if mr.Sealed, err = writeExportFile(out, filepath.Join("records", r.ID+".age"), r.Sealed); err != nil {
+			return "", Manifest{}, err
+		}
+		for _, a := range r.Attachments {
+			data, err := os.ReadFile(s.AttachmentPath(a))
+			if err != nil {
+				return "", Manifest{}, fmt.Errorf("outbox: export %s: %w", a.File, err)
+			}
+			f, err := writeExportFile(out, filepath.Join("attachments", a.File), data)
+			if err != nil {
+				return "", Manifest{}, err
+			}
+			mr.Attachments = append(mr.Attachments, ManifestAttachment{Name: a.Name, ManifestFile: f})
+		}
+		m.Records = append(m.Records, mr)
+	}
+	for _, sub := range []string{"records", "attachments"} {
+		if err := syncDir(filepath.Join(out, sub)); err != nil {
+			return "", Manifest{}, err
+		}
+	}
+	manifest, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return "", Manifest{}, err
+	}
+	if _, err := writeExportFile(out, "manifest.json", manifest); err != nil {
+		return "", Manifest{}, err
+	}
+	if err := syncDir(out); err != nil {
+		return "", Manifest{}, err
+	}
+	for _, r := range waiting {
+		if _, err := s.move(r.ID, Exported, Queued, Sending, Exported); err != nil {
+			return "", Manifest{}, err
+		}
+	}
+	return out, m, nil
+}
+
+func writeExportFile(root, rel string, data []byte) (ManifestFile, error) {
+	path := filepath.Join(root, rel)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return ManifestFile{}, err
+	}
+	sum := sha256.Sum256(data)
+	return ManifestFile{Path: filepath.ToSlash(rel), Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// ReadExport reads an export folder's manifest and checks every file it
+// names against its size and SHA-256; districtd imports with it.
+func ReadExport(dir string) (Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return Manifest{}, fmt.Errorf("outbox: %s is not a finished export (no manifest)", dir)
+	}
+	if err != nil {
+		return Manifest{}, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Manifest{}, fmt.Errorf("outbox: manifest: %w", err)
+	}
+	if m.Format != ExportFormat {
+		return Manifest{}, fmt.Errorf("outbox: export format %q, want %q", m.Format, ExportFormat)
+	}
+	for _, r := range m.Records {
+		files := []ManifestFile{r.Sealed}
+		for _, a := range r.Attachments {
+			files = append(files, a.ManifestFile)
+		}
+		for _, f := range files {
+			if err := checkExportFile(dir, f); err != nil {
+				return Manifest{}, fmt.Errorf("outbox: record %s: %w", r.ID, err)
+			}
+		}
+	}
+	return m, nil
+}
+
+func checkExportFile(dir string, f ManifestFile) error {
+	if filepath.IsAbs(f.Path) || !filepath.IsLocal(f.Path) {
+		return fmt.Errorf("file %q outside the export", f.Path)
+	}
+	fh, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, fh)
+	if err != nil {
+		return err
+	}
+	if n != f.Size || hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+		return fmt.Errorf("file %s damaged (size or SHA-256 differs)", f.Path)
+	}
+	return nil
+}
+
+// OpenMaintenance opens the store for the technician's tool while the
+// terminal is stopped: everything but Submit, which needs the district's
+// keys.
+func OpenMaintenance(dir string, budget int64) (*Store, error) {
+	path := filepath.Join(dir, "outbox.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, ErrInUse
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if budget <= 0 {
+		budget = DefaultBudget
+	}
+	s := &Store{db: db, attDir: filepath.Join(dir, "attachments"), opt: Options{Dir: dir, Budget: budget, Now: time.Now}}
+	return s, nil
+}

@@ -1,0 +1,96 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExportAndReadBack(t *testing.T) {
+	dir := t.TempDir()
+	key := districtKey(t)
+	s := openStore(t, dir, key)
+	ctx := context.Background()
+	photo := bytes.Repeat([]byte("PHOTO-"+residentID), 1000)
+	a, _ := s.Submit(ctx, Submission{Kind: Application, Public: Public{Receipt: "A1"}, Personal: personal(),
+		Attachments: []Attachment{{Name: "photo", Data: bytes.NewReader(photo)}}, IDNumber: residentID})
+	b, _ := s.Submit(ctx, Submission{Kind: Rating, Personal: []byte(`{"stars":5}`)})
+	done, _ := s.Submit(ctx, Submission{Kind: StaffCall, Personal: []byte("x")})
+	s.Acknowledge(done.ID)
+	s.Close()
+
+	// The technician's tool works on a stopped terminal without its keys.
+	m, err := OpenMaintenance(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stick := t.TempDir()
+	out, man, err := m.Export(stick, "HALL-0007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Submit(ctx, Submission{Kind: Event, Personal: []byte("x")}); err == nil {
+		t.Fatal("a maintenance store accepted a submission")
+	}
+	if len(man.Records) != 2 || man.Records[0].ID != a.ID || man.Records[1].ID != b.ID {
+		t.Fatalf("exported %d records", len(man.Records))
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		r, _ := m.Get(id)
+		if r.State != Exported {
+			t.Fatalf("record %s is %s after export, want exported", id, r.State)
+		}
+	}
+	// Exported records still go by the network if the stick is lost.
+	next, _ := m.Next(10)
+	if len(next) != 2 {
+		t.Fatalf("%d records still waiting after export, want 2", len(next))
+	}
+	m.Close()
+
+	// The district reads the folder back and opens what is in it.
+	got, err := ReadExport(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := got.Records[0]
+	sealed, _ := os.ReadFile(filepath.Join(out, rec.Sealed.Path))
+	if !bytes.Equal(unseal(t, key, bytes.NewReader(sealed)), personal()) {
+		t.Fatal("exported sealed part does not open to what was submitted")
+	}
+	att, _ := os.Open(filepath.Join(out, rec.Attachments[0].Path))
+	defer att.Close()
+	if !bytes.Equal(unseal(t, key, att), photo) {
+		t.Fatal("exported attachment does not open to what was submitted")
+	}
+	// Nothing personal is readable on the stick.
+	filepath.Walk(out, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			data, _ := os.ReadFile(path)
+			for _, secret := range []string{residentName, residentID, residentPhone} {
+				if bytes.Contains(data, []byte(secret)) {
+					t.Errorf("%s holds %q", path, secret)
+				}
+			}
+		}
+		return nil
+	})
+	// A damaged or unfinished export is refused.
+	os.WriteFile(filepath.Join(out, rec.Sealed.Path), []byte("tampered"), 0o600)
+	if _, err := ReadExport(out); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("damaged export: %v", err)
+	}
+	os.Remove(filepath.Join(out, "manifest.json"))
+	if _, err := ReadExport(out); err == nil || !strings.Contains(err.Error(), "not a finished export") {
+		t.Fatalf("unfinished export: %v", err)
+	}
+	// The acknowledgement comes back through sync: exported records purge.
+	s = openStore(t, dir, key)
+	defer s.Close()
+	if r, err := s.Acknowledge(a.ID); err != nil || r.Sealed != nil {
+		t.Fatalf("acknowledging an exported record: %+v %v", r, err)
+	}
+}
