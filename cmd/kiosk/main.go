@@ -162,6 +162,16 @@ func run(f flags, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // runs before wg.Wait: the goroutines stop, then we wait for them
 
+	queue, err := openOutbox(cfg, f.demo, log)
+	if err != nil {
+		return err
+	}
+	var waiting queueWatch
+	if queue != nil {
+		cleanup = append(cleanup, func() { queue.Close() })
+		waiting.run(ctx, &wg, queue, cfg.Outbox.Retention.Duration, log)
+	}
+
 	reg := devices.NewRegistry(devices.Kinds...)
 	cards, err := startCardReader(cfg, f.demo, reg, log)
 	if err != nil {
@@ -203,7 +213,10 @@ func run(f flags, log *slog.Logger) error {
 	} else {
 		w.SetFullScreen(true)
 	}
-	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log}
+	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log,
+		// No district link yet: offline, with what waits for it.
+		Link: func() ui.LinkStatus { return ui.LinkStatus{Queued: int(waiting.waiting.Load())} },
+	}
 	if cards != nil {
 		opts.PlaceSampleCard = cards.placeSample
 	}

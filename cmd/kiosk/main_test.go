@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"io"
+	"log/slog"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,4 +88,37 @@ func TestDataDirLockIsExclusive(t *testing.T) {
 		t.Fatalf("lock after release: %v", err)
 	}
 	again.Close()
+}
+
+func TestOpenOutbox(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := config.Demo()
+	cfg.DataDir = t.TempDir()
+	cfg.Outbox.DistrictKeys = filepath.Join(cfg.DataDir, "district.pub")
+
+	// Not provisioned: no outbox, and no error.
+	s, err := openOutbox(cfg, false, log)
+	if err != nil || s != nil {
+		t.Fatalf("unprovisioned: %v, %v", s, err)
+	}
+	// Demo: a district key is made, only its public half kept.
+	s, err = openOutbox(cfg, true, log)
+	if err != nil || s == nil {
+		t.Fatalf("demo: %v", err)
+	}
+	s.Close()
+	key, _ := os.ReadFile(cfg.Outbox.DistrictKeys)
+	if !strings.HasPrefix(string(key), "age1") || strings.Contains(string(key), "AGE-SECRET-KEY") {
+		t.Fatalf("demo key file holds %q", key)
+	}
+	// Provisioned: it opens with the key that is there.
+	s, err = openOutbox(cfg, false, log)
+	if err != nil || s == nil {
+		t.Fatalf("provisioned: %v", err)
+	}
+	s.Close()
+	os.WriteFile(cfg.Outbox.DistrictKeys, []byte("not a key"), 0o644)
+	if _, err := openOutbox(cfg, false, log); err == nil {
+		t.Fatal("a bad key file was accepted")
+	}
 }

@@ -39,6 +39,18 @@ type Config struct {
 	Idle    Idle    `toml:"idle"`
 	IDCard  IDCard  `toml:"idcard"`
 	Printer Printer `toml:"printer"`
+	Outbox  Outbox  `toml:"outbox"`
+}
+
+// Outbox is the queue of submissions waiting for the district.
+type Outbox struct {
+	// DistrictKeys is the file of the district's public keys (age1…, one a
+	// line) that everything personal is sealed to; provisioning writes it.
+	DistrictKeys string `toml:"district_keys"`
+	// BudgetMiB is the disk the queue may use.
+	BudgetMiB int `toml:"budget_mib"`
+	// Retention is how long an acknowledged record's public part stays.
+	Retention Duration `toml:"retention"`
 }
 
 // Printer is the receipt printer.
@@ -108,6 +120,7 @@ func Default() Config {
 		},
 		IDCard:  IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
 		Printer: Printer{Profile: "80mm"},
+		Outbox:  Outbox{DistrictKeys: "/etc/yizhan/district.pub", BudgetMiB: 2048, Retention: Duration{30 * 24 * time.Hour}},
 	}
 }
 
@@ -120,6 +133,7 @@ func Demo() Config {
 	c.Site = "24小时自助服务厅"
 	c.DataDir = "var/demo"
 	c.Printer.Device = "png:var/demo/last-receipt.png"
+	c.Outbox.DistrictKeys = "var/demo/district.pub"
 	return c
 }
 
@@ -219,7 +233,22 @@ func (c Config) check() (key, reason string) {
 	if key, reason := c.IDCard.check(); reason != "" {
 		return key, reason
 	}
-	return c.Printer.check()
+	if key, reason := c.Printer.check(); reason != "" {
+		return key, reason
+	}
+	return c.Outbox.check()
+}
+
+func (o Outbox) check() (key, reason string) {
+	switch {
+	case o.DistrictKeys == "":
+		return "outbox.district_keys", "missing: the terminal seals everything to the district's keys"
+	case o.BudgetMiB < 64 || o.BudgetMiB > 1<<20:
+		return "outbox.budget_mib", fmt.Sprintf("%d is outside 64 to 1048576", o.BudgetMiB)
+	case o.Retention.Duration < 24*time.Hour || o.Retention.Duration > 366*24*time.Hour:
+		return "outbox.retention", fmt.Sprintf("%s is outside 24h to 8784h", o.Retention.Duration)
+	}
+	return "", ""
 }
 
 func (p Printer) check() (key, reason string) {

@@ -31,6 +31,11 @@ photo_decoder_timeout = "3s"
 device = "serial:/dev/yizhan/printer:9600"
 profile = "58mm"
 native_qr = false
+
+[outbox]
+district_keys = "/etc/yizhan/district.pub"
+budget_mib = 4096
+retention = "720h"
 `
 
 func TestParseGood(t *testing.T) {
@@ -79,6 +84,8 @@ func TestParseRejects(t *testing.T) {
 		{"bad decoder timeout", "photo_decoder_timeout = \"1h\"", "idcard.photo_decoder_timeout", 17},
 		{"bad printer device", "device = \"lp0\"", "printer.device", 20},
 		{"bad printer profile", "profile = \"76mm\"", "printer.profile", 21},
+		{"tiny budget", "budget_mib = 10", "outbox.budget_mib", 26},
+		{"short retention", "retention = \"1h\"", "outbox.retention", 27},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := editLine(good, tc.edit)

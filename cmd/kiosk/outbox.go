@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+// openOutbox opens the queue in the data folder. A terminal that has not
+// been provisioned has no district key: it runs, and says so, but takes no
+// submissions. In demo mode a district key is made on first start; only its
+// public half is kept, so even the demo cannot read what it queued.
+func openOutbox(cfg config.Config, demo bool, log *slog.Logger) (*outbox.Store, error) {
+	keysPath := cfg.Outbox.DistrictKeys
+	text, err := os.ReadFile(keysPath)
+	if errors.Is(err, fs.ErrNotExist) && demo {
+		text, err = makeDemoDistrictKey(keysPath)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Warn("outbox closed: no district key; provision the terminal", "path", keysPath)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("district keys: %w", err)
+	}
+	recipients, err := outbox.ParseRecipients(string(text))
+	if err != nil {
+		return nil, err
+	}
+	secret, err := outbox.LoadOrCreateSecret(filepath.Join(cfg.DataDir, "index.key"))
+	if err != nil {
+		return nil, err
+	}
+	s, err := outbox.Open(outbox.Options{
+		Dir:        cfg.DataDir,
+		Recipients: recipients,
+		Secret:     secret,
+		Budget:     int64(cfg.Outbox.BudgetMiB) << 20,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if why := s.Recovered(); why != "" {
+		log.Error("outbox: damaged store replaced", "detail", why)
+	}
+	return s, nil
+}
+
+func makeDemoDistrictKey(path string) ([]byte, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, err
+	}
+	text := []byte(id.Recipient().String() + "\n")
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	return text, os.WriteFile(path, text, 0o644)
+}
+
+// queueWatch keeps the number of records waiting for the district, for
+// the status bar, and expires old acknowledged records.
+type queueWatch struct {
+	waiting atomic.Int64
+}
+
+func (q *queueWatch) run(ctx context.Context, wg *sync.WaitGroup, s *outbox.Store, retention time.Duration, log *slog.Logger) {
+	wg.Go(func() {
+		count := func() {
+			st, err := s.Stats()
+			if err != nil {
+				log.Error("outbox stats", "err", err)
+				return
+			}
+			q.waiting.Store(int64(st.ByState[outbox.Queued] + st.ByState[outbox.Sending] + st.ByState[outbox.Exported]))
+			if u := s.Usage(); u.Near {
+				log.Warn("outbox near its disk budget", "used", u.Used, "budget", u.Budget)
+			}
+		}
+		count()
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		expire := time.NewTicker(time.Hour)
+		defer expire.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				count()
+			case <-expire.C:
+				if n, err := s.Expire(retention); err != nil {
+					log.Error("outbox expire", "err", err)
+				} else if n > 0 {
+					log.Info("outbox: expired acknowledged records", "count", n)
+				}
+			}
+		}
+	})
+}
