@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"io"
-	"log/slog"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
