@@ -124,7 +124,9 @@ func TestNewerStoreVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	key := districtKey(t)
 	s := openStore(t, dir, key)
-	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, []byte{storeVersion + 1}) })
+	s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyVersion, []byte{byte(storeVersion() + 1)})
+	})
 	s.Close()
 	secret, _ := LoadOrCreateSecret(filepath.Join(dir, "index.key"))
 	if _, err := Open(Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret}); err == nil || !strings.Contains(err.Error(), "newer") {
@@ -175,4 +177,62 @@ func TestCorruptionNeverCrashes(t *testing.T) {
 	if moved == 0 {
 		t.Fatal("no damage was ever detected")
 	}
+}
+
+func TestMigrationRunsOnceAndWhole(t *testing.T) {
+	dir := t.TempDir()
+	key := districtKey(t)
+	s := openStore(t, dir, key)
+	rec, _ := s.Submit(context.Background(), Submission{Kind: Application, Personal: []byte("p")})
+	s.Close()
+
+	saved := migrations
+	defer func() { migrations = saved }()
+	runs := 0
+	migrations = append(append([]func(*bolt.Tx) error(nil), saved...), func(tx *bolt.Tx) error {
+		runs++
+		_, err := tx.CreateBucket([]byte("added-in-v2"))
+		return err
+	})
+	s = openStore(t, dir, key)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("added-in-v2")) == nil {
+			return errors.New("migration's bucket missing")
+		}
+		if v := tx.Bucket(bucketMeta).Get(keyVersion); int(v[0]) != storeVersion() {
+			return errors.New("version not raised")
+		}
+		return nil
+	})
+	if err != nil || runs != 1 {
+		t.Fatalf("after migrating: %v, %d runs", err, runs)
+	}
+	if _, err := s.Get(rec.ID); err != nil {
+		t.Fatalf("record lost in migration: %v", err)
+	}
+	s.Close()
+	s = openStore(t, dir, key) // already migrated: nothing runs again
+	s.Close()
+	if runs != 1 {
+		t.Fatalf("migration ran %d times", runs)
+	}
+
+	// A failing migration leaves the store as it was.
+	migrations = append(migrations, func(tx *bolt.Tx) error {
+		tx.CreateBucket([]byte("half-done"))
+		return errors.New("disk says no")
+	})
+	secret, _ := LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	if _, err := Open(Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret}); err == nil {
+		t.Fatal("a failed migration opened the store")
+	}
+	migrations = migrations[:len(migrations)-1]
+	s = openStore(t, dir, key)
+	defer s.Close()
+	s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("half-done")) != nil {
+			t.Error("a failed migration left half its work")
+		}
+		return nil
+	})
 }

@@ -35,7 +35,14 @@ var (
 	keyVersion      = []byte("version")
 )
 
-const storeVersion = 1
+// migrations bring a store up one version each: migrations[i] turns a
+// version i+1 store into version i+2, inside the transaction that opens
+// it, so a store is migrated whole or not at all. Version 1 is the layout
+// above; add a step here when the layout changes.
+var migrations []func(tx *bolt.Tx) error
+
+// storeVersion is the version this code writes.
+func storeVersion() int { return len(migrations) + 1 }
 
 // Options configures a Store.
 type Options struct {
@@ -275,12 +282,17 @@ func (s *Store) init() error {
 		meta := tx.Bucket(bucketMeta)
 		v := meta.Get(keyVersion)
 		if v == nil {
-			return meta.Put(keyVersion, []byte{storeVersion})
+			return meta.Put(keyVersion, []byte{byte(storeVersion())})
 		}
-		if len(v) != 1 || v[0] > storeVersion {
-			return fmt.Errorf("outbox: store version %v is newer than this terminal's %d", v, storeVersion)
+		if len(v) != 1 || int(v[0]) > storeVersion() || v[0] == 0 {
+			return fmt.Errorf("outbox: store version %v is newer than this terminal's %d", v, storeVersion())
 		}
-		return nil
+		for from := int(v[0]); from < storeVersion(); from++ {
+			if err := migrations[from-1](tx); err != nil {
+				return fmt.Errorf("outbox: migrate store from version %d: %w", from, err)
+			}
+		}
+		return meta.Put(keyVersion, []byte{byte(storeVersion())})
 	})
 }
 
