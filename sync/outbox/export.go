@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Exported marks a record copied to removable media for the district to
@@ -188,20 +186,5 @@ func checkExportFile(dir string, f ManifestFile) error {
 // terminal is stopped: everything but Submit, which needs the district's
 // keys.
 func OpenMaintenance(dir string, budget int64) (*Store, error) {
-	path := filepath.Join(dir, "outbox.db")
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, ErrInUse
-	}
-	if err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
-	}
-	if budget <= 0 {
-		budget = DefaultBudget
-	}
-	s := &Store{db: db, attDir: filepath.Join(dir, "attachments"), opt: Options{Dir: dir, Budget: budget, Now: time.Now}}
-	return s, nil
+	return openExisting(dir, budget, false)
 }

@@ -47,11 +47,22 @@ var ErrInUse = errors.New("outbox: the store is in use by the running terminal")
 
 // OpenReader opens the store in dir read-only.
 func OpenReader(dir string, budget int64) (*Reader, error) {
+	s, err := openExisting(dir, budget, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{s: s}, nil
+}
+
+// openExisting opens a store the terminal made, for the technician's tool:
+// without the district's keys (so no Submit), and failing with ErrInUse
+// while the running terminal holds it.
+func openExisting(dir string, budget int64, readOnly bool) (*Store, error) {
 	path := filepath.Join(dir, "outbox.db")
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, ErrInUse
 	}
@@ -68,7 +79,7 @@ func OpenReader(dir string, budget int64) (*Reader, error) {
 			s.attBytes += info.Size()
 		}
 	}
-	return &Reader{s: s}, nil
+	return s, nil
 }
 
 // Stats counts the records.
