@@ -4,38 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
-	"github.com/tarm/serial"
+	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 )
 
 // serialTransport speaks to the module over a serial line (a USB-serial
 // adapter, a UART, or a pseudo-terminal in tests).
 type serialTransport struct {
-	path  string
-	port  *serial.Port
+	port  *serialline.Port
 	dec   Decoder
 	buf   []byte
 	dirty bool // a step failed: bytes of a late reply may still arrive
 }
 
-// serialPoll is how long one Read waits for bytes. The serial driver counts
-// it in tenths of a second; a cancelled step is noticed within it.
-const serialPoll = 100 * time.Millisecond
-
 // OpenSerial opens the reader on a serial port at baud (115200 unless the
 // module was set otherwise).
 func OpenSerial(path string, baud int) (Transport, error) {
-	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: baud, ReadTimeout: serialPoll})
+	p, err := serialline.Open(path, baud)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("idcard: open %s: %w", path, ErrUnplugged)
 		}
 		return nil, fmt.Errorf("idcard: open %s: %w", path, err)
 	}
-	return &serialTransport{path: path, port: p, buf: make([]byte, 4096)}, nil
+	return &serialTransport{port: p, buf: make([]byte, 4096)}, nil
 }
 
 func (s *serialTransport) Exchange(ctx context.Context, cmd []byte) (Reply, error) {
@@ -47,20 +41,20 @@ func (s *serialTransport) Exchange(ctx context.Context, cmd []byte) (Reply, erro
 		return Reply{}, s.fail(fmt.Errorf("idcard: write: %w", err))
 	}
 	for {
-		if err := ctx.Err(); err != nil {
-			if _, statErr := os.Stat(s.path); errors.Is(statErr, os.ErrNotExist) {
-				return Reply{}, s.fail(ErrUnplugged)
-			}
-			return Reply{}, s.fail(ErrNoReply)
-		}
+		// Wait one poll at a time, so a cancelled step is noticed soon.
+		s.port.SetReadDeadline(time.Now().Add(serialline.Poll))
 		n, err := s.port.Read(s.buf)
-		if err != nil && !(n == 0 && errors.Is(err, io.EOF)) {
-			// (0, io.EOF) is the read timeout: nothing yet. Anything else
-			// (EIO when the adapter is pulled) means the port is gone.
-			return Reply{}, s.fail(fmt.Errorf("idcard: read: %w: %v", ErrUnplugged, err))
-		}
-		if n == 0 {
+		switch {
+		case errors.Is(err, serialline.ErrGone):
+			return Reply{}, s.fail(ErrUnplugged)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if ctx.Err() != nil {
+				return Reply{}, s.fail(ErrNoReply)
+			}
 			continue
+		case err != nil:
+			// EIO when the adapter is pulled: the port is gone.
+			return Reply{}, s.fail(fmt.Errorf("idcard: read: %w: %v", ErrUnplugged, err))
 		}
 		s.dec.Write(s.buf[:n])
 		r, ok, err := s.dec.Next()
@@ -82,8 +76,8 @@ func (s *serialTransport) fail(err error) error {
 // the line is quiet for one poll.
 func (s *serialTransport) drain() {
 	for i := 0; i < 50; i++ {
-		n, err := s.port.Read(s.buf)
-		if n == 0 || err != nil {
+		s.port.SetReadDeadline(time.Now().Add(serialline.Poll))
+		if _, err := s.port.Read(s.buf); err != nil {
 			break
 		}
 	}

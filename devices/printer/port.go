@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tarm/serial"
+	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 )
 
 // Port is a connection to a printer: bytes out, status back.
@@ -32,7 +32,7 @@ var ErrNoStatus = errors.New("printer: no status on this port")
 var ErrGone = errors.New("printer: port gone")
 
 // byteConn is a byte stream with deadlines: a TCP connection, a device
-// file the poller can wait on, or a serial port behind serialConn.
+// file the poller can wait on, or a serial line.
 type byteConn interface {
 	io.ReadWriteCloser
 	SetReadDeadline(time.Time) error
@@ -147,55 +147,23 @@ func (s *streamPort) drain() {
 func (s *streamPort) Close() error { return s.c.Close() }
 
 func mapGone(err error) error {
-	if errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENODEV) || errors.Is(err, io.EOF) ||
+	if errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENODEV) || errors.Is(err, io.EOF) || errors.Is(err, serialline.ErrGone) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("%w: %v", ErrGone, err)
 	}
 	return err
 }
 
-// serialConn gives a tarm/serial port read deadlines: it reads in 100 ms
-// polls (a poll that times out reads as (0, io.EOF) on Linux) until data
-// comes or the deadline passes. Writes to a serial line do not block.
-type serialConn struct {
-	p    *serial.Port
-	path string
-	dl   time.Time
-}
-
-func (s *serialConn) Read(b []byte) (int, error) {
-	for {
-		n, err := s.p.Read(b)
-		if n > 0 {
-			return n, nil
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return 0, err
-		}
-		if !s.dl.IsZero() && time.Now().After(s.dl) {
-			if _, statErr := os.Stat(s.path); errors.Is(statErr, os.ErrNotExist) {
-				return 0, fmt.Errorf("%w: %s vanished", ErrGone, s.path)
-			}
-			return 0, os.ErrDeadlineExceeded
-		}
-	}
-}
-
-func (s *serialConn) Write(b []byte) (int, error)        { return s.p.Write(b) }
-func (s *serialConn) Close() error                       { return s.p.Close() }
-func (s *serialConn) SetReadDeadline(t time.Time) error  { s.dl = t; return nil }
-func (s *serialConn) SetWriteDeadline(t time.Time) error { return nil }
-
 // OpenSerial opens a printer on a serial port.
 func OpenSerial(path string, baud int) (Port, error) {
-	p, err := serial.OpenPort(&serial.Config{Name: path, Baud: baud, ReadTimeout: 100 * time.Millisecond})
+	p, err := serialline.Open(path, baud)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("printer: open %s: %w", path, ErrGone)
 		}
 		return nil, fmt.Errorf("printer: open %s: %w", path, err)
 	}
-	return &streamPort{c: &serialConn{p: p, path: path}}, nil
+	return &streamPort{c: p}, nil
 }
 
 // OpenFile opens a printer's device file (/dev/usb/lp0). Writes have

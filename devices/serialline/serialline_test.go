@@ -1,0 +1,44 @@
+package serialline
+
+import (
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/devices/ptyharness"
+)
+
+func TestReadDeadlineAndData(t *testing.T) {
+	m, s, err := ptyharness.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	defer s.Close()
+	p, err := Open(s.Name(), 115200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	buf := make([]byte, 8)
+	p.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
+	start := time.Now()
+	if _, err := p.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("quiet line: %v, want a deadline", err)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("deadline of 150 ms took %v", d)
+	}
+	m.Write([]byte{0xAA, 0x0A})
+	p.SetReadDeadline(time.Now().Add(time.Second))
+	if n, err := p.Read(buf); err != nil || n != 2 || buf[0] != 0xAA {
+		t.Fatalf("read % X, %v", buf[:n], err)
+	}
+}
+
+func TestMissingPort(t *testing.T) {
+	if _, err := Open("/dev/nonexistent-yizhan-serial", 9600); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("err = %v, want not-exist", err)
+	}
+}
