@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard/idcardsim"
+	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 )
 
@@ -54,9 +53,9 @@ func startCardReader(cfg config.Config, demo bool, reg *devices.Registry, log *s
 	case c.Port != "":
 		rc.Open = func() (idcard.Transport, error) { return idcard.OpenSerial(c.Port, c.Baud) }
 	case c.USB != "":
-		vid, pid, err := parseVIDPID(c.USB)
+		vid, pid, err := usbdev.ParseID(c.USB)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("idcard.usb: %w", err)
 		}
 		rc.Open = func() (idcard.Transport, error) { return idcard.OpenUSB(vid, pid) }
 	default:
@@ -80,14 +79,4 @@ func (cr *cardReader) run(ctx context.Context, wg *sync.WaitGroup, onCard func(i
 			}
 		}
 	})
-}
-
-func parseVIDPID(s string) (uint16, uint16, error) {
-	v, p, _ := strings.Cut(s, ":")
-	vid, err1 := strconv.ParseUint(v, 16, 16)
-	pid, err2 := strconv.ParseUint(p, 16, 16)
-	if err1 != nil || err2 != nil {
-		return 0, 0, fmt.Errorf("idcard.usb %q: want VID:PID in hex", s)
-	}
-	return uint16(vid), uint16(pid), nil
 }

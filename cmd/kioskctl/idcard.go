@@ -21,6 +21,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard/idcardsim"
+	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
 func idcardRead(args []string, stdout, stderr io.Writer) error {
@@ -129,25 +130,15 @@ func readerOpener(port string, baud int, usb string) (func() (idcard.Transport, 
 	case usb != "" && port != "":
 		return nil, fmt.Errorf("%w: give --port or --usb, not both", errUsage)
 	case usb != "":
-		vid, pid, err := parseVIDPID(usb)
+		vid, pid, err := usbdev.ParseID(usb)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: --usb: %v", errUsage, err)
 		}
 		return func() (idcard.Transport, error) { return idcard.OpenUSB(vid, pid) }, nil
 	case port != "":
 		return func() (idcard.Transport, error) { return idcard.OpenSerial(port, baud) }, nil
 	}
 	return nil, fmt.Errorf("%w: --port or --usb is required", errUsage)
-}
-
-func parseVIDPID(s string) (uint16, uint16, error) {
-	v, p, ok := strings.Cut(s, ":")
-	vid, err1 := strconv.ParseUint(v, 16, 16)
-	pid, err2 := strconv.ParseUint(p, 16, 16)
-	if !ok || err1 != nil || err2 != nil {
-		return 0, 0, fmt.Errorf("%w: --usb %q: want VID:PID in hex, such as 0400:c35a", errUsage, s)
-	}
-	return uint16(vid), uint16(pid), nil
 }
 
 var cardTypeNames = map[idcard.CardType]string{

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices/serialline"
+	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
 // Port is a connection to a printer: bytes out, status back.
@@ -213,13 +214,11 @@ func ParseDevice(s string) (Device, error) {
 		if rest == "" {
 			return Device{Kind: "usb"}, nil
 		}
-		v, p, ok := strings.Cut(rest, ":")
-		vid, err1 := strconv.ParseUint(v, 16, 16)
-		pid, err2 := strconv.ParseUint(p, 16, 16)
-		if !ok || err1 != nil || err2 != nil {
+		vid, pid, err := usbdev.ParseID(rest)
+		if err != nil {
 			return bad("want usb:VID:PID in hex")
 		}
-		return Device{Kind: "usb", VID: uint16(vid), PID: uint16(pid)}, nil
+		return Device{Kind: "usb", VID: vid, PID: pid}, nil
 	case "serial":
 		d := Device{Kind: "serial", Path: rest, Baud: 9600}
 		if i := strings.LastIndex(rest, ":"); i > 0 {

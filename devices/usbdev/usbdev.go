@@ -6,6 +6,8 @@ package usbdev
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/google/gousb"
 )
@@ -36,4 +38,16 @@ func (c *Closers) Close() error {
 	}
 	c.fns = nil
 	return errors.Join(errs...)
+}
+
+// ParseID reads a USB vendor and product id written VID:PID, four hex
+// digits each, such as 0400:c35a.
+func ParseID(s string) (vid, pid uint16, err error) {
+	v, p, ok := strings.Cut(s, ":")
+	vi, err1 := strconv.ParseUint(v, 16, 16)
+	pi, err2 := strconv.ParseUint(p, 16, 16)
+	if !ok || len(v) != 4 || len(p) != 4 || err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("%q is not VID:PID in hex, such as 0400:c35a", s)
+	}
+	return uint16(vi), uint16(pi), nil
 }

@@ -35,3 +35,14 @@ func TestNewContextNeverPanics(t *testing.T) {
 		ctx.Close()
 	}
 }
+
+func TestParseID(t *testing.T) {
+	if v, p, err := ParseID("0400:C35a"); err != nil || v != 0x0400 || p != 0xc35a {
+		t.Fatalf("ParseID = %x %x %v", v, p, err)
+	}
+	for _, bad := range []string{"", "0400", "zz:11", "0400:", "10000:1", "0400:c35a:1", "1:2", "+400:c35a"} {
+		if _, _, err := ParseID(bad); err == nil {
+			t.Errorf("ParseID(%q) accepted", bad)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
+	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
 // DefaultPath is where an installed terminal keeps its configuration.
@@ -251,6 +252,11 @@ func (o Outbox) check() (key, reason string) {
 	return "", ""
 }
 
+func validUSBID(s string) bool {
+	_, _, err := usbdev.ParseID(s)
+	return err == nil
+}
+
 func (p Printer) check() (key, reason string) {
 	if p.Device != "" {
 		if _, err := printer.ParseDevice(p.Device); err != nil {
@@ -263,15 +269,13 @@ func (p Printer) check() (key, reason string) {
 	return "", ""
 }
 
-var vidPIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)
-
 func (c IDCard) check() (key, reason string) {
 	switch {
 	case c.Port != "" && c.USB != "":
 		return "idcard.usb", "give idcard.port or idcard.usb, not both"
 	case c.Port != "" && !filepath.IsAbs(c.Port):
 		return "idcard.port", "must be an absolute path such as /dev/yizhan/idcard"
-	case c.USB != "" && !vidPIDPattern.MatchString(c.USB):
+	case c.USB != "" && !validUSBID(c.USB):
 		return "idcard.usb", fmt.Sprintf("%q is not VID:PID in hex, such as \"0400:c35a\"", c.USB)
 	case c.PhotoDecoder != "" && !filepath.IsAbs(c.PhotoDecoder):
 		return "idcard.photo_decoder", "must be an absolute path"
