@@ -145,18 +145,10 @@ func (s *Session) Tick(now time.Time) Status {
 		return Status{Phase: Active}
 	case quiet < timeout+s.timing.Countdown:
 		left := timeout + s.timing.Countdown - quiet
-		return Status{Phase: CountingDown, Remaining: left.Truncate(time.Second) + roundUp(left)}
+		// Whole seconds, rounded up: "1.2 s left" shows as 2, never 0.
+		return Status{Phase: CountingDown, Remaining: (left + time.Second - 1).Truncate(time.Second)}
 	default:
 		s.Clear(now)
 		return Status{Phase: Expired}
 	}
-}
-
-// roundUp is one second when d has a fraction of a second, so "1.2 s left"
-// reads as 2 and the display never shows 0 while time remains.
-func roundUp(d time.Duration) time.Duration {
-	if d%time.Second != 0 {
-		return time.Second
-	}
-	return 0
 }
