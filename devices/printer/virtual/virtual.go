@@ -432,27 +432,19 @@ func (p *printer) qr(b []byte) error {
 	return nil
 }
 
-var (
-	fontOnce sync.Once
-	fontFile *opentype.Font
-	faces    sync.Map // height → font.Face
-)
-
-func face(height int) font.Face {
-	fontOnce.Do(func() { fontFile, _ = opentype.Parse(assets.FontRegular) })
-	if fontFile == nil {
-		return nil
-	}
-	if f, ok := faces.Load(height); ok {
-		return f.(font.Face)
-	}
-	f, err := opentype.NewFace(fontFile, &opentype.FaceOptions{Size: float64(height) * 0.92, DPI: 72, Hinting: font.HintingFull})
+// baseFace is the embedded font at the printer's base line height; every
+// character is drawn at it and magnified. nil if the font fails to load.
+var baseFace = sync.OnceValue(func() font.Face {
+	f, err := opentype.Parse(assets.FontRegular)
 	if err != nil {
 		return nil
 	}
-	faces.Store(height, f)
-	return f
-}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: lineDots * 0.92, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil
+	}
+	return face
+})
 
 // glyph draws one character in its cell: the printer's font is not ours,
 // so each character is drawn at the printer's base size (24 dots high),
@@ -492,7 +484,7 @@ func baseGlyph(r rune, bold bool) *image.Gray {
 	if g, ok := glyphs[k]; ok {
 		return g
 	}
-	f := face(lineDots)
+	f := baseFace()
 	if f == nil {
 		return nil
 	}
