@@ -173,3 +173,23 @@ func TestValidateRejects(t *testing.T) {
 		t.Error("a QR too large for 58 mm paper was rendered")
 	}
 }
+
+// Any receipt JSON that parses renders, on both papers, without a panic,
+// or is refused with an error.
+func FuzzParseReceipt(f *testing.F) {
+	f.Add([]byte(`{"blocks":[{"type":"text","text":"受理回执","align":"center","bold":true,"width":2,"height":2},{"type":"row","text":"编号","value":"A1"},{"type":"qr","data":"https://x.example/q"},{"type":"cut"}]}`))
+	f.Add([]byte(`{"blocks":[{"type":"separator","text":"="},{"type":"feed","lines":3},{"type":"text","text":"刘䶮"}]}`))
+	f.Add([]byte(`{"blocks":[{"type":"image","png":"iVBORw0KGgo="}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseReceipt(data)
+		if err != nil {
+			return
+		}
+		for _, p := range []Profile{Profile58, Profile80} {
+			out, err := Render(r, p)
+			if err == nil && !bytes.HasPrefix(out, append(append([]byte{}, escInit...), fsChineseOn...)) {
+				t.Fatalf("rendered receipt does not start with ESC @ FS &")
+			}
+		}
+	})
+}

@@ -141,3 +141,24 @@ func TestDemoAndExampleAreValid(t *testing.T) {
 		t.Fatalf("packaging/kiosk.toml: %v", err)
 	}
 }
+
+// Whatever the file holds, Parse returns a checked configuration or a
+// *config.Error; it never panics.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte("terminal_id = \"T1\"\ndistrict = \"某区\"\n[idle]\ntimeout = \"1m\"\n"))
+	f.Add([]byte("[printer]\ndevice = \"usb:0416:5011\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("kiosk.toml", data, Default())
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is not a *config.Error", err)
+			}
+			return
+		}
+		if err := c.Check(); err != nil {
+			t.Fatalf("Parse accepted a configuration that fails Check: %v", err)
+		}
+	})
+}
