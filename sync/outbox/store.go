@@ -419,6 +419,17 @@ func (s *Store) ForResident(idNumber string) ([]Record, error) {
 	return out, err
 }
 
+// OpenAttachment opens an attachment's sealed bytes for sending or export.
+// The file's name is the SHA-256 of those bytes: the district stores it
+// by that hash.
+func (s *Store) OpenAttachment(ref AttachmentRef) (*os.File, error) {
+	f, err := os.Open(s.AttachmentPath(ref))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: attachment %s: %w", ref.File, err)
+	}
+	return f, nil
+}
+
 // AttachmentPath is where an attachment's sealed bytes are.
 func (s *Store) AttachmentPath(ref AttachmentRef) string {
 	return filepath.Join(s.attDir, filepath.Base(ref.File))
