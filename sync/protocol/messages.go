@@ -1,0 +1,338 @@
+package protocol
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// EnrollRequest asks the district to certify a terminal's key. CSR is a
+// PKCS #10 certificate request (DER) whose subject common name is the
+// terminal id; the private key never leaves the terminal.
+type EnrollRequest struct {
+	Token      string `json:"token"`
+	TerminalID string `json:"terminal_id"`
+	CSR        []byte `json:"csr"`
+}
+
+func (r *EnrollRequest) Validate() error {
+	return firstError(
+		check(len(r.Token) >= 16 && len(r.Token) <= 128, "token malformed"),
+		check(ValidTerminalID(r.TerminalID), "terminal id %q malformed", r.TerminalID),
+		check(len(r.CSR) > 0 && len(r.CSR) <= 8<<10, "certificate request missing or over 8 KiB"),
+	)
+}
+
+// EnrollResponse is what a terminal keeps from enrollment.
+type EnrollResponse struct {
+	TerminalID  string   `json:"terminal_id"`
+	Site        string   `json:"site"`
+	Certificate []byte   `json:"certificate"` // the terminal's certificate, DER
+	CA          []byte   `json:"ca"`          // the district CA, DER
+	Recipients  []string `json:"recipients"`  // age public keys everything personal is sealed to
+	CatalogKey  []byte   `json:"catalog_key"` // Ed25519 public key that signs catalogs
+}
+
+func (r *EnrollResponse) Validate() error {
+	return firstError(
+		check(ValidTerminalID(r.TerminalID), "terminal id %q malformed", r.TerminalID),
+		check(len(r.Certificate) > 0 && len(r.CA) > 0, "certificate missing"),
+		check(len(r.Recipients) > 0 && len(r.Recipients) <= 16, "sealing keys missing"),
+		check(len(r.CatalogKey) == ed25519.PublicKeySize, "catalog key malformed"),
+	)
+}
+
+// Public is a record's public part: no personal data.
+type Public struct {
+	Service string `json:"service,omitempty"`
+	Receipt string `json:"receipt,omitempty"`
+}
+
+// Attachment names a sealed attachment uploaded as a blob.
+type Attachment struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Record is one queued record as the terminal sends it. Sealed is the
+// age-encrypted personal part; the district alone can open it.
+type Record struct {
+	ID          string       `json:"id"`  // UUIDv7 made on the terminal: the key the district stores it by
+	Seq         uint64       `json:"seq"` // the terminal's sequence number
+	Kind        string       `json:"kind"`
+	Created     time.Time    `json:"created"`
+	Public      Public       `json:"public"`
+	Sealed      []byte       `json:"sealed"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+func (r *Record) Validate() error {
+	if err := firstError(
+		check(reUUID.MatchString(r.ID), "record id %q malformed", r.ID),
+		check(r.Seq > 0, "record %s: no sequence number", r.ID),
+		check(ValidKind(r.Kind), "record %s: unknown kind %q", r.ID, r.Kind),
+		checkTime(r.Created),
+		check(reShort.MatchString(r.Public.Service) && reShort.MatchString(r.Public.Receipt), "record %s: public part malformed", r.ID),
+		check(len(r.Sealed) > 0 && len(r.Sealed) <= MaxSealedBytes, "record %s: sealed part missing or over %d bytes", r.ID, MaxSealedBytes),
+		check(len(r.Attachments) <= 32, "record %s: over 32 attachments", r.ID),
+	); err != nil {
+		return err
+	}
+	for _, a := range r.Attachments {
+		if !ValidSHA256(a.SHA256) || a.Size <= 0 || a.Size > MaxBlobBytes || !reShort.MatchString(a.Name) {
+			return errors.New("record " + r.ID + ": attachment malformed")
+		}
+	}
+	return nil
+}
+
+// RecordsRequest is a batch of records, oldest first.
+type RecordsRequest struct {
+	Records []Record `json:"records"`
+}
+
+func (r *RecordsRequest) Validate() error {
+	if len(r.Records) == 0 || len(r.Records) > MaxBatchRecords {
+		return errors.New("batch empty or over " + strconv.Itoa(MaxBatchRecords) + " records")
+	}
+	seen := make(map[string]bool, len(r.Records))
+	for i := range r.Records {
+		if err := r.Records[i].Validate(); err != nil {
+			return err
+		}
+		if seen[r.Records[i].ID] {
+			return errors.New("record " + r.Records[i].ID + " twice in one batch")
+		}
+		seen[r.Records[i].ID] = true
+	}
+	return nil
+}
+
+// What the district did with a record.
+const (
+	Accepted  = "accepted"  // stored now: counts as acknowledged
+	Duplicate = "duplicate" // stored before: counts as acknowledged
+	Rejected  = "rejected"  // refused for good, with a reason: never send it again
+	Missing   = "missing"   // an attachment has not arrived: upload it and send the record again
+)
+
+// Result is the district's answer for one record.
+type Result struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RecordsResponse answers a RecordsRequest: one result per record, in the
+// order sent.
+type RecordsResponse struct {
+	Results []Result `json:"results"`
+}
+
+func (r *RecordsResponse) Validate() error {
+	for _, res := range r.Results {
+		switch res.Status {
+		case Accepted, Duplicate, Rejected, Missing:
+		default:
+			return errors.New("result " + res.ID + ": unknown status " + strconv.Quote(res.Status))
+		}
+		if !reUUID.MatchString(res.ID) {
+			return errors.New("result id malformed")
+		}
+	}
+	return nil
+}
+
+// Application states the district reports back.
+var applicationStates = map[string]bool{"received": true, "accepted": true, "processing": true, "done": true, "rejected": true}
+
+// ValidState reports whether s is an application state.
+func ValidState(s string) bool { return applicationStates[s] }
+
+// Status is one change of a record's state at the district.
+type Status struct {
+	Cursor  uint64    `json:"cursor"` // increases with every status for this terminal
+	ID      string    `json:"id"`     // the record
+	State   string    `json:"state"`
+	Message string    `json:"message,omitempty"` // the district's words for the resident
+	At      time.Time `json:"at"`
+}
+
+// StatusesResponse carries the statuses after the terminal's cursor,
+// oldest first; More says another request would bring more.
+type StatusesResponse struct {
+	Statuses []Status `json:"statuses"`
+	More     bool     `json:"more"`
+}
+
+func (r *StatusesResponse) Validate() error {
+	if len(r.Statuses) > MaxStatuses {
+		return errors.New("over " + strconv.Itoa(MaxStatuses) + " statuses")
+	}
+	var last uint64
+	for _, s := range r.Statuses {
+		if s.Cursor <= last {
+			return errors.New("statuses out of order")
+		}
+		last = s.Cursor
+		if !reUUID.MatchString(s.ID) || !ValidState(s.State) || len(s.Message) > 2000 || s.At.IsZero() {
+			return errors.New("status for " + strconv.Quote(s.ID) + " malformed")
+		}
+	}
+	return nil
+}
+
+// Catalog is the district's service catalog. Body is the catalog document
+// (JSON, its schema is the terminal's); Signature is Ed25519 over
+// SignedCatalog(Version, Body) with the key the terminal got at enrollment.
+type Catalog struct {
+	Version   uint64 `json:"version"`
+	Body      []byte `json:"body"`
+	Signature []byte `json:"signature"`
+}
+
+func (c *Catalog) Validate() error {
+	return firstError(
+		check(c.Version > 0, "catalog without a version"),
+		check(len(c.Body) > 0 && len(c.Body) <= MaxBodyBytes/2, "catalog body missing or too large"),
+		check(len(c.Signature) == ed25519.SignatureSize, "catalog signature malformed"),
+	)
+}
+
+// SignedCatalog is the message a catalog's signature covers. The version is
+// inside it, so an old catalog cannot be replayed under a new number.
+func SignedCatalog(version uint64, body []byte) []byte {
+	msg := []byte("yizhan-catalog/1\n" + strconv.FormatUint(version, 10) + "\n")
+	return append(msg, body...)
+}
+
+// SignCatalog makes a signed catalog.
+func SignCatalog(key ed25519.PrivateKey, version uint64, body []byte) Catalog {
+	return Catalog{Version: version, Body: body, Signature: ed25519.Sign(key, SignedCatalog(version, body))}
+}
+
+// Errors of VerifyCatalog.
+var (
+	ErrBadSignature = errors.New("protocol: catalog signature does not verify")
+	ErrOldCatalog   = errors.New("protocol: catalog older than the one the terminal has")
+)
+
+// VerifyCatalog checks a catalog's signature and that it is newer than
+// the version the terminal has.
+func VerifyCatalog(key ed25519.PublicKey, c Catalog, have uint64) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if len(key) != ed25519.PublicKeySize || !ed25519.Verify(key, SignedCatalog(c.Version, c.Body), c.Signature) {
+		return ErrBadSignature
+	}
+	if c.Version <= have {
+		return ErrOldCatalog
+	}
+	return nil
+}
+
+// TerminalConfig is what the district sets for its terminals.
+type TerminalConfig struct {
+	Version uint64 `json:"version"`
+	// Idle and ElderlyIdle override the terminal's idle times; 0 keeps
+	// the terminal's own.
+	IdleSeconds        int `json:"idle_seconds,omitempty"`
+	ElderlyIdleSeconds int `json:"elderly_idle_seconds,omitempty"`
+	// ServiceHours is when residents are served, "08:00-20:00"; "" is
+	// always (a 24-hour hall).
+	ServiceHours  string         `json:"service_hours,omitempty"`
+	Announcements []Announcement `json:"announcements,omitempty"`
+}
+
+// Announcement is a notice shown on the home screen until it expires.
+type Announcement struct {
+	ZH    string    `json:"zh"`
+	EN    string    `json:"en,omitempty"`
+	Until time.Time `json:"until"`
+}
+
+func (c *TerminalConfig) Validate() error {
+	if err := firstError(
+		check(c.Version > 0, "configuration without a version"),
+		check(c.IdleSeconds == 0 || (c.IdleSeconds >= 30 && c.IdleSeconds <= 600), "idle_seconds %d outside 30–600", c.IdleSeconds),
+		check(c.ElderlyIdleSeconds == 0 || (c.ElderlyIdleSeconds >= 30 && c.ElderlyIdleSeconds <= 900), "elderly_idle_seconds %d outside 30–900", c.ElderlyIdleSeconds),
+		check(c.ServiceHours == "" || ValidServiceHours(c.ServiceHours), "service_hours %q is not HH:MM-HH:MM", c.ServiceHours),
+		check(len(c.Announcements) <= 8, "over 8 announcements"),
+	); err != nil {
+		return err
+	}
+	for _, a := range c.Announcements {
+		if a.ZH == "" || len(a.ZH) > 600 || len(a.EN) > 600 || a.Until.IsZero() {
+			return errors.New("announcement malformed")
+		}
+	}
+	return nil
+}
+
+// ValidServiceHours reports whether s is "HH:MM-HH:MM" with a start before
+// the end.
+func ValidServiceHours(s string) bool {
+	if len(s) != 11 || s[5] != '-' {
+		return false
+	}
+	from, ok1 := minutes(s[:5])
+	to, ok2 := minutes(s[6:])
+	return ok1 && ok2 && from < to
+}
+
+func minutes(hhmm string) (int, bool) {
+	if len(hhmm) != 5 || hhmm[2] != ':' {
+		return 0, false
+	}
+	h, err1 := strconv.Atoi(hhmm[:2])
+	m, err2 := strconv.Atoi(hhmm[3:])
+	if err1 != nil || err2 != nil || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// Heartbeat is what a terminal reports every minute while online. It holds
+// no personal data.
+type Heartbeat struct {
+	Software string            `json:"software"` // the terminal's version
+	Time     time.Time         `json:"time"`     // the terminal's clock, to spot drift
+	Devices  map[string]string `json:"devices"`  // device kind → state
+	Queue    QueueReport       `json:"queue"`
+	// StoreRecovered is set when the terminal found its store damaged and
+	// started a fresh one: a technician must look.
+	StoreRecovered string `json:"store_recovered,omitempty"`
+	// StaffCalls counts residents waiting for help since the last beat.
+	StaffCalls int `json:"staff_calls,omitempty"`
+}
+
+// QueueReport is the terminal's outbox at a glance.
+type QueueReport struct {
+	Depth         int   `json:"depth"`          // records waiting for the district
+	OldestSeconds int64 `json:"oldest_seconds"` // age of the oldest waiting record
+	Rejected      int   `json:"rejected"`
+	DiskUsed      int64 `json:"disk_used"`
+	DiskBudget    int64 `json:"disk_budget"`
+	DiskNear      bool  `json:"disk_near"`
+}
+
+func (h *Heartbeat) Validate() error {
+	if err := firstError(
+		check(len(h.Software) <= 64, "software version too long"),
+		checkTime(h.Time),
+		check(len(h.Devices) <= 16, "over 16 devices"),
+		check(h.Queue.Depth >= 0 && h.Queue.OldestSeconds >= 0 && h.Queue.DiskUsed >= 0 && h.Queue.DiskBudget >= 0, "queue report negative"),
+		check(len(h.StoreRecovered) <= 1000, "store report too long"),
+	); err != nil {
+		return err
+	}
+	for k, v := range h.Devices {
+		if !reShort.MatchString(k) || !reShort.MatchString(v) {
+			return errors.New("device state malformed")
+		}
+	}
+	return nil
+}
