@@ -27,52 +27,74 @@ const DefaultRetention = 30 * 24 * time.Hour
 // update changes one record in a transaction; f edits it and says whether
 // to keep it (false deletes it).
 func (s *Store) update(id string, f func(*Record) (keep bool, err error)) (Record, error) {
-	var rec Record
-	var drop []AttachmentRef
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		seq := tx.Bucket(bucketIDs).Get([]byte(id))
-		if seq == nil {
-			return ErrNotFound
-		}
-		seq = append([]byte(nil), seq...)
-		records := tx.Bucket(bucketRecords)
-		if err := json.Unmarshal(records.Get(seq), &rec); err != nil {
-			return err
-		}
-		before := rec.Attachments
-		keep, err := f(&rec)
-		if err != nil {
-			return err
-		}
-		if !keep {
-			rec.Attachments = nil
-		}
-		drop = removed(before, rec.Attachments)
-		if !keep {
-			if err := tx.Bucket(bucketIDs).Delete([]byte(id)); err != nil {
-				return err
-			}
-			return records.Delete(seq)
-		}
-		data, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		return records.Put(seq, data)
-	})
+	recs, err := s.updateMany([]string{id}, f)
 	if err != nil {
 		return Record{}, err
 	}
-	// The record no longer names these files; deleting them after the
+	return recs[0], nil
+}
+
+// updateMany changes records in one transaction (one fsync for them all);
+// f edits each and says whether to keep it. An error from f for any
+// record changes none.
+func (s *Store) updateMany(ids []string, f func(*Record) (keep bool, err error)) ([]Record, error) {
+	out := make([]Record, 0, len(ids))
+	var drop []AttachmentRef
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		out, drop = out[:0], drop[:0]
+		for _, id := range ids {
+			seq := tx.Bucket(bucketIDs).Get([]byte(id))
+			if seq == nil {
+				return ErrNotFound
+			}
+			seq = append([]byte(nil), seq...)
+			records := tx.Bucket(bucketRecords)
+			var rec Record
+			if err := json.Unmarshal(records.Get(seq), &rec); err != nil {
+				return err
+			}
+			before := rec.Attachments
+			keep, err := f(&rec)
+			if err != nil {
+				return err
+			}
+			if !keep {
+				rec.Attachments = nil
+			}
+			drop = append(drop, removed(before, rec.Attachments)...)
+			out = append(out, rec)
+			if !keep {
+				if err := tx.Bucket(bucketIDs).Delete([]byte(id)); err != nil {
+					return err
+				}
+				if err := records.Delete(seq); err != nil {
+					return err
+				}
+				continue
+			}
+			data, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			if err := records.Put(seq, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The records no longer name these files; deleting them after the
 	// commit means a crash between leaves an orphan, removed at next open,
 	// never a record naming a missing file.
 	for _, a := range drop {
 		if err := s.removeFile(a.File); err != nil {
-			return rec, err
+			return out, err
 		}
 		s.addAttBytes(-a.Size)
 	}
-	return rec, nil
+	return out, nil
 }
 
 // removed returns the attachments in before that after no longer has.

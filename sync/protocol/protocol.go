@@ -10,6 +10,8 @@
 package protocol
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,4 +143,13 @@ func checkTime(t time.Time) error {
 		return errNoTime
 	}
 	return nil
+}
+
+// CAPin is the fingerprint of a district CA certificate (DER) as enrollment
+// tokens carry it: base32 of the first 20 bytes of its SHA-256. A terminal
+// that was given no CA file trusts the CA the district sends only when its
+// pin matches the token's.
+func CAPin(caDER []byte) string {
+	sum := sha256.Sum256(caDER)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:20])
 }

@@ -15,8 +15,8 @@ var when = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 func goodRecord() Record {
 	return Record{
 		ID: "019ac3f2-7b1e-7c3a-9d2e-5f6a7b8c9d0e", Seq: 7, Kind: "application", Created: when,
-		Public: Public{Service: "SB-001", Receipt: "HALL-0007-000007"},
-		Sealed: []byte("age-encryption.org/v1 …"),
+		Public:      Public{Service: "SB-001", Receipt: "HALL-0007-000007"},
+		Sealed:      []byte("age-encryption.org/v1 …"),
 		Attachments: []Attachment{{Name: "photo", SHA256: strings.Repeat("ab", 32), Size: 2048}},
 	}
 }
