@@ -1,0 +1,78 @@
+package district
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+// PublishCatalog signs body as the next catalog version and makes it the
+// one terminals fetch. It returns the version.
+func (d *District) PublishCatalog(body []byte) (uint64, error) {
+	if !json.Valid(body) {
+		return 0, errors.New("district: the catalog is not JSON")
+	}
+	var version uint64
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		var old protocol.Catalog
+		if _, err := getJSON(meta, keyCatalog, &old); err != nil {
+			return err
+		}
+		c := protocol.SignCatalog(d.catalogKey, old.Version+1, body)
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		version = c.Version
+		return putJSON(meta, keyCatalog, c)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("district: publish catalog: %w", err)
+	}
+	return version, nil
+}
+
+// Catalog returns the current catalog; ok is false before the first is
+// published.
+func (d *District) Catalog() (c protocol.Catalog, ok bool, err error) {
+	err = d.db.View(func(tx *bolt.Tx) error {
+		ok, err = getJSON(tx.Bucket(bucketMeta), keyCatalog, &c)
+		return err
+	})
+	return c, ok, err
+}
+
+// PublishConfig makes cfg (its version ignored) the next configuration
+// version for every terminal.
+func (d *District) PublishConfig(cfg protocol.TerminalConfig) (uint64, error) {
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		var old protocol.TerminalConfig
+		if _, err := getJSON(meta, keyConfig, &old); err != nil {
+			return err
+		}
+		cfg.Version = old.Version + 1
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		return putJSON(meta, keyConfig, cfg)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("district: publish configuration: %w", err)
+	}
+	return cfg.Version, nil
+}
+
+// Config returns the current terminal configuration; ok is false before
+// the first is published.
+func (d *District) Config() (c protocol.TerminalConfig, ok bool, err error) {
+	err = d.db.View(func(tx *bolt.Tx) error {
+		ok, err = getJSON(tx.Bucket(bucketMeta), keyConfig, &c)
+		return err
+	})
+	return c, ok, err
+}

@@ -1,0 +1,245 @@
+// Package district is the district's side of the sync protocol: the store
+// of everything terminals sent (bbolt and content-addressed blobs), the
+// certificate authority that enrolls terminals, the age identity that opens
+// sealed records, the signed catalog, and the HTTPS handler districtd
+// serves. Staff work (statuses, ratings, complaints, imports) goes through
+// the same store.
+//
+// Its invariants:
+//   - A record is stored once, keyed by the id the terminal made; sending it
+//     again is answered "duplicate" and changes nothing.
+//   - A record is answered accepted only after it and every attachment it
+//     names are on disk (the bbolt commit fsyncs; blobs are fsynced and
+//     checked against their SHA-256 before they are named).
+//   - Only terminals holding a certificate this district issued, and still
+//     current (not revoked, not superseded by a later enrollment), are
+//     served beyond the CA and enrollment endpoints.
+package district
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan-kiosk/yizhan/sync/durable"
+)
+
+// The store's layout, version 1:
+//
+//	meta       "version" → 1, "catalog" → protocol.Catalog, "config" → protocol.TerminalConfig
+//	tokens     SHA-256(token) → token
+//	terminals  terminal id → Terminal
+//	records    record id → Stored
+//	statuses   terminal id → (bucket: cursor, 8 bytes big-endian → protocol.Status)
+//
+// Blobs live in blobs/ab/abcdef… (the SHA-256 of their bytes); uploads in
+// progress in blobs/partial/.
+var (
+	bucketMeta      = []byte("meta")
+	bucketTokens    = []byte("tokens")
+	bucketTerminals = []byte("terminals")
+	bucketRecords   = []byte("records")
+	bucketStatuses  = []byte("statuses")
+	keyVersion      = []byte("version")
+	keyCatalog      = []byte("catalog")
+	keyConfig       = []byte("config")
+)
+
+const storeVersion = "1"
+
+// Options configures a District.
+type Options struct {
+	// Dir holds everything: district.db, blobs/, the CA, the sealing
+	// identity and the catalog key.
+	Dir string
+	// Name is the district's name, for the CA's subject.
+	Name string
+	// Hosts are the names and addresses terminals reach the district by;
+	// the server certificate covers them. 127.0.0.1 and localhost always.
+	Hosts []string
+	Log   *slog.Logger
+	Now   func() time.Time
+	// QuietAfter is how long a terminal may stay silent before it is
+	// flagged; three missed heartbeats unless set.
+	QuietAfter time.Duration
+}
+
+// District is one district's backend. It is safe for concurrent use.
+type District struct {
+	opt        Options
+	db         *bolt.DB
+	ca         *authority
+	identities []age.Identity
+	recipients []string
+	catalogKey ed25519.PrivateKey
+	blobDir    string
+
+	seenMu   sync.Mutex
+	lastSeen map[string]time.Time
+
+	uploadsMu sync.Mutex
+	uploads   map[string]bool // blobs being written now
+}
+
+// Open opens (or, on first start, makes) the district in opt.Dir.
+func Open(opt Options) (*District, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Name == "" {
+		opt.Name = "district"
+	}
+	if opt.QuietAfter <= 0 {
+		opt.QuietAfter = 3 * time.Minute
+	}
+	d := &District{opt: opt, blobDir: filepath.Join(opt.Dir, "blobs"), uploads: map[string]bool{}, lastSeen: map[string]time.Time{}}
+	if err := os.MkdirAll(filepath.Join(d.blobDir, "partial"), 0o700); err != nil {
+		return nil, fmt.Errorf("district: %w", err)
+	}
+	var err error
+	if d.ca, err = loadOrCreateAuthority(filepath.Join(opt.Dir, "ca.key"), filepath.Join(opt.Dir, "ca.crt"), opt.Name, opt.Now()); err != nil {
+		return nil, fmt.Errorf("district: CA: %w", err)
+	}
+	if err := d.loadSealingIdentity(filepath.Join(opt.Dir, "sealing.key")); err != nil {
+		return nil, fmt.Errorf("district: sealing identity: %w", err)
+	}
+	if err := d.loadCatalogKey(filepath.Join(opt.Dir, "catalog.key")); err != nil {
+		return nil, fmt.Errorf("district: catalog key: %w", err)
+	}
+	d.db, err = bolt.Open(filepath.Join(opt.Dir, "district.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("district: store: %w", err)
+	}
+	err = d.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		switch v := string(meta.Get(keyVersion)); v {
+		case "":
+			return meta.Put(keyVersion, []byte(storeVersion))
+		case storeVersion:
+			return nil
+		default:
+			return fmt.Errorf("store version %s, this districtd knows %s", v, storeVersion)
+		}
+	})
+	if err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("district: store: %w", err)
+	}
+	return d, nil
+}
+
+// Close closes the store.
+func (d *District) Close() error { return d.db.Close() }
+
+// loadSealingIdentity reads the age identities that open sealed records,
+// making one on first start. Older identities stay in the file after a new
+// one is added, so records sealed before a key change still open.
+func (d *District) loadSealingIdentity(path string) error {
+	text, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			return err
+		}
+		text = []byte("# the district's sealing identity: it opens every terminal's records\n" + id.String() + "\n")
+		if err := durable.WriteFile(path, text, 0o600); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	ids, err := age.ParseIdentities(strings.NewReader(string(text)))
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		x, ok := id.(*age.X25519Identity)
+		if !ok {
+			return errors.New("only X25519 identities are supported")
+		}
+		d.identities = append(d.identities, x)
+		d.recipients = append(d.recipients, x.Recipient().String())
+	}
+	// The newest key (the last in the file) is the one terminals seal to.
+	d.recipients = d.recipients[len(d.recipients)-1:]
+	return nil
+}
+
+func (d *District) loadCatalogKey(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		_, key, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return err
+		}
+		data = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+		if err := durable.WriteFile(path, data, 0o600); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return errors.New("no PEM key")
+	}
+	key, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		return err
+	}
+	var ok bool
+	if d.catalogKey, ok = key.(ed25519.PrivateKey); !ok {
+		return errors.New("not an Ed25519 key")
+	}
+	return nil
+}
+
+// CA returns the district CA certificate (DER).
+func (d *District) CA() []byte { return d.ca.cert.Raw }
+
+// Recipients are the age public keys terminals seal to.
+func (d *District) Recipients() []string { return d.recipients }
+
+// CatalogKey is the public key catalogs are signed with.
+func (d *District) CatalogKey() ed25519.PublicKey { return d.catalogKey.Public().(ed25519.PublicKey) }
+
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	return true, json.Unmarshal(data, v)
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}

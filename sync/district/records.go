@@ -1,0 +1,237 @@
+package district
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+// Stored is a record as the district keeps it.
+type Stored struct {
+	Terminal string          `json:"terminal"`
+	Record   protocol.Record `json:"record"`
+	Received time.Time       `json:"received"`
+	Via      string          `json:"via"` // "sync" or "import"
+	// State and Message are the latest status staff gave it.
+	State   string    `json:"state,omitempty"`
+	Message string    `json:"message,omitempty"`
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// Ingest stores records sent by a terminal and answers each: accepted,
+// duplicate, rejected (with the reason) or missing (an attachment has not
+// arrived). The batch commits in one transaction, so every "accepted" is
+// on disk when the answer goes out.
+func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]protocol.Result, error) {
+	results := make([]protocol.Result, len(recs))
+	// Checks that need no transaction: attachments present, sealed part
+	// opens with the district's identity.
+	for i, r := range recs {
+		results[i] = protocol.Result{ID: r.ID}
+		for _, a := range r.Attachments {
+			if size, ok := d.blobSize(a.SHA256); !ok || size != a.Size {
+				results[i].Status, results[i].Reason = protocol.Missing, "attachment "+a.SHA256+" not uploaded"
+				break
+			}
+		}
+		if results[i].Status == "" {
+			if err := d.checkSealed(r.Sealed); err != nil {
+				results[i].Status, results[i].Reason = protocol.Rejected, "sealed part does not open with this district's key: "+err.Error()
+			}
+		}
+	}
+	now := d.opt.Now().UTC()
+	var fresh int
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		fresh = 0
+		b := tx.Bucket(bucketRecords)
+		for i, r := range recs {
+			if results[i].Status != "" && results[i].Status != protocol.Accepted && results[i].Status != protocol.Duplicate {
+				continue
+			}
+			var old Stored
+			found, err := getJSON(b, []byte(r.ID), &old)
+			if err != nil {
+				return err
+			}
+			if found {
+				if old.Terminal == terminal && bytes.Equal(old.Record.Sealed, r.Sealed) {
+					results[i].Status = protocol.Duplicate
+				} else {
+					results[i].Status, results[i].Reason = protocol.Rejected, "record id already used for a different record"
+				}
+				continue
+			}
+			s := Stored{Terminal: terminal, Record: r, Received: now, Via: via}
+			if tracked(r.Kind) {
+				s.State, s.Updated = "received", now
+				if err := addStatus(tx, terminal, protocol.Status{ID: r.ID, State: "received", At: now}); err != nil {
+					return err
+				}
+			}
+			if err := putJSON(b, []byte(r.ID), s); err != nil {
+				return err
+			}
+			results[i].Status = protocol.Accepted
+			fresh++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("district: store records: %w", err)
+	}
+	if fresh > 0 {
+		d.opt.Log.Info("records stored", "terminal", terminal, "via", via, "new", fresh, "batch", len(recs))
+	}
+	return results, nil
+}
+
+// tracked kinds get statuses back on the terminal: the resident follows
+// them from "my applications".
+func tracked(kind string) bool { return kind == "application" || kind == "complaint" }
+
+func (d *District) checkSealed(sealed []byte) error {
+	r, err := age.Decrypt(bytes.NewReader(sealed), d.identities...)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, r)
+	return err
+}
+
+func addStatus(tx *bolt.Tx, terminal string, s protocol.Status) error {
+	b, err := tx.Bucket(bucketStatuses).CreateBucketIfNotExists([]byte(terminal))
+	if err != nil {
+		return err
+	}
+	if s.Cursor, err = b.NextSequence(); err != nil {
+		return err
+	}
+	return putJSON(b, binary.BigEndian.AppendUint64(nil, s.Cursor), s)
+}
+
+// Statuses returns up to max statuses for the terminal after cursor.
+func (d *District) Statuses(terminal string, after uint64, max int) (protocol.StatusesResponse, error) {
+	resp := protocol.StatusesResponse{Statuses: []protocol.Status{}}
+	err := d.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStatuses).Bucket([]byte(terminal))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil; k, v = c.Next() {
+			if len(resp.Statuses) == max {
+				resp.More = true
+				return nil
+			}
+			var s protocol.Status
+			if err := json.Unmarshal(v, &s); err != nil {
+				return err
+			}
+			resp.Statuses = append(resp.Statuses, s)
+		}
+		return nil
+	})
+	return resp, err
+}
+
+// ErrNoRecord means the district has no record with the id.
+var ErrNoRecord = errors.New("district: no such record")
+
+// SetStatus gives a record a new state with a message for the resident,
+// which the terminal that sent it fetches with its next sync.
+func (d *District) SetStatus(id, state, message string) error {
+	if !protocol.ValidState(state) {
+		return fmt.Errorf("district: unknown state %q (received, accepted, processing, done, rejected)", state)
+	}
+	if len(message) > 2000 {
+		return errors.New("district: message over 2000 bytes")
+	}
+	now := d.opt.Now().UTC()
+	return d.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		var s Stored
+		found, err := getJSON(b, []byte(id), &s)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return ErrNoRecord
+		}
+		s.State, s.Message, s.Updated = state, message, now
+		if err := putJSON(b, []byte(id), s); err != nil {
+			return err
+		}
+		return addStatus(tx, s.Terminal, protocol.Status{ID: id, State: state, Message: message, At: now})
+	})
+}
+
+// Records lists the stored records of a kind ("" for all), oldest first.
+func (d *District) Records(kind string) ([]Stored, error) {
+	var out []Stored
+	err := d.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+			var s Stored
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("record %s: %w", k, err)
+			}
+			if kind == "" || s.Record.Kind == kind {
+				out = append(out, s)
+			}
+			return nil
+		})
+	})
+	// UUIDv7 ids sort by time already; order by terminal sequence within
+	// the same instant.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Record.Created.Before(out[j].Record.Created) })
+	return out, err
+}
+
+// Record returns one stored record.
+func (d *District) Record(id string) (Stored, error) {
+	var s Stored
+	err := d.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketRecords), []byte(id), &s)
+		if err == nil && !found {
+			err = ErrNoRecord
+		}
+		return err
+	})
+	return s, err
+}
+
+// Open decrypts a record's personal part with the district's identity.
+func (d *District) Open(s Stored) ([]byte, error) {
+	r, err := age.Decrypt(bytes.NewReader(s.Record.Sealed), d.identities...)
+	if err != nil {
+		return nil, fmt.Errorf("district: open %s: %w", s.Record.ID, err)
+	}
+	return io.ReadAll(r)
+}
+
+// OpenAttachment decrypts an attachment into w.
+func (d *District) OpenAttachment(a protocol.Attachment, w io.Writer) error {
+	f, err := d.openBlob(a.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := age.Decrypt(f, d.identities...)
+	if err != nil {
+		return fmt.Errorf("district: open attachment %s: %w", a.Name, err)
+	}
+	_, err = io.Copy(w, r)
+	return err
+}

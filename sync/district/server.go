@@ -1,0 +1,276 @@
+package district
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+// TLSConfig is the server side of mutual TLS: TLS 1.3, the district's
+// certificate, and client certificates checked against the district CA
+// when given. The CA and enrollment endpoints serve terminals without one;
+// every other endpoint requires one.
+func (d *District) TLSConfig() (*tls.Config, error) {
+	hosts := append([]string{"127.0.0.1", "localhost"}, d.opt.Hosts...)
+	cert, err := d.ca.serverCertificate(hosts, d.opt.Now())
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(d.ca.cert)
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    pool,
+	}, nil
+}
+
+// Serve serves the protocol on ln until ctx ends, then shuts down,
+// letting requests in flight finish for a few seconds.
+func (d *District) Serve(ctx context.Context, ln net.Listener) error {
+	cfg, err := d.TLSConfig()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           d.Handler(),
+		TLSConfig:         cfg,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// Failed handshakes (a foreign or expired certificate) are worth
+		// a line in the district's log.
+		ErrorLog: slog.NewLogLogger(d.opt.Log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(shut) != nil {
+			srv.Close()
+		}
+	}()
+	err = srv.ServeTLS(ln, "", "")
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Handler serves protocol version 1.
+func (d *District) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+protocol.PathCA, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: d.CA()})
+	})
+	mux.HandleFunc("POST "+protocol.PathEnroll, d.handleEnroll)
+	mux.HandleFunc("HEAD "+protocol.PathBlobs+"{hash}", d.terminal(d.handleBlobHead))
+	mux.HandleFunc("PATCH "+protocol.PathBlobs+"{hash}", d.terminal(d.handleBlobPatch))
+	mux.HandleFunc("POST "+protocol.PathRecords, d.terminal(d.handleRecords))
+	mux.HandleFunc("GET "+protocol.PathStatuses, d.terminal(d.handleStatuses))
+	mux.HandleFunc("GET "+protocol.PathCatalog, d.terminal(d.handleCatalog))
+	mux.HandleFunc("GET "+protocol.PathConfig, d.terminal(d.handleConfig))
+	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(protocol.Header, strconv.Itoa(protocol.Version))
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// terminal wraps a handler that needs an enrolled terminal's certificate.
+func (d *District) terminal(h func(w http.ResponseWriter, r *http.Request, terminal string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			writeError(w, &protocol.Error{Code: protocol.CodeUnauthorized, Message: "a terminal certificate is required"})
+			return
+		}
+		id, err := d.authenticate(r.TLS.PeerCertificates[0])
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		d.seen(id)
+		h(w, r, id)
+	}
+}
+
+func (d *District) handleEnroll(w http.ResponseWriter, r *http.Request) {
+	var req protocol.EnrollRequest
+	if err := protocol.Decode(r.Body, 64<<10, &req); err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	resp, err := d.Enroll(req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (d *District) handleBlobHead(w http.ResponseWriter, r *http.Request, _ string) {
+	have, err := d.BlobOffset(r.PathValue("hash"))
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	w.Header().Set(protocol.HeaderOffset, strconv.FormatInt(have, 10))
+	w.WriteHeader(http.StatusOK)
+}
+
+func (d *District) handleBlobPatch(w http.ResponseWriter, r *http.Request, terminal string) {
+	offset, err1 := strconv.ParseInt(r.Header.Get(protocol.HeaderOffset), 10, 64)
+	length, err2 := strconv.ParseInt(r.Header.Get(protocol.HeaderLength), 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		writeError(w, badRequest(errors.New("Upload-Offset and Upload-Length must be numbers")))
+		return
+	}
+	have, err := d.WriteBlob(r.PathValue("hash"), offset, length, r.Body)
+	var oe *offsetError
+	switch {
+	case errors.Is(err, errBusy):
+		writeError(w, err) // no offset: the other request is still moving it
+	case errors.As(err, &oe):
+		w.Header().Set(protocol.HeaderOffset, strconv.FormatInt(have, 10))
+		writeError(w, &protocol.Error{Code: protocol.CodeConflict, Message: oe.Error()})
+	case err != nil:
+		d.opt.Log.Warn("blob upload", "terminal", terminal, "err", err)
+		writeError(w, err)
+	default:
+		w.Header().Set(protocol.HeaderOffset, strconv.FormatInt(have, 10))
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (d *District) handleRecords(w http.ResponseWriter, r *http.Request, terminal string) {
+	var req protocol.RecordsRequest
+	if err := protocol.Decode(r.Body, protocol.MaxBatchBytes, &req); err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	results, err := d.Ingest(terminal, "sync", req.Records)
+	if err != nil {
+		d.opt.Log.Error("ingest", "terminal", terminal, "err", err)
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.RecordsResponse{Results: results})
+}
+
+func (d *District) handleStatuses(w http.ResponseWriter, r *http.Request, terminal string) {
+	after, err := queryUint(r, "after")
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	resp, err := d.Statuses(terminal, after, protocol.MaxStatuses)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (d *District) handleCatalog(w http.ResponseWriter, r *http.Request, _ string) {
+	have, err := queryUint(r, "have")
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	c, ok, err := d.Catalog()
+	switch {
+	case err != nil:
+		writeError(w, err)
+	case !ok || c.Version <= have:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusOK, c)
+	}
+}
+
+func (d *District) handleConfig(w http.ResponseWriter, r *http.Request, _ string) {
+	have, err := queryUint(r, "have")
+	if err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	c, ok, err := d.Config()
+	switch {
+	case err != nil:
+		writeError(w, err)
+	case !ok || c.Version <= have:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusOK, c)
+	}
+}
+
+func (d *District) handleHeartbeat(w http.ResponseWriter, r *http.Request, terminal string) {
+	var hb protocol.Heartbeat
+	if err := protocol.Decode(r.Body, 64<<10, &hb); err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	if err := d.Heartbeat(terminal, hb); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func queryUint(r *http.Request, name string) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, errors.New(name + " must be a number")
+	}
+	return n, nil
+}
+
+func badRequest(err error) error {
+	return &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers with the protocol's error body. Errors that are not
+// protocol errors are the district's own trouble: 500, no details.
+func writeError(w http.ResponseWriter, err error) {
+	var pe *protocol.Error
+	if !errors.As(err, &pe) {
+		pe = &protocol.Error{Code: protocol.CodeInternal, Message: "the district could not do it; try again later"}
+	}
+	status := map[string]int{
+		protocol.CodeBadRequest:   http.StatusBadRequest,
+		protocol.CodeUnauthorized: http.StatusUnauthorized,
+		protocol.CodeRevoked:      http.StatusForbidden,
+		protocol.CodeBadToken:     http.StatusForbidden,
+		protocol.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+		protocol.CodeConflict:     http.StatusConflict,
+	}[pe.Code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, pe)
+}
