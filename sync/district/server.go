@@ -186,36 +186,35 @@ func (d *District) handleStatuses(w http.ResponseWriter, r *http.Request, termin
 }
 
 func (d *District) handleCatalog(w http.ResponseWriter, r *http.Request, _ string) {
-	have, err := queryUint(r, "have")
-	if err != nil {
-		writeError(w, badRequest(err))
-		return
-	}
-	c, ok, err := d.Catalog()
-	switch {
-	case err != nil:
-		writeError(w, err)
-	case !ok || c.Version <= have:
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		writeJSON(w, http.StatusOK, c)
-	}
+	serveNewer(w, r, func() (uint64, any, bool, error) {
+		c, ok, err := d.Catalog()
+		return c.Version, c, ok, err
+	})
 }
 
 func (d *District) handleConfig(w http.ResponseWriter, r *http.Request, _ string) {
+	serveNewer(w, r, func() (uint64, any, bool, error) {
+		c, ok, err := d.Config()
+		return c.Version, c, ok, err
+	})
+}
+
+// serveNewer answers a ?have=VERSION request: the current document when it
+// is newer than the terminal's, else 204.
+func serveNewer(w http.ResponseWriter, r *http.Request, current func() (version uint64, doc any, ok bool, err error)) {
 	have, err := queryUint(r, "have")
 	if err != nil {
 		writeError(w, badRequest(err))
 		return
 	}
-	c, ok, err := d.Config()
+	version, doc, ok, err := current()
 	switch {
 	case err != nil:
 		writeError(w, err)
-	case !ok || c.Version <= have:
+	case !ok || version <= have:
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		writeJSON(w, http.StatusOK, c)
+		writeJSON(w, http.StatusOK, doc)
 	}
 }
 

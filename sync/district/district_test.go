@@ -1,0 +1,302 @@
+package district
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+func open(t *testing.T, dir string, clk *clock) *District {
+	t.Helper()
+	d, err := Open(Options{Dir: dir, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func csr(t *testing.T, cn string) []byte {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func enroll(t *testing.T, d *District, id string) *x509.Certificate {
+	t.Helper()
+	tok, err := d.NewToken("大厅", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _ := strings.Cut(tok, ".")
+	resp, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: id, CSR: csr(t, id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(resp.Certificate)
+	return cert
+}
+
+func sealed(t *testing.T, d *District, text string) []byte {
+	r, err := age.ParseX25519Recipient(d.Recipients()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, _ := age.Encrypt(&buf, r)
+	w.Write([]byte(text))
+	w.Close()
+	return buf.Bytes()
+}
+
+func hash(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestKeysAndCASurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{now: time.Now()}
+	d := open(t, dir, clk)
+	ca, rcpt, key := d.CA(), d.Recipients()[0], d.CatalogKey()
+	d.Close()
+	d2 := open(t, dir, clk)
+	if !bytes.Equal(ca, d2.CA()) || rcpt != d2.Recipients()[0] || !key.Equal(d2.CatalogKey()) {
+		t.Fatal("a restart made new keys: every terminal would be cut off")
+	}
+	info, _ := os.Stat(filepath.Join(dir, "sealing.key"))
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("sealing key mode %v", info.Mode().Perm())
+	}
+}
+
+func TestTokens(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	d := open(t, t.TempDir(), clk)
+	if _, err := d.NewToken("", time.Hour); err == nil {
+		t.Fatal("a token without a site")
+	}
+	if _, err := d.NewToken("x", 40*24*time.Hour); err == nil {
+		t.Fatal("a token for 40 days")
+	}
+	tok, _ := d.NewToken("大厅", time.Hour)
+	secret, pin, _ := strings.Cut(tok, ".")
+	if pin != protocol.CAPin(d.CA()) || len(secret) != 32 {
+		t.Fatalf("token %q", tok)
+	}
+	// The CSR must name the terminal.
+	if _, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: "HALL-1", CSR: csr(t, "HALL-2")}); err == nil {
+		t.Fatal("a request for another terminal's name was signed")
+	}
+	clk.now = clk.now.Add(61 * time.Minute)
+	var pe *protocol.Error
+	if _, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: "HALL-1", CSR: csr(t, "HALL-1")}); !errors.As(err, &pe) || pe.Code != protocol.CodeBadToken {
+		t.Fatalf("expired token: %v", err)
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	first := enroll(t, d, "HALL-1")
+	if id, err := d.authenticate(first); err != nil || id != "HALL-1" {
+		t.Fatalf("authenticate: %q %v", id, err)
+	}
+	second := enroll(t, d, "HALL-1") // repaired and enrolled again
+	if _, err := d.authenticate(first); err == nil {
+		t.Fatal("a superseded certificate was accepted")
+	}
+	if _, err := d.authenticate(second); err != nil {
+		t.Fatal(err)
+	}
+	d.Revoke("HALL-1")
+	var pe *protocol.Error
+	if _, err := d.authenticate(second); !errors.As(err, &pe) || pe.Code != protocol.CodeRevoked {
+		t.Fatalf("revoked: %v", err)
+	}
+	if err := d.Revoke("NOBODY"); err == nil {
+		t.Fatal("revoked an unknown terminal")
+	}
+}
+
+func TestBlobResumesAndChecksItsHash(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	data := bytes.Repeat([]byte("0123456789"), 10_000)
+	h := hash(data)
+	// A cut after 30,000 bytes: kept, and the district says so.
+	n, err := d.WriteBlob(h, 0, int64(len(data)), &cutReader{r: bytes.NewReader(data), left: 30_000})
+	if err == nil || n != 30_000 {
+		t.Fatalf("cut upload: %d, %v", n, err)
+	}
+	if off, _ := d.BlobOffset(h); off != 30_000 {
+		t.Fatalf("offset %d after a cut", off)
+	}
+	// Starting again from 0 is refused with where to resume.
+	var oe *offsetError
+	if _, err := d.WriteBlob(h, 0, int64(len(data)), bytes.NewReader(data)); !errors.As(err, &oe) || oe.have != 30_000 {
+		t.Fatalf("wrong offset: %v", err)
+	}
+	if n, err := d.WriteBlob(h, 30_000, int64(len(data)), bytes.NewReader(data[30_000:])); err != nil || n != int64(len(data)) {
+		t.Fatalf("resume: %d, %v", n, err)
+	}
+	if size, ok := d.blobSize(h); !ok || size != int64(len(data)) {
+		t.Fatal("the whole blob is not named")
+	}
+	// Bytes that do not match their name are thrown away.
+	bad := hash([]byte("other"))
+	var pe *protocol.Error
+	if _, err := d.WriteBlob(bad, 0, int64(len(data)), bytes.NewReader(data)); !errors.As(err, &pe) || pe.Code != protocol.CodeBadRequest {
+		t.Fatalf("mismatched blob: %v", err)
+	}
+	if off, _ := d.BlobOffset(bad); off != 0 {
+		t.Fatal("a mismatched blob was kept")
+	}
+	if _, err := d.WriteBlob("../../etc/passwd", 0, 1, bytes.NewReader([]byte("x"))); err == nil {
+		t.Fatal("a path as a blob name")
+	}
+}
+
+type cutReader struct {
+	r    *bytes.Reader
+	left int
+}
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if c.left == 0 {
+		return 0, errors.New("connection reset")
+	}
+	if len(p) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= n
+	return n, err
+}
+
+func TestIngestAnswersPerRecord(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	rec := func(id string, sealedPart []byte, atts ...protocol.Attachment) protocol.Record {
+		return protocol.Record{ID: id, Seq: 1, Kind: "application", Created: time.Now(), Sealed: sealedPart, Attachments: atts}
+	}
+	photo := []byte("sealed photo bytes")
+	att := protocol.Attachment{Name: "photo", SHA256: hash(photo), Size: int64(len(photo))}
+	a := rec("019ac3f2-0000-7000-8000-000000000001", sealed(t, d, "a"), att)
+	b := rec("019ac3f2-0000-7000-8000-000000000002", []byte("not age at all"))
+	c := rec("019ac3f2-0000-7000-8000-000000000003", sealed(t, d, "c"))
+	res, err := d.Ingest("HALL-1", "sync", []protocol.Record{a, b, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{protocol.Missing, protocol.Rejected, protocol.Accepted}
+	for i, r := range res {
+		if r.Status != want[i] {
+			t.Fatalf("result %d: %+v, want %s", i, r, want[i])
+		}
+	}
+	d.WriteBlob(att.SHA256, 0, att.Size, bytes.NewReader(photo))
+	res, _ = d.Ingest("HALL-1", "sync", []protocol.Record{a, c})
+	if res[0].Status != protocol.Accepted || res[1].Status != protocol.Duplicate {
+		t.Fatalf("second round: %+v", res)
+	}
+	// The same id with other content, or from another terminal, is refused.
+	other := c
+	other.Sealed = sealed(t, d, "changed")
+	res, _ = d.Ingest("HALL-1", "sync", []protocol.Record{other})
+	if res[0].Status != protocol.Rejected {
+		t.Fatalf("id reused: %+v", res[0])
+	}
+	res, _ = d.Ingest("HALL-2", "sync", []protocol.Record{c})
+	if res[0].Status != protocol.Rejected {
+		t.Fatalf("another terminal's id: %+v", res[0])
+	}
+	all, _ := d.Records("")
+	if len(all) != 2 {
+		t.Fatalf("%d records stored, want 2", len(all))
+	}
+}
+
+func TestStatusesPageByCursor(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	var recs []protocol.Record
+	for i := range 5 {
+		recs = append(recs, protocol.Record{ID: "019ac3f2-0000-7000-8000-00000000001" + string(rune('0'+i)), Seq: uint64(i + 1),
+			Kind: "application", Created: time.Now(), Sealed: sealed(t, d, "x")})
+	}
+	d.Ingest("HALL-1", "sync", recs)
+	d.SetStatus(recs[0].ID, "done", "已办结")
+	if err := d.SetStatus(recs[0].ID, "lost", ""); err == nil {
+		t.Fatal("an unknown state was set")
+	}
+	if err := d.SetStatus("019ac3f2-0000-7000-8000-0000000000ff", "done", ""); !errors.Is(err, ErrNoRecord) {
+		t.Fatalf("unknown record: %v", err)
+	}
+	page, _ := d.Statuses("HALL-1", 0, 4)
+	if len(page.Statuses) != 4 || !page.More {
+		t.Fatalf("first page: %d, more %v", len(page.Statuses), page.More)
+	}
+	rest, _ := d.Statuses("HALL-1", page.Statuses[3].Cursor, 4)
+	if len(rest.Statuses) != 2 || rest.More || rest.Statuses[1].State != "done" || rest.Statuses[1].Message != "已办结" {
+		t.Fatalf("second page: %+v", rest)
+	}
+	if other, _ := d.Statuses("HALL-2", 0, 10); len(other.Statuses) != 0 {
+		t.Fatal("a terminal sees another's statuses")
+	}
+}
+
+func TestQuietTerminalsAreFlagged(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	d := open(t, t.TempDir(), clk)
+	enroll(t, d, "HALL-1")
+	d.Heartbeat("HALL-1", protocol.Heartbeat{Software: "v1", Time: clk.now})
+	if terms, _ := d.Terminals(); terms[0].Quiet {
+		t.Fatal("quiet right after a heartbeat")
+	}
+	clk.now = clk.now.Add(4 * time.Minute)
+	if terms, _ := d.Terminals(); !terms[0].Quiet {
+		t.Fatal("not quiet after four minutes")
+	}
+	d.seen("HALL-1")
+	if terms, _ := d.Terminals(); terms[0].Quiet {
+		t.Fatal("quiet right after a request")
+	}
+}
+
+func TestCatalogVersionsAndSignature(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	if _, err := d.PublishCatalog([]byte("not json")); err == nil {
+		t.Fatal("published a catalog that is not JSON")
+	}
+	v1, _ := d.PublishCatalog([]byte(`{"a":1}`))
+	v2, _ := d.PublishCatalog([]byte(`{"a":2}`))
+	c, ok, _ := d.Catalog()
+	if v1 != 1 || v2 != 2 || !ok || c.Version != 2 {
+		t.Fatalf("versions %d %d, current %+v", v1, v2, c)
+	}
+	if err := protocol.VerifyCatalog(d.CatalogKey(), c, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PublishConfig(protocol.TerminalConfig{IdleSeconds: 5}); err == nil {
+		t.Fatal("published an idle time of 5 s")
+	}
+}
