@@ -17,20 +17,26 @@ func heightOf(o fyne.CanvasObject, width float32) float32 {
 	return o.MinSize().Height
 }
 
-// frameLayout stacks a header, a body and a status bar: the header and the
-// status bar take the height they need at the window's width, the body the
-// rest.
+// frameLayout stacks the bars at the top (the header, and in demo mode the
+// strip of demo actions), a body and a status bar: the bars take the height
+// they need at the window's width, the body the rest. The last two objects
+// are the body and the status bar; all before them are top bars.
 type frameLayout struct{}
 
 func (frameLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	header, body, status := objs[0], objs[1], objs[2]
-	hh, sh := heightOf(header, size.Width), heightOf(status, size.Width)
-	header.Move(fyne.NewPos(0, 0))
-	header.Resize(fyne.NewSize(size.Width, hh))
+	tops, body, status := objs[:len(objs)-2], objs[len(objs)-2], objs[len(objs)-1]
+	y := float32(0)
+	for _, top := range tops {
+		h := heightOf(top, size.Width)
+		top.Move(fyne.NewPos(0, y))
+		top.Resize(fyne.NewSize(size.Width, h))
+		y += h
+	}
+	sh := heightOf(status, size.Width)
 	status.Move(fyne.NewPos(0, size.Height-sh))
 	status.Resize(fyne.NewSize(size.Width, sh))
-	body.Move(fyne.NewPos(0, hh))
-	body.Resize(fyne.NewSize(size.Width, max(0, size.Height-hh-sh)))
+	body.Move(fyne.NewPos(0, y))
+	body.Resize(fyne.NewSize(size.Width, max(0, size.Height-y-sh)))
 }
 
 // designWidth is the width of the widest screen the terminal is made for
@@ -43,10 +49,15 @@ const designWidth = 1920
 // widest screen. Measuring the bars at their narrowest (one item a line)
 // would ask for a window taller than the screens the terminal runs on.
 func (frameLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	header, body, status := objs[0], objs[1], objs[2]
+	tops, body, status := objs[:len(objs)-2], objs[len(objs)-2], objs[len(objs)-1]
 	m := body.MinSize()
-	w := max(m.Width, header.MinSize().Width, status.MinSize().Width)
-	return fyne.NewSize(w, heightOf(header, designWidth)+m.Height+heightOf(status, designWidth))
+	w := max(m.Width, status.MinSize().Width)
+	h := m.Height + heightOf(status, designWidth)
+	for _, top := range tops {
+		w = max(w, top.MinSize().Width)
+		h += heightOf(top, designWidth)
+	}
+	return fyne.NewSize(w, h)
 }
 
 // tileGrid lays out equal tiles in three columns on a landscape screen and

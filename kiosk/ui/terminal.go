@@ -39,6 +39,10 @@ type Options struct {
 	// returns its picture (demo mode only; nil otherwise). It is called
 	// off Fyne's goroutine; the demo shows a button and F3 for it.
 	PrintSample func() (image.Image, error)
+	// SubmitSample queues a sample application in the outbox and returns
+	// its receipt number (demo mode only; nil otherwise). It is called off
+	// Fyne's goroutine; the demo shows a button and F4 for it.
+	SubmitSample func() (receipt string, err error)
 }
 
 // The screens behind the home tiles.
@@ -73,15 +77,17 @@ type Terminal struct {
 	sess *session.Session
 	th   *theme.Theme
 
-	status    *statusBar
-	countdown *countdown
-	tiles     map[string]*tile // by screen ("" for the elderly switch), for tests
-	langBtn   *widget.Button
-	homeBtn   *widget.Button
-	demoCard  *widget.Button
-	demoPrint *widget.Button
-	overlay   *fyne.Container // holds the receipt view while it is shown
-	printing  bool
+	status     *statusBar
+	countdown  *countdown
+	tiles      map[string]*tile // by screen ("" for the elderly switch), for tests
+	langBtn    *widget.Button
+	homeBtn    *widget.Button
+	demoCard   *widget.Button
+	demoPrint  *widget.Button
+	demoSubmit *widget.Button
+	overlay    *fyne.Container // holds the receipt view while it is shown
+	printing   bool
+	submitting bool
 
 	notice notice // a short message on the home screen
 }
@@ -89,6 +95,7 @@ type Terminal struct {
 // notice is a message shown on the home screen for a while.
 type notice struct {
 	key   string
+	args  map[string]any
 	kind  fyne.ThemeColorName // the banner's colour: success or warning
 	until time.Time
 }
@@ -119,10 +126,12 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	win.SetPadded(false) // the header and status bar run to the screen's edges
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch {
-		case ev.Name == fyne.KeyF2 && opt.PlaceSampleCard != nil:
-			opt.PlaceSampleCard()
-		case ev.Name == fyne.KeyF3 && opt.PrintSample != nil:
+		case ev.Name == fyne.KeyF2 && t.opt.PlaceSampleCard != nil:
+			t.opt.PlaceSampleCard()
+		case ev.Name == fyne.KeyF3 && t.opt.PrintSample != nil:
 			t.printSample()
+		case ev.Name == fyne.KeyF4 && t.opt.SubmitSample != nil:
+			t.submitSample()
 		}
 	})
 	t.applyTheme()
@@ -150,8 +159,12 @@ func (t *Terminal) rebuild() {
 	body := t.body(th, t.sess.Screen())
 	var frame *fyne.Container
 	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
-	frame = container.New(frameLayout{}, header,
-		container.NewStack(newTouchCatcher(t.touched), body), t.status.bar)
+	tops := []fyne.CanvasObject{header}
+	if strip := t.demoStrip(th); strip != nil {
+		tops = append(tops, strip)
+	}
+	frame = container.New(frameLayout{}, append(tops,
+		container.NewStack(newTouchCatcher(t.touched), body), t.status.bar)...)
 	t.countdown = newCountdown(th, t.touched)
 	t.overlay = container.NewStack()
 	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root))
@@ -171,23 +184,38 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 	if t.opt.Demo {
 		right = append(right, badge(th, T("app.demo"), fynetheme.ColorNameWarning, fynetheme.ColorNameForegroundOnWarning))
 	}
-	demoButton := func(key string, f func()) *widget.Button {
-		b := widget.NewButton(T(key), t.input(f))
-		right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, b))
-		return b
-	}
-	if t.opt.PlaceSampleCard != nil {
-		t.demoCard = demoButton("demo.place_card", t.opt.PlaceSampleCard)
-	}
-	if t.opt.PrintSample != nil {
-		t.demoPrint = demoButton("demo.print_receipt", t.printSample)
-	}
 	if t.sess.Elderly() {
 		right = append(right, badge(th, T("header.elderly_on"), theme.ColorTileElderly, theme.ColorOnTile))
 	}
 	t.langBtn = widget.NewButton(T("header.switch_language"), t.input(t.switchLanguage))
 	right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, t.langBtn))
 	return newBar(theme.ColorHeader, true, left, container.NewHBox(right...))
+}
+
+// demoStrip is the bar of demo actions under the header: place a sample
+// card, print a sample receipt, submit a sample application. Nil when there
+// are none. Its buttons wrap onto more lines on a narrow screen.
+func (t *Terminal) demoStrip(th fyne.Theme) fyne.CanvasObject {
+	var items []fyne.CanvasObject
+	demoButton := func(key string, f func()) *widget.Button {
+		b := widget.NewButton(T(key), t.input(f))
+		items = append(items, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, b))
+		return b
+	}
+	t.demoCard, t.demoPrint, t.demoSubmit = nil, nil, nil
+	if t.opt.PlaceSampleCard != nil {
+		t.demoCard = demoButton("demo.place_card", t.opt.PlaceSampleCard)
+	}
+	if t.opt.PrintSample != nil {
+		t.demoPrint = demoButton("demo.print_receipt", t.printSample)
+	}
+	if t.opt.SubmitSample != nil {
+		t.demoSubmit = demoButton("demo.submit", t.submitSample)
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return newBar(theme.ColorHeader, false, items...)
 }
 
 // badge is a small coloured label in the header.
@@ -231,7 +259,7 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
 	top := container.NewVBox(greeting, hint, spacer(th))
 	if t.notice.key != "" && t.opt.Now().Before(t.notice.until) {
-		top.Add(banner(th, T(t.notice.key), t.notice.kind))
+		top.Add(banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
 		top.Add(spacer(th))
 	}
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(top, nil, nil, nil, grid))
@@ -359,6 +387,28 @@ func (t *Terminal) printSample() {
 		fyne.Do(func() {
 			t.printing = false
 			t.showReceipt(img, err)
+		})
+	}()
+}
+
+// submitSample queues the demo's sample application and says so on the
+// home screen. The outbox fsyncs, so it runs off Fyne's goroutine.
+func (t *Terminal) submitSample() {
+	if t.submitting {
+		return
+	}
+	t.submitting = true
+	go func() {
+		receipt, err := t.opt.SubmitSample()
+		fyne.Do(func() {
+			t.submitting = false
+			n := notice{key: "demo.submitted", args: map[string]any{"Receipt": receipt}, kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+			if err != nil {
+				t.opt.Log.Warn("sample application", "err", err)
+				n = notice{key: "demo.submit_failed", kind: fynetheme.ColorNameWarning, until: t.opt.Now().Add(10 * time.Second)}
+			}
+			t.notice = n
+			t.rebuild()
 		})
 	}()
 }
