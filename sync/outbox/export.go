@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -71,15 +72,11 @@ func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
 	}
 	for _, r := range waiting {
 		mr := ManifestRecord{ID: r.ID, Seq: r.Seq, Kind: r.Kind, Created: r.Created, Public: r.Public}
-		if mr.Sealed, err = writeExportFile(out, filepath.Join("records", r.ID+".age"), r.Sealed); err != nil {
+		if mr.Sealed, err = writeExportFile(out, filepath.Join("records", r.ID+".age"), bytes.NewReader(r.Sealed)); err != nil {
 			return "", Manifest{}, err
 		}
 		for _, a := range r.Attachments {
-			data, err := os.ReadFile(s.AttachmentPath(a))
-			if err != nil {
-				return "", Manifest{}, fmt.Errorf("outbox: export %s: %w", a.File, err)
-			}
-			f, err := writeExportFile(out, filepath.Join("attachments", a.File), data)
+			f, err := s.exportAttachment(out, a)
 			if err != nil {
 				return "", Manifest{}, err
 			}
@@ -96,7 +93,7 @@ func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
 	if err != nil {
 		return "", Manifest{}, err
 	}
-	if _, err := writeExportFile(out, "manifest.json", manifest); err != nil {
+	if _, err := writeExportFile(out, "manifest.json", bytes.NewReader(manifest)); err != nil {
 		return "", Manifest{}, err
 	}
 	if err := syncDir(out); err != nil {
@@ -110,25 +107,39 @@ func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
 	return out, m, nil
 }
 
-func writeExportFile(root, rel string, data []byte) (ManifestFile, error) {
+// exportAttachment copies an attachment's sealed bytes, from outbox.db or
+// its file, into the export folder.
+func (s *Store) exportAttachment(out string, a AttachmentRef) (ManifestFile, error) {
+	r, err := s.OpenAttachment(a)
+	if err != nil {
+		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
+	}
+	defer r.Close()
+	return writeExportFile(out, filepath.Join("attachments", a.File), r)
+}
+
+// writeExportFile streams r into a new file under root, fsyncs it, and
+// describes it for the manifest.
+func writeExportFile(root, rel string, r io.Reader) (ManifestFile, error) {
 	path := filepath.Join(root, rel)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	if err != nil {
 		f.Close()
-		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
+		return ManifestFile{}, fmt.Errorf("outbox: export %s: %w", rel, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return ManifestFile{}, err
+		return ManifestFile{}, fmt.Errorf("outbox: export: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	return ManifestFile{Path: filepath.ToSlash(rel), Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
+	return ManifestFile{Path: filepath.ToSlash(rel), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // ReadExport reads an export folder's manifest and checks every file it

@@ -17,8 +17,9 @@ import (
 //	sending → rejected        the district refused it: kept, with the
 //	                          reason, for the technician; never retried
 //
-// Purging the payload drops the sealed part and deletes the attachment
-// files: once the district has them, the terminal keeps nothing personal.
+// Purging the payload drops the sealed part and deletes the attachments
+// (from outbox.db in the same transaction, or their files just after it):
+// once the district has them, the terminal keeps nothing personal.
 
 // DefaultRetention is how long the public part of an acknowledged record
 // stays, so residents can still see their receipt on the terminal.
@@ -80,7 +81,11 @@ func (s *Store) updateMany(ids []string, f func(*Record) (keep bool, err error))
 				return err
 			}
 		}
-		return nil
+		// Attachments held in outbox.db go in this transaction, with the
+		// change that drops them; files go after it.
+		var err error
+		drop, err = dropHeld(tx, drop)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -115,7 +120,7 @@ func removed(before, after []AttachmentRef) []AttachmentRef {
 // removeFile deletes a sealed attachment file. Sealing is randomised, so
 // no two attachments share a file.
 func (s *Store) removeFile(file string) error {
-	if err := os.Remove(s.AttachmentPath(AttachmentRef{File: file})); err != nil && !os.IsNotExist(err) {
+	if err := os.Remove(s.attachmentPath(AttachmentRef{File: file})); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("outbox: remove %s: %w", file, err)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -68,13 +67,16 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("acknowledge: %+v %v", ra, err)
 	}
 	for _, f := range a.Attachments {
-		if _, err := os.Stat(s.AttachmentPath(f)); !os.IsNotExist(err) {
+		if r, err := s.OpenAttachment(f); err == nil {
+			r.Close()
 			t.Fatal("a's attachment survived its acknowledgement")
 		}
 	}
-	if _, err := os.Stat(s.AttachmentPath(b.Attachments[0])); err != nil {
+	r, err := s.OpenAttachment(b.Attachments[0])
+	if err != nil {
 		t.Fatal("b's attachment was deleted with a's")
 	}
+	r.Close()
 	if _, err := s.Acknowledge(a.ID); err != nil {
 		t.Fatal("a second acknowledgement (a duplicate answer) must be fine")
 	}

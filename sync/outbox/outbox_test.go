@@ -85,7 +85,7 @@ func TestSubmitSealsEverything(t *testing.T) {
 	if !bytes.Equal(unseal(t, key, bytes.NewReader(got.Sealed)), personal()) {
 		t.Fatal("sealed part does not open to what was submitted")
 	}
-	f, err := os.Open(s.AttachmentPath(got.Attachments[0]))
+	f, err := s.OpenAttachment(got.Attachments[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,10 @@
 //
 // Its invariants:
 //   - Submit returns only after the record and every attachment are on disk
-//     (fsynced); attachment files are durable before the record that names
-//     them commits, so a crash at any instant leaves whole records or none.
+//     (fsynced). A small attachment commits in the same bbolt transaction
+//     as the record that names it; a larger one is a file made durable
+//     (fsynced, renamed, its folder fsynced) before that record commits. A
+//     crash at any instant leaves whole records or none.
 //   - The personal part of a record and every attachment are encrypted with
 //     age to the district's public keys before they touch the disk. The
 //     terminal holds no key that opens them.
@@ -54,11 +56,13 @@ type Public struct {
 	Receipt string `json:"receipt,omitempty"` // receipt number printed for the resident
 }
 
-// AttachmentRef names a sealed attachment file.
+// AttachmentRef names a sealed attachment. Read it with
+// Store.OpenAttachment: a small one is held in outbox.db, a larger one is
+// a file in attachments/ of the name File.
 type AttachmentRef struct {
 	Name string `json:"name"` // what it is: "photo", "document-1" …
-	File string `json:"file"` // the sealed file, named by the SHA-256 of its bytes
-	Size int64  `json:"size"` // sealed bytes on disk
+	File string `json:"file"` // the hex SHA-256 of its sealed bytes, and ".age"
+	Size int64  `json:"size"` // sealed bytes
 }
 
 // Record is one queued submission.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"filippo.io/age"
 )
@@ -40,43 +41,114 @@ func seal(recipients []age.Recipient, plain []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// sealFile streams r through age into a new file in dir and makes it
-// durable: written, fsynced, renamed to the hash of its bytes, and the
-// folder fsynced. It returns the file's name and size.
-func sealFile(dir string, recipients []age.Recipient, r io.Reader) (name string, size int64, err error) {
-	tmp, err := os.CreateTemp(dir, "tmp-*")
-	if err != nil {
-		return "", 0, err
-	}
+// sealedAttachment is one attachment sealed by Submit: its sealed bytes
+// are either held in memory (small ones, to be stored in outbox.db with
+// the record) or in a file named by their hash, fsynced.
+type sealedAttachment struct {
+	ref  AttachmentRef
+	held []byte // the sealed bytes, when small enough to go in outbox.db
+}
+
+// sealAttachment streams r through age. Up to limit sealed bytes are kept
+// in memory; an attachment that grows past it goes on into a temporary file
+// in dir, which is then fsynced and renamed to the hash of its bytes. The
+// caller fsyncs dir before committing a record that names such a file.
+// Either way only sealed bytes are ever written, and at most limit bytes of
+// an attachment are held in memory, however large it is.
+func sealAttachment(dir string, recipients []age.Recipient, r io.Reader, limit int) (sa sealedAttachment, err error) {
+	spill := &spillWriter{dir: dir, limit: limit, buf: heldBuffer()}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			releaseHeld(spill.buf)
+		}
+		if err != nil && spill.file != nil {
+			spill.file.Close()
+			os.Remove(spill.file.Name())
 		}
 	}()
 	h := sha256.New()
-	counter := &countWriter{w: io.MultiWriter(tmp, h)}
+	counter := &countWriter{w: io.MultiWriter(spill, h)}
 	w, err := age.Encrypt(counter, recipients...)
 	if err != nil {
-		return "", 0, err
+		return sealedAttachment{}, err
 	}
 	if _, err := io.Copy(w, r); err != nil {
-		return "", 0, err
+		return sealedAttachment{}, err
 	}
 	if err := w.Close(); err != nil {
-		return "", 0, err
+		return sealedAttachment{}, err
 	}
-	if err := tmp.Sync(); err != nil {
-		return "", 0, err
+	sa.ref = AttachmentRef{File: hex.EncodeToString(h.Sum(nil)) + ".age", Size: counter.n}
+	if spill.file == nil {
+		sa.held = spill.buf
+		if len(sa.held) <= inlineMax/4 {
+			// A small attachment keeps its own bytes, not a whole buffer.
+			sa.held = bytes.Clone(spill.buf)
+			releaseHeld(spill.buf)
+		}
+		return sa, nil
 	}
-	if err := tmp.Close(); err != nil {
-		return "", 0, err
+	if err := spill.file.Sync(); err != nil {
+		return sealedAttachment{}, err
 	}
-	name = hex.EncodeToString(h.Sum(nil)) + ".age"
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return "", 0, err
+	if err := spill.file.Close(); err != nil {
+		return sealedAttachment{}, err
 	}
-	return name, counter.n, syncDir(dir)
+	if err := os.Rename(spill.file.Name(), filepath.Join(dir, sa.ref.File)); err != nil {
+		return sealedAttachment{}, err
+	}
+	return sa, nil
+}
+
+// spillWriter keeps what is written in memory up to limit bytes. The write
+// that would take it past the limit first moves what it holds into a new
+// temporary file in dir; everything after goes to that file.
+type spillWriter struct {
+	dir   string
+	limit int
+	buf   []byte
+	file  *os.File // nil while everything fits in buf
+}
+
+func (w *spillWriter) Write(p []byte) (int, error) {
+	if w.file == nil && len(w.buf)+len(p) <= w.limit {
+		w.buf = append(w.buf, p...)
+		return len(p), nil
+	}
+	if w.file == nil {
+		f, err := os.CreateTemp(w.dir, "tmp-*")
+		if err != nil {
+			return 0, err
+		}
+		w.file = f
+		if _, err := f.Write(w.buf); err != nil {
+			return 0, err
+		}
+		releaseHeld(w.buf)
+		w.buf = nil
+	}
+	return w.file.Write(p)
+}
+
+// heldBuffers recycles the memory small attachments are sealed into, a few
+// hundred KB each: without it every Submit makes that much new garbage and
+// grows its buffer chunk by chunk.
+var heldBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func heldBuffer() []byte {
+	b := *heldBuffers.Get().(*[]byte)
+	if cap(b) < inlineMax {
+		b = make([]byte, 0, inlineMax)
+	}
+	return b[:0]
+}
+
+// releaseHeld returns a buffer from heldBuffer once nothing refers to its
+// bytes any more.
+func releaseHeld(b []byte) {
+	if cap(b) >= inlineMax {
+		heldBuffers.Put(&b)
+	}
 }
 
 type countWriter struct {

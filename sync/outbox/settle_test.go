@@ -3,7 +3,6 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 )
 
@@ -33,8 +32,9 @@ func TestSettleAcknowledgesAndRejectsInOneGo(t *testing.T) {
 	if acked.State != Acknowledged || acked.Sealed != nil || acked.Attachments != nil {
 		t.Fatalf("acknowledged record kept its payload: %+v", acked)
 	}
-	if _, err := os.Stat(s.AttachmentPath(recs[1].Attachments[0])); !os.IsNotExist(err) {
-		t.Fatalf("acknowledged record's attachment still on disk: %v", err)
+	if r, err := s.OpenAttachment(recs[1].Attachments[0]); err == nil {
+		r.Close()
+		t.Fatal("acknowledged record's attachment still stored")
 	}
 	rej, _ := s.Get(recs[2].ID)
 	if rej.State != Rejected || rej.Reason != "service withdrawn" || rej.Sealed == nil {

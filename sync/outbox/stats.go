@@ -62,7 +62,9 @@ func openExisting(dir string, budget int64, readOnly bool) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: time.Second})
+	// The free pages are read at open even read-only, so Usage counts the
+	// store file as a writable open does (storeBytes).
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: time.Second, PreLoadFreelist: true})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, ErrInUse
 	}

@@ -3,10 +3,13 @@ package outbox
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,28 +21,61 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The store's layout, version 1:
+// The store's layout, version 2:
 //
-//	meta      "version" → 1
-//	records   seq (8 bytes, big-endian) → Record as JSON
-//	ids       id → seq
-//	residents HMAC(ID number) ‖ seq → empty
+//	meta        "version" → 2
+//	records     seq (8 bytes, big-endian) → Record as JSON
+//	ids         id → seq
+//	residents   HMAC(ID number) ‖ seq → empty
+//	attachments file name → a bucket of its own: "sealed" → sealed bytes,
+//	            for attachments of up to inlineMax sealed bytes (new in
+//	            version 2)
 //
-// Attachments live beside the file in attachments/, named by the SHA-256 of
-// their sealed bytes.
+// Larger attachments live beside the file in attachments/. Either way an
+// attachment is named by the SHA-256 of its sealed bytes (AttachmentRef.File).
+//
+// Each held attachment has a bucket of its own because a bbolt leaf holds
+// at least two values and a commit rewrites every leaf it changes: side by
+// side in one bucket, storing an attachment would rewrite a neighbour's
+// hundreds of KB with it. In its own bucket it has its own pages.
 var (
-	bucketMeta      = []byte("meta")
-	bucketRecords   = []byte("records")
-	bucketIDs       = []byte("ids")
-	bucketResidents = []byte("residents")
-	keyVersion      = []byte("version")
+	bucketMeta        = []byte("meta")
+	bucketRecords     = []byte("records")
+	bucketIDs         = []byte("ids")
+	bucketResidents   = []byte("residents")
+	bucketAttachments = []byte("attachments")
+	keyVersion        = []byte("version")
+	keySealed         = []byte("sealed")
 )
 
 // migrations bring a store up one version each: migrations[i] turns a
 // version i+1 store into version i+2, inside the transaction that opens
-// it, so a store is migrated whole or not at all. Version 1 is the layout
-// above; add a step here when the layout changes.
-var migrations []func(tx *bolt.Tx) error
+// it, so a store is migrated whole or not at all. Add a step here when the
+// layout changes.
+var migrations = []func(tx *bolt.Tx) error{
+	// 1 → 2: small attachments are held in the store, committed with their
+	// record. A version 1 store has every attachment in a file, where it
+	// stays; the step only makes the bucket (which init has already made,
+	// so it changes nothing there). The version is what matters: a terminal
+	// that knows only version 1 refuses this store rather than look for
+	// files that were never written.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketAttachments)
+		return err
+	},
+}
+
+// An attachment whose sealed bytes are at most inlineMax is stored in
+// outbox.db, in the transaction that commits its record: that one commit
+// makes both durable, where a file costs its own create, fsync, rename and
+// folder fsync before the commit. A submission holds about
+// inlinePerSubmission of such bytes in memory until its commit (at most
+// one buffer of inlineMax more); the rest of its attachments go to files,
+// streamed.
+const (
+	inlineMax           = 256 << 10
+	inlinePerSubmission = 1 << 20
+)
 
 // storeVersion is the version this code writes.
 func storeVersion() int { return len(migrations) + 1 }
@@ -160,23 +196,55 @@ func openChecked(path string) (db *bolt.DB, err error) {
 	return db, nil
 }
 
-// readAll touches every page of a bucket and checks records decode.
+// readAll touches every page of a bucket, checks records decode, and
+// checks every attachment held in the store against the hash it is named
+// by: its bytes lie on overflow pages that walking the bucket alone does
+// not read, and a damaged one would otherwise surface only when it is
+// sent (or fault the process, were its page pointing outside the file).
 func readAll(name []byte, b *bolt.Bucket) error {
 	return b.ForEach(func(k, v []byte) error {
 		if v == nil {
-			if nb := b.Bucket(k); nb != nil {
+			nb := b.Bucket(k)
+			if nb != nil && bytes.Equal(name, bucketAttachments) {
+				return checkHeld(k, nb)
+			}
+			if nb != nil {
 				return readAll(k, nb)
 			}
 			return nil
 		}
-		if bytes.Equal(name, bucketRecords) {
+		switch {
+		case bytes.Equal(name, bucketRecords):
 			var r Record
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("record %x does not decode: %w", k, err)
 			}
+		case bytes.Equal(name, bucketAttachments):
+			return fmt.Errorf("attachment %q is not in a bucket of its own", k)
 		}
 		return nil
 	})
+}
+
+// checkHeld checks an attachment held in the store: its bucket holds its
+// sealed bytes and nothing else, and they hash to its name.
+func checkHeld(name []byte, b *bolt.Bucket) error {
+	n := 0
+	err := b.ForEach(func(k, v []byte) error {
+		n++
+		if !bytes.Equal(k, keySealed) || v == nil {
+			return fmt.Errorf("attachment %q holds %q", name, k)
+		}
+		sum := sha256.Sum256(v)
+		if hex.EncodeToString(sum[:])+".age" != string(name) {
+			return fmt.Errorf("attachment %q does not match its hash", name)
+		}
+		return nil
+	})
+	if err == nil && n != 1 {
+		err = fmt.Errorf("attachment %q holds %d values", name, n)
+	}
+	return err
 }
 
 // moveAside renames the corrupt file and the attachments beside it with a
@@ -208,6 +276,10 @@ func (s *Store) Recovered() string { return s.recovered }
 // temporary file being sealed, or a sealed file whose record never
 // committed. No Submit runs while the store opens, so every attachment that
 // matters is named by a record.
+//
+// Attachments held in outbox.db commit with their record, so none should
+// be unnamed; one that is (a hand-edited store) is dropped all the same,
+// so nothing sealed outlives its record.
 func (s *Store) removeOrphans() error {
 	named := make(map[string]bool)
 	err := s.All(func(r Record) bool {
@@ -238,6 +310,31 @@ func (s *Store) removeOrphans() error {
 	s.mu.Lock()
 	s.attBytes = total
 	s.mu.Unlock()
+
+	var stray [][]byte
+	err = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAttachments).ForEach(func(k, _ []byte) error {
+			if !named[string(k)] {
+				stray = append(stray, bytes.Clone(k))
+			}
+			return nil
+		})
+	})
+	if err != nil || len(stray) == 0 {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAttachments)
+		for _, k := range stray {
+			if err := b.DeleteBucket(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: remove orphan: %w", err)
+	}
 	return nil
 }
 
@@ -248,17 +345,32 @@ type Usage struct {
 	Full         bool // at the budget: attachments are refused
 }
 
-// Usage reports the disk the outbox uses: the store file and the sealed
-// attachments.
+// Usage reports the disk the outbox uses: the store file (with the small
+// attachments held in it) and the files of the larger ones.
 func (s *Store) Usage() Usage {
 	s.mu.Lock()
 	used := s.attBytes
 	s.mu.Unlock()
-	if info, err := os.Stat(s.db.Path()); err == nil {
-		used += info.Size()
-	}
+	used += s.storeBytes()
 	b := s.opt.Budget
 	return Usage{Used: used, Budget: b, Near: float64(used) >= NearBudget*float64(b), Full: used >= b}
+}
+
+// storeBytes is the part of outbox.db in use: the pages up to its high
+// water mark less those bbolt has freed (purged records and attachments).
+// bbolt reuses freed pages before it grows the file, and the file never
+// shrinks: counting them as used would keep an outbox that filled with
+// small attachments full after the district acknowledged them all. Beyond
+// the high water mark the file is room bbolt set aside for growing, not
+// yet written.
+func (s *Store) storeBytes() int64 {
+	var size int64
+	if err := s.db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
+		return 0
+	}
+	st := s.db.Stats()
+	free := int64(st.FreePageN+st.PendingPageN) * int64(s.db.Info().PageSize)
+	return max(size-free, 0)
 }
 
 // ErrFull refuses a submission with attachments while the outbox is at its
@@ -274,7 +386,7 @@ func (s *Store) addAttBytes(n int64) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketRecords, bucketIDs, bucketResidents} {
+		for _, b := range [][]byte{bucketMeta, bucketRecords, bucketIDs, bucketResidents, bucketAttachments} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("outbox: %w", err)
 			}
@@ -318,21 +430,44 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
 		return Record{}, ErrFull
 	}
 	rec := Record{ID: id.String(), Kind: sub.Kind, Created: s.opt.Now().UTC(), State: Queued, Public: sub.Public}
-	// Attachments first, each durable before the record that names them.
-	for _, a := range sub.Attachments {
-		if err := ctx.Err(); err != nil {
-			return Record{}, err
-		}
-		name, size, err := sealFile(s.attDir, s.opt.Recipients, a.Data)
-		if err != nil {
-			return Record{}, fmt.Errorf("outbox: attachment %q: %w", a.Name, err)
-		}
-		rec.Attachments = append(rec.Attachments, AttachmentRef{Name: a.Name, File: name, Size: size})
-		s.addAttBytes(size)
+	// With attachments, the personal part is sealed on another goroutine
+	// while they are: sealing begins with two X25519 operations, about
+	// 0.1 ms, that a second core does without holding up this one. Alone,
+	// it is sealed here; handing it over would only add the wait.
+	personal := make(chan sealResult, 1)
+	sealPersonal := func() {
+		sealed, err := seal(s.opt.Recipients, sub.Personal)
+		personal <- sealResult{sealed, err}
 	}
-	if rec.Sealed, err = seal(s.opt.Recipients, sub.Personal); err != nil {
-		return Record{}, fmt.Errorf("outbox: seal: %w", err)
+	if len(sub.Attachments) > 0 {
+		go sealPersonal()
+	} else {
+		sealPersonal()
 	}
+	held, files, err := s.sealAttachments(ctx, sub.Attachments, &rec)
+	p := <-personal // waited for always, so nothing outlives Submit
+	if err == nil && p.err != nil {
+		err = fmt.Errorf("outbox: seal: %w", p.err)
+	}
+	if err != nil {
+		// No record names these files: remove them now rather than at the
+		// next open. One that cannot be removed is an orphan then.
+		for _, f := range files {
+			if s.removeFile(f.File) == nil {
+				s.addAttBytes(-f.Size)
+			}
+		}
+		return Record{}, err
+	}
+	rec.Sealed = p.sealed
+	// Once Update returns, committed or not, bbolt no longer refers to the
+	// held bytes (a commit copies them into its pages): their buffers can
+	// be used again.
+	defer func() {
+		for _, a := range held {
+			releaseHeld(a.held)
+		}
+	}()
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		records := tx.Bucket(bucketRecords)
 		seq, err := records.NextSequence()
@@ -350,6 +485,16 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
 		if err := tx.Bucket(bucketIDs).Put([]byte(rec.ID), seqKey(seq)); err != nil {
 			return err
 		}
+		inline := tx.Bucket(bucketAttachments)
+		for _, a := range held {
+			b, err := inline.CreateBucket([]byte(a.ref.File))
+			if err != nil {
+				return err
+			}
+			if err := b.Put(keySealed, a.held); err != nil {
+				return err
+			}
+		}
 		if sub.IDNumber != "" {
 			key := append(residentKey(s.opt.Secret, sub.IDNumber), seqKey(seq)...)
 			return tx.Bucket(bucketResidents).Put(key, nil)
@@ -357,9 +502,51 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Record, error) {
 		return nil
 	}) // bbolt fsyncs the commit before Update returns
 	if err != nil {
+		// The attachment files stay: a commit that failed may still have
+		// reached the disk, and then its record must find them. If it did
+		// not, no record names them and the next open removes them.
 		return Record{}, fmt.Errorf("outbox: store: %w", err)
 	}
 	return rec, nil
+}
+
+type sealResult struct {
+	sealed []byte
+	err    error
+}
+
+// sealAttachments seals a submission's attachments in order and adds a
+// reference to each to rec. The small ones come back held in memory, for
+// Submit to store with the record; the others are in files made durable
+// here (each fsynced and renamed, then the folder fsynced once for all),
+// before the record that names them commits. On an error, files holds the
+// files already made, for Submit to remove.
+func (s *Store) sealAttachments(ctx context.Context, atts []Attachment, rec *Record) (held []sealedAttachment, files []AttachmentRef, err error) {
+	room := inlinePerSubmission
+	for _, a := range atts {
+		if err := ctx.Err(); err != nil {
+			return nil, files, err
+		}
+		sa, err := sealAttachment(s.attDir, s.opt.Recipients, a.Data, min(inlineMax, room))
+		if err != nil {
+			return nil, files, fmt.Errorf("outbox: attachment %q: %w", a.Name, err)
+		}
+		sa.ref.Name = a.Name
+		rec.Attachments = append(rec.Attachments, sa.ref)
+		if sa.held != nil {
+			held = append(held, sa)
+			room -= cap(sa.held) // the memory it holds until the commit
+			continue
+		}
+		files = append(files, sa.ref)
+		s.addAttBytes(sa.ref.Size)
+	}
+	if len(files) > 0 {
+		if err := syncDir(s.attDir); err != nil {
+			return nil, files, fmt.Errorf("outbox: attachments: %w", err)
+		}
+	}
+	return held, files, nil
 }
 
 // ErrNotFound means no record has the id.
@@ -419,18 +606,65 @@ func (s *Store) ForResident(idNumber string) ([]Record, error) {
 	return out, err
 }
 
-// OpenAttachment opens an attachment's sealed bytes for sending or export.
-// The file's name is the SHA-256 of those bytes: the district stores it
-// by that hash.
-func (s *Store) OpenAttachment(ref AttachmentRef) (*os.File, error) {
-	f, err := os.Open(s.AttachmentPath(ref))
+// OpenAttachment opens an attachment's sealed bytes for sending or export,
+// wherever they are kept: in outbox.db (a small attachment, copied into
+// memory) or in its file. Their SHA-256 is ref.File without ".age": the
+// district stores them by that hash.
+func (s *Store) OpenAttachment(ref AttachmentRef) (io.ReadCloser, error) {
+	var held []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		// A version 1 store opened for maintenance has no such bucket:
+		// all its attachments are files.
+		if b := tx.Bucket(bucketAttachments); b != nil {
+			if ab := b.Bucket([]byte(ref.File)); ab != nil {
+				// Copied: bbolt's bytes are valid only inside the transaction.
+				held = bytes.Clone(ab.Get(keySealed))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: attachment %s: %w", ref.File, err)
+	}
+	if held != nil {
+		return io.NopCloser(bytes.NewReader(held)), nil
+	}
+	f, err := os.Open(s.attachmentPath(ref))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: attachment %s: %w", ref.File, err)
 	}
 	return f, nil
 }
 
-// AttachmentPath is where an attachment's sealed bytes are.
-func (s *Store) AttachmentPath(ref AttachmentRef) string {
+// dropHeld deletes in tx those of refs that outbox.db holds, and returns
+// the others: files, for the caller to remove once tx has committed.
+func dropHeld(tx *bolt.Tx, refs []AttachmentRef) ([]AttachmentRef, error) {
+	b := tx.Bucket(bucketAttachments)
+	if b == nil {
+		return refs, nil // a version 1 store opened for maintenance: files only
+	}
+	var files []AttachmentRef
+	for _, r := range refs {
+		key := []byte(r.File)
+		if b.Bucket(key) == nil {
+			files = append(files, r)
+			continue
+		}
+		if err := b.DeleteBucket(key); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// AttachmentPath is where an attachment's sealed file is. Small
+// attachments are held in outbox.db and have none.
+//
+// Deprecated: read attachments with OpenAttachment, which finds them
+// wherever they are kept.
+func (s *Store) AttachmentPath(ref AttachmentRef) string { return s.attachmentPath(ref) }
+
+// attachmentPath is where an attachment's sealed file is, when it has one.
+func (s *Store) attachmentPath(ref AttachmentRef) string {
 	return filepath.Join(s.attDir, filepath.Base(ref.File))
 }
