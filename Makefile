@@ -42,11 +42,28 @@ deps:
 build: deps
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiosk ./cmd/kiosk
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kioskctl ./cmd/kioskctl
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/districtd ./cmd/districtd
+
+# run starts a district on loopback (var/districtd) in the background,
+# enrolls the demo terminal with it the first time (the technician's own
+# steps: a token, then kioskctl provision), and starts the terminal. The
+# district stops when the terminal does.
+DEMO_BACKEND := 127.0.0.1:8443
 
 run: build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run needs a graphical session (DISPLAY is not set)"; exit 1; fi
-	mkdir -p var
+	@mkdir -p var/demo var/districtd
+	@set -e; \
+	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) 2>var/districtd/serve.log & dpid=$$!; \
+	trap 'kill $$dpid 2>/dev/null; wait $$dpid 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 100); do [ -S var/districtd/admin.sock ] && break; \
+		kill -0 $$dpid 2>/dev/null || { cat var/districtd/serve.log; exit 1; }; sleep 0.1; done; \
+	if [ ! -f var/demo/district/district.json ]; then \
+		token=$$(./bin/districtd token new --site 24小时自助服务厅 --data var/districtd | head -1); \
+		./bin/kioskctl provision --demo --backend https://$(DEMO_BACKEND) --token $$token; \
+	fi; \
+	echo "district: ./bin/districtd apps list --data var/districtd (log in var/districtd/serve.log)"; \
 	./bin/kiosk -demo -windowed
 
 test: deps

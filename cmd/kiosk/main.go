@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/simulated"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
+	"github.com/yizhan-kiosk/yizhan/sync/client"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -126,6 +127,10 @@ func lockDataDir(dir string) (*os.File, error) {
 		lf.Close()
 		return nil, fmt.Errorf("data folder %s is in use by another kiosk: %w", dir, err)
 	}
+	// The pid inside lets kioskctl signal this terminal (sync now).
+	if err := lf.Truncate(0); err == nil {
+		lf.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
 	return lf, nil
 }
 
@@ -173,6 +178,15 @@ func run(f flags, log *slog.Logger) error {
 	}
 
 	reg := devices.NewRegistry(devices.Kinds...)
+	var link *client.Client
+	if queue != nil {
+		c, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, log)
+		if err != nil {
+			return err
+		}
+		link = c
+		cleanup = append(cleanup, closeSync)
+	}
 	cards, err := startCardReader(cfg, f.demo, reg, log)
 	if err != nil {
 		return err
@@ -214,11 +228,19 @@ func run(f flags, log *slog.Logger) error {
 		w.SetFullScreen(true)
 	}
 	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log,
-		// No district link yet: offline, with what waits for it.
-		Link: func() ui.LinkStatus { return ui.LinkStatus{Queued: int(waiting.waiting.Load())} },
+		Link: func() ui.LinkStatus {
+			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}
+			if link != nil {
+				l.Online = link.Status().Online
+			}
+			return l
+		},
 	}
 	if cards != nil {
 		opts.PlaceSampleCard = cards.placeSample
+	}
+	if f.demo && queue != nil {
+		opts.SubmitSample = func() (string, error) { return submitSample(ctx, queue, cfg.TerminalID, link) }
 	}
 	if prn != nil && prn.virtual != nil {
 		opts.PrintSample = func() (image.Image, error) { return prn.printSample(ctx, cfg.TerminalID) }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -14,7 +19,9 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -109,4 +116,57 @@ func (q *queueWatch) run(ctx context.Context, wg *sync.WaitGroup, s *outbox.Stor
 			}
 		}
 	})
+}
+
+// submitSample queues the demo's sample application, as a resident's
+// would be: the sample card's fields and a form as the personal part, the
+// card photo and a document scan as attachments, all sealed to the
+// district. It asks the link to send at once and returns the receipt
+// number.
+func submitSample(ctx context.Context, q *outbox.Store, terminalID string, link *client.Client) (string, error) {
+	card := idcard.SampleCards()[0]
+	personal, err := json.Marshal(map[string]any{
+		"card": card.JSON(true),
+		"form": map[string]string{"phone": "13800138000", "reason": "演示：养老金资格认证"},
+	})
+	if err != nil {
+		return "", err
+	}
+	var scan bytes.Buffer
+	if err := png.Encode(&scan, sampleScan()); err != nil {
+		return "", err
+	}
+	receipt := terminalID + "-" + time.Now().Format("060102150405")
+	_, err = q.Submit(ctx, outbox.Submission{
+		Kind:     outbox.Application,
+		Public:   outbox.Public{Service: "DEMO-SB-001", Receipt: receipt},
+		Personal: personal,
+		IDNumber: card.IDNumber,
+		Attachments: []outbox.Attachment{
+			{Name: "card-photo.wlt", Data: bytes.NewReader(card.Photo)},
+			{Name: "document-1.png", Data: &scan},
+		},
+	})
+	if err != nil {
+		return "", err
+	}
+	if link != nil {
+		link.Kick()
+	}
+	return receipt, nil
+}
+
+// sampleScan stands in for a document camera's picture: a page with lines.
+func sampleScan() image.Image {
+	img := image.NewGray(image.Rect(0, 0, 600, 800))
+	for y := range 800 {
+		for x := range 600 {
+			v := uint8(235)
+			if y > 80 && y%40 < 3 && x > 60 && x < 540 {
+				v = 90
+			}
+			img.SetGray(x, y, color.Gray{Y: v})
+		}
+	}
+	return img
 }

@@ -54,6 +54,10 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	work := t.TempDir() // the demo's ./var lands here
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// A district on loopback, and the demo terminal enrolled with it as
+	// make run does, so a submission can be followed to the district.
+	dist := startDistrict(ctx, t)
+	enrollDemo(ctx, t, dist, work)
 	cmd := exec.CommandContext(ctx, bin, "-demo", "-windowed", "-size", fmt.Sprintf("%dx%d", width, height))
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C", "LC_ALL=C")
@@ -163,6 +167,13 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		t.Errorf("the virtual printer saved no receipt: %v", err)
 	}
 
+	// F4 submits the sample application: sealed, queued, and sent by the
+	// background sync to the district, where it opens to the sample card.
+	if err := pressKey(conn, width/2, 150, keysymF4); err != nil {
+		t.Fatalf("press F4: %v", err)
+	}
+	waitDelivered(t, dist, 20*time.Second)
+
 	// Stop it by its PID, as systemd would, and expect a clean exit.
 	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("kill: %v", err)
@@ -206,6 +217,7 @@ var bannerGreen = [3]uint8{0x1E, 0x6B, 0x34}
 const (
 	keysymF2 = 0xFFBF
 	keysymF3 = 0xFFC0
+	keysymF4 = 0xFFC1
 )
 
 func countColour(img *image.RGBA, c [3]uint8) int {

@@ -11,6 +11,8 @@
 //	kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
 //	kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
 //	kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
+//	kioskctl provision --backend URL --token TOKEN [--ca FILE] [--config FILE | --demo] [--force]
+//	kioskctl sync status|now [--data /var/lib/yizhan] [--json]
 //
 // DEV is usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or
 // png:PATH (the virtual printer: the receipt as a picture).
@@ -49,11 +51,16 @@ const usage = `usage:
   kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
   kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
   kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
+  kioskctl provision --backend URL --token TOKEN [--ca FILE] [--config FILE | --demo] [--force]
+  kioskctl sync status|now [--data /var/lib/yizhan] [--json]
 DEV: usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT, png:PATH`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) >= 1 && args[0] == "print" {
 		return printReceipt(args[1:], stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "provision" {
+		return provision(args[1:], stdout, stderr)
 	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w\n%s", errUsage, usage)
@@ -65,6 +72,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return queueList(args[2:], stdout, stderr)
 	case "queue export":
 		return queueExport(args[2:], stdout, stderr)
+	case "sync status":
+		return syncStatus(args[2:], stdout, stderr)
+	case "sync now":
+		return syncNow(args[2:], stdout, stderr)
 	case "printer list":
 		return printerList(args[2:], stdout, stderr)
 	case "printer status":

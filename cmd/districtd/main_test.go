@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+// districtd runs a command line and returns what it printed.
+func districtd(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if err := run(args, &out, &errOut); err != nil {
+		t.Fatalf("districtd %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
+}
+
+// startDistrictd serves a district from dir on loopback until the test
+// ends, and returns its https URL.
+func startDistrictd(t *testing.T, dir string) (url string, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serveDistrict(ctx, district.Options{Dir: dir}, "127.0.0.1:0", func(addr string) { ready <- addr })
+	}()
+	select {
+	case addr := <-ready:
+		stop = func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}
+		t.Cleanup(func() { cancel() })
+		return "https://" + addr, stop
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("districtd did not start")
+	}
+	return "", nil
+}
+
+type kiosk struct {
+	dir   string
+	queue *outbox.Store
+	state *client.State
+	sync  *client.Client
+}
+
+func provision(t *testing.T, url, token, terminal string) *kiosk {
+	t.Helper()
+	dir := t.TempDir()
+	id, err := client.Enroll(context.Background(), client.EnrollOptions{Backend: url, Token: token, TerminalID: terminal,
+		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := os.ReadFile(filepath.Join(dir, "district.pub"))
+	recipients, err := outbox.ParseRecipients(string(keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	q, err := outbox.Open(outbox.Options{Dir: dir, Recipients: recipients, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := client.OpenState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(client.Options{Identity: id, Queue: q, State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(); q.Close() })
+	return &kiosk{dir: dir, queue: q, state: st, sync: c}
+}
+
+func (k *kiosk) submit(t *testing.T, kind outbox.Kind, personal string, attachment []byte) outbox.Record {
+	t.Helper()
+	sub := outbox.Submission{Kind: kind, Public: outbox.Public{Service: "GA-003", Receipt: "R-1"}, Personal: []byte(personal)}
+	if attachment != nil {
+		sub.Attachments = []outbox.Attachment{{Name: "photo", Data: bytes.NewReader(attachment)}}
+	}
+	r, err := k.queue.Submit(context.Background(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestStaffCommandsThroughTheRunningDistrict(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := startDistrictd(t, dir)
+	out := districtd(t, "token", "new", "--site", "示范区政务服务中心一楼", "--data", dir)
+	token := strings.Fields(out)[0]
+	k := provision(t, url, token, "HALL-0001")
+
+	photo := bytes.Repeat([]byte{0xFF, 0xD8}, 5000)
+	app := k.submit(t, outbox.Application, `{"name":"李四"}`, photo)
+	rating := k.submit(t, outbox.Rating, `{"level":1,"reason":"等候太久"}`, nil)
+	good := k.submit(t, outbox.Rating, `{"level":5}`, nil)
+	complaint := k.submit(t, outbox.Complaint, `{"type":"complaint","topic":"窗口态度"}`, nil)
+	if err := k.sync.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if out := districtd(t, "apps", "list", "--data", dir); !strings.Contains(out, app.ID) || !strings.Contains(out, "received") {
+		t.Fatalf("apps list:\n%s", out)
+	}
+	bad := districtd(t, "ratings", "list", "--bad", "--data", dir)
+	if !strings.Contains(bad, rating.ID) || !strings.Contains(bad, "1/5") || !strings.Contains(bad, "等候太久") || strings.Contains(bad, good.ID) {
+		t.Fatalf("ratings list --bad:\n%s", bad)
+	}
+	districtd(t, "complaints", "answer", complaint.ID, "--message", "已约谈窗口人员", "--data", dir)
+	districtd(t, "apps", "set-status", app.ID, "processing", "--message", "审核中", "--data", dir)
+	if out := districtd(t, "complaints", "list", "--data", dir); !strings.Contains(out, "已约谈窗口人员") || !strings.Contains(out, "窗口态度") {
+		t.Fatalf("complaints list:\n%s", out)
+	}
+	files := t.TempDir()
+	out = districtd(t, "apps", "show", app.ID, "--attachments", files, "--data", dir)
+	if !strings.Contains(out, "李四") {
+		t.Fatalf("apps show:\n%s", out)
+	}
+	got, err := os.ReadFile(filepath.Join(files, app.ID+"-1-photo"))
+	if err != nil || !bytes.Equal(got, photo) {
+		t.Fatalf("attachment opened to %d bytes, %v", len(got), err)
+	}
+	if err := k.sync.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok, _ := k.state.RecordStatus(complaint.ID); !ok || st.State != "done" || st.Message != "已约谈窗口人员" {
+		t.Fatalf("answer on the terminal: %+v", st)
+	}
+	if out := districtd(t, "terminals", "--data", dir); !strings.Contains(out, "HALL-0001") || !strings.Contains(out, "示范区政务服务中心一楼") {
+		t.Fatalf("terminals:\n%s", out)
+	}
+	if out := districtd(t, "ca", "--data", dir); !strings.HasPrefix(out, "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("ca:\n%s", out)
+	}
+
+	// With districtd stopped the commands open the store themselves.
+	stop()
+	if out := districtd(t, "apps", "list", "--data", dir); !strings.Contains(out, app.ID) || !strings.Contains(out, "processing") {
+		t.Fatalf("apps list without districtd:\n%s", out)
+	}
+}
+
+// A stick from a terminal that cannot reach the district: imported, the
+// records are at the district once; the terminal's later sync is answered
+// "duplicate" and purges them.
+func TestImportThenSyncStoresOnce(t *testing.T) {
+	dir := t.TempDir()
+	url, _ := startDistrictd(t, dir)
+	token := strings.Fields(districtd(t, "token", "new", "--site", "网点", "--data", dir))[0]
+	k := provision(t, url, token, "BANK-0002")
+	var recs []outbox.Record
+	for i := range 3 {
+		recs = append(recs, k.submit(t, outbox.Application, `{"n":`+string(rune('1'+i))+`}`, bytes.Repeat([]byte{byte(i)}, 3000)))
+	}
+	stick := t.TempDir()
+	folder, m, err := k.queue.Export(stick, "BANK-0002")
+	if err != nil || len(m.Records) != 3 {
+		t.Fatalf("export: %d records, %v", len(m.Records), err)
+	}
+	if out := districtd(t, "import", folder, "--data", dir); !strings.Contains(out, "3 new, 0 already here, 0 rejected") {
+		t.Fatalf("import:\n%s", out)
+	}
+	if out := districtd(t, "import", folder, "--data", dir); !strings.Contains(out, "0 new, 3 already here") {
+		t.Fatalf("second import:\n%s", out)
+	}
+	if err := k.sync.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if got, _ := k.queue.Get(r.ID); got.State != outbox.Acknowledged {
+			t.Fatalf("record %s after sync: %s", r.ID, got.State)
+		}
+	}
+	list := districtd(t, "apps", "list", "--data", dir)
+	for _, r := range recs {
+		if strings.Count(list, r.ID) != 1 {
+			t.Fatalf("record %s listed %d times:\n%s", r.ID, strings.Count(list, r.ID), list)
+		}
+	}
+	// A damaged stick is refused whole.
+	os.WriteFile(filepath.Join(folder, "records", recs[0].ID+".age"), []byte("spoilt"), 0o600)
+	var errOut bytes.Buffer
+	if err := run([]string{"import", folder, "--data", dir}, &bytes.Buffer{}, &errOut); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("damaged import: %v", err)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"token", "new"}, {"apps", "set-status", "only-id"}, {"complaints", "answer", "x"}} {
+		if err := run(args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("districtd %v: no error", args)
+		}
+	}
+}

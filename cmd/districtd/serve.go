@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+)
+
+type hostList []string
+
+func (h *hostList) String() string     { return fmt.Sprint(*h) }
+func (h *hostList) Set(v string) error { *h = append(*h, v); return nil }
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData, "the district's data folder")
+	listen := fs.String("listen", "127.0.0.1:8443", "address to serve terminals on")
+	name := fs.String("name", "示范区", "the district's name, for its CA")
+	logJSON := fs.Bool("log-json", false, "log JSON lines")
+	var hosts hostList
+	fs.Var(&hosts, "host", "a name or address terminals reach the district by (repeat)")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logJSON {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(h)
+	if host, _, err := net.SplitHostPort(*listen); err == nil && host != "" {
+		hosts = append(hosts, host)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return serveDistrict(ctx, district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}, *listen, nil)
+}
+
+// serveDistrict runs a district until ctx ends: the protocol on listen, the staff
+// socket in the data folder, and a watch for terminals gone quiet. ready,
+// when not nil, receives the address once it is listening.
+func serveDistrict(ctx context.Context, opt district.Options, listen string, ready func(addr string)) error {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
+		return err
+	}
+	d, err := district.Open(opt)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	admin, err := listenAdmin(opt.Dir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	opt.Log.Info("districtd serving", "listen", ln.Addr().String(), "data", opt.Dir)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var adminErr error
+	wg.Go(func() { adminErr = serveAdmin(ctx, admin, d) })
+	wg.Go(func() { watchQuiet(ctx, d, opt.Log) })
+	err = d.Serve(ctx, ln)
+	cancel()
+	wg.Wait()
+	return errors.Join(err, adminErr)
+}
+
+// listenAdmin opens the staff socket, replacing one a crashed districtd
+// left behind, for the districtd user only.
+func listenAdmin(dir string) (net.Listener, error) {
+	path := filepath.Join(dir, "admin.sock")
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("another districtd serves %s", dir)
+	}
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+func serveAdmin(ctx context.Context, ln net.Listener, d *district.District) error {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&req); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(reply{Error: err.Error()})
+			return
+		}
+		rep, err := execute(d, req)
+		if err != nil {
+			rep = reply{Error: err.Error()}
+		}
+		json.NewEncoder(w).Encode(rep)
+	})}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// watchQuiet logs each terminal that goes quiet, once, and when it is back.
+func watchQuiet(ctx context.Context, d *district.District, log *slog.Logger) {
+	quiet := map[string]bool{}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		terms, err := d.Terminals()
+		if err != nil {
+			log.Error("terminals", "err", err)
+			continue
+		}
+		for _, tm := range terms {
+			if tm.Quiet != quiet[tm.ID] {
+				if tm.Quiet {
+					log.Warn("terminal went quiet", "terminal", tm.ID, "last_seen", tm.LastSeen)
+				} else {
+					log.Info("terminal back", "terminal", tm.ID)
+				}
+				quiet[tm.ID] = tm.Quiet
+			}
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+const defaultData = "/var/lib/districtd"
+
+// A staff command is parsed into a request where it is typed, and
+// executed where the store is open: in this process, or in the running
+// districtd through its admin socket. Both print the same reply.
+type request struct {
+	Op      string        `json:"op"`
+	ID      string        `json:"id,omitempty"`
+	Site    string        `json:"site,omitempty"`
+	State   string        `json:"state,omitempty"`
+	Message string        `json:"message,omitempty"`
+	Dir     string        `json:"dir,omitempty"`
+	Expires time.Duration `json:"expires,omitempty"`
+	Bad     bool          `json:"bad,omitempty"`
+	Body    []byte        `json:"body,omitempty"`
+}
+
+type reply struct {
+	Text  string          `json:"text"`
+	Value json.RawMessage `json:"value,omitempty"`
+	Error string          `json:"error,omitempty"`
+}
+
+const (
+	opToken      = "token"
+	opCA         = "ca"
+	opTerminals  = "terminals"
+	opRevoke     = "revoke"
+	opAppsList   = "apps-list"
+	opAppsShow   = "apps-show"
+	opSetStatus  = "set-status"
+	opRatings    = "ratings"
+	opComplaints = "complaints"
+	opAnswer     = "answer"
+	opImport     = "import"
+	opCatalog    = "catalog"
+	opConfig     = "config"
+)
+
+// staffCommand parses the command line of op, runs it and prints.
+func staffCommand(op string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(op, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData, "the district's data folder")
+	asJSON := fs.Bool("json", false, "print JSON")
+	req := request{Op: op}
+	fs.StringVar(&req.Site, "site", "", "the hall or bank branch the terminal stands in")
+	fs.DurationVar(&req.Expires, "expires", 24*time.Hour, "how long the token stays valid")
+	fs.StringVar(&req.Message, "message", "", "the district's words for the resident")
+	fs.StringVar(&req.State, "state", "", "the state to set")
+	fs.BoolVar(&req.Bad, "bad", false, "only bad ratings (1–2 of 5)")
+	fs.StringVar(&req.Dir, "attachments", "", "write the opened attachments into this folder")
+	// Flags may come after the positional words: parse, take a word, go on.
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	need := map[string]int{opRevoke: 1, opAppsShow: 1, opSetStatus: 2, opAnswer: 1, opImport: 1, opCatalog: 1, opConfig: 1}[op]
+	if len(words) != need {
+		return fmt.Errorf("%w: %s takes %d argument(s), got %d\n%s", errUsage, op, need, len(words), usage)
+	}
+	var err error
+	switch op {
+	case opToken:
+		if req.Site == "" {
+			return fmt.Errorf("%w: token new needs --site", errUsage)
+		}
+	case opRevoke, opAppsShow, opAnswer:
+		req.ID = words[0]
+		if op == opAnswer && req.Message == "" {
+			return fmt.Errorf("%w: complaints answer needs --message", errUsage)
+		}
+	case opSetStatus:
+		req.ID, req.State = words[0], words[1]
+	case opImport:
+		req.Dir, err = filepath.Abs(words[0])
+	case opCatalog, opConfig:
+		req.Body, err = os.ReadFile(words[0])
+	}
+	if err != nil {
+		return err
+	}
+	if req.Dir != "" && op == opAppsShow {
+		if req.Dir, err = filepath.Abs(req.Dir); err != nil {
+			return err
+		}
+	}
+	rep, err := send(*data, req)
+	if err != nil {
+		return err
+	}
+	if rep.Error != "" {
+		return errors.New(rep.Error)
+	}
+	if *asJSON && rep.Value != nil {
+		var buf bytes.Buffer
+		json.Indent(&buf, rep.Value, "", "  ")
+		buf.WriteByte('\n')
+		_, err = stdout.Write(buf.Bytes())
+		return err
+	}
+	_, err = io.WriteString(stdout, rep.Text)
+	return err
+}
+
+// send runs the request in the districtd that serves dir, or here when
+// none does.
+func send(dir string, req request) (reply, error) {
+	sock := filepath.Join(dir, "admin.sock")
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	body, _ := json.Marshal(req)
+	resp, err := hc.Post("http://districtd/op", "application/json", bytes.NewReader(body))
+	if err == nil {
+		defer resp.Body.Close()
+		var rep reply
+		if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+			return reply{}, fmt.Errorf("admin socket: %w", err)
+		}
+		return rep, nil
+	}
+	if !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ECONNREFUSED) {
+		return reply{}, fmt.Errorf("admin socket: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "district.db")); err != nil && req.Op != opToken && req.Op != opCA {
+		return reply{}, fmt.Errorf("no district in %s (districtd serve --data %s makes one)", dir, dir)
+	}
+	d, err := district.Open(district.Options{Dir: dir})
+	if err != nil {
+		return reply{}, err
+	}
+	defer d.Close()
+	return execute(d, req)
+}
+
+// execute runs a staff request against the store.
+func execute(d *district.District, req request) (reply, error) {
+	var text strings.Builder
+	tw := tabwriter.NewWriter(&text, 0, 4, 2, ' ', 0)
+	var value any
+	switch req.Op {
+	case opToken:
+		tok, err := d.NewToken(req.Site, req.Expires)
+		if err != nil {
+			return reply{}, err
+		}
+		value = map[string]string{"token": tok, "site": req.Site}
+		fmt.Fprintf(tw, "%s\n", tok)
+		fmt.Fprintf(tw, "one use, for a terminal at %s, valid %s: kioskctl provision --backend https://… --token %s\n", req.Site, req.Expires, tok)
+	case opCA:
+		value = map[string]string{"pin": protocol.CAPin(d.CA())}
+		pem.Encode(tw, &pem.Block{Type: "CERTIFICATE", Bytes: d.CA()})
+	case opTerminals:
+		terms, err := d.Terminals()
+		if err != nil {
+			return reply{}, err
+		}
+		value = terms
+		printTerminals(tw, terms)
+	case opRevoke:
+		if err := d.Revoke(req.ID); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "terminal %s revoked: it is refused until enrolled again\n", req.ID)
+	case opAppsList, opRatings, opComplaints:
+		kind := map[string]string{opAppsList: "application", opRatings: "rating", opComplaints: "complaint"}[req.Op]
+		rows, err := listRecords(d, kind, req.Bad)
+		if err != nil {
+			return reply{}, err
+		}
+		value = rows
+		printRows(tw, kind, rows)
+	case opAppsShow:
+		v, err := showRecord(d, req.ID, req.Dir, tw)
+		if err != nil {
+			return reply{}, err
+		}
+		value = v
+	case opSetStatus, opAnswer:
+		state := req.State
+		if req.Op == opAnswer {
+			if s, err := d.Record(req.ID); err != nil {
+				return reply{}, err
+			} else if s.Record.Kind != "complaint" {
+				return reply{}, fmt.Errorf("%s is a %s, not a complaint", req.ID, s.Record.Kind)
+			}
+			if state == "" {
+				state = "done"
+			}
+		}
+		if err := d.SetStatus(req.ID, state, req.Message); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "%s is now %s; the terminal gets it at its next sync\n", req.ID, state)
+	case opImport:
+		rep, err := d.Import(req.Dir)
+		if err != nil {
+			return reply{}, err
+		}
+		value = rep
+		fmt.Fprintf(tw, "from terminal %s: %d new, %d already here, %d rejected\n", rep.Terminal, rep.Accepted, rep.Duplicate, len(rep.Rejected))
+		for _, r := range rep.Rejected {
+			fmt.Fprintf(tw, "  rejected %s: %s\n", r.ID, r.Reason)
+		}
+	case opCatalog:
+		v, err := d.PublishCatalog(req.Body)
+		if err != nil {
+			return reply{}, err
+		}
+		value = map[string]uint64{"version": v}
+		fmt.Fprintf(tw, "catalog version %d signed and published\n", v)
+	case opConfig:
+		var cfg protocol.TerminalConfig
+		dec := json.NewDecoder(bytes.NewReader(req.Body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return reply{}, fmt.Errorf("configuration file: %w", err)
+		}
+		v, err := d.PublishConfig(cfg)
+		if err != nil {
+			return reply{}, err
+		}
+		value = map[string]uint64{"version": v}
+		fmt.Fprintf(tw, "configuration version %d published\n", v)
+	default:
+		return reply{}, fmt.Errorf("unknown operation %q", req.Op)
+	}
+	tw.Flush()
+	rep := reply{Text: text.String()}
+	if value != nil {
+		data, err := json.Marshal(value)
+		if err != nil {
+			return reply{}, err
+		}
+		rep.Value = data
+	}
+	return rep, nil
+}
+
+func printTerminals(w io.Writer, terms []district.Terminal) {
+	fmt.Fprintln(w, "TERMINAL\tSITE\tLAST SEEN\tQUEUE\tOLDEST\tDISK\tDEVICES\tFLAGS")
+	for _, t := range terms {
+		seen := "never"
+		if !t.LastSeen.IsZero() {
+			seen = t.LastSeen.Local().Format("01-02 15:04:05")
+		}
+		queue, oldest, disk, devs := "-", "-", "-", "-"
+		var flags []string
+		if hb := t.LastHeartbeat; hb != nil {
+			queue = fmt.Sprint(hb.Queue.Depth)
+			oldest = (time.Duration(hb.Queue.OldestSeconds) * time.Second).String()
+			if hb.Queue.DiskBudget > 0 {
+				disk = fmt.Sprintf("%d%%", hb.Queue.DiskUsed*100/hb.Queue.DiskBudget)
+			}
+			var parts []string
+			for k, v := range hb.Devices {
+				parts = append(parts, k+"="+v)
+			}
+			slices.Sort(parts)
+			devs = strings.Join(parts, " ")
+			if hb.Queue.DiskNear {
+				flags = append(flags, "DISK-NEAR-BUDGET")
+			}
+			if hb.StoreRecovered != "" {
+				flags = append(flags, "STORE-RECOVERED")
+			}
+			if hb.Queue.Rejected > 0 {
+				flags = append(flags, fmt.Sprintf("%d-REJECTED", hb.Queue.Rejected))
+			}
+			if hb.StaffCalls > 0 {
+				flags = append(flags, fmt.Sprintf("%d-STAFF-CALLS", hb.StaffCalls))
+			}
+		}
+		if t.Revoked {
+			flags = append(flags, "REVOKED")
+		} else if t.Quiet {
+			flags = append(flags, "QUIET")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Site, seen, queue, oldest, disk, devs, dash(strings.Join(flags, " ")))
+	}
+	if len(terms) == 0 {
+		fmt.Fprintln(w, "(none enrolled)")
+	}
+}

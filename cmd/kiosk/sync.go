@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+// startSync runs the district link in the background when the terminal is
+// enrolled: it drains the outbox, brings statuses, catalog and
+// configuration, and beats every minute. SIGUSR1 (kioskctl sync now) asks
+// for a sync at once. A terminal that is not enrolled runs offline; its
+// records wait.
+func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, log *slog.Logger) (*client.Client, func(), error) {
+	id, err := client.LoadIdentity(client.IdentityDir(cfg.DataDir))
+	if errors.Is(err, client.ErrNotEnrolled) {
+		log.Warn("not enrolled with a district: records wait on the terminal (kioskctl provision)")
+		return nil, func() {}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	state, err := client.OpenState(cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := client.New(client.Options{Identity: id, Queue: queue, State: state, Log: log.With("part", "sync"),
+		Heartbeat: func() protocol.Heartbeat { return heartbeat(queue, reg, log) }})
+	if err != nil {
+		state.Close()
+		return nil, nil, err
+	}
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	wg.Go(func() {
+		defer signal.Stop(usr1)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-usr1:
+				log.Info("sync asked for by a technician")
+				c.Kick()
+			}
+		}
+	})
+	wg.Go(func() { c.Run(ctx) })
+	log.Info("syncing with the district", "backend", id.Backend, "terminal", id.TerminalID)
+	applyDistrictConfig(cfg, state, log)
+	return c, func() { state.Close() }, nil
+}
+
+// applyDistrictConfig takes the idle times the district last set over the
+// configuration file's. It is read at start: a change the district makes
+// takes effect when the terminal next starts.
+func applyDistrictConfig(cfg *config.Config, state *client.State, log *slog.Logger) {
+	dc, ok, err := state.Config()
+	if err != nil {
+		log.Error("district configuration", "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	if dc.IdleSeconds > 0 {
+		cfg.Idle.Timeout.Duration = time.Duration(dc.IdleSeconds) * time.Second
+	}
+	if dc.ElderlyIdleSeconds > 0 {
+		cfg.Idle.ElderlyTimeout.Duration = time.Duration(dc.ElderlyIdleSeconds) * time.Second
+	}
+	log.Info("district configuration applied", "version", dc.Version)
+}
+
+// heartbeat describes the terminal for the district: software, devices,
+// queue and disk. Nothing personal.
+func heartbeat(queue *outbox.Store, reg *devices.Registry, log *slog.Logger) protocol.Heartbeat {
+	hb := protocol.Heartbeat{Software: version, Devices: map[string]string{}}
+	for _, s := range reg.Snapshot() {
+		hb.Devices[string(s.Kind)] = s.State.String()
+	}
+	st, err := queue.Stats()
+	if err != nil {
+		log.Error("outbox stats", "err", err)
+		return hb
+	}
+	u := queue.Usage()
+	hb.Queue = protocol.QueueReport{
+		Depth:         st.ByState[outbox.Queued] + st.ByState[outbox.Sending] + st.ByState[outbox.Exported],
+		OldestSeconds: int64(st.OldestQueued.Seconds()),
+		Rejected:      st.ByState[outbox.Rejected],
+		DiskUsed:      u.Used,
+		DiskBudget:    u.Budget,
+		DiskNear:      u.Near,
+	}
+	hb.StoreRecovered = queue.Recovered()
+	return hb
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+// provision enrolls the terminal with its district: a key pair made here,
+// certified with a one-time token; the identity goes into the data folder
+// and the district's sealing keys where the configuration says.
+func provision(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	backend := fs.String("backend", "", "the district's address, https://host:port")
+	token := fs.String("token", "", "the one-time token from `districtd token new`")
+	caFile := fs.String("ca", "", "the district CA certificate (PEM), if the token carries no pin")
+	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
+	demo := fs.Bool("demo", false, "provision the demo terminal (its built-in configuration)")
+	force := fs.Bool("force", false, "replace an existing enrollment (a repaired or moved terminal)")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *backend == "" || *token == "" {
+		return fmt.Errorf("%w: provision needs --backend and --token", errUsage)
+	}
+	var cfg config.Config
+	var err error
+	if *demo {
+		cfg = config.Demo()
+	} else if cfg, err = config.Load(*cfgPath, config.Default()); err != nil {
+		return err
+	}
+	if cfg.TerminalID == "" {
+		return errors.New("the configuration names no terminal_id")
+	}
+	dir := client.IdentityDir(cfg.DataDir)
+	if _, err := client.LoadIdentity(dir); err == nil && !*force {
+		return fmt.Errorf("terminal %s is already enrolled (%s); --force replaces the enrollment", cfg.TerminalID, dir)
+	}
+	var caPEM []byte
+	if *caFile != "" {
+		if caPEM, err = os.ReadFile(*caFile); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	id, err := client.Enroll(ctx, client.EnrollOptions{Backend: *backend, Token: *token, CAPEM: caPEM,
+		TerminalID: cfg.TerminalID, Dir: dir, KeysPath: cfg.Outbox.DistrictKeys})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "terminal %s enrolled with %s (site %s)\n", id.TerminalID, id.Backend, id.Site)
+	fmt.Fprintf(stdout, "identity in %s; district keys in %s\n", dir, cfg.Outbox.DistrictKeys)
+	fmt.Fprintln(stdout, "restart the terminal to start syncing")
+	return nil
+}
+
+func syncFlags(name string, args []string, stderr io.Writer) (data string, asJSON bool, timeout time.Duration, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&data, "data", "/var/lib/yizhan", "the terminal's data folder")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long sync now may take")
+	if err := fs.Parse(args); err != nil {
+		return "", false, 0, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return data, asJSON, timeout, nil
+}
+
+func printSyncStatus(w io.Writer, id *client.Identity, st client.Status, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
+			Backend  string `json:"backend"`
+			Terminal string `json:"terminal"`
+			client.Status
+		}{id.Backend, id.TerminalID, st})
+	}
+	link := "offline"
+	if st.Online {
+		link = "online"
+	}
+	if st.Revoked {
+		link = "REFUSED by the district: enroll the terminal again (kioskctl provision --force)"
+	}
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+	fmt.Fprintf(w, "district\t%s (terminal %s, site %s)\n", id.Backend, id.TerminalID, id.Site)
+	fmt.Fprintf(w, "link\t%s\n", link)
+	fmt.Fprintf(w, "last contact\t%s\n", at(st.LastContact))
+	fmt.Fprintf(w, "last attempt\t%s\n", at(st.LastAttempt))
+	if st.LastError != "" {
+		fmt.Fprintf(w, "last error\t%s (%d failures in a row)\n", st.LastError, st.Failures)
+	}
+	if !st.NextAttempt.IsZero() {
+		fmt.Fprintf(w, "next attempt\t%s\n", at(st.NextAttempt))
+	}
+	fmt.Fprintf(w, "delivered\t%d acknowledged, %d rejected since start\n", st.Sent, st.Rejected)
+	fmt.Fprintf(w, "catalog\tversion %d\n", st.CatalogVersion)
+	if st.CatalogRefused != "" {
+		fmt.Fprintf(w, "catalog refused\t%s\n", st.CatalogRefused)
+	}
+	return nil
+}
+
+func syncStatus(args []string, stdout, stderr io.Writer) error {
+	data, asJSON, _, err := syncFlags("sync status", args, stderr)
+	if err != nil {
+		return err
+	}
+	id, err := client.LoadIdentity(client.IdentityDir(data))
+	if err != nil {
+		return err
+	}
+	st, err := client.ReadStatus(data)
+	if err != nil {
+		return err
+	}
+	return printSyncStatus(stdout, id, st, asJSON)
+}
+
+// syncNow asks the running terminal to sync at once (SIGUSR1) and waits
+// for the attempt; with no terminal running it syncs itself.
+func syncNow(args []string, stdout, stderr io.Writer) error {
+	data, asJSON, timeout, err := syncFlags("sync now", args, stderr)
+	if err != nil {
+		return err
+	}
+	id, err := client.LoadIdentity(client.IdentityDir(data))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if pid, running := kioskPID(data); running {
+		asked := time.Now()
+		if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+			return fmt.Errorf("asking the terminal (pid %d) to sync: %w", pid, err)
+		}
+		for {
+			st, err := client.ReadStatus(data)
+			if err == nil && st.LastAttempt.After(asked) {
+				return printSyncStatus(stdout, id, st, asJSON)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the terminal did not sync within %s", timeout)
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	q, err := outbox.OpenMaintenance(data, 0)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	state, err := client.OpenState(data)
+	if err != nil {
+		return err
+	}
+	defer state.Close()
+	c, err := client.New(client.Options{Identity: id, Queue: q, State: state})
+	if err != nil {
+		return err
+	}
+	err = c.Once(ctx)
+	if perr := printSyncStatus(stdout, id, c.Status(), asJSON); perr != nil {
+		return perr
+	}
+	return err
+}
+
+// kioskPID returns the pid of the kiosk holding the data folder's lock.
+func kioskPID(data string) (int, bool) {
+	f, err := os.Open(filepath.Join(data, "kiosk.lock"))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0, false // nobody holds it
+	}
+	text, _ := io.ReadAll(io.LimitReader(f, 32))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(text)))
+	return pid, err == nil && pid > 0
+}
