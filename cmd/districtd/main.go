@@ -4,7 +4,7 @@
 // use the same command to work the records.
 //
 //	districtd serve --data DIR [--listen 127.0.0.1:8443] [--name 示范区] [--host NAME]...
-//	districtd token new --site NAME [--expires 24h]
+//	districtd token new --site NAME [--terminal ID] [--expires 24h]
 //	districtd ca
 //	districtd terminals [--json]
 //	districtd terminals revoke ID
@@ -35,7 +35,7 @@ var errUsage = errors.New("usage")
 
 const usage = `usage:
   districtd serve --data DIR [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]...
-  districtd token new --site NAME [--expires 24h]
+  districtd token new --site NAME [--terminal ID] [--expires 24h]
   districtd ca
   districtd terminals [--json]
   districtd terminals revoke ID

@@ -70,6 +70,7 @@ func staffCommand(op string, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	req := request{Op: op}
 	fs.StringVar(&req.Site, "site", "", "the hall or bank branch the terminal stands in")
+	fs.StringVar(&req.ID, "terminal", "", "token new: the one terminal id the token may enroll (needed to enroll an enrolled terminal again)")
 	fs.DurationVar(&req.Expires, "expires", 24*time.Hour, "how long the token stays valid")
 	fs.StringVar(&req.Message, "message", "", "the district's words for the resident")
 	fs.StringVar(&req.State, "state", "", "the state to set")
@@ -173,13 +174,17 @@ func execute(d *district.District, req request) (reply, error) {
 	var value any
 	switch req.Op {
 	case opToken:
-		tok, err := d.NewToken(req.Site, req.Expires)
+		tok, err := d.NewTokenFor(req.Site, req.ID, req.Expires)
 		if err != nil {
 			return reply{}, err
 		}
 		value = map[string]string{"token": tok, "site": req.Site}
 		fmt.Fprintf(tw, "%s\n", tok)
-		fmt.Fprintf(tw, "one use, for a terminal at %s, valid %s: kioskctl provision --backend https://… --token %s\n", req.Site, req.Expires, tok)
+		who := "a new terminal"
+		if req.ID != "" {
+			who = "terminal " + req.ID
+		}
+		fmt.Fprintf(tw, "one use, for %s at %s, valid %s: kioskctl provision --backend https://… --token %s\n", who, req.Site, req.Expires, tok)
 	case opCA:
 		value = map[string]string{"pin": protocol.CAPin(d.CA())}
 		pem.Encode(tw, &pem.Block{Type: "CERTIFICATE", Bytes: d.CA()})

@@ -279,15 +279,18 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, he
 func (c *Client) call(ctx context.Context, method, path string, in any, out interface{ Validate() error }) (noContent bool, err error) {
 	var body io.Reader
 	header := http.Header{}
+	size := 0
 	if in != nil {
 		data, err := json.Marshal(in)
 		if err != nil {
 			return false, err
 		}
-		body = bytes.NewReader(data)
+		body, size = bytes.NewReader(data), len(data)
 		header.Set("Content-Type", "application/json")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*c.opt.AnswerTimeout)
+	// As for attachments: room for the slowest link (32 KiB/s) to carry
+	// the body, on top of the wait for an answer.
+	ctx, cancel := context.WithTimeout(ctx, 2*c.opt.AnswerTimeout+time.Duration(size)*time.Second/(32<<10))
 	defer cancel()
 	resp, err := c.do(ctx, method, path, body, header)
 	if err != nil {

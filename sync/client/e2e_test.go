@@ -451,7 +451,7 @@ func TestEnrollmentAndAccessRefusals(t *testing.T) {
 
 	// Enrolled again with a new token: the new certificate works, the old
 	// one stays refused.
-	tok2, _ := b.d.NewToken("网点", time.Hour)
+	tok2, _ := b.d.NewTokenFor("网点", "BANK-0001", time.Hour)
 	fresh := t.TempDir()
 	id2, err := Enroll(ctx, EnrollOptions{Backend: b.url, Token: tok2, TerminalID: "BANK-0001", Dir: IdentityDir(fresh), KeysPath: filepath.Join(fresh, "district.pub")})
 	if err != nil {
@@ -550,4 +550,81 @@ func FuzzAnswerError(f *testing.F) {
 			t.Fatalf("answer %d %q gave %#v", status, body, err)
 		}
 	})
+}
+
+// A record the district could never take, and one whose attachment was
+// damaged on the terminal after it was sealed, are set aside with why;
+// the records around them go.
+func TestBrokenRecordsDoNotBlockTheQueue(t *testing.T) {
+	ctx := context.Background()
+	b := startBackend(t, t.TempDir())
+	tm := enrollTerminal(t, b, "HALL-0011")
+	before := tm.submit(t, outbox.Application, "before")
+	bad, err := tm.queue.Submit(ctx, outbox.Submission{Kind: outbox.Application, Public: outbox.Public{Service: "社保(养老)\n"}, Personal: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("scan"), 100_000) // 400 KB: kept as a file
+	damaged := tm.submit(t, outbox.Application, "damaged", big)
+	after := tm.submit(t, outbox.Application, "after", []byte("photo"))
+
+	// Cut the file short, as a failing disk might.
+	var path string
+	filepath.WalkDir(tm.dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Base(p) == damaged.rec.Attachments[0].File {
+			path = p
+		}
+		return nil
+	})
+	if path == "" {
+		t.Fatal("the large attachment is not a file")
+	}
+	if err := os.Truncate(path, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if err := tm.client.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{bad.ID: "breaks the protocol", damaged.rec.ID: "short"} {
+		r, _ := tm.queue.Get(id)
+		if r.State != outbox.Rejected || !strings.Contains(r.Reason, want) {
+			t.Fatalf("record %s: %s %q, want rejected for %q", id, r.State, r.Reason, want)
+		}
+	}
+	for _, s := range []submitted{before, after} {
+		if r, _ := tm.queue.Get(s.rec.ID); r.State != outbox.Acknowledged {
+			t.Fatalf("record %s: %s", s.rec.ID, r.State)
+		}
+	}
+}
+
+// The district finding an attachment's bytes wrong (damaged on the way)
+// is not the terminal's damage: the terminal checks its own copy, and
+// sends it again next round.
+func TestDistrictSideHashMismatchIsRetried(t *testing.T) {
+	ctx := context.Background()
+	b := startBackend(t, t.TempDir())
+	tm := enrollTerminal(t, b, "HALL-0012")
+	sub := tm.submit(t, outbox.Application, "x", []byte("a photo"))
+	b.setWrap(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch {
+				w.WriteHeader(http.StatusBadRequest)
+				json.NewEncoder(w).Encode(protocol.Error{Code: protocol.CodeBadRequest, Message: "blob bytes do not match its SHA-256; send it again"})
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	if err := tm.client.Once(ctx); err == nil {
+		t.Fatal("the round succeeded while every upload was refused")
+	}
+	if r, _ := tm.queue.Get(sub.rec.ID); r.State != outbox.Queued {
+		t.Fatalf("record after a district-side mismatch: %s %q", r.State, r.Reason)
+	}
+	b.setWrap(nil)
+	if err := tm.client.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkDelivered(t, b, tm, []submitted{sub})
 }

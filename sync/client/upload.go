@@ -2,6 +2,9 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +32,8 @@ func (c *Client) upload(ctx context.Context) error {
 		if len(waiting) == 0 {
 			return nil
 		}
-		batch := c.fitBatch(waiting)
-		after = batch[len(batch)-1].Seq
+		batch, outcomes, last := c.prepare(waiting)
+		after = last
 
 		// Records whose attachments cannot be sent, for a reason that will
 		// not pass (the file is gone or damaged on the terminal), are
@@ -39,7 +42,6 @@ func (c *Client) upload(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var outcomes []outbox.Outcome
 		var send []protocol.Record
 		for _, r := range batch {
 			if why, ok := broken[r.ID]; ok {
@@ -48,34 +50,106 @@ func (c *Client) upload(ctx context.Context) error {
 			}
 			send = append(send, wireRecord(r))
 		}
-		if len(send) > 0 {
-			var resp protocol.RecordsResponse
-			if _, err := c.call(ctx, http.MethodPost, protocol.PathRecords, protocol.RecordsRequest{Records: send}, &resp); err != nil {
-				return err
-			}
-			if len(resp.Results) != len(send) {
-				return fmt.Errorf("sync: district answered %d of %d records", len(resp.Results), len(send))
-			}
-			for i, res := range resp.Results {
-				if res.ID != send[i].ID {
-					return fmt.Errorf("sync: district answered for %s in the place of %s", res.ID, send[i].ID)
-				}
-				switch res.Status {
-				case protocol.Accepted, protocol.Duplicate:
-					outcomes = append(outcomes, outbox.Outcome{ID: res.ID})
-				case protocol.Rejected:
-					outcomes = append(outcomes, outbox.Outcome{ID: res.ID, Rejected: "district: " + res.Reason})
-				case protocol.Missing:
-					// An attachment did not arrive whole: the next round
-					// resumes it and sends the record again.
-				}
-			}
+		answered, err := c.sendRecords(ctx, send)
+		if err != nil {
+			return err
 		}
+		outcomes = append(outcomes, answered...)
 		if err := c.opt.Queue.Settle(outcomes); err != nil {
 			return fmt.Errorf("sync: %w", err)
 		}
 		c.count(outcomes)
 	}
+}
+
+// prepare takes the head of the queue up to the request's byte bound.
+// Records that break the protocol's rules could never be taken by the
+// district: they are settled as rejected at once, with why. last is the
+// sequence number of the last record looked at.
+func (c *Client) prepare(waiting []outbox.Record) (batch []outbox.Record, refused []outbox.Outcome, last uint64) {
+	size := 64 // the request's own braces and field name
+	for _, r := range waiting {
+		w := wireRecord(r)
+		if err := w.Validate(); err != nil {
+			refused = append(refused, outbox.Outcome{ID: r.ID, Rejected: "terminal: the record breaks the protocol's rules: " + err.Error()})
+			last = r.Seq
+			continue
+		}
+		data, err := json.Marshal(w)
+		if err != nil {
+			refused = append(refused, outbox.Outcome{ID: r.ID, Rejected: "terminal: " + err.Error()})
+			last = r.Seq
+			continue
+		}
+		if size+len(data)+1 > c.opt.BatchBytes && len(batch) > 0 {
+			break
+		}
+		size += len(data) + 1
+		batch = append(batch, r)
+		last = r.Seq
+	}
+	return batch, refused, last
+}
+
+// sendRecords posts records and turns the district's answers into
+// outcomes. If the district refuses the batch as a whole (a rule this
+// terminal does not know of, from a newer district), the records go one by
+// one, so only the one at fault is set aside.
+func (c *Client) sendRecords(ctx context.Context, send []protocol.Record) ([]outbox.Outcome, error) {
+	if len(send) == 0 {
+		return nil, nil
+	}
+	outcomes, err := c.postRecords(ctx, send)
+	if !refusal(err) {
+		return outcomes, err
+	}
+	if len(send) == 1 {
+		var ae *AnswerError
+		errors.As(err, &ae)
+		return []outbox.Outcome{{ID: send[0].ID, Rejected: "district: " + ae.Err.Message}}, nil
+	}
+	outcomes = nil
+	for _, r := range send {
+		one, err := c.sendRecords(ctx, []protocol.Record{r})
+		if err != nil {
+			return outcomes, err
+		}
+		outcomes = append(outcomes, one...)
+	}
+	return outcomes, nil
+}
+
+// refusal reports a district's answer that sending the same request again
+// would get again.
+func refusal(err error) bool {
+	var ae *AnswerError
+	return errors.As(err, &ae) && (ae.Err.Code == protocol.CodeBadRequest || ae.Err.Code == protocol.CodeTooLarge)
+}
+
+func (c *Client) postRecords(ctx context.Context, send []protocol.Record) ([]outbox.Outcome, error) {
+	var resp protocol.RecordsResponse
+	if _, err := c.call(ctx, http.MethodPost, protocol.PathRecords, protocol.RecordsRequest{Records: send}, &resp); err != nil {
+		return nil, err
+	}
+	if len(resp.Results) != len(send) {
+		return nil, fmt.Errorf("sync: district answered %d of %d records", len(resp.Results), len(send))
+	}
+	var outcomes []outbox.Outcome
+	for i, res := range resp.Results {
+		if res.ID != send[i].ID {
+			return nil, fmt.Errorf("sync: district answered for %s in the place of %s", res.ID, send[i].ID)
+		}
+		switch res.Status {
+		case protocol.Accepted, protocol.Duplicate:
+			outcomes = append(outcomes, outbox.Outcome{ID: res.ID})
+		case protocol.Rejected:
+			outcomes = append(outcomes, outbox.Outcome{ID: res.ID, Rejected: "district: " + res.Reason})
+		case protocol.Missing:
+			// An attachment did not arrive whole: the next round resumes
+			// it and sends the record again.
+		}
+	}
+	return outcomes, nil
 }
 
 func (c *Client) count(outcomes []outbox.Outcome) {
@@ -92,22 +166,6 @@ func (c *Client) count(outcomes []outbox.Outcome) {
 		c.opt.Log.Info("records delivered", "acknowledged", sent, "rejected", rejected)
 		c.update(func(s *Status) { s.Sent += sent; s.Rejected += rejected })
 	}
-}
-
-// fitBatch returns the longest head of recs whose request stays under the
-// byte bound (always at least one record: one record is within the bound
-// by the protocol's limits).
-func (c *Client) fitBatch(recs []outbox.Record) []outbox.Record {
-	size := 0
-	for i, r := range recs {
-		// base64 grows the sealed part by a third; the rest of a record
-		// is a few hundred bytes.
-		size += len(r.Sealed)*4/3 + 512 + 160*len(r.Attachments)
-		if size > c.opt.BatchBytes && i > 0 {
-			return recs[:i]
-		}
-	}
-	return recs
 }
 
 func wireRecord(r outbox.Record) protocol.Record {
@@ -197,9 +255,14 @@ func (c *Client) putBlob(ctx context.Context, ref outbox.AttachmentRef) error {
 		case errors.As(err, &moved):
 			offset = moved.have
 		case errors.As(err, &ae) && ae.Err.Code == protocol.CodeBadRequest:
-			// The bytes on the terminal do not hash to their name: the
-			// file was damaged after it was sealed.
-			return &recordError{reason: "terminal: attachment " + ref.Name + " damaged in the outbox: " + ae.Err.Message}
+			// The district found the bytes do not hash to their name. If
+			// the terminal's copy does, the damage was on the way or at
+			// the district (which dropped its copy): send it again next
+			// round. If not, the file was damaged after it was sealed.
+			if local := c.hashAttachment(ref); local != nil {
+				return &recordError{reason: "terminal: attachment " + ref.Name + " damaged in the outbox: " + local.Error()}
+			}
+			return err
 		default:
 			return err
 		}
@@ -235,8 +298,16 @@ func (c *Client) patchBlob(ctx context.Context, ref outbox.AttachmentRef, offset
 	header.Set(protocol.HeaderOffset, strconv.FormatInt(offset, 10))
 	header.Set(protocol.HeaderLength, strconv.FormatInt(ref.Size, 10))
 	header.Set("Content-Type", "application/octet-stream")
-	body := io.LimitReader(f, ref.Size-offset)
+	body := &localReader{r: io.LimitReader(f, ref.Size-offset)}
 	resp, err := c.do(ctx, http.MethodPatch, protocol.PathBlobs+blobName(ref), sized{body, ref.Size - offset}, header)
+	// A file that reads short or fails to read is the terminal's own
+	// damage: no link will carry it, so its record is set aside.
+	if body.err != nil {
+		return &recordError{reason: fmt.Sprintf("terminal: attachment %s unreadable in the outbox: %v", ref.Name, body.err)}
+	}
+	if body.eof && body.n < ref.Size-offset {
+		return &recordError{reason: fmt.Sprintf("terminal: attachment %s in the outbox is %d bytes short", ref.Name, ref.Size-offset-body.n)}
+	}
 	if resp == nil {
 		return err
 	}
@@ -252,9 +323,49 @@ func (c *Client) patchBlob(ctx context.Context, ref outbox.AttachmentRef, offset
 	return err
 }
 
+// localReader reads an attachment from the outbox and remembers how it
+// ended, to tell the terminal's damage from the link's.
+type localReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+	err error
+}
+
+func (l *localReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	switch {
+	case err == io.EOF:
+		l.eof = true
+	case err != nil:
+		l.err = err
+	}
+	return n, err
+}
+
 // sized is a body whose length is known, so the request carries a
 // Content-Length and the district can refuse a short one.
 type sized struct {
 	io.Reader
 	n int64
+}
+
+// hashAttachment checks the outbox's copy of an attachment against its
+// name; nil means it is whole.
+func (c *Client) hashAttachment(ref outbox.AttachmentRef) error {
+	f, err := c.opt.Queue.OpenAttachment(ref)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return err
+	}
+	if n != ref.Size || hex.EncodeToString(h.Sum(nil)) != blobName(ref) {
+		return errors.New("its bytes do not match its SHA-256")
+	}
+	return nil
 }

@@ -103,7 +103,14 @@ func (d *District) WriteBlob(hash string, offset, length int64, body io.Reader) 
 	if err != nil {
 		return have, err
 	}
-	n, copyErr := io.Copy(f, io.LimitReader(body, length-offset))
+	// A blob sent whole in one request (the usual case) is hashed as it
+	// arrives; a resumed one is read back once it is whole.
+	h := sha256.New()
+	var w io.Writer = f
+	if offset == 0 {
+		w = io.MultiWriter(f, h)
+	}
+	n, copyErr := io.Copy(w, io.LimitReader(body, length-offset))
 	syncErr := f.Sync()
 	closeErr := f.Close()
 	have += n
@@ -116,34 +123,49 @@ func (d *District) WriteBlob(hash string, offset, length int64, body io.Reader) 
 	if have < length {
 		return have, nil
 	}
-	return have, d.finishBlob(hash)
+	var sum []byte
+	if offset == 0 {
+		sum = h.Sum(nil)
+	}
+	return have, d.finishBlob(hash, sum)
 }
 
-// finishBlob checks a whole upload against its name and names it.
-func (d *District) finishBlob(hash string) error {
+// finishBlob checks a whole upload against its name and names it. sum is
+// its SHA-256 when the upload hashed it on the way in; nil reads it back.
+func (d *District) finishBlob(hash string, sum []byte) error {
 	partial := d.partialPath(hash)
-	f, err := os.Open(partial)
-	if err != nil {
-		return err
+	if sum == nil {
+		f, err := os.Open(partial)
+		if err != nil {
+			return err
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		sum = h.Sum(nil)
 	}
-	h := sha256.New()
-	_, err = io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	if hex.EncodeToString(h.Sum(nil)) != hash {
+	if hex.EncodeToString(sum) != hash {
 		os.Remove(partial)
 		return &protocol.Error{Code: protocol.CodeBadRequest, Message: "blob bytes do not match its SHA-256; send it again"}
 	}
 	dir := filepath.Dir(d.blobPath(hash))
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	if err := os.Rename(partial, d.blobPath(hash)); err != nil {
 		return err
 	}
-	return errors.Join(durable.SyncDir(dir), durable.SyncDir(filepath.Dir(dir)))
+	if statErr != nil {
+		// The folder is new: its own name must be durable too.
+		if err := durable.SyncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
+	}
+	return durable.SyncDir(dir)
 }
 
 func (d *District) openBlob(hash string) (*os.File, error) {

@@ -26,6 +26,11 @@ type authority struct {
 	key  *ecdsa.PrivateKey
 }
 
+// Certificates are valid from two days before they are made, so a
+// terminal whose clock is behind still trusts a district that just
+// restarted.
+const backdate = 48 * time.Hour
+
 const (
 	caValidity       = 20 * 365 * 24 * time.Hour
 	terminalValidity = 5 * 365 * 24 * time.Hour
@@ -64,7 +69,7 @@ func createAuthority(keyPath, certPath, name string, now time.Time) (*authority,
 	tmpl := &x509.Certificate{
 		SerialNumber:          randomSerial(),
 		Subject:               pkix.Name{CommonName: name + " 一站 CA", Organization: []string{name}},
-		NotBefore:             now.Add(-time.Hour),
+		NotBefore:             now.Add(-backdate),
 		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
@@ -129,7 +134,7 @@ func (a *authority) signTerminal(csrDER []byte, terminalID string, now time.Time
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: terminalID, Organization: a.cert.Subject.Organization},
-		NotBefore:    now.Add(-time.Hour),
+		NotBefore:    now.Add(-backdate),
 		NotAfter:     now.Add(terminalValidity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
@@ -149,7 +154,7 @@ func (a *authority) serverCertificate(names []string, now time.Time) (tls.Certif
 	tmpl := &x509.Certificate{
 		SerialNumber: randomSerial(),
 		Subject:      pkix.Name{CommonName: "districtd"},
-		NotBefore:    now.Add(-time.Hour),
+		NotBefore:    now.Add(-backdate),
 		NotAfter:     now.Add(serverValidity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

@@ -46,7 +46,7 @@ func csr(t *testing.T, cn string) []byte {
 
 func enroll(t *testing.T, d *District, id string) *x509.Certificate {
 	t.Helper()
-	tok, err := d.NewToken("大厅", time.Hour)
+	tok, err := d.NewTokenFor("大厅", id, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +123,22 @@ func TestAuthenticate(t *testing.T) {
 	if id, err := d.authenticate(first); err != nil || id != "HALL-1" {
 		t.Fatalf("authenticate: %q %v", id, err)
 	}
+	// A token for any new terminal cannot take over an enrolled one.
+	tok, _ := d.NewToken("大厅", time.Hour)
+	secret, _, _ := strings.Cut(tok, ".")
+	var pe *protocol.Error
+	if _, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: "HALL-1", CSR: csr(t, "HALL-1")}); !errors.As(err, &pe) || pe.Code != protocol.CodeBadToken {
+		t.Fatalf("a general token re-enrolled HALL-1: %v", err)
+	}
+	// Nor can a token made for one terminal enroll another.
+	forTwo, _ := d.NewTokenFor("大厅", "HALL-2", time.Hour)
+	secret, _, _ = strings.Cut(forTwo, ".")
+	if _, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: "HALL-3", CSR: csr(t, "HALL-3")}); !errors.As(err, &pe) || pe.Code != protocol.CodeBadToken {
+		t.Fatalf("a token for HALL-2 enrolled HALL-3: %v", err)
+	}
+	if _, err := d.authenticate(first); err != nil {
+		t.Fatalf("a refused takeover disturbed the terminal: %v", err)
+	}
 	second := enroll(t, d, "HALL-1") // repaired and enrolled again
 	if _, err := d.authenticate(first); err == nil {
 		t.Fatal("a superseded certificate was accepted")
@@ -131,7 +147,6 @@ func TestAuthenticate(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Revoke("HALL-1")
-	var pe *protocol.Error
 	if _, err := d.authenticate(second); !errors.As(err, &pe) || pe.Code != protocol.CodeRevoked {
 		t.Fatalf("revoked: %v", err)
 	}
@@ -230,9 +245,17 @@ func TestIngestAnswersPerRecord(t *testing.T) {
 	if res[0].Status != protocol.Rejected {
 		t.Fatalf("another terminal's id: %+v", res[0])
 	}
+	// A record breaking the rules is answered alone; its batch goes in.
+	broken := rec("019ac3f2-0000-7000-8000-000000000004", sealed(t, d, "d"))
+	broken.Kind = "bribe"
+	fine := rec("019ac3f2-0000-7000-8000-000000000005", sealed(t, d, "e"))
+	res, _ = d.Ingest("HALL-1", "sync", []protocol.Record{broken, fine})
+	if res[0].Status != protocol.Rejected || !strings.Contains(res[0].Reason, "unknown kind") || res[1].Status != protocol.Accepted {
+		t.Fatalf("batch with a broken record: %+v", res)
+	}
 	all, _ := d.Records("")
-	if len(all) != 2 {
-		t.Fatalf("%d records stored, want 2", len(all))
+	if len(all) != 3 {
+		t.Fatalf("%d records stored, want 3", len(all))
 	}
 }
 

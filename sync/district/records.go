@@ -40,6 +40,10 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 	// opens with the district's identity.
 	for i, r := range recs {
 		results[i] = protocol.Result{ID: r.ID}
+		if err := r.Validate(); err != nil {
+			results[i].Status, results[i].Reason = protocol.Rejected, err.Error()
+			continue
+		}
 		for _, a := range r.Attachments {
 			if size, ok := d.blobSize(a.SHA256); !ok || size != a.Size {
 				results[i].Status, results[i].Reason = protocol.Missing, "attachment "+a.SHA256+" not uploaded"

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -21,19 +23,49 @@ import (
 // when given. The CA and enrollment endpoints serve terminals without one;
 // every other endpoint requires one.
 func (d *District) TLSConfig() (*tls.Config, error) {
-	hosts := append([]string{"127.0.0.1", "localhost"}, d.opt.Hosts...)
-	cert, err := d.ca.serverCertificate(hosts, d.opt.Now())
-	if err != nil {
+	sc := &serverCert{d: d, hosts: append([]string{"127.0.0.1", "localhost"}, d.opt.Hosts...)}
+	if _, err := sc.get(nil); err != nil {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(d.ca.cert)
 	return &tls.Config{
-		MinVersion:   tls.VersionTLS13,
-		Certificates: []tls.Certificate{cert},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    pool,
+		MinVersion:     tls.VersionTLS13,
+		GetCertificate: sc.get,
+		ClientAuth:     tls.VerifyClientCertIfGiven,
+		ClientCAs:      pool,
 	}, nil
+}
+
+// serverCert is the district's TLS certificate, made anew a month before
+// it expires, so a district that runs for years never greets its
+// terminals with an expired one.
+type serverCert struct {
+	d     *District
+	hosts []string
+
+	mu   sync.Mutex
+	cert *tls.Certificate
+	leaf *x509.Certificate
+}
+
+func (s *serverCert) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.d.opt.Now()
+	if s.cert != nil && now.Before(s.leaf.NotAfter.Add(-30*24*time.Hour)) {
+		return s.cert, nil
+	}
+	cert, err := s.d.ca.serverCertificate(s.hosts, now)
+	if err != nil {
+		return nil, fmt.Errorf("district: server certificate: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return nil, err
+	}
+	s.cert, s.leaf = &cert, leaf
+	return s.cert, nil
 }
 
 // Serve serves the protocol on ln until ctx ends, then shuts down,
@@ -244,6 +276,9 @@ func queryUint(r *http.Request, name string) (uint64, error) {
 }
 
 func badRequest(err error) error {
+	if errors.Is(err, protocol.ErrTooLarge) {
+		return &protocol.Error{Code: protocol.CodeTooLarge, Message: err.Error()}
+	}
 	return &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
 }
 

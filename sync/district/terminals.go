@@ -19,11 +19,15 @@ import (
 
 // token is a one-time enrollment token, stored by the hash of its secret.
 type token struct {
-	Site    string    `json:"site"`
-	Made    time.Time `json:"made"`
-	Expires time.Time `json:"expires"`
-	UsedBy  string    `json:"used_by,omitempty"`
-	UsedAt  time.Time `json:"used_at,omitzero"`
+	Site string `json:"site"`
+	// Terminal, when set, is the one terminal id the token may enroll: a
+	// replacement for a terminal already enrolled needs such a token, so
+	// a token made for a new terminal cannot take over an existing one.
+	Terminal string    `json:"terminal,omitempty"`
+	Made     time.Time `json:"made"`
+	Expires  time.Time `json:"expires"`
+	UsedBy   string    `json:"used_by,omitempty"`
+	UsedAt   time.Time `json:"used_at,omitzero"`
 }
 
 // Terminal is what the district knows of one terminal.
@@ -43,10 +47,20 @@ type Terminal struct {
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// NewToken makes a one-time enrollment token for a terminal at site, valid
-// for ttl. The text handed to the technician is SECRET.CAPIN: the terminal
-// sends the secret and checks the CA it is sent against the pin.
+// NewToken makes a one-time enrollment token for a new terminal at site,
+// valid for ttl. The text handed to the technician is SECRET.CAPIN: the
+// terminal sends the secret and checks the CA it is sent against the pin.
 func (d *District) NewToken(site string, ttl time.Duration) (string, error) {
+	return d.NewTokenFor(site, "", ttl)
+}
+
+// NewTokenFor makes a token that enrolls only the terminal id given (""
+// for any new terminal): the way to re-enroll a repaired or revoked
+// terminal.
+func (d *District) NewTokenFor(site, terminal string, ttl time.Duration) (string, error) {
+	if terminal != "" && !protocol.ValidTerminalID(terminal) {
+		return "", fmt.Errorf("district: terminal id %q malformed", terminal)
+	}
 	if strings.TrimSpace(site) == "" {
 		return "", errors.New("district: a token needs a site")
 	}
@@ -58,7 +72,7 @@ func (d *District) NewToken(site string, ttl time.Duration) (string, error) {
 	secret := b32.EncodeToString(raw)
 	now := d.opt.Now().UTC()
 	err := d.db.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bucketTokens), tokenKey(secret), token{Site: site, Made: now, Expires: now.Add(ttl)})
+		return putJSON(tx.Bucket(bucketTokens), tokenKey(secret), token{Site: site, Terminal: terminal, Made: now, Expires: now.Add(ttl)})
 	})
 	if err != nil {
 		return "", fmt.Errorf("district: token: %w", err)
@@ -76,7 +90,8 @@ func tokenKey(secret string) []byte {
 var errBadToken = &protocol.Error{Code: protocol.CodeBadToken, Message: "enrollment token unknown, already used or expired"}
 
 // Enroll certifies a terminal with a one-time token. Enrolling a terminal
-// id again (a repaired terminal) supersedes its earlier certificate.
+// id again (a repaired terminal), with a token made for that id,
+// supersedes its earlier certificate and lifts a revocation.
 func (d *District) Enroll(req protocol.EnrollRequest) (protocol.EnrollResponse, error) {
 	now := d.opt.Now().UTC()
 	var resp protocol.EnrollResponse
@@ -90,17 +105,25 @@ func (d *District) Enroll(req protocol.EnrollRequest) (protocol.EnrollResponse, 
 		if !found || tok.UsedBy != "" || now.After(tok.Expires) {
 			return errBadToken
 		}
+		terminals := tx.Bucket(bucketTerminals)
+		var t Terminal
+		known, err := getJSON(terminals, []byte(req.TerminalID), &t)
+		if err != nil {
+			return err
+		}
+		if tok.Terminal != "" && tok.Terminal != req.TerminalID {
+			return &protocol.Error{Code: protocol.CodeBadToken, Message: "this token is for terminal " + tok.Terminal}
+		}
+		if known && tok.Terminal != req.TerminalID {
+			return &protocol.Error{Code: protocol.CodeBadToken, Message: "terminal " + req.TerminalID +
+				" is enrolled already; enrolling it again needs a token made for it (districtd token new --terminal " + req.TerminalID + ")"}
+		}
 		der, serial, err := d.ca.signTerminal(req.CSR, req.TerminalID, now)
 		if err != nil {
 			return &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
 		}
 		tok.UsedBy, tok.UsedAt = req.TerminalID, now
 		if err := putJSON(tokens, tokenKey(req.Token), tok); err != nil {
-			return err
-		}
-		terminals := tx.Bucket(bucketTerminals)
-		var t Terminal
-		if _, err := getJSON(terminals, []byte(req.TerminalID), &t); err != nil {
 			return err
 		}
 		t.ID, t.Site, t.Serial, t.Enrolled, t.Revoked = req.TerminalID, tok.Site, serial.Text(16), now, false

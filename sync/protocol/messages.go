@@ -93,19 +93,24 @@ type RecordsRequest struct {
 	Records []Record `json:"records"`
 }
 
+// Validate checks the batch as a whole: its size, and that every record
+// has an id of its own to be answered by. Each record's own rules are
+// checked one by one (Record.Validate), so a record that breaks them is
+// answered rejected without refusing the rest of its batch.
 func (r *RecordsRequest) Validate() error {
 	if len(r.Records) == 0 || len(r.Records) > MaxBatchRecords {
 		return errors.New("batch empty or over " + strconv.Itoa(MaxBatchRecords) + " records")
 	}
 	seen := make(map[string]bool, len(r.Records))
 	for i := range r.Records {
-		if err := r.Records[i].Validate(); err != nil {
-			return err
+		id := r.Records[i].ID
+		if !reUUID.MatchString(id) {
+			return errors.New("record id " + strconv.Quote(id) + " malformed")
 		}
-		if seen[r.Records[i].ID] {
-			return errors.New("record " + r.Records[i].ID + " twice in one batch")
+		if seen[id] {
+			return errors.New("record " + id + " twice in one batch")
 		}
-		seen[r.Records[i].ID] = true
+		seen[id] = true
 	}
 	return nil
 }

@@ -94,6 +94,9 @@ const (
 	CodeInternal     = "internal"
 )
 
+// ErrTooLarge is a body over its limit.
+var ErrTooLarge = errors.New("protocol: body too large")
+
 // Decode reads one JSON value of at most max bytes from r into v and runs
 // its Validate method. Unknown fields are ignored (see the package doc);
 // trailing data is an error.
@@ -103,7 +106,7 @@ func Decode(r io.Reader, max int64, v interface{ Validate() error }) error {
 		return fmt.Errorf("protocol: read: %w", err)
 	}
 	if int64(len(data)) > max {
-		return fmt.Errorf("protocol: body over %d bytes", max)
+		return fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)
 	}
 	return Unmarshal(data, v)
 }
