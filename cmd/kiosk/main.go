@@ -152,6 +152,9 @@ func run(f flags, log *slog.Logger) error {
 	defer lock.Close()
 	log.Info("kiosk starting", "version", version, "terminal", cfg.TerminalID, "demo", f.demo, "data", cfg.DataDir, "lang", cfg.Language)
 
+	// kioskctl sync now sends SIGUSR1; whatever the sync's state, it must
+	// never end the terminal (the default for an unhandled SIGUSR1).
+	signal.Ignore(syscall.SIGUSR1)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	// Deferred calls run last to first: the goroutines are told to stop,

@@ -18,6 +18,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
+	"github.com/yizhan-kiosk/yizhan/sync/client"
 )
 
 // TestSmokeUnderXvfb builds the real kiosk binary, starts it in demo mode on
@@ -173,6 +174,28 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		t.Fatalf("press F4: %v", err)
 	}
 	waitDelivered(t, dist, 20*time.Second)
+
+	// kioskctl sync now signals SIGUSR1: the terminal syncs at once and
+	// lives on.
+	before, err := client.ReadStatus(filepath.Join(work, "var", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		st, err := client.ReadStatus(filepath.Join(work, "var", "demo"))
+		if err == nil && st.LastAttempt.After(before.LastAttempt) && st.Online {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sync within 10 s of SIGUSR1: %+v %v", st, err)
+		}
+	}
+	if cmd.Process.Signal(syscall.Signal(0)) != nil {
+		t.Fatal("kiosk died of SIGUSR1")
+	}
 
 	// Stop it by its PID, as systemd would, and expect a clean exit.
 	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {

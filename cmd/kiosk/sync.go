@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
@@ -23,9 +24,23 @@ import (
 // for a sync at once. A terminal that is not enrolled runs offline; its
 // records wait.
 func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, log *slog.Logger) (*client.Client, func(), error) {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
 	id, err := client.LoadIdentity(client.IdentityDir(cfg.DataDir))
 	if errors.Is(err, client.ErrNotEnrolled) {
 		log.Warn("not enrolled with a district: records wait on the terminal (kioskctl provision)")
+		// SIGUSR1 would end the process if nothing listened for it.
+		wg.Go(func() {
+			defer signal.Stop(usr1)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-usr1:
+					log.Warn("sync asked for, but the terminal is not enrolled; provision it and restart it")
+				}
+			}
+		})
 		return nil, func() {}, nil
 	}
 	if err != nil {
@@ -41,8 +56,6 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 		state.Close()
 		return nil, nil, err
 	}
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
 	wg.Go(func() {
 		defer signal.Stop(usr1)
 		for {
@@ -103,6 +116,17 @@ func heartbeat(queue *outbox.Store, reg *devices.Registry, log *slog.Logger) pro
 		DiskBudget:    u.Budget,
 		DiskNear:      u.Near,
 	}
-	hb.StoreRecovered = queue.Recovered()
+	hb.StoreRecovered = clip(queue.Recovered(), 900)
 	return hb
+}
+
+// clip shortens s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // provision enrolls the terminal with its district: a key pair made here,
@@ -47,14 +50,22 @@ func provision(args []string, stdout, stderr io.Writer) error {
 	if cfg.TerminalID == "" {
 		return errors.New("the configuration names no terminal_id")
 	}
-	dir := client.IdentityDir(cfg.DataDir)
-	if _, err := client.LoadIdentity(dir); err == nil && !*force {
-		return fmt.Errorf("terminal %s is already enrolled (%s); --force replaces the enrollment", cfg.TerminalID, dir)
-	}
 	var caPEM []byte
 	if *caFile != "" {
 		if caPEM, err = os.ReadFile(*caFile); err != nil {
 			return err
+		}
+	}
+	dir := client.IdentityDir(cfg.DataDir)
+	moving := false
+	if old, err := client.LoadIdentity(dir); err == nil {
+		if !*force {
+			return fmt.Errorf("terminal %s is already enrolled (%s); --force replaces the enrollment", cfg.TerminalID, dir)
+		}
+		if moving = toAnotherDistrict(old, *token, caPEM); moving {
+			if err := checkNothingWaits(cfg.DataDir); err != nil {
+				return err
+			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -64,9 +75,51 @@ func provision(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if moving {
+		// Statuses, catalog and configuration versions were the old
+		// district's: start afresh with the new one.
+		for _, name := range []string{"sync.db", client.StatusFile} {
+			if err := os.Remove(filepath.Join(cfg.DataDir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
 	fmt.Fprintf(stdout, "terminal %s enrolled with %s (site %s)\n", id.TerminalID, id.Backend, id.Site)
 	fmt.Fprintf(stdout, "identity in %s; district keys in %s\n", dir, cfg.Outbox.DistrictKeys)
 	fmt.Fprintln(stdout, "restart the terminal to start syncing")
+	return nil
+}
+
+// toAnotherDistrict reports whether the new enrollment is with another
+// district than the terminal's: the CA the token (or the CA file) names
+// differs from the one it trusts now.
+func toAnotherDistrict(old *client.Identity, token string, caPEM []byte) bool {
+	_, pin, _ := strings.Cut(strings.TrimSpace(token), ".")
+	if b, _ := pem.Decode(caPEM); b != nil {
+		pin = protocol.CAPin(b.Bytes)
+	}
+	return pin == "" || pin != old.CAPin()
+}
+
+// checkNothingWaits refuses to move a terminal to another district while
+// records sealed to the old one still wait: the new district could not
+// open them.
+func checkNothingWaits(data string) error {
+	r, err := outbox.OpenReader(data, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking the queue before moving to another district (stop the terminal first): %w", err)
+	}
+	defer r.Close()
+	st, err := r.Stats()
+	if err != nil {
+		return err
+	}
+	if n := st.ByState[outbox.Queued] + st.ByState[outbox.Sending] + st.ByState[outbox.Exported]; n > 0 {
+		return fmt.Errorf("%d records still wait for the district they were sealed to: sync them (kioskctl sync now) or export them (kioskctl queue export) before enrolling with another district", n)
+	}
 	return nil
 }
 
@@ -153,6 +206,9 @@ func syncNow(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if pid, running := kioskPID(data); running {
+		if _, err := client.ReadStatus(data); err != nil {
+			return fmt.Errorf("the running terminal (pid %d) does not sync: it was started before it was enrolled; restart it", pid)
+		}
 		asked := time.Now()
 		if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
 			return fmt.Errorf("asking the terminal (pid %d) to sync: %w", pid, err)

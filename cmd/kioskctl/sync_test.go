@@ -97,4 +97,49 @@ district_keys = "`+filepath.Join(data, "district.pub")+`"
 	if err := json.Unmarshal(out.Bytes(), &st); err != nil || st.Terminal != "HALL-0042" || !st.Online {
 		t.Fatalf("sync status: %+v %v\n%s", st, err, out.String())
 	}
+
+	// Moving to another district while a record waits: refused; the
+	// record was sealed to this district.
+	d2, err := district.Open(district.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served2 := make(chan error, 1)
+	go func() { served2 <- d2.Serve(ctx, ln2) }()
+	defer func() { cancel(); <-served2 }()
+	q, err = outbox.Open(outbox.Options{Dir: data, Recipients: recipients, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, _ := q.Submit(context.Background(), outbox.Submission{Kind: outbox.Rating, Personal: []byte(`{"level":5}`)})
+	q.Close()
+	other, _ := d2.NewToken("二楼", time.Hour)
+	err = run([]string{"provision", "--force", "--backend", "https://" + ln2.Addr().String(), "--token", other, "--config", cfgPath}, nil, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "1 records still wait") {
+		t.Fatalf("moving with a record waiting: %v", err)
+	}
+	// Re-enrolling with the same district is fine with records waiting.
+	same, _ := d.NewTokenFor("一楼大厅", "HALL-0042", time.Hour)
+	if err := run([]string{"provision", "--force", "--backend", backend, "--token", same, "--config", cfgPath}, nil, &out, &errOut); err != nil {
+		t.Fatalf("re-enrolling with the same district: %v", err)
+	}
+	if err := run([]string{"sync", "now", "--data", data}, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Record(waiting.ID); err != nil {
+		t.Fatalf("the waiting record did not reach its district: %v", err)
+	}
+	// Now nothing waits: the move goes, and the old district's sync state
+	// goes with it.
+	if err := run([]string{"provision", "--force", "--backend", "https://" + ln2.Addr().String(), "--token", other, "--config", cfgPath}, nil, &out, &errOut); err != nil {
+		t.Fatalf("moving with nothing waiting: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "sync.db")); !os.IsNotExist(err) {
+		t.Fatalf("the old district's sync state stayed: %v", err)
+	}
 }

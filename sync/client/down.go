@@ -13,7 +13,9 @@ import (
 // fetchStatuses brings the statuses the district has for this terminal's
 // records since the last one it has.
 func (c *Client) fetchStatuses(ctx context.Context) error {
-	for {
+	// A round takes at most this many pages; the rest come next round,
+	// so a district that keeps saying "more" cannot hold the loop.
+	for range 20 {
 		cursor, err := c.opt.State.Cursor()
 		if err != nil {
 			return fmt.Errorf("sync: state: %w", err)
@@ -32,6 +34,7 @@ func (c *Client) fetchStatuses(ctx context.Context) error {
 			return nil
 		}
 	}
+	return nil
 }
 
 // fetchCatalog brings a newer signed catalog, verified against the key
@@ -77,7 +80,9 @@ func (c *Client) fetchConfig(ctx context.Context) error {
 		return err
 	}
 	if cfg.Version <= have.Version {
-		return fmt.Errorf("sync: district sent configuration %d, the terminal has %d", cfg.Version, have.Version)
+		// As for catalogs: the link works; the terminal keeps its own.
+		c.opt.Log.Error("configuration refused", "version", cfg.Version, "have", have.Version)
+		return nil
 	}
 	if err := c.opt.State.put(keyConfig, cfg); err != nil {
 		return fmt.Errorf("sync: state: %w", err)
@@ -94,6 +99,13 @@ func (c *Client) heartbeat(ctx context.Context) error {
 	}
 	hb := c.opt.Heartbeat()
 	hb.Time = time.Now().UTC()
+	if err := hb.Validate(); err != nil {
+		// A beat the district would refuse is the terminal's own bug; it
+		// must not make the link look down.
+		c.opt.Log.Error("heartbeat not sent", "err", err)
+		c.lastBeat = time.Now()
+		return nil
+	}
 	if _, err := c.call(ctx, http.MethodPost, protocol.PathHeartbeat, hb, nil); err != nil {
 		return err
 	}

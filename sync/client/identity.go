@@ -40,9 +40,14 @@ type Identity struct {
 	CatalogKey ed25519.PublicKey `json:"catalog_key"`
 	Enrolled   time.Time         `json:"enrolled"`
 
-	cert tls.Certificate
-	ca   *x509.CertPool
+	cert  tls.Certificate
+	ca    *x509.CertPool
+	caDER []byte
 }
+
+// CAPin is the pin of the district CA the terminal trusts
+// (protocol.CAPin).
+func (id *Identity) CAPin() string { return protocol.CAPin(id.caDER) }
 
 // IdentityDir is where enrollment keeps the identity in the data folder.
 func IdentityDir(dataDir string) string { return filepath.Join(dataDir, "district") }
@@ -70,10 +75,16 @@ func LoadIdentity(dir string) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync: identity: %w", err)
 	}
-	id.ca = x509.NewCertPool()
-	if !id.ca.AppendCertsFromPEM(caPEM) {
+	b, _ := pem.Decode(caPEM)
+	if b == nil || b.Type != "CERTIFICATE" {
 		return nil, errors.New("sync: identity: ca.crt holds no certificate")
 	}
+	ca, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("sync: identity: ca.crt: %w", err)
+	}
+	id.ca, id.caDER = x509.NewCertPool(), b.Bytes
+	id.ca.AddCert(ca)
 	if len(id.CatalogKey) != ed25519.PublicKeySize {
 		return nil, errors.New("sync: identity: catalog key missing")
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -190,4 +191,37 @@ func (d *District) putBlob(hash string, r io.Reader, size int64) error {
 		err = fmt.Errorf("district: blob %s: %d of %d bytes", hash, n, size)
 	}
 	return err
+}
+
+// staleUpload is how long an unfinished upload is kept for its terminal to
+// resume; a terminal that has not come back by then starts again.
+const staleUpload = 7 * 24 * time.Hour
+
+// SweepPartials removes unfinished uploads untouched for longer than age,
+// so uploads that were never finished do not fill the disk. It returns how
+// many went.
+func (d *District) SweepPartials(age time.Duration) (int, error) {
+	dir := filepath.Join(d.blobDir, "partial")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	cutoff := d.opt.Now().Add(-age)
+	n := 0
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		d.uploadsMu.Lock()
+		busy := d.uploads[e.Name()]
+		d.uploadsMu.Unlock()
+		if busy {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }

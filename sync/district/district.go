@@ -75,6 +75,9 @@ type Options struct {
 	// QuietAfter is how long a terminal may stay silent before it is
 	// flagged; three missed heartbeats unless set.
 	QuietAfter time.Duration
+	// BodyIdle is how long a request body may stay silent before the
+	// connection is dropped (30 s).
+	BodyIdle time.Duration
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -104,6 +107,9 @@ func Open(opt Options) (*District, error) {
 	}
 	if opt.Name == "" {
 		opt.Name = "district"
+	}
+	if opt.BodyIdle <= 0 {
+		opt.BodyIdle = 30 * time.Second
 	}
 	if opt.QuietAfter <= 0 {
 		opt.QuietAfter = 3 * time.Minute

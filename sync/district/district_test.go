@@ -323,3 +323,23 @@ func TestCatalogVersionsAndSignature(t *testing.T) {
 		t.Fatal("published an idle time of 5 s")
 	}
 }
+
+func TestStaleUploadsAreSwept(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	d := open(t, t.TempDir(), clk)
+	data := []byte("half of an attachment")
+	h := hash(append(data, data...))
+	if n, _ := d.WriteBlob(h, 0, int64(2*len(data)), bytes.NewReader(data)); n != int64(len(data)) {
+		t.Fatalf("partial upload holds %d", n)
+	}
+	if n, _ := d.SweepPartials(staleUpload); n != 0 {
+		t.Fatal("a fresh upload was swept")
+	}
+	clk.now = clk.now.Add(8 * 24 * time.Hour)
+	if n, _ := d.SweepPartials(staleUpload); n != 1 {
+		t.Fatalf("swept %d stale uploads, want 1", n)
+	}
+	if off, _ := d.BlobOffset(h); off != 0 {
+		t.Fatalf("offset %d after the sweep", off)
+	}
+}

@@ -64,6 +64,10 @@ func (d *District) Import(dir string) (ImportReport, error) {
 	for _, mr := range m.Records {
 		rec := protocol.Record{ID: mr.ID, Seq: mr.Seq, Kind: string(mr.Kind), Created: mr.Created,
 			Public: protocol.Public{Service: mr.Public.Service, Receipt: mr.Public.Receipt}}
+		if mr.Sealed.Size > protocol.MaxSealedBytes {
+			rep.Rejected = append(rep.Rejected, protocol.Result{ID: mr.ID, Status: protocol.Rejected, Reason: "sealed part over the protocol's limit"})
+			continue
+		}
 		if rec.Sealed, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(mr.Sealed.Path))); err != nil {
 			return rep, fmt.Errorf("district: import %s: %w", mr.ID, err)
 		}

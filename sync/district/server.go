@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -84,6 +85,11 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 		// a line in the district's log.
 		ErrorLog: slog.NewLogLogger(d.opt.Log.Handler(), slog.LevelWarn),
 	}
+	if n, err := d.SweepPartials(staleUpload); err != nil {
+		d.opt.Log.Warn("sweeping unfinished uploads", "err", err)
+	} else if n > 0 {
+		d.opt.Log.Info("unfinished uploads removed", "count", n)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -119,8 +125,28 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(protocol.Header, strconv.Itoa(protocol.Version))
+		// A body must keep moving: each read pushes the deadline on, so a
+		// slow link finishes a large upload while a peer that trickles
+		// or stops does not hold the connection.
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Now().Add(d.opt.BodyIdle))
+		r.Body = &movingBody{ReadCloser: r.Body, rc: rc, idle: d.opt.BodyIdle}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+type movingBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *movingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
+	return n, err
 }
 
 // terminal wraps a handler that needs an enrolled terminal's certificate.
