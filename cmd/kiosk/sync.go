@@ -24,23 +24,10 @@ import (
 // for a sync at once. A terminal that is not enrolled runs offline; its
 // records wait.
 func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, log *slog.Logger) (*client.Client, func(), error) {
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
 	id, err := client.LoadIdentity(client.IdentityDir(cfg.DataDir))
 	if errors.Is(err, client.ErrNotEnrolled) {
 		log.Warn("not enrolled with a district: records wait on the terminal (kioskctl provision)")
-		// SIGUSR1 would end the process if nothing listened for it.
-		wg.Go(func() {
-			defer signal.Stop(usr1)
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-usr1:
-					log.Warn("sync asked for, but the terminal is not enrolled; provision it and restart it")
-				}
-			}
-		})
+		listenSyncNow(ctx, wg, nil, log)
 		return nil, func() {}, nil
 	}
 	if err != nil {
@@ -56,6 +43,18 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 		state.Close()
 		return nil, nil, err
 	}
+	listenSyncNow(ctx, wg, c, log)
+	wg.Go(func() { c.Run(ctx) })
+	log.Info("syncing with the district", "backend", id.Backend, "terminal", id.TerminalID)
+	applyDistrictConfig(cfg, state, log)
+	return c, func() { state.Close() }, nil
+}
+
+// listenSyncNow kicks the link on each SIGUSR1 (kioskctl sync now); with
+// no link (not enrolled) it says why nothing happens.
+func listenSyncNow(ctx context.Context, wg *sync.WaitGroup, c *client.Client, log *slog.Logger) {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
 	wg.Go(func() {
 		defer signal.Stop(usr1)
 		for {
@@ -63,15 +62,15 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 			case <-ctx.Done():
 				return
 			case <-usr1:
+				if c == nil {
+					log.Warn("sync asked for, but the terminal is not enrolled; provision it and restart it")
+					continue
+				}
 				log.Info("sync asked for by a technician")
 				c.Kick()
 			}
 		}
 	})
-	wg.Go(func() { c.Run(ctx) })
-	log.Info("syncing with the district", "backend", id.Backend, "terminal", id.TerminalID)
-	applyDistrictConfig(cfg, state, log)
-	return c, func() { state.Close() }, nil
 }
 
 // applyDistrictConfig takes the idle times the district last set over the
