@@ -88,6 +88,9 @@ type Terminal struct {
 	overlay    *fyne.Container // holds the receipt view while it is shown
 	printing   bool
 	submitting bool
+	// async runs slow work (printing, fsyncing) off Fyne's goroutine;
+	// its result comes back through fyne.Do. Tests run it in place.
+	async func(func())
 
 	notice notice // a short message on the home screen
 }
@@ -114,6 +117,7 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	c := opt.Config
 	t := &Terminal{
 		app: app, win: win, opt: opt,
+		async: func(f func()) { go f() },
 		sess: session.New(session.Timing{
 			Timeout:        c.Idle.Timeout.Duration,
 			ElderlyTimeout: c.Idle.ElderlyTimeout.Duration,
@@ -382,13 +386,13 @@ func (t *Terminal) printSample() {
 		return
 	}
 	t.printing = true
-	go func() {
+	t.async(func() {
 		img, err := t.opt.PrintSample()
 		fyne.Do(func() {
 			t.printing = false
 			t.showReceipt(img, err)
 		})
-	}()
+	})
 }
 
 // submitSample queues the demo's sample application and says so on the
@@ -398,7 +402,7 @@ func (t *Terminal) submitSample() {
 		return
 	}
 	t.submitting = true
-	go func() {
+	t.async(func() {
 		receipt, err := t.opt.SubmitSample()
 		fyne.Do(func() {
 			t.submitting = false
@@ -410,7 +414,7 @@ func (t *Terminal) submitSample() {
 			t.notice = n
 			t.rebuild()
 		})
-	}()
+	})
 }
 
 // showReceipt covers the screen with the receipt, or with why it failed.

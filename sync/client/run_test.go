@@ -48,18 +48,25 @@ func TestRunRetriesThenDelivers(t *testing.T) {
 	wg.Go(func() { tm.client.Run(ctx) })
 	defer func() { cancel(); wg.Wait() }()
 
-	waitUntil(t, 10*time.Second, func() bool { return tm.client.Status().Failures >= 3 })
-	if st := tm.client.Status(); st.Online || st.LastError == "" || !st.NextAttempt.After(st.LastAttempt) {
+	// The loop sets the next attempt just after each failed round.
+	waitUntil(t, 10*time.Second, func() bool {
+		st := tm.client.Status()
+		return st.Failures >= 3 && st.NextAttempt.After(st.LastAttempt)
+	})
+	if st := tm.client.Status(); st.Online || st.LastError == "" {
 		t.Fatalf("status while the district is down: %+v", st)
 	}
 
 	b = startBackendOn(t, dir, addr)
 	tm.client.Kick()
+	// The record is acknowledged inside the round; the status is set at
+	// its end.
 	waitUntil(t, 10*time.Second, func() bool {
 		r, _ := tm.queue.Get(sub.rec.ID)
-		return r.State == outbox.Acknowledged
+		st := tm.client.Status()
+		return r.State == outbox.Acknowledged && st.Online && st.Failures == 0
 	})
-	if st := tm.client.Status(); !st.Online || st.Failures != 0 || st.Sent != 1 {
+	if st := tm.client.Status(); st.Sent != 1 || st.LastError != "" {
 		t.Fatalf("status after recovery: %+v", st)
 	}
 	checkDelivered(t, b, tm, []submitted{sub})
