@@ -18,6 +18,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
@@ -40,7 +41,32 @@ type Config struct {
 	Idle    Idle    `toml:"idle"`
 	IDCard  IDCard  `toml:"idcard"`
 	Printer Printer `toml:"printer"`
+	Camera  Camera  `toml:"camera"`
 	Outbox  Outbox  `toml:"outbox"`
+}
+
+// Camera is the face camera and the document camera (高拍仪), and the
+// program that compares a face with the card photo.
+type Camera struct {
+	// Face and Document name each camera by a stable id: its
+	// /dev/v4l/by-id/ path, usb:VID:PID[:SERIAL], or sim:face /
+	// sim:document (simulated); "" means the terminal has none.
+	Face     string `toml:"face"`
+	Document string `toml:"document"`
+	// FaceSize is the face photo's size; DocumentSize the documents' (""
+	// takes the camera's largest).
+	FaceSize     string `toml:"face_size"`
+	DocumentSize string `toml:"document_size"`
+	// Quality is the JPEG quality of photos kept for applications.
+	Quality int `toml:"quality"`
+	// Matcher compares the face photo with the card photo: it is run as
+	// MATCHER FACE.jpg CARD.png and prints a score from 0 to 1. "" means no
+	// comparison: applications say "not compared".
+	Matcher        string   `toml:"matcher"`
+	MatcherTimeout Duration `toml:"matcher_timeout"`
+	// MatchThreshold is the score from which the faces count as the same
+	// person.
+	MatchThreshold float64 `toml:"match_threshold"`
 }
 
 // Outbox is the queue of submissions waiting for the district.
@@ -121,6 +147,7 @@ func Default() Config {
 		},
 		IDCard:  IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
 		Printer: Printer{Profile: "80mm"},
+		Camera:  Camera{FaceSize: "640x480", Quality: 90, MatcherTimeout: Duration{5 * time.Second}, MatchThreshold: 0.8},
 		Outbox:  Outbox{DistrictKeys: "/etc/yizhan/district.pub", BudgetMiB: 2048, Retention: Duration{30 * 24 * time.Hour}},
 	}
 }
@@ -134,6 +161,7 @@ func Demo() Config {
 	c.Site = "24小时自助服务厅"
 	c.DataDir = "var/demo"
 	c.Printer.Device = "png:var/demo/last-receipt.png"
+	c.Camera.Face, c.Camera.Document = "sim:face", "sim:document"
 	c.Outbox.DistrictKeys = "var/demo/district.pub"
 	return c
 }
@@ -237,6 +265,9 @@ func (c Config) check() (key, reason string) {
 	if key, reason := c.Printer.check(); reason != "" {
 		return key, reason
 	}
+	if key, reason := c.Camera.check(); reason != "" {
+		return key, reason
+	}
 	return c.Outbox.check()
 }
 
@@ -250,6 +281,54 @@ func (o Outbox) check() (key, reason string) {
 		return "outbox.retention", fmt.Sprintf("%s is outside 24h to 8784h", o.Retention.Duration)
 	}
 	return "", ""
+}
+
+func (c Camera) check() (key, reason string) {
+	for _, cam := range []struct{ key, id string }{{"camera.face", c.Face}, {"camera.document", c.Document}} {
+		if cam.id != "" && !validCameraID(cam.id) {
+			return cam.key, fmt.Sprintf("%q is not a camera id: use a /dev/v4l/by-id/ path, usb:VID:PID[:SERIAL], sim:face or sim:document", cam.id)
+		}
+	}
+	if c.Face != "" && c.Face == c.Document {
+		return "camera.document", "the same camera as camera.face"
+	}
+	for _, sz := range []struct{ key, size string }{{"camera.face_size", c.FaceSize}, {"camera.document_size", c.DocumentSize}} {
+		if sz.size == "" && sz.key == "camera.document_size" {
+			continue
+		}
+		if _, err := camera.ParseSize(sz.size); err != nil {
+			return sz.key, fmt.Sprintf("%q: want WIDTHxHEIGHT such as \"640x480\"", sz.size)
+		}
+	}
+	switch {
+	case c.Quality < 50 || c.Quality > 100:
+		return "camera.quality", fmt.Sprintf("%d is outside 50 to 100", c.Quality)
+	case c.Matcher != "" && !filepath.IsAbs(c.Matcher):
+		return "camera.matcher", "must be an absolute path"
+	case c.MatcherTimeout.Duration < 500*time.Millisecond || c.MatcherTimeout.Duration > time.Minute:
+		return "camera.matcher_timeout", fmt.Sprintf("%s is outside 500ms to 1m", c.MatcherTimeout.Duration)
+	case c.MatchThreshold <= 0 || c.MatchThreshold > 1:
+		return "camera.match_threshold", fmt.Sprintf("%v is outside (0, 1]", c.MatchThreshold)
+	}
+	return "", ""
+}
+
+// validCameraID accepts what camera ids look like; whether the camera is
+// there is the monitor's business, at run time.
+func validCameraID(id string) bool {
+	switch {
+	case id == "sim:face" || id == "sim:document":
+		return true
+	case strings.HasPrefix(id, "/dev/"):
+		return filepath.Clean(id) == id
+	case strings.HasPrefix(id, "usb:"):
+		parts := strings.Split(id[len("usb:"):], ":")
+		if len(parts) < 2 || len(parts) > 3 || !validUSBID(parts[0]+":"+parts[1]) {
+			return false
+		}
+		return len(parts) == 2 || (parts[2] != "" && !strings.ContainsAny(parts[2], " /"))
+	}
+	return false
 }
 
 func validUSBID(s string) bool {

@@ -36,6 +36,16 @@ native_qr = false
 district_keys = "/etc/yizhan/district.pub"
 budget_mib = 4096
 retention = "720h"
+
+[camera]
+face = "/dev/v4l/by-id/usb-Face_Camera_0001-video-index0"
+document = "usb:0ac8:3610"
+face_size = "640x480"
+document_size = ""
+quality = 90
+matcher = ""
+matcher_timeout = "5s"
+match_threshold = 0.8
 `
 
 func TestParseGood(t *testing.T) {
@@ -86,6 +96,13 @@ func TestParseRejects(t *testing.T) {
 		{"bad printer profile", "profile = \"76mm\"", "printer.profile", 21},
 		{"tiny budget", "budget_mib = 10", "outbox.budget_mib", 26},
 		{"short retention", "retention = \"1h\"", "outbox.retention", 27},
+		{"camera by number", "face = \"video0\"", "camera.face", 30},
+		{"camera usb id", "document = \"usb:0ac8\"", "camera.document", 31},
+		{"one camera twice", "document = \"/dev/v4l/by-id/usb-Face_Camera_0001-video-index0\"", "camera.document", 31},
+		{"bad face size", "face_size = \"640\"", "camera.face_size", 32},
+		{"low quality", "quality = 20", "camera.quality", 34},
+		{"relative matcher", "matcher = \"facematch\"", "camera.matcher", 35},
+		{"threshold", "match_threshold = 1.5", "camera.match_threshold", 37},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := editLine(good, tc.edit)
