@@ -16,6 +16,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 )
 
 func readTranslations(t *testing.T) map[string]map[string]string {
@@ -99,6 +100,9 @@ func usedKeys(t *testing.T) []string {
 	}
 	for d := range 7 {
 		keys[fmt.Sprintf("weekday.%d", d)] = true
+	}
+	for _, v := range []facematch.Verdict{facematch.Matched, facematch.NotMatched, facematch.NotCompared, facematch.ByStaff} {
+		keys["capture.verdict."+string(v)] = true
 	}
 	return slices.Sorted(maps.Keys(keys))
 }

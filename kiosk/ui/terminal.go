@@ -43,6 +43,9 @@ type Options struct {
 	// its receipt number (demo mode only; nil otherwise). It is called off
 	// Fyne's goroutine; the demo shows a button and F4 for it.
 	SubmitSample func() (receipt string, err error)
+	// Cameras are the face and document cameras for the photo steps; in
+	// demo mode a button and F5 try them.
+	Cameras Cameras
 }
 
 // The screens behind the home tiles.
@@ -77,22 +80,28 @@ type Terminal struct {
 	sess *session.Session
 	th   *theme.Theme
 
-	status     *statusBar
-	countdown  *countdown
-	tiles      map[string]*tile // by screen ("" for the elderly switch), for tests
-	langBtn    *widget.Button
-	homeBtn    *widget.Button
-	demoCard   *widget.Button
-	demoPrint  *widget.Button
-	demoSubmit *widget.Button
-	overlay    *fyne.Container // holds the receipt view while it is shown
-	printing   bool
-	submitting bool
+	status      *statusBar
+	countdown   *countdown
+	tiles       map[string]*tile // by screen ("" for the elderly switch), for tests
+	langBtn     *widget.Button
+	homeBtn     *widget.Button
+	demoCard    *widget.Button
+	demoPrint   *widget.Button
+	demoSubmit  *widget.Button
+	demoCapture *widget.Button
+	overlay     *fyne.Container // holds the receipt view while it is shown
+	printing    bool
+	submitting  bool
 	// async runs slow work (printing, fsyncing) off Fyne's goroutine;
 	// its result comes back through fyne.Do. Tests run it in place.
 	async func(func())
+	// do runs a change of the screen on Fyne's goroutine: fyne.Do, or in
+	// tests a queue the test goroutine runs.
+	do func(func())
 
-	notice notice // a short message on the home screen
+	notice  notice       // a short message on the home screen
+	photos  photoSession // the photo steps of this session
+	preview *preview     // the live preview on screen, if any
 }
 
 // notice is a message shown on the home screen for a while.
@@ -118,6 +127,7 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	t := &Terminal{
 		app: app, win: win, opt: opt,
 		async: func(f func()) { go f() },
+		do:    fyne.Do,
 		sess: session.New(session.Timing{
 			Timeout:        c.Idle.Timeout.Duration,
 			ElderlyTimeout: c.Idle.ElderlyTimeout.Duration,
@@ -136,6 +146,8 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 			t.printSample()
 		case ev.Name == fyne.KeyF4 && t.opt.SubmitSample != nil:
 			t.submitSample()
+		case ev.Name == fyne.KeyF5 && t.opt.Demo && t.sess.Screen() == session.Home:
+			t.startCaptureDemo()
 		}
 	})
 	t.applyTheme()
@@ -158,6 +170,10 @@ func (t *Terminal) applyTheme() {
 // rebuild makes the whole window content anew: after a change of language
 // or mode, every string and size changes.
 func (t *Terminal) rebuild() {
+	if t.preview != nil {
+		t.preview.stop()
+		t.preview = nil
+	}
 	th := t.th
 	header := t.header(th)
 	body := t.body(th, t.sess.Screen())
@@ -206,7 +222,7 @@ func (t *Terminal) demoStrip(th fyne.Theme) fyne.CanvasObject {
 		items = append(items, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, b))
 		return b
 	}
-	t.demoCard, t.demoPrint, t.demoSubmit = nil, nil, nil
+	t.demoCard, t.demoPrint, t.demoSubmit, t.demoCapture = nil, nil, nil, nil
 	if t.opt.PlaceSampleCard != nil {
 		t.demoCard = demoButton("demo.place_card", t.opt.PlaceSampleCard)
 	}
@@ -215,6 +231,13 @@ func (t *Terminal) demoStrip(th fyne.Theme) fyne.CanvasObject {
 	}
 	if t.opt.SubmitSample != nil {
 		t.demoSubmit = demoButton("demo.submit", t.submitSample)
+	}
+	if t.opt.Demo && (t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil) {
+		t.demoCapture = demoButton("demo.capture", func() {
+			if t.sess.Screen() == session.Home {
+				t.startCaptureDemo()
+			}
+		})
 	}
 	if len(items) == 0 {
 		return nil
@@ -232,8 +255,11 @@ func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObjec
 }
 
 func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
-	if screen == session.Home {
+	switch screen {
+	case session.Home:
 		return t.home(th)
+	case screenCapture:
+		return t.captureScreen(th)
 	}
 	return t.placeholder(th, screen)
 }
@@ -360,6 +386,7 @@ func (t *Terminal) Tick(now time.Time) {
 		t.countdown.show(st.Remaining)
 	case session.Expired:
 		t.opt.Log.Info("session cleared", "reason", "idle")
+		t.endPhotos()
 		if err := UseLanguage(t.sess.Lang()); err != nil {
 			t.opt.Log.Error("reset language", "err", err)
 		}

@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
+	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
+)
+
+// LiveCamera is a camera as the screens use it: its latest frame for the
+// live preview, and still photos. camera.Monitor is one.
+type LiveCamera interface {
+	capture.Camera
+	Latest(dst *camera.Frame) bool
+	Fresh() <-chan struct{}
+}
+
+// preview shows a camera's frames as they come. Frames are decoded off
+// Fyne's goroutine into two buffers used in turn: one is on screen while
+// the next frame is decoded into the other, and a buffer is written again
+// only after the frame that replaced it is on screen. Nothing is allocated
+// for the pictures after the first frames.
+type preview struct {
+	img    *canvas.Image
+	root   fyne.CanvasObject
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// guide is the framing drawn over a preview: an oval for a face, a page
+// outline for a document.
+type guide int
+
+const (
+	faceGuide guide = iota
+	pageGuide
+)
+
+// newPreview starts showing cam's frames; do runs a change of the screen
+// on Fyne's goroutine (fyne.Do).
+func newPreview(cam LiveCamera, g guide, size fyne.Size, do func(func())) *preview {
+	p := &preview{img: canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 4, 3)))}
+	p.img.FillMode = canvas.ImageFillContain
+	p.img.ScaleMode = canvas.ImageScaleFastest
+	p.img.SetMinSize(size)
+	bg := canvas.NewRectangle(color.Gray{Y: 30})
+	p.root = container.NewStack(bg, p.img, newGuide(g))
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.done.Go(func() { p.run(ctx, cam, do) })
+	return p
+}
+
+func (p *preview) run(ctx context.Context, cam LiveCamera, do func(func())) {
+	var frame camera.Frame
+	var decoders [2]camera.Decoder
+	shown := make(chan struct{})
+	close(shown) // nothing on screen yet
+	for i := 0; ; i ^= 1 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-cam.Fresh():
+		}
+		if !cam.Latest(&frame) {
+			continue
+		}
+		// The buffer about to be written was replaced on screen by the
+		// last frame; wait until that frame really is on screen.
+		select {
+		case <-ctx.Done():
+			return
+		case <-shown:
+		}
+		img, err := decoders[i].Decode(frame)
+		if err != nil {
+			continue // a damaged frame: the next one comes in a moment
+		}
+		next := make(chan struct{})
+		shown = next
+		do(func() {
+			p.img.Image = img
+			p.img.Refresh()
+			close(next)
+		})
+	}
+}
+
+// stop ends the preview's goroutine.
+func (p *preview) stop() {
+	p.cancel()
+	p.done.Wait()
+}
+
+func newGuide(g guide) fyne.CanvasObject {
+	var shape fyne.CanvasObject
+	switch g {
+	case faceGuide:
+		c := canvas.NewCircle(color.Transparent)
+		c.StrokeColor, c.StrokeWidth = color.RGBA{255, 255, 255, 220}, 6
+		shape = c
+	default:
+		r := canvas.NewRectangle(color.Transparent)
+		r.StrokeColor, r.StrokeWidth = color.RGBA{255, 255, 255, 220}, 6
+		shape = r
+	}
+	return container.New(guideLayout{g: g}, shape)
+}
+
+// guideLayout places the guide: an upright oval in the middle for a face,
+// a page with an A4's proportions for a document.
+type guideLayout struct{ g guide }
+
+func (l guideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var w, h float32
+	if l.g == faceGuide {
+		h = size.Height * 0.7
+		w = h * 0.72
+	} else {
+		h = size.Height * 0.85
+		w = h / 1.414
+		if w > size.Width*0.85 {
+			w = size.Width * 0.85
+			h = w * 1.414
+		}
+	}
+	objs[0].Resize(fyne.NewSize(w, h))
+	objs[0].Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+}
+
+func (guideLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
