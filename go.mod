@@ -6,6 +6,7 @@ require (
 	filippo.io/age v1.2.1
 	fyne.io/fyne/v2 v2.7.1
 	github.com/BurntSushi/toml v1.6.0
+	github.com/blackjack/webcam v0.6.1
 	github.com/creack/pty v1.1.24
 	github.com/google/gousb v1.1.3
 	github.com/google/uuid v1.6.0

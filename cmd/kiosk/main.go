@@ -25,7 +25,6 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
-	"github.com/yizhan-kiosk/yizhan/devices/simulated"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
@@ -204,19 +203,9 @@ func run(f flags, log *slog.Logger) error {
 	if prn != nil {
 		prn.run(ctx, &wg)
 	}
-	// The cameras have no drivers yet: simulated in demo mode, absent
-	// otherwise.
-	others := []devices.Kind{devices.FaceCamera, devices.DocumentCamera}
-	if f.demo {
-		wg.Go(func() {
-			if err := simulated.Run(ctx, reg, 800*time.Millisecond, others...); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("simulated devices", "err", err)
-			}
-		})
-	} else {
-		for _, k := range others {
-			reg.Report(devices.Status{Kind: k, State: devices.NoDevice, Actor: devices.Technician, Reason: "no driver configured"})
-		}
+	cams, err := startCameras(ctx, &wg, cfg, reg, log)
+	if err != nil {
+		return err
 	}
 
 	a := app.NewWithID("cn.yizhan.kiosk")
@@ -230,7 +219,7 @@ func run(f flags, log *slog.Logger) error {
 	} else {
 		w.SetFullScreen(true)
 	}
-	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log,
+	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams,
 		Link: func() ui.LinkStatus {
 			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}
 			if link != nil {

@@ -197,6 +197,13 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		t.Fatal("kiosk died of SIGUSR1")
 	}
 
+	// F5 tries the cameras: the consent screen, then (a tap on 同意拍摄)
+	// the live preview of the simulated face camera, held for a while to
+	// watch the memory; 返回首页 ends it and the log gives its frame rate.
+	if name == "landscape" {
+		previewSmoke(t, conn, cmd.Process.Pid, width, height, logPath)
+	}
+
 	// Stop it by its PID, as systemd would, and expect a clean exit.
 	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("kill: %v", err)
@@ -241,6 +248,7 @@ const (
 	keysymF2 = 0xFFBF
 	keysymF3 = 0xFFC0
 	keysymF4 = 0xFFC1
+	keysymF5 = 0xFFC2
 )
 
 func countColour(img *image.RGBA, c [3]uint8) int {
@@ -410,4 +418,70 @@ func savePNG(t *testing.T, img image.Image, name string) {
 	if err := png.Encode(f, img); err != nil {
 		t.Logf("screenshot not saved: %v", err)
 	}
+}
+
+// previewSmoke runs the live preview in the real binary (1920x1080) and
+// reports its frame rate and the memory before and after.
+func previewSmoke(t *testing.T, conn *xgb.Conn, pid, width, height int, logPath string) {
+	hold := 3 * time.Second
+	if v := os.Getenv("YIZHAN_SMOKE_PREVIEW"); v != "" {
+		var err error
+		if hold, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("YIZHAN_SMOKE_PREVIEW: %v", err)
+		}
+	}
+	if err := pressKey(conn, width/2, 150, keysymF5); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	// Where the buttons are at 1920x1080 (see kiosk/ui's rendered
+	// consent screen): 同意拍摄 at (521, 651); 返回首页 at (118, 997).
+	if err := click(conn, 521, 651); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	before := rssKiB(pid)
+	time.Sleep(hold)
+	after := rssKiB(pid)
+	shot, err := screenshot(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	savePNG(t, shot, "smoke-preview.png")
+	if err := click(conn, 118, 997); err != nil {
+		t.Fatal(err)
+	}
+	var fps string
+	for deadline := time.Now().Add(5 * time.Second); fps == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		log, _ := os.ReadFile(logPath)
+		for _, line := range strings.Split(string(log), "\n") {
+			if i := strings.Index(line, "fps="); i >= 0 && strings.Contains(line, "preview stopped") {
+				fps = strings.TrimSpace(line[i+len("fps="):])
+			}
+		}
+	}
+	if fps == "" {
+		t.Fatal("the preview never ran (no \"preview stopped\" in the log)")
+	}
+	rate, _ := strconv.ParseFloat(strings.Trim(fps, `"`), 64)
+	t.Logf("live preview: %.1f frames a second for %v; RSS %d MiB before, %d MiB after", rate, hold, before/1024, after/1024)
+	if rate < 5 {
+		t.Errorf("the preview showed %.1f frames a second", rate)
+	}
+}
+
+func click(conn *xgb.Conn, x, y int) error {
+	if err := xtest.Init(conn); err != nil {
+		return err
+	}
+	root := xproto.Setup(conn).DefaultScreen(conn).Root
+	if err := xtest.FakeInputChecked(conn, xproto.MotionNotify, 0, 0, root, int16(x), int16(y), 0).Check(); err != nil {
+		return err
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := xtest.FakeInputChecked(conn, xproto.ButtonPress, 1, 0, root, 0, 0, 0).Check(); err != nil {
+		return err
+	}
+	time.Sleep(50 * time.Millisecond)
+	return xtest.FakeInputChecked(conn, xproto.ButtonRelease, 1, 0, root, 0, 0, 0).Check()
 }

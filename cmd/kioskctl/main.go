@@ -9,6 +9,8 @@
 //	kioskctl printer status --device DEV [--profile 80mm] [--json]
 //	kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
 //	kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
+//	kioskctl camera list [--json]
+//	kioskctl camera snap --camera ID --out FILE.jpg [--size WxH] [--quality 90] [--timeout 5s] [--skip 5]
 //	kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
 //	kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
 //	kioskctl provision --backend URL --token TOKEN [--ca FILE] [--config FILE | --demo] [--force]
@@ -49,6 +51,8 @@ const usage = `usage:
   kioskctl printer status --device DEV [--profile 80mm] [--json]
   kioskctl printer test --device DEV [--profile 80mm] [--terminal ID]
   kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
+  kioskctl camera list [--json]
+  kioskctl camera snap --camera ID --out FILE.jpg [--size WxH] [--quality 90] [--timeout 5s] [--skip 5]
   kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
   kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
   kioskctl provision --backend URL --token TOKEN [--ca FILE] [--config FILE | --demo] [--force]
@@ -86,6 +90,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return idcardRead(args[2:], stdout, stderr)
 	case "idcard sim":
 		return idcardSim(args[2:], stdin, stdout, stderr)
+	case "camera list":
+		return cameraList(args[2:], stdout, stderr)
+	case "camera snap":
+		return cameraSnap(args[2:], stdout, stderr)
 	}
 	return fmt.Errorf("%w: unknown command %q\n%s", errUsage, args[0]+" "+args[1], usage)
 }

@@ -69,10 +69,10 @@ type Frame struct {
 type Info struct {
 	// ID is stable across reboots and re-plugging: the /dev/v4l/by-id
 	// name, or usb:VID:PID[:SERIAL]; "sim:…" for simulated cameras.
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Bus    string `json:"bus"`
-	Path   string `json:"path"` // /dev/videoN now; it may change
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Bus     string   `json:"bus"`
+	Path    string   `json:"path"` // /dev/videoN now; it may change
 	Formats []Format `json:"formats"`
 }
 

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -32,6 +34,9 @@ type preview struct {
 	root   fyne.CanvasObject
 	cancel context.CancelFunc
 	done   sync.WaitGroup
+
+	started time.Time
+	shown   atomic.Int64 // frames put on screen
 }
 
 // guide is the framing drawn over a preview: an oval for a face, a page
@@ -46,7 +51,7 @@ const (
 // newPreview starts showing cam's frames; do runs a change of the screen
 // on Fyne's goroutine (fyne.Do).
 func newPreview(cam LiveCamera, g guide, size fyne.Size, do func(func())) *preview {
-	p := &preview{img: canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 4, 3)))}
+	p := &preview{img: canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 4, 3))), started: time.Now()}
 	p.img.FillMode = canvas.ImageFillContain
 	p.img.ScaleMode = canvas.ImageScaleFastest
 	p.img.SetMinSize(size)
@@ -88,15 +93,18 @@ func (p *preview) run(ctx context.Context, cam LiveCamera, do func(func())) {
 		do(func() {
 			p.img.Image = img
 			p.img.Refresh()
+			p.shown.Add(1)
 			close(next)
 		})
 	}
 }
 
-// stop ends the preview's goroutine.
-func (p *preview) stop() {
+// stop ends the preview's goroutine and returns how many frames it showed
+// a second.
+func (p *preview) stop() (fps float64) {
 	p.cancel()
 	p.done.Wait()
+	return float64(p.shown.Load()) / time.Since(p.started).Seconds()
 }
 
 func newGuide(g guide) fyne.CanvasObject {

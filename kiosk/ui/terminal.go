@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"fmt"
 	"image"
 	"log/slog"
 	"time"
@@ -171,7 +172,7 @@ func (t *Terminal) applyTheme() {
 // or mode, every string and size changes.
 func (t *Terminal) rebuild() {
 	if t.preview != nil {
-		t.preview.stop()
+		t.opt.Log.Info("preview stopped", "fps", fmt.Sprintf("%.1f", t.preview.stop()))
 		t.preview = nil
 	}
 	th := t.th

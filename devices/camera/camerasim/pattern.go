@@ -13,6 +13,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io/fs"
 	"math"
 	"sync"
 	"time"
@@ -247,4 +248,34 @@ func yuv(r, g, b byte) (y, u, v byte) {
 	u = byte((-38*R-74*G+112*B+128)>>8 + 128)
 	v = byte((112*R-94*G-18*B+128)>>8 + 128)
 	return
+}
+
+// The simulated cameras a terminal or kioskctl can name in its
+// configuration.
+var known = []struct {
+	id, name string
+	formats  []camera.Format
+	fps      int
+}{
+	{"sim:face", "simulated face camera", FaceFormats, 25},
+	{"sim:document", "simulated document camera", DocumentFormats, 15},
+}
+
+// IDs are the ids Open knows.
+func IDs() []string {
+	var ids []string
+	for _, k := range known {
+		ids = append(ids, k.id)
+	}
+	return ids
+}
+
+// Open opens the simulated camera of the id: "sim:face" or "sim:document".
+func Open(id string) (camera.Device, error) {
+	for _, k := range known {
+		if k.id == id {
+			return NewPattern(k.id, k.name, k.formats, k.fps, nil)
+		}
+	}
+	return nil, fmt.Errorf("camerasim: no simulated camera %s: %w", id, fs.ErrNotExist)
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
+	"github.com/yizhan-kiosk/yizhan/devices/camera/camerasim"
+	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
+	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
+)
+
+// previewSize is what both cameras stream for the live preview.
+var previewSize = camera.Size{Width: 640, Height: 480}
+
+// startCameras runs a monitor for each configured camera and returns what
+// the photo screens need. A camera not configured is reported missing and
+// left out; one configured but absent is looked for every second.
+func startCameras(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, reg *devices.Registry, log *slog.Logger) (ui.Cameras, error) {
+	c := cfg.Camera
+	faceSize, err := camera.ParseSize(c.FaceSize)
+	if err != nil {
+		return ui.Cameras{}, err
+	}
+	cams := ui.Cameras{
+		FaceWant: camera.Want{Size: faceSize},
+		Quality:  c.Quality,
+		Matcher:  facematch.Matcher{Program: c.Matcher, Timeout: c.MatcherTimeout.Duration, Threshold: c.MatchThreshold},
+	}
+	if c.DocumentSize != "" {
+		if cams.DocumentWant.Size, err = camera.ParseSize(c.DocumentSize); err != nil {
+			return ui.Cameras{}, err
+		}
+	}
+	for _, cam := range []struct {
+		kind devices.Kind
+		id   string
+		into *ui.LiveCamera
+	}{{devices.FaceCamera, c.Face, &cams.Face}, {devices.DocumentCamera, c.Document, &cams.Document}} {
+		if cam.id == "" {
+			reg.Report(devices.Status{Kind: cam.kind, State: devices.NoDevice, Actor: devices.Technician, Reason: "not configured"})
+			continue
+		}
+		m := camera.NewMonitor(cam.kind, opener(cam.id), camera.Want{Size: previewSize}, reg, log.With("device", string(cam.kind)))
+		wg.Go(func() { m.Run(ctx) })
+		*cam.into = m
+	}
+	return cams, nil
+}
+
+// opener finds the camera by its id each time it opens it.
+func opener(id string) camera.Opener {
+	return func() (camera.Device, error) {
+		var d camera.Device
+		var err error
+		if strings.HasPrefix(id, "sim:") {
+			d, err = camerasim.Open(id)
+		} else {
+			d, err = v4l2.Open(id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("camera %s: %w", id, err)
+		}
+		return d, nil
+	}
+}

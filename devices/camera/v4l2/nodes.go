@@ -1,0 +1,199 @@
+package v4l2
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// node is one /dev/videoN and the names that lead to it now.
+type node struct {
+	path   string   // "/dev/video0", as on the terminal (not under the root)
+	num    int      // N, for ordering
+	byID   []string // names in /dev/v4l/by-id that point at it
+	byPath []string // names in /dev/v4l/by-path that point at it
+	vidpid string   // "usb:046d:0825" from sysfs, "" when not on USB
+	serial string   // the USB serial number, cleaned; often ""
+}
+
+// usb is the sysfs id: usb:VID:PID, with :SERIAL when the camera has one.
+func (n node) usb() string {
+	if n.vidpid == "" || n.serial == "" {
+		return n.vidpid
+	}
+	return n.vidpid + ":" + n.serial
+}
+
+// id is the node's stable id: its by-id name when udev made one (from
+// the USB vendor, product and serial), else the USB ids from sysfs, else
+// its path (a camera not on USB, such as a MIPI sensor behind an ISP).
+func (n node) id() string {
+	switch {
+	case len(n.byID) > 0:
+		return n.byID[0]
+	case n.vidpid != "":
+		return n.usb()
+	}
+	return n.path
+}
+
+// answersTo says whether id names the node. usb:VID:PID matches a camera
+// with a serial too, so a configuration written without the serial keeps
+// working; case is ignored (VID:PID are written either way).
+func (n node) answersTo(id string) bool {
+	names := slices.Concat(n.byID, n.byPath, []string{n.usb(), n.vidpid})
+	return slices.ContainsFunc(names, func(s string) bool { return s != "" && strings.EqualFold(s, id) })
+}
+
+// scan finds the video nodes under root ("/" on a terminal) and what
+// names each: the udev links and the USB ids in sysfs. Nothing is opened.
+func scan(root string) ([]node, error) {
+	root, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("v4l2: %w", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(root, "dev"))
+	if err != nil {
+		return nil, fmt.Errorf("v4l2: %w", err)
+	}
+	byID := links(root, "by-id")
+	byPath := links(root, "by-path")
+	var nodes []node
+	for _, e := range entries {
+		num, ok := videoNumber(e.Name())
+		if !ok {
+			continue
+		}
+		n := node{path: "/dev/" + e.Name(), num: num, byID: byID[e.Name()], byPath: byPath[e.Name()]}
+		n.vidpid, n.serial = usbIDs(root, e.Name())
+		nodes = append(nodes, n)
+	}
+	slices.SortFunc(nodes, func(a, b node) int { return a.num - b.num })
+	return nodes, nil
+}
+
+// videoNumber reads N from "videoN".
+func videoNumber(name string) (int, bool) {
+	digits, ok := strings.CutPrefix(name, "video")
+	if !ok || digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	return n, err == nil
+}
+
+// links maps each videoN to the names in /dev/v4l/<kind> that point at it,
+// sorted. Links that lead nowhere (a camera just unplugged) are left out.
+func links(root, kind string) map[string][]string {
+	dir := filepath.Join(root, "dev", "v4l", kind)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, e := range entries {
+		target, err := filepath.EvalSymlinks(filepath.Join(dir, e.Name()))
+		if err != nil || filepath.Dir(target) != filepath.Join(root, "dev") {
+			continue
+		}
+		out[filepath.Base(target)] = append(out[filepath.Base(target)], e.Name())
+	}
+	for _, names := range out {
+		slices.Sort(names)
+	}
+	return out
+}
+
+// usbIDs reads the USB vendor and product ids (and serial) of a video node
+// from sysfs. /sys/class/video4linux/videoN/device is a link to the USB
+// interface (…/usb1/1-2/1-2:1.0); the ids are in the USB device, its
+// parent. The link must be resolved before going up: joining "device/.."
+// would be cleaned back to videoN itself without following the link. A
+// few levels are tried so a driver that hangs the node elsewhere in the
+// tree still gets its ids; a node not on USB has none.
+func usbIDs(root, name string) (vidpid, serial string) {
+	dir, err := filepath.EvalSymlinks(filepath.Join(root, "sys", "class", "video4linux", name, "device"))
+	if err != nil {
+		return "", ""
+	}
+	sys := filepath.Join(root, "sys") + string(filepath.Separator)
+	for range 3 {
+		if !strings.HasPrefix(dir, sys) {
+			break
+		}
+		vid, pid := attr(dir, "idVendor"), attr(dir, "idProduct")
+		if isHex4(vid) && isHex4(pid) {
+			return "usb:" + strings.ToLower(vid) + ":" + strings.ToLower(pid), cleanSerial(attr(dir, "serial"))
+		}
+		dir = filepath.Dir(dir)
+	}
+	return "", ""
+}
+
+func attr(dir, name string) string {
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
+func isHex4(s string) bool {
+	_, err := strconv.ParseUint(s, 16, 16)
+	return len(s) == 4 && err == nil
+}
+
+// cleanSerial keeps a serial usable inside an id: letters, digits, dot,
+// dash and underscore; anything else (spaces, colons) becomes '_', as udev
+// does for its by-id names.
+func cleanSerial(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// errNotVideo is a path that exists but is no /dev/videoN.
+var errNotVideo = errors.New("not a video device")
+
+// match finds the nodes id names. An id starting with "/" is a path —
+// /dev/video2, /dev/v4l/by-id/…, or a link a udev rule made — followed to
+// its node; anything else is looked up among each node's names. More than
+// one node can answer: a UVC camera has a second node for metadata, and
+// two cameras of one model without serials share their USB ids.
+func match(root string, nodes []node, id string) ([]node, error) {
+	if !strings.HasPrefix(id, "/") {
+		var out []node
+		for _, n := range nodes {
+			if n.answersTo(id) {
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
+	resolved, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("v4l2: %w", err)
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(resolved, id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("v4l2: %s: %w", id, err)
+	}
+	for _, n := range nodes {
+		if filepath.Join(resolved, n.path) == target {
+			return []node{n}, nil
+		}
+	}
+	return nil, fmt.Errorf("v4l2: %s: %w", id, errNotVideo)
+}
