@@ -35,4 +35,3 @@ func BenchmarkStill(b *testing.B) {
 		}
 	}
 }
-

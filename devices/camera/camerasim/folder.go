@@ -86,19 +86,8 @@ func (f *Folder) Frame(timeout time.Duration) (camera.Frame, error) {
 	if !f.started {
 		return camera.Frame{}, fmt.Errorf("camerasim: %s not started", f.info.ID)
 	}
-	unplugged, stalled := f.faults.state()
-	if unplugged {
-		return camera.Frame{}, camera.ErrGone
-	}
-	wait := time.Until(f.next)
-	if stalled || wait > timeout {
-		time.Sleep(timeout)
-		return camera.Frame{}, camera.ErrTimeout
-	}
-	time.Sleep(wait)
-	f.next = f.next.Add(time.Second / time.Duration(f.fps))
-	if time.Until(f.next) < -time.Second {
-		f.next = time.Now()
+	if err := f.faults.await(&f.next, f.fps, timeout); err != nil {
+		return camera.Frame{}, err
 	}
 	data := f.frames[f.seq%uint64(len(f.frames))]
 	f.seq++

@@ -52,6 +52,26 @@ func (f *Faults) set(change func()) {
 	f.mu.Unlock()
 }
 
+// await waits for the frame due at *next, as a camera's frames come at
+// its rate, and moves *next on; it fails as the faults say.
+func (f *Faults) await(next *time.Time, fps int, timeout time.Duration) error {
+	unplugged, stalled := f.state()
+	if unplugged {
+		return camera.ErrGone
+	}
+	wait := time.Until(*next)
+	if stalled || wait > timeout {
+		time.Sleep(timeout)
+		return camera.ErrTimeout
+	}
+	time.Sleep(wait)
+	*next = next.Add(time.Second / time.Duration(fps))
+	if time.Until(*next) < -time.Second {
+		*next = time.Now() // fell behind (a slow reader): do not catch up in a burst
+	}
+	return nil
+}
+
 func (f *Faults) state() (unplugged, stalled bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -120,19 +140,8 @@ func (p *Pattern) Frame(timeout time.Duration) (camera.Frame, error) {
 	if p.img == nil {
 		return camera.Frame{}, fmt.Errorf("camerasim: %s not started", p.info.ID)
 	}
-	unplugged, stalled := p.faults.state()
-	if unplugged {
-		return camera.Frame{}, camera.ErrGone
-	}
-	wait := time.Until(p.next)
-	if stalled || wait > timeout {
-		time.Sleep(timeout)
-		return camera.Frame{}, camera.ErrTimeout
-	}
-	time.Sleep(wait)
-	p.next = p.next.Add(time.Second / time.Duration(p.fps))
-	if time.Until(p.next) < -time.Second {
-		p.next = time.Now() // fell behind (a slow reader): do not catch up in a burst
+	if err := p.faults.await(&p.next, p.fps, timeout); err != nil {
+		return camera.Frame{}, err
 	}
 	p.seq++
 	p.draw()
