@@ -1,5 +1,5 @@
 // Package assets holds what the terminal embeds in its binary: the Chinese
-// font, the translations and the icons. Nothing here depends on Fyne; the
+// font, the translations, the icons and the default service catalog. Nothing here depends on Fyne; the
 // screens wrap these bytes in their own resource types.
 package assets
 
@@ -31,6 +31,13 @@ const TranslationsDir = "i18n"
 //
 //go:embed icons/*.svg
 var Icons embed.FS
+
+// Catalog is the default service catalog, catalog/catalog.json: sample
+// content the terminal offers until its district sends a signed catalog of
+// its own. kiosk/catalog parses it; docs/catalog.md describes the format.
+//
+//go:embed catalog/catalog.json
+var Catalog []byte
 
 // Icon returns the SVG source of the named icon ("apply", "query", ...).
 func Icon(name string) ([]byte, error) {

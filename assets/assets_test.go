@@ -82,6 +82,39 @@ func TestFontCoversTranslations(t *testing.T) {
 	}
 }
 
+// The catalog's guides are shown in the embedded font too.
+func TestFontCoversCatalog(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal(Catalog, &doc); err != nil {
+		t.Fatalf("catalog/catalog.json: %v", err)
+	}
+	var runes []rune
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			runes = append(runes, []rune(v)...)
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	if len(runes) < 1000 {
+		t.Fatalf("only %d characters in the catalog", len(runes))
+	}
+	for _, f := range loadFaces(t) {
+		if m := f.missing(t, runes); len(m) > 0 {
+			t.Errorf("%s font lacks %q used by the catalog", f.name, string(m))
+		}
+	}
+}
+
 func TestFontCoversNameCharacters(t *testing.T) {
 	for _, f := range loadFaces(t) {
 		if m := f.missing(t, []rune(nameCharacters)); len(m) > 0 {

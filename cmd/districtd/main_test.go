@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
@@ -208,5 +209,20 @@ func TestUsageErrors(t *testing.T) {
 		if err := run(args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("districtd %v: no error", args)
 		}
+	}
+}
+
+func TestCatalogPublishChecksTheCatalog(t *testing.T) {
+	dir := t.TempDir()
+	districtd(t, "token", "new", "--site", "大厅", "--data", dir) // makes the district
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"schema":1,"services":[{"code":"X"}]}`), 0o600)
+	if err := run([]string{"catalog", "publish", bad, "--data", dir}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Fatal("a catalog the terminals could not read was published")
+	}
+	good := filepath.Join(t.TempDir(), "catalog.json")
+	os.WriteFile(good, assets.Catalog, 0o600)
+	if out := districtd(t, "catalog", "publish", good, "--data", dir); !strings.Contains(out, "version 1") {
+		t.Fatalf("publish:\n%s", out)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -241,6 +242,11 @@ func execute(d *district.District, req request) (reply, error) {
 			fmt.Fprintf(tw, "  rejected %s: %s\n", r.ID, r.Reason)
 		}
 	case opCatalog:
+		// Terminals read the catalog with the same parser: one they would
+		// refuse is not published.
+		if _, err := catalog.Parse(req.Body); err != nil {
+			return reply{}, err
+		}
 		v, err := d.PublishCatalog(req.Body)
 		if err != nil {
 			return reply{}, err

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
@@ -38,7 +39,8 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 		return nil, nil, err
 	}
 	c, err := client.New(client.Options{Identity: id, Queue: queue, State: state, Log: log.With("part", "sync"),
-		Heartbeat: func() protocol.Heartbeat { return heartbeat(queue, reg, log) }})
+		CheckCatalog: func(body []byte) error { _, err := catalog.Parse(body); return err },
+		Heartbeat:    func() protocol.Heartbeat { return heartbeat(queue, reg, log) }})
 	if err != nil {
 		state.Close()
 		return nil, nil, err

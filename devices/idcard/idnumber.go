@@ -1,35 +1,17 @@
 package idcard
 
+import "github.com/yizhan-kiosk/yizhan/devices/idcard/idnumber"
+
 // The 18-character citizen identification number of GB 11643: six digits of
 // region, eight of birth date, three of sequence (odd for men), and a check
 // character by ISO 7064 MOD 11-2.
 
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-const idCheckChars = "10X98765432"
-
 // IDCheckChar returns the check character for the first 17 digits of an ID
 // number, or 0 if they are not 17 digits.
-func IDCheckChar(first17 string) byte {
-	if len(first17) != 17 {
-		return 0
-	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		c := first17[i]
-		if c < '0' || c > '9' {
-			return 0
-		}
-		sum += int(c-'0') * idWeights[i]
-	}
-	return idCheckChars[sum%11]
-}
+func IDCheckChar(first17 string) byte { return idnumber.CheckChar(first17) }
 
-// ValidIDNumber reports whether s is 18 characters with a correct check
-// character.
-func ValidIDNumber(s string) bool {
-	return len(s) == 18 && IDCheckChar(s[:17]) != 0 && IDCheckChar(s[:17]) == s[17]
-}
+// ValidIDNumber reports whether s is a well-formed ID number.
+func ValidIDNumber(s string) bool { return idnumber.Valid(s) }
 
 // checkIDNumber checks the number and that it agrees with the card's birth
 // date and gender: a disagreement means the read is damaged.

@@ -42,6 +42,10 @@ type Options struct {
 	State    *State
 	// Heartbeat describes the terminal for the district; nil sends none.
 	Heartbeat func() protocol.Heartbeat
+	// CheckCatalog, when set, reads a verified catalog's body the way the
+	// screens will; a catalog it refuses is not taken, and the terminal
+	// keeps the one it has.
+	CheckCatalog func(body []byte) error
 	// Backend overrides the identity's URL (tests put a proxy between).
 	Backend string
 	Log     *slog.Logger

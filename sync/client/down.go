@@ -51,7 +51,11 @@ func (c *Client) fetchCatalog(ctx context.Context) error {
 	if err != nil || none {
 		return err
 	}
-	if err := protocol.VerifyCatalog(c.opt.Identity.CatalogKey, cat, have.Version); err != nil {
+	err = protocol.VerifyCatalog(c.opt.Identity.CatalogKey, cat, have.Version)
+	if err == nil && c.opt.CheckCatalog != nil {
+		err = c.opt.CheckCatalog(cat.Body)
+	}
+	if err != nil {
 		// The link works; the district (or something in between) sent a
 		// catalog the terminal will not take. Say so and carry on.
 		why := fmt.Sprintf("version %d: %v", cat.Version, err)

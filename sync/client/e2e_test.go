@@ -628,3 +628,31 @@ func TestDistrictSideHashMismatchIsRetried(t *testing.T) {
 	}
 	checkDelivered(t, b, tm, []submitted{sub})
 }
+
+// A catalog that verifies but that the screens could not read is not
+// taken either.
+func TestCatalogTheScreensRefuseIsNotTaken(t *testing.T) {
+	ctx := context.Background()
+	b := startBackend(t, t.TempDir())
+	tm := enrollTerminal(t, b, "HALL-0013")
+	tm.client.opt.CheckCatalog = func(body []byte) error {
+		if !bytes.Contains(body, []byte("services")) {
+			return errors.New("catalog: no services")
+		}
+		return nil
+	}
+	b.d.PublishCatalog([]byte(`{"services":[]}`))
+	if err := tm.client.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.d.PublishCatalog([]byte(`{"nothing":true}`))
+	if err := tm.client.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, _ := tm.state.Catalog(); c.Version != 1 {
+		t.Fatalf("took catalog %d", c.Version)
+	}
+	if st := tm.client.Status(); !strings.Contains(st.CatalogRefused, "no services") {
+		t.Fatalf("status %+v", st)
+	}
+}
