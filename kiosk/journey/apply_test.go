@@ -1,0 +1,296 @@
+package journey
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+var friday = time.Date(2026, 11, 27, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+
+type fakeCamera struct{ shots int }
+
+func (c *fakeCamera) Capture(ctx context.Context, want camera.Want, quality int) ([]byte, error) {
+	c.shots++
+	return []byte{0xFF, 0xD8, 0xFF, byte(c.shots)}, nil
+}
+
+type matcher struct{ verdict facematch.Verdict }
+
+func (m matcher) Compare(ctx context.Context, face []byte, card image.Image) facematch.Result {
+	return facematch.Result{Verdict: m.verdict, Score: 0.9}
+}
+
+// rig is a journey against a real outbox sealed to a test district key.
+type rig struct {
+	key   *age.X25519Identity
+	store *outbox.Store
+	deps  Deps
+	kicks int
+}
+
+func newRig(t *testing.T) *rig {
+	dir := t.TempDir()
+	key, _ := age.GenerateX25519Identity()
+	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	s, err := outbox.Open(outbox.Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r := &rig{key: key, store: s}
+	r.deps = Deps{Outbox: s, FaceCamera: &fakeCamera{}, DocCamera: &fakeCamera{}, Matcher: matcher{facematch.Matched},
+		Quality: 90, TerminalID: "HALL-0007", ReceiptURL: "https://zwfw.example.gov.cn/r/{receipt}",
+		Now: func() time.Time { return friday }, Kick: func() { r.kicks++ }}
+	return r
+}
+
+func service(t *testing.T, code string) *catalog.Service {
+	c, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := c.Service(code)
+	if !ok {
+		t.Fatalf("no service %s", code)
+	}
+	return s
+}
+
+func sampleCard() idcard.Card { return idcard.SampleCards()[0] }
+
+func (r *rig) open(t *testing.T, rec outbox.Record) []byte {
+	t.Helper()
+	rd, err := age.Decrypt(bytes.NewReader(rec.Sealed), r.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rd)
+	return data
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestApplyFromGuideToRating(t *testing.T) {
+	r := newRig(t)
+	svc := service(t, "MZ-001") // 老年人优待证: a material photo, 2 working days
+	a := NewApply(r.deps, svc, false)
+	must(t, a.Start())
+	// A damaged read asks again; the good read fills the form.
+	must(t, a.CardRead(idcard.Event{Err: idcard.ErrDamaged}, nil))
+	if a.Step() != Card || a.Why() != WhyCardDamaged {
+		t.Fatalf("damaged card: %s %s", a.Step(), a.Why())
+	}
+	card := sampleCard()
+	must(t, a.CardRead(idcard.Event{Card: card}, image.NewGray(image.Rect(0, 0, 102, 126))))
+	if a.Step() != Face || a.FaceFlow().Step() != capture.Consent {
+		t.Fatalf("after the card: %s", a.Step())
+	}
+	f := a.FaceFlow()
+	must(t, f.Agree())
+	must(t, f.Take(context.Background()))
+	must(t, f.Use(context.Background()))
+	must(t, a.FaceDone())
+	if a.Step() != Form || a.Values()["name"] != card.Name {
+		t.Fatalf("form not filled from the card: %v", a.Values())
+	}
+	if err := a.Set("name", "someone else"); err == nil {
+		t.Fatal("a value from the card was changed")
+	}
+	must(t, a.FormDone())
+	if a.Step() != Form || len(a.FieldErrors()) == 0 {
+		t.Fatal("an incomplete form went on")
+	}
+	must(t, a.Set("delivery", "community"))
+	must(t, a.Set("phone", "13800138000"))
+	must(t, a.FormDone())
+	if a.Step() != Materials {
+		t.Fatalf("after the form: %s %v", a.Step(), a.FieldErrors())
+	}
+	m, i, n := a.Material()
+	if m.Name.In("zh") != "本人近期免冠照片" || i != 0 || n != 1 {
+		t.Fatalf("material %v %d/%d", m.Name, i, n)
+	}
+	d := a.DocumentFlow()
+	must(t, d.Take(context.Background()))
+	must(t, d.Use())
+	must(t, a.DocumentDone())
+	if a.Step() != Review {
+		t.Fatalf("after the materials: %s", a.Step())
+	}
+	must(t, a.Submit(context.Background()))
+	if a.Step() != Receipt {
+		t.Fatalf("after submitting: %s", a.Step())
+	}
+	rc := a.Receipt()
+	if rc.Number != "HALL-0007-261127-093000" || rc.MaskedName != MaskName(card.Name) || !strings.HasSuffix(rc.URL, "/r/HALL-0007-261127-093000") {
+		t.Fatalf("receipt %+v", rc)
+	}
+	if want := time.Date(2026, 12, 1, 0, 0, 0, 0, friday.Location()); rc.Committed.Format("2006-01-02") != want.Format("2006-01-02") {
+		t.Fatalf("committed %v, want 2 working days after Friday: %v", rc.Committed, want)
+	}
+	// The record: public part plain, the rest sealed and whole.
+	rec, err := r.store.Get(rc.RecordID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Public.Service != "MZ-001" || rec.Public.Receipt != rc.Number || len(rec.Attachments) != 2 {
+		t.Fatalf("record %+v", rec)
+	}
+	var app Application
+	if err := json.Unmarshal(r.open(t, rec), &app); err != nil {
+		t.Fatal(err)
+	}
+	if app.Card["id_number"] != card.IDNumber || app.Form["phone"] != "13800138000" || app.Identity.Verdict != facematch.Matched ||
+		!app.Identity.Photo || app.Materials[0].Attachment != "material-1.jpg" {
+		t.Fatalf("sealed application %+v", app)
+	}
+	if found, _ := r.store.ForResident(card.IDNumber); len(found) != 1 {
+		t.Fatal("the card does not find its application")
+	}
+	// Nothing personal stays in the flow after the submission.
+	if a.Values()["name"] != "" || a.FaceFlow().Photo() != nil {
+		t.Fatal("personal data outlived the submission")
+	}
+	must(t, a.ReceiptDone())
+	if err := a.Rate(context.Background(), 2, "", ""); err == nil {
+		t.Fatal("a bad rating without a reason")
+	}
+	must(t, a.Rate(context.Background(), 2, "waiting", "13900139000"))
+	if a.Step() != Done || r.kicks != 2 {
+		t.Fatalf("after rating: %s, %d kicks", a.Step(), r.kicks)
+	}
+	var ratings []outbox.Record
+	r.store.All(func(rec outbox.Record) bool {
+		if rec.Kind == outbox.Rating {
+			ratings = append(ratings, rec)
+		}
+		return true
+	})
+	var rr RatingRecord
+	json.Unmarshal(r.open(t, ratings[0]), &rr)
+	if len(ratings) != 1 || rr.Level != 2 || rr.Receipt != rc.Number || rr.Reason != "waiting" {
+		t.Fatalf("rating %+v", rr)
+	}
+}
+
+func TestDeclineAndNoCameras(t *testing.T) {
+	r := newRig(t)
+	r.deps.DocCamera = nil
+	a := NewApply(r.deps, service(t, "MZ-001"), false)
+	a.Start()
+	a.CardRead(idcard.Event{Card: sampleCard()}, nil)
+	must(t, a.FaceFlow().Decline())
+	must(t, a.FaceDone())
+	a.Set("delivery", "mail")
+	a.Set("phone", "13800138000")
+	must(t, a.FormDone())
+	if a.DocumentFlow().Step() != capture.Unavailable {
+		t.Fatal("no document camera, yet a document flow")
+	}
+	must(t, a.DocumentDone()) // left for the counter
+	must(t, a.Submit(context.Background()))
+	rec, _ := r.store.Get(a.Receipt().RecordID)
+	var app Application
+	json.Unmarshal(r.open(t, rec), &app)
+	if app.Identity.Verdict != facematch.ByStaff || app.Identity.Photo || app.Materials[0].Attachment != "" || len(rec.Attachments) != 0 {
+		t.Fatalf("declined, no camera: %+v, %d attachments", app, len(rec.Attachments))
+	}
+	if a.Consented() {
+		t.Fatal("a declined face photo counts as consent")
+	}
+}
+
+func TestStaffHelpWays(t *testing.T) {
+	r := newRig(t)
+	svc := service(t, "HJ-001")
+	a := NewApply(r.deps, svc, false)
+	a.Start()
+	must(t, a.NoCard())
+	if a.Step() != StaffHelp || a.Why() != WhyNoCard {
+		t.Fatalf("no card: %s %s", a.Step(), a.Why())
+	}
+	a = NewApply(r.deps, svc, false)
+	a.Start()
+	expired := sampleCard()
+	expired.LongTerm = false
+	expired.ValidTo = idcard.Date{Year: 2020, Month: 1, Day: 1}
+	a.CardRead(idcard.Event{Card: expired}, nil)
+	if a.Step() != StaffHelp || a.Why() != WhyCardExpired {
+		t.Fatalf("expired card: %s %s", a.Step(), a.Why())
+	}
+	a = NewApply(r.deps, svc, false)
+	must(t, a.Back())
+	if a.Step() != Exit {
+		t.Fatalf("back from the guide: %s", a.Step())
+	}
+}
+
+func TestConsentOnceASession(t *testing.T) {
+	r := newRig(t)
+	a := NewApply(r.deps, service(t, "HJ-001"), true)
+	a.Start()
+	a.CardRead(idcard.Event{Card: sampleCard()}, nil)
+	if a.FaceFlow().Step() != capture.Framing {
+		t.Fatalf("consent asked twice in a session: %s", a.FaceFlow().Step())
+	}
+}
+
+type fullOutbox struct{}
+
+func (fullOutbox) Submit(context.Context, outbox.Submission) (outbox.Record, error) {
+	return outbox.Record{}, outbox.ErrFull
+}
+
+func TestFullDiskKeepsTheApplication(t *testing.T) {
+	r := newRig(t)
+	r.deps.Outbox = fullOutbox{}
+	a := NewApply(r.deps, service(t, "GJ-001"), true)
+	a.Start()
+	a.CardRead(idcard.Event{Card: sampleCard()}, nil)
+	f := a.FaceFlow()
+	f.Take(context.Background())
+	f.Use(context.Background())
+	a.FaceDone()
+	a.Set("query", "balance")
+	must(t, a.FormDone())
+	if err := a.Submit(context.Background()); !errors.Is(err, outbox.ErrFull) {
+		t.Fatalf("submit on a full disk: %v", err)
+	}
+	if a.Step() != Review || a.Why() != WhyFull || a.Values()["name"] == "" {
+		t.Fatalf("after a full disk: %s %s, values kept %v", a.Step(), a.Why(), a.Values()["name"] != "")
+	}
+	a.Wipe()
+	if a.Values()["name"] != "" || f.Photo() != nil {
+		t.Fatal("Wipe kept personal data")
+	}
+}
+
+func TestMaskName(t *testing.T) {
+	for in, want := range map[string]string{"张三": "张*", "欧阳娜娜": "欧***", "李": "李", "": ""} {
+		if got := MaskName(in); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+}
