@@ -36,6 +36,10 @@ type Config struct {
 	Site string `toml:"site"`
 	// Language is the language every session starts in: "zh" or "en".
 	Language string `toml:"language"`
+	// ReceiptURL is the address a receipt's QR code opens for the resident
+	// to follow their application; "{receipt}" is replaced by the receipt
+	// number. "" puts the receipt number alone in the QR code.
+	ReceiptURL string `toml:"receipt_url"`
 	// DataDir holds the terminal's local store; it must be writable.
 	DataDir string  `toml:"data_dir"`
 	Idle    Idle    `toml:"idle"`
@@ -245,6 +249,8 @@ func (c Config) check() (key, reason string) {
 		return "site", "longer than 40 characters: it would not fit the title"
 	case c.Language != "zh" && c.Language != "en":
 		return "language", fmt.Sprintf("%q is not a language of the terminal: use \"zh\" or \"en\"", c.Language)
+	case c.ReceiptURL != "" && !validReceiptURL(c.ReceiptURL):
+		return "receipt_url", "must be an https:// address with {receipt} in it"
 	case c.DataDir == "":
 		return "data_dir", "missing"
 	case !filepath.IsAbs(c.DataDir) && strings.HasPrefix(c.DataDir, ".."):
@@ -329,6 +335,10 @@ func validCameraID(id string) bool {
 		return len(parts) == 2 || (parts[2] != "" && !strings.ContainsAny(parts[2], " /"))
 	}
 	return false
+}
+
+func validReceiptURL(u string) bool {
+	return strings.HasPrefix(u, "https://") && strings.Contains(u, "{receipt}") && !strings.ContainsAny(u, " \t\n")
 }
 
 func validUSBID(s string) bool {
