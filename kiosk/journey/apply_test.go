@@ -16,6 +16,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
@@ -292,5 +293,40 @@ func TestMaskName(t *testing.T) {
 		if got := MaskName(in); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestPrintedReceiptShowsNoMoreThanTheMaskedName(t *testing.T) {
+	r := newRig(t)
+	a := NewApply(r.deps, service(t, "GJ-001"), true)
+	a.Start()
+	card := sampleCard()
+	a.CardRead(idcard.Event{Card: card}, nil)
+	f := a.FaceFlow()
+	f.Take(context.Background())
+	f.Use(context.Background())
+	a.FaceDone()
+	a.Set("query", "balance")
+	a.FormDone()
+	must(t, a.Submit(context.Background()))
+	w := ReceiptText{Title: "办事回执", Number: "回执号", Service: "事项", Name: "申请人", Date: "日期",
+		Committed: "承诺办结", Immediate: "当场办结", Next: "后续：", Phone: "咨询电话", Follow: "扫码查询办理进度"}
+	rc := PrintedReceipt(a.Receipt(), "示范区政务服务中心", "zh", w)
+	data, err := printer.Render(rc, printer.Profile80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, b := range rc.Blocks {
+		all.WriteString(b.Text + b.Value + b.Data)
+	}
+	text := all.String()
+	for _, want := range []string{a.Receipt().Number, "住房公积金", MaskName(card.Name), "当场办结", "扫码查询办理进度"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the receipt lacks %q", want)
+		}
+	}
+	if strings.Contains(text, card.Name) || strings.Contains(text, card.IDNumber) || len(data) == 0 {
+		t.Fatal("the receipt shows the full name or the ID number")
 	}
 }
