@@ -21,6 +21,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 var friday = time.Date(2026, 11, 27, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
@@ -328,5 +329,49 @@ func TestPrintedReceiptShowsNoMoreThanTheMaskedName(t *testing.T) {
 	}
 	if strings.Contains(text, card.Name) || strings.Contains(text, card.IDNumber) || len(data) == 0 {
 		t.Fatal("the receipt shows the full name or the ID number")
+	}
+}
+
+type statuses map[string]protocol.Status
+
+func (s statuses) RecordStatus(id string) (protocol.Status, bool, error) {
+	st, ok := s[id]
+	return st, ok, nil
+}
+
+func TestMyApplications(t *testing.T) {
+	r := newRig(t)
+	card := sampleCard()
+	submit := func(code string) outbox.Record {
+		a := NewApply(r.deps, service(t, code), true)
+		a.Start()
+		a.CardRead(idcard.Event{Card: card}, nil)
+		f := a.FaceFlow()
+		f.Take(context.Background())
+		f.Use(context.Background())
+		a.FaceDone()
+		for _, fl := range service(t, code).Form.Fields {
+			if fl.Required && fl.FromCard == "" && len(fl.Options) > 0 {
+				a.Set(fl.ID, fl.Options[0].Value)
+			}
+		}
+		must(t, a.FormDone())
+		must(t, a.Submit(context.Background()))
+		rec, _ := r.store.Get(a.Receipt().RecordID)
+		return rec
+	}
+	first := submit("GJ-001")
+	second := submit("SB-001")
+	st := statuses{first.ID: {ID: first.ID, State: "done", Message: "已办结", At: friday}}
+	list, err := MyApplications(r.store, st, card.IDNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Service != second.Public.Service || list[0].State != "queued" ||
+		list[1].State != "done" || list[1].Message != "已办结" {
+		t.Fatalf("my applications: %+v", list)
+	}
+	if other, _ := MyApplications(r.store, st, "11010519491231002X"); len(other) != 0 {
+		t.Fatal("another card sees these applications")
 	}
 }

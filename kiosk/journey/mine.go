@@ -1,0 +1,66 @@
+package journey
+
+import (
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+// Finder finds a resident's records on this terminal by their ID number
+// (the outbox's HMAC index).
+type Finder interface {
+	ForResident(idNumber string) ([]outbox.Record, error)
+}
+
+// Statuses gives the district's latest status for a record (sync's state).
+type Statuses interface {
+	RecordStatus(id string) (protocol.Status, bool, error)
+}
+
+// Progress is one application as "my applications" shows it.
+type Progress struct {
+	Receipt   string
+	Service   string // the service code
+	Submitted time.Time
+	// Where it stands: "queued" (waiting to be sent), "sent" (the district
+	// has it), "rejected" (refused, see Message), or the district's state
+	// (received, accepted, processing, done, rejected).
+	State   string
+	Message string // the district's words, if any
+	At      time.Time
+}
+
+// MyApplications lists the applications the card's holder made on this
+// terminal, newest first, each with its latest state.
+func MyApplications(f Finder, s Statuses, idNumber string) ([]Progress, error) {
+	recs, err := f.ForResident(idNumber)
+	if err != nil {
+		return nil, err
+	}
+	var out []Progress
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := recs[i]
+		if r.Kind != outbox.Application {
+			continue
+		}
+		p := Progress{Receipt: r.Public.Receipt, Service: r.Public.Service, Submitted: r.Created, At: r.Updated}
+		switch r.State {
+		case outbox.Queued, outbox.Sending, outbox.Exported:
+			p.State = "queued"
+		case outbox.Rejected:
+			p.State, p.Message = "rejected", r.Reason
+		default:
+			p.State = "sent"
+		}
+		if s != nil {
+			if st, ok, err := s.RecordStatus(r.ID); err != nil {
+				return nil, err
+			} else if ok {
+				p.State, p.Message, p.At = st.State, st.Message, st.At
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
