@@ -375,3 +375,43 @@ func TestMyApplications(t *testing.T) {
 		t.Fatal("another card sees these applications")
 	}
 }
+
+func TestAskAndStaffCall(t *testing.T) {
+	r := newRig(t)
+	a := NewAsk(r.deps)
+	if a.Check() != "ask.choose_type" {
+		t.Fatal(a.Check())
+	}
+	a.Type, a.Topic = Complaint, "窗口服务"
+	if a.Check() != "ask.say_something" {
+		t.Fatal(a.Check())
+	}
+	a.Text, a.Phone = "等候时间太长", "12345"
+	if a.Check() != "form.phone" {
+		t.Fatal(a.Check())
+	}
+	a.Phone = "13800138000"
+	number, err := a.Submit(context.Background())
+	if err != nil || !strings.HasPrefix(number, "HALL-0007-") || a.Text != "" {
+		t.Fatalf("submit: %q %v", number, err)
+	}
+	must(t, CallStaff(context.Background(), r.deps, "apply.form"))
+	var kinds []outbox.Kind
+	var complaint AskRecord
+	r.store.All(func(rec outbox.Record) bool {
+		kinds = append(kinds, rec.Kind)
+		if rec.Kind == outbox.Complaint {
+			json.Unmarshal(r.open(t, rec), &complaint)
+		}
+		return true
+	})
+	if len(kinds) != 2 || kinds[0] != outbox.Complaint || kinds[1] != outbox.StaffCall {
+		t.Fatalf("records %v", kinds)
+	}
+	if complaint.Type != Complaint || complaint.Text != "等候时间太长" || complaint.Receipt != number {
+		t.Fatalf("complaint %+v", complaint)
+	}
+	if r.kicks != 2 {
+		t.Fatalf("%d kicks", r.kicks)
+	}
+}

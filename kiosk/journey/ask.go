@@ -1,0 +1,118 @@
+package journey
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+// What a resident can ask for at "咨询投诉".
+const (
+	Consultation = "consultation"
+	Complaint    = "complaint"
+	Suggestion   = "suggestion"
+)
+
+// Ask is a consultation, complaint or suggestion: its type, a topic, the
+// resident's words (from preset phrases, or typed), and an optional
+// call-back number. It is stored as a complaint record and gets a receipt
+// number the resident can quote.
+type Ask struct {
+	deps    Deps
+	Type    string
+	Topic   string
+	Text    string
+	Phone   string
+	receipt string
+	done    bool
+}
+
+// AskRecord is the personal part of a complaint record.
+type AskRecord struct {
+	Type    string    `json:"type"`
+	Topic   string    `json:"topic"`
+	Text    string    `json:"text"`
+	Phone   string    `json:"phone,omitempty"`
+	Receipt string    `json:"receipt"`
+	At      time.Time `json:"at"`
+}
+
+// NewAsk starts one.
+func NewAsk(deps Deps) *Ask {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	return &Ask{deps: deps}
+}
+
+// Check says what is missing or wrong, as message keys ("" when ready).
+func (a *Ask) Check() string {
+	switch {
+	case a.Type != Consultation && a.Type != Complaint && a.Type != Suggestion:
+		return "ask.choose_type"
+	case strings.TrimSpace(a.Topic) == "":
+		return "ask.choose_topic"
+	case strings.TrimSpace(a.Text) == "":
+		return "ask.say_something"
+	case utf8.RuneCountInString(a.Text) > 500:
+		return "ask.too_long"
+	case a.Phone != "" && !validPhone(a.Phone):
+		return "form.phone"
+	}
+	return ""
+}
+
+// Submit stores it (sealed) and returns its receipt number.
+func (a *Ask) Submit(ctx context.Context) (string, error) {
+	if a.done {
+		return a.receipt, nil
+	}
+	if why := a.Check(); why != "" {
+		return "", errors.New("journey: " + why)
+	}
+	now := a.deps.Now()
+	number := receiptNumber(a.deps.TerminalID, now)
+	personal, _ := json.Marshal(AskRecord{Type: a.Type, Topic: a.Topic, Text: strings.TrimSpace(a.Text), Phone: a.Phone, Receipt: number, At: now.UTC()})
+	_, err := a.deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.Complaint, Public: outbox.Public{Receipt: number}, Personal: personal})
+	clear(personal)
+	if err != nil {
+		return "", err
+	}
+	if a.deps.Kick != nil {
+		a.deps.Kick()
+	}
+	a.receipt, a.done = number, true
+	a.Wipe()
+	return number, nil
+}
+
+// Wipe forgets what the resident wrote.
+func (a *Ask) Wipe() { a.Text, a.Phone = "", "" }
+
+// StaffCallRecord is the personal part of a staff call: no personal data,
+// only where and why, so hall staff and the district see it.
+type StaffCallRecord struct {
+	Screen string    `json:"screen"` // where the resident was
+	At     time.Time `json:"at"`
+}
+
+// CallStaff records that a resident asked for help (呼叫帮办) on a screen.
+func CallStaff(ctx context.Context, deps Deps, screen string) error {
+	now := time.Now
+	if deps.Now != nil {
+		now = deps.Now
+	}
+	personal, _ := json.Marshal(StaffCallRecord{Screen: screen, At: now().UTC()})
+	if _, err := deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.StaffCall, Personal: personal}); err != nil {
+		return err
+	}
+	if deps.Kick != nil {
+		deps.Kick()
+	}
+	return nil
+}
