@@ -181,12 +181,13 @@ func run(f flags, log *slog.Logger) error {
 
 	reg := devices.NewRegistry(devices.Kinds...)
 	var link *client.Client
+	var syncState *client.State
 	if queue != nil {
-		c, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, log)
+		c, st, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, log)
 		if err != nil {
 			return err
 		}
-		link = c
+		link, syncState = c, st
 		cleanup = append(cleanup, closeSync)
 	}
 	cards, err := startCardReader(cfg, f.demo, reg, log)
@@ -219,7 +220,11 @@ func run(f flags, log *slog.Logger) error {
 	} else {
 		w.SetFullScreen(true)
 	}
-	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams,
+	cat, err := loadCatalog(syncState, log)
+	if err != nil {
+		return err
+	}
+	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat,
 		Link: func() ui.LinkStatus {
 			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}
 			if link != nil {

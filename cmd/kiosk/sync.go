@@ -24,32 +24,32 @@ import (
 // configuration, and beats every minute. SIGUSR1 (kioskctl sync now) asks
 // for a sync at once. A terminal that is not enrolled runs offline; its
 // records wait.
-func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, log *slog.Logger) (*client.Client, func(), error) {
+func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, log *slog.Logger) (*client.Client, *client.State, func(), error) {
 	id, err := client.LoadIdentity(client.IdentityDir(cfg.DataDir))
 	if errors.Is(err, client.ErrNotEnrolled) {
 		log.Warn("not enrolled with a district: records wait on the terminal (kioskctl provision)")
 		listenSyncNow(ctx, wg, nil, log)
-		return nil, func() {}, nil
+		return nil, nil, func() {}, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	state, err := client.OpenState(cfg.DataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c, err := client.New(client.Options{Identity: id, Queue: queue, State: state, Log: log.With("part", "sync"),
 		CheckCatalog: func(body []byte) error { _, err := catalog.Parse(body); return err },
 		Heartbeat:    func() protocol.Heartbeat { return heartbeat(queue, reg, log) }})
 	if err != nil {
 		state.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	listenSyncNow(ctx, wg, c, log)
 	wg.Go(func() { c.Run(ctx) })
 	log.Info("syncing with the district", "backend", id.Backend, "terminal", id.TerminalID)
 	applyDistrictConfig(cfg, state, log)
-	return c, func() { state.Close() }, nil
+	return c, state, func() { state.Close() }, nil
 }
 
 // listenSyncNow kicks the link on each SIGUSR1 (kioskctl sync now); with

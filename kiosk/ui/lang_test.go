@@ -16,6 +16,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 )
 
@@ -100,6 +101,9 @@ func usedKeys(t *testing.T) []string {
 	}
 	for d := range 7 {
 		keys[fmt.Sprintf("weekday.%d", d)] = true
+	}
+	for _, trust := range []string{catalog.TrustIDCard, catalog.TrustShared, catalog.TrustPhoto, catalog.TrustBring, catalog.TrustPledge} {
+		keys["guide.trust."+trust] = true
 	}
 	for _, v := range []facematch.Verdict{facematch.Matched, facematch.NotMatched, facematch.NotCompared, facematch.ByStaff} {
 		keys["capture.verdict."+string(v)] = true

@@ -137,3 +137,58 @@ func flow(items []fyne.CanvasObject, width, gapX, gapY float32, place bool, orig
 	}
 	return y + lineH
 }
+
+// flowLayout places items left to right and wraps them onto more lines
+// when the width runs out, like words. Its height depends on the width it
+// was last given; until it has been laid out once it assumes the width
+// of a portrait screen, the narrowest the terminal runs on.
+type flowLayout struct {
+	gap   float32
+	width float32
+}
+
+func (l *flowLayout) lines(objs []fyne.CanvasObject, width float32) (height float32, place func()) {
+	var x, y, lineH float32
+	type spot struct {
+		o   fyne.CanvasObject
+		pos fyne.Position
+	}
+	var spots []spot
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		m := o.MinSize()
+		if x > 0 && x+m.Width > width {
+			x, y, lineH = 0, y+lineH+l.gap, 0
+		}
+		spots = append(spots, spot{o, fyne.NewPos(x, y)})
+		x += m.Width + l.gap
+		lineH = max(lineH, m.Height)
+	}
+	return y + lineH, func() {
+		for _, s := range spots {
+			s.o.Move(s.pos)
+			s.o.Resize(s.o.MinSize())
+		}
+	}
+}
+
+func (l *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.width = size.Width
+	_, place := l.lines(objs, size.Width)
+	place()
+}
+
+func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	width := l.width
+	if width <= 0 {
+		width = 1080 - 200 // a portrait screen less the screen's margins
+	}
+	var widest float32
+	for _, o := range objs {
+		widest = max(widest, o.MinSize().Width)
+	}
+	h, _ := l.lines(objs, max(width, widest))
+	return fyne.NewSize(widest, h)
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
@@ -44,6 +45,12 @@ type Options struct {
 	// its receipt number (demo mode only; nil otherwise). It is called off
 	// Fyne's goroutine; the demo shows a button and F4 for it.
 	SubmitSample func() (receipt string, err error)
+	// Catalog is the service catalog the service list shows; nil shows the
+	// placeholder.
+	Catalog *catalog.Catalog
+	// StartApply begins the apply journey for a service (nil: the guide's
+	// start button is off).
+	StartApply func(*catalog.Service)
 	// Cameras are the face and document cameras for the photo steps; in
 	// demo mode a button and F5 try them.
 	Cameras Cameras
@@ -102,6 +109,7 @@ type Terminal struct {
 
 	notice  notice       // a short message on the home screen
 	photos  photoSession // the photo steps of this session
+	browse  browse       // the service list and guide
 	preview *preview     // the live preview on screen, if any
 }
 
@@ -261,6 +269,12 @@ func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
 		return t.home(th)
 	case screenCapture:
 		return t.captureScreen(th)
+	case screenApply:
+		if t.opt.Catalog != nil {
+			return t.servicesScreen(th)
+		}
+	case screenGuide:
+		return t.guideScreen(th)
 	}
 	return t.placeholder(th, screen)
 }
@@ -388,6 +402,7 @@ func (t *Terminal) Tick(now time.Time) {
 	case session.Expired:
 		t.opt.Log.Info("session cleared", "reason", "idle")
 		t.endPhotos()
+		t.browse = browse{}
 		if err := UseLanguage(t.sess.Lang()); err != nil {
 			t.opt.Log.Error("reset language", "err", err)
 		}

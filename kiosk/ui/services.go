@@ -1,0 +1,277 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/session"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+)
+
+// screenGuide is one service's guide; the service list is screenApply.
+const screenGuide = "guide"
+
+// browse is the service list's state in this session: the category shown,
+// the pinyin letters typed, the page, and the service whose guide is open.
+type browse struct {
+	category string
+	letters  string
+	keypad   bool
+	page     int
+	service  *catalog.Service
+}
+
+// perPage is how many services a page of the list shows: fewer, larger
+// choices in elderly mode and on a portrait screen.
+func (t *Terminal) perPage() int {
+	n := 6
+	if t.sess.Elderly() {
+		n = 4
+	}
+	if t.browse.keypad {
+		n /= 2 // the keypad takes the room of half the list
+	}
+	return n
+}
+
+// portrait reports a screen taller than wide: one column of services.
+func (t *Terminal) portrait() bool {
+	s := t.win.Canvas().Size()
+	return s.Height > s.Width
+}
+
+// listed are the services the list shows now: those found by the letters
+// typed, or the category's, or the most used (elderly-first services first
+// in elderly mode).
+func (t *Terminal) listed() []*catalog.Service {
+	c := t.opt.Catalog
+	switch {
+	case c == nil:
+		return nil
+	case t.browse.letters != "":
+		return c.Search(t.browse.letters)
+	case t.browse.category != "":
+		return c.InCategory(t.browse.category)
+	case t.sess.Elderly():
+		return c.ElderlyFirst(len(c.Services))
+	}
+	return c.MostUsed(len(c.Services))
+}
+
+// servicesScreen is the service list: categories, the search by pinyin
+// initials on a letter keypad, and the services as large buttons, paged
+// with buttons (no swiping).
+func (t *Terminal) servicesScreen(th fyne.Theme) fyne.CanvasObject {
+	lang := t.sess.Lang()
+	p := th.Size(fynetheme.SizeNamePadding)
+	title := text(th, T("services.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
+
+	// Categories as a row of buttons; "常用" (most used) first.
+	cats := []fyne.CanvasObject{t.chip(th, T("services.most_used"), t.browse.category == "" && t.browse.letters == "", func() {
+		t.browse = browse{}
+	})}
+	if t.opt.Catalog != nil {
+		for _, c := range t.opt.Catalog.Categories() {
+			id := c.ID
+			cats = append(cats, t.chip(th, c.Name.In(lang), t.browse.category == id && t.browse.letters == "", func() {
+				t.browse = browse{category: id}
+			}))
+		}
+	}
+	search := widget.NewButtonWithIcon(T("services.search"), fynetheme.SearchIcon(), t.input(func() {
+		t.browse.keypad = !t.browse.keypad
+		t.rebuild()
+	}))
+	// The rows' height depends on the width: start from the screen's.
+	inner := t.win.Canvas().Size().Width - 12*p
+	top := container.NewVBox(title, container.New(&flowLayout{gap: 2 * p, width: inner}, append(cats, bigButton(th, search))...))
+	if t.browse.keypad {
+		top.Add(t.letterPad(th))
+	}
+
+	list := t.listed()
+	pages := max(1, (len(list)+t.perPage()-1)/t.perPage())
+	t.browse.page = min(t.browse.page, pages-1)
+	from := t.browse.page * t.perPage()
+	shown := list[from:min(len(list), from+t.perPage())]
+	var items []fyne.CanvasObject
+	for _, s := range shown {
+		items = append(items, t.serviceButton(th, s))
+	}
+	if len(items) == 0 {
+		items = append(items, text(th, T("services.none"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
+	}
+	cols := 2
+	if t.sess.Elderly() || t.portrait() {
+		cols = 1
+	}
+	grid := container.NewGridWithColumns(cols, items...)
+
+	prev := widget.NewButton(T("services.prev"), t.input(func() { t.browse.page--; t.rebuild() }))
+	next := widget.NewButton(T("services.next"), t.input(func() { t.browse.page++; t.rebuild() }))
+	if t.browse.page == 0 {
+		prev.Disable()
+	}
+	if t.browse.page >= pages-1 {
+		next.Disable()
+	}
+	pageNo := text(th, T("services.page", map[string]any{"Page": t.browse.page + 1, "Pages": pages}), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
+	home := widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
+	bottom := container.NewHBox(bigButton(th, home), layout.NewSpacer(), bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next))
+	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
+		container.NewBorder(container.NewVBox(top, spacer(th)), container.NewVBox(spacer(th), bottom), nil, nil, container.NewVBox(grid)))
+}
+
+// chip is a category button; the chosen one stands out.
+func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyne.CanvasObject {
+	b := widget.NewButton(label, t.input(func() {
+		choose()
+		t.rebuild()
+	}))
+	if on {
+		b.Importance = widget.HighImportance
+	}
+	return bigButton(th, b)
+}
+
+// serviceButton is one service in the list: its name, and how far it can
+// be done here.
+func (t *Terminal) serviceButton(th fyne.Theme, s *catalog.Service) fyne.CanvasObject {
+	lang := t.sess.Lang()
+	label := s.Name.In(lang)
+	if s.Immediate {
+		label += " · " + T("services.immediate")
+	}
+	b := widget.NewButton(label, t.input(func() {
+		t.browse.service = s
+		t.show(screenGuide)
+	}))
+	b.Alignment = widget.ButtonAlignLeading
+	target := th.Size(theme.SizeTarget)
+	return container.New(atLeast{min: fyne.NewSize(6*target, 1.4*target)}, b)
+}
+
+// letterPad is the on-screen keypad of the pinyin initials' letters, large
+// and in alphabetical rows (residents type few letters: "ylj").
+func (t *Terminal) letterPad(th fyne.Theme) fyne.CanvasObject {
+	p := th.Size(fynetheme.SizeNamePadding)
+	typed := T("services.letters", map[string]any{"Letters": strings.ToUpper(t.browse.letters)})
+	if t.browse.letters == "" {
+		typed = T("services.letters_hint")
+	}
+	var keys []fyne.CanvasObject
+	for c := 'A'; c <= 'Z'; c++ {
+		letter := strings.ToLower(string(c))
+		keys = append(keys, t.key(th, string(c), func() {
+			if len(t.browse.letters) < 12 {
+				t.browse.letters += letter
+				t.browse.page, t.browse.category = 0, ""
+			}
+		}))
+	}
+	keys = append(keys,
+		t.key(th, "⌫", func() {
+			if n := len(t.browse.letters); n > 0 {
+				t.browse.letters = t.browse.letters[:n-1]
+			}
+		}),
+		t.key(th, T("services.clear"), func() { t.browse.letters = "" }))
+	return newCard(th, container.NewVBox(
+		text(th, typed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
+		container.New(&flowLayout{gap: p, width: t.win.Canvas().Size().Width - 30*p}, keys...)))
+}
+
+func (t *Terminal) key(th fyne.Theme, label string, press func()) fyne.CanvasObject {
+	b := widget.NewButton(label, t.input(func() {
+		press()
+		t.rebuild()
+	}))
+	target := th.Size(theme.SizeTarget)
+	return container.New(atLeast{min: fyne.NewSize(target, target)}, b)
+}
+
+// guideScreen is a service's guide, in short sentences and large text:
+// what it is, who can, what to bring, how long it takes, what it costs.
+func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
+	s := t.browse.service
+	if s == nil {
+		return t.servicesScreen(th)
+	}
+	lang := t.sess.Lang()
+	p := th.Size(fynetheme.SizeNamePadding)
+	para := func(str string) fyne.CanvasObject {
+		l := widget.NewLabel(str)
+		l.Wrapping = fyne.TextWrapWord
+		return l
+	}
+	heading := func(key string) fyne.CanvasObject {
+		return text(th, T(key), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)
+	}
+	body := container.NewVBox(
+		text(th, s.Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		para(s.Description.In(lang)),
+		heading("guide.conditions"))
+	for _, c := range s.Conditions {
+		body.Add(para("· " + c.In(lang)))
+	}
+	body.Add(heading("guide.materials"))
+	for _, m := range s.Materials {
+		line := fmt.Sprintf("· %s × %d（%s）", m.Name.In(lang), m.Count, T("guide.trust."+m.Trust))
+		if lang == "en" {
+			line = fmt.Sprintf("· %s × %d (%s)", m.Name.In(lang), m.Count, T("guide.trust."+m.Trust))
+		}
+		body.Add(para(line))
+	}
+	body.Add(heading("guide.facts"))
+	limit := T("guide.immediate")
+	if !s.Immediate {
+		limit = T("guide.days", map[string]any{"Committed": s.CommittedDays, "Legal": s.LegalDays})
+	}
+	fee := T("guide.free")
+	if s.FeeYuan > 0 {
+		fee = T("guide.fee", map[string]any{"Yuan": s.FeeYuan})
+	}
+	for _, line := range []string{
+		T("guide.limit") + limit,
+		T("guide.fee_label") + fee,
+		T("guide.level", map[string]any{"Level": s.Level, "Visits": s.Visits}),
+		T("guide.department") + s.Department.In(lang),
+		T("guide.phone") + s.Phones.Consult,
+	} {
+		body.Add(para(line))
+	}
+	if t.opt.Catalog != nil && t.opt.Catalog.Sample {
+		body.Add(text(th, t.opt.Catalog.Note.In(lang), fynetheme.SizeNameCaptionText, theme.ColorSecondaryLabel, false))
+	}
+	back := widget.NewButtonWithIcon(T("guide.back"), fynetheme.NavigateBackIcon(), t.input(func() {
+		t.browse.service = nil
+		t.show(screenApply)
+	}))
+	start := widget.NewButton(T("guide.start"), t.input(func() { t.startApply(s) }))
+	start.Importance = widget.HighImportance
+	if t.opt.StartApply == nil {
+		start.Disable()
+	}
+	bottom := container.NewGridWithColumns(2, bigButton(th, back), bigButton(th, start))
+	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
+		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil, container.NewVScroll(body)))
+}
+
+// startApply hands the chosen service to the apply journey.
+func (t *Terminal) startApply(s *catalog.Service) {
+	if t.opt.StartApply != nil {
+		t.opt.StartApply(s)
+	}
+}
+
+func (t *Terminal) goHome() {
+	t.browse = browse{}
+	t.show(session.Home)
+}
