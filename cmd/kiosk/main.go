@@ -25,7 +25,9 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 )
@@ -235,6 +237,23 @@ func run(f flags, log *slog.Logger) error {
 	}
 	if cards != nil {
 		opts.PlaceSampleCard = cards.placeSample
+	}
+	if queue != nil {
+		deps := journey.Deps{Outbox: queue, Matcher: cams.Matcher, FaceWant: cams.FaceWant, DocWant: cams.DocumentWant,
+			Quality: cams.Quality, TerminalID: cfg.TerminalID, ReceiptURL: cfg.ReceiptURL}
+		if cams.Face != nil {
+			deps.FaceCamera = cams.Face
+		}
+		if cams.Document != nil {
+			deps.DocCamera = cams.Document
+		}
+		if link != nil {
+			deps.Kick = link.Kick
+		}
+		opts.ApplyDeps = &deps
+	}
+	if prn != nil {
+		opts.PrintReceipt = func(r printer.Receipt) (image.Image, error) { return prn.print(ctx, r) }
 	}
 	if f.demo && queue != nil {
 		opts.SubmitSample = func() (string, error) { return submitSample(ctx, queue, cfg.TerminalID, link) }

@@ -63,10 +63,19 @@ func (rp *receiptPrinter) printSample(ctx context.Context, terminal string) (ima
 	if rp.virtual == nil {
 		return nil, errors.New("no virtual printer")
 	}
+	return rp.print(ctx, sampleReceipt(terminal, time.Now()))
+}
+
+// print prints a receipt and returns its picture when the printer is the
+// virtual one (nil otherwise).
+func (rp *receiptPrinter) print(ctx context.Context, r printer.Receipt) (image.Image, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := rp.printer.Print(ctx, sampleReceipt(terminal, time.Now())); err != nil {
+	if err := rp.printer.Print(ctx, r); err != nil {
 		return nil, err
+	}
+	if rp.virtual == nil {
+		return nil, nil
 	}
 	img := rp.virtual.Last()
 	if img == nil {

@@ -172,6 +172,7 @@ func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
 }
 
 func (t *Terminal) leavePhotos() {
+	t.endApply()
 	t.endPhotos()
 	t.show(session.Home)
 }
@@ -214,6 +215,12 @@ func (t *Terminal) retakePhoto() {
 func (t *Terminal) usePhoto() {
 	if d := t.photos.doc; d != nil {
 		d.Use()
+		if j := t.apply.j; j != nil {
+			t.photos.doc = nil
+			j.DocumentDone()
+			t.rebuild()
+			return
+		}
 		t.photos.docs++
 		t.photosEnded()
 		return
@@ -232,6 +239,11 @@ func (t *Terminal) usePhoto() {
 // faceEnded moves from the face photo (taken, declined or impossible) to
 // the document photo.
 func (t *Terminal) faceEnded() {
+	if j := t.apply.j; j != nil {
+		j.FaceDone()
+		t.rebuild()
+		return
+	}
 	c := t.opt.Cameras
 	t.photos.doc = capture.NewDocument(liveOrNil(c.Document), c.DocumentWant, c.Quality)
 	t.rebuild()

@@ -18,6 +18,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 )
 
 func readTranslations(t *testing.T) map[string]map[string]string {
@@ -101,6 +102,21 @@ func usedKeys(t *testing.T) []string {
 	}
 	for d := range 7 {
 		keys[fmt.Sprintf("weekday.%d", d)] = true
+	}
+	for _, k := range catalog.MessageKeys {
+		keys[k] = true
+	}
+	for _, k := range []string{"ask.choose_type", "ask.choose_topic", "ask.say_something", "ask.too_long"} {
+		keys[k] = true // journey.Ask's messages
+	}
+	for level := 1; level <= 5; level++ {
+		keys[fmt.Sprintf("rating.%d", level)] = true
+	}
+	for _, r := range ratingReasons {
+		keys["rating.reason."+r] = true
+	}
+	for _, why := range []string{journey.WhyNoCard, journey.WhyCardExpired, journey.WhyCardDamaged, journey.WhyFull, journey.WhySaveFailed, journey.WhyNoReader} {
+		keys[why] = true
 	}
 	for _, trust := range []string{catalog.TrustIDCard, catalog.TrustShared, catalog.TrustPhoto, catalog.TrustBring, catalog.TrustPledge} {
 		keys["guide.trust."+trust] = true

@@ -256,7 +256,7 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	}))
 	start := widget.NewButton(T("guide.start"), t.input(func() { t.startApply(s) }))
 	start.Importance = widget.HighImportance
-	if t.opt.StartApply == nil {
+	if t.opt.ApplyDeps == nil {
 		start.Disable()
 	}
 	bottom := container.NewGridWithColumns(2, bigButton(th, back), bigButton(th, start))
@@ -264,10 +264,10 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil, container.NewVScroll(body)))
 }
 
-// startApply hands the chosen service to the apply journey.
+// startApply begins the apply journey for the chosen service.
 func (t *Terminal) startApply(s *catalog.Service) {
-	if t.opt.StartApply != nil {
-		t.opt.StartApply(s)
+	if t.opt.ApplyDeps != nil {
+		t.beginApply(s)
 	}
 }
 

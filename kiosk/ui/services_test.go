@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 )
 
 func withCatalog(t *testing.T, h *harness) {
@@ -17,7 +18,7 @@ func withCatalog(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 	h.term.opt.Catalog = c
-	h.term.opt.StartApply = func(*catalog.Service) {}
+	h.term.opt.ApplyDeps = &journey.Deps{}
 }
 
 func TestServiceListSearchAndGuide(t *testing.T) {

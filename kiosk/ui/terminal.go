@@ -20,8 +20,10 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
@@ -48,9 +50,13 @@ type Options struct {
 	// Catalog is the service catalog the service list shows; nil shows the
 	// placeholder.
 	Catalog *catalog.Catalog
-	// StartApply begins the apply journey for a service (nil: the guide's
-	// start button is off).
-	StartApply func(*catalog.Service)
+	// ApplyDeps is what the apply journey needs (the outbox, cameras,
+	// matcher); nil turns the guide's start button off.
+	ApplyDeps *journey.Deps
+	// PrintReceipt prints a receipt and returns its picture (the virtual
+	// printer's) or nil; it is called off Fyne's goroutine. Nil: receipts
+	// are shown as a QR code on screen only.
+	PrintReceipt func(printer.Receipt) (image.Image, error)
 	// Cameras are the face and document cameras for the photo steps; in
 	// demo mode a button and F5 try them.
 	Cameras Cameras
@@ -110,6 +116,7 @@ type Terminal struct {
 	notice  notice       // a short message on the home screen
 	photos  photoSession // the photo steps of this session
 	browse  browse       // the service list and guide
+	apply   applyState   // the apply journey on screen
 	preview *preview     // the live preview on screen, if any
 }
 
@@ -275,6 +282,8 @@ func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
 		}
 	case screenGuide:
 		return t.guideScreen(th)
+	case screenApplying:
+		return t.applyScreen(th)
 	}
 	return t.placeholder(th, screen)
 }
@@ -401,6 +410,7 @@ func (t *Terminal) Tick(now time.Time) {
 		t.countdown.show(st.Remaining)
 	case session.Expired:
 		t.opt.Log.Info("session cleared", "reason", "idle")
+		t.endApply()
 		t.endPhotos()
 		t.browse = browse{}
 		if err := UseLanguage(t.sess.Lang()); err != nil {
@@ -481,6 +491,10 @@ func (t *Terminal) showReceipt(img image.Image, err error) {
 func (t *Terminal) CardRead(ev idcard.Event) {
 	now := t.opt.Now()
 	t.sess.Touch(now)
+	if t.sess.Screen() == screenApplying {
+		t.applyCardRead(ev)
+		return
+	}
 	if t.sess.Screen() != session.Home {
 		return
 	}

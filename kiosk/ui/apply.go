@@ -1,0 +1,364 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/kiosk/session"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+)
+
+// screenApplying shows the apply journey's current step.
+const screenApplying = "applying"
+
+// The reasons a resident may give for a bad rating (1–2 of 5).
+var ratingReasons = []string{"waiting", "attitude", "hard_to_use", "unclear_materials", "other"}
+
+// applyState is the apply journey of this session on screen.
+type applyState struct {
+	j       *journey.Apply
+	editing string // the form field the keypad types into
+	level   int    // a bad rating waiting for its reason
+	busy    bool
+}
+
+// beginApply starts the journey for a service from its guide.
+func (t *Terminal) beginApply(s *catalog.Service) {
+	deps := *t.opt.ApplyDeps
+	t.apply = applyState{j: journey.NewApply(deps, s, t.photos.consented)}
+	t.apply.j.Start()
+	t.show(screenApplying)
+}
+
+// endApply forgets the journey and everything it held.
+func (t *Terminal) endApply() {
+	if t.apply.j == nil {
+		return
+	}
+	if t.apply.j.Consented() {
+		t.photos.consented = true
+	}
+	t.apply.j.Wipe() // the journey's face and document flows with it
+	t.apply = applyState{}
+	t.photos.face, t.photos.doc = nil, nil
+}
+
+func (t *Terminal) applyCardRead(ev idcard.Event) {
+	j := t.apply.j
+	if j == nil || j.Step() != journey.Card {
+		return
+	}
+	j.CardRead(ev, nil)
+	if j.Step() == journey.Face {
+		t.photos.face = j.FaceFlow()
+	}
+	t.rebuild()
+}
+
+// applyScreen renders the journey's step.
+func (t *Terminal) applyScreen(th fyne.Theme) fyne.CanvasObject {
+	j := t.apply.j
+	if j == nil {
+		return t.message(th, T("capture.unavailable"))
+	}
+	switch j.Step() {
+	case journey.Card:
+		return t.cardStep(th)
+	case journey.Face:
+		return t.captureScreen(th)
+	case journey.Form:
+		return t.formStep(th)
+	case journey.Materials:
+		t.photos.doc = j.DocumentFlow()
+		if t.photos.doc.Step() == capture.Unavailable {
+			return t.stepCard(th, T("apply.no_doc_camera"), nil, t.button(th, T("apply.next"), true, func() {
+				j.DocumentDone()
+				t.rebuild()
+			}))
+		}
+		return t.captureScreen(th)
+	case journey.Review:
+		return t.reviewStep(th)
+	case journey.Receipt:
+		return t.receiptStep(th)
+	case journey.Rating:
+		return t.ratingStep(th)
+	case journey.StaffHelp:
+		return t.message(th, T(j.Why()))
+	}
+	return t.message(th, T("capture.unavailable"))
+}
+
+// stepCard is a step's frame: a title, what to show, and buttons.
+func (t *Terminal) stepCard(th fyne.Theme, title string, body fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+	content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+	if j := t.apply.j; j != nil && j.Why() != "" && j.Step() != journey.StaffHelp {
+		content.Add(banner(th, T(j.Why()), fynetheme.ColorNameWarning))
+	}
+	if body != nil {
+		content.Add(body)
+	}
+	content.Add(spacer(th))
+	content.Add(container.NewGridWithColumns(max(1, len(buttons)), buttons...))
+	return t.framed(th, newCard(th, content))
+}
+
+func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) fyne.CanvasObject {
+	b := widget.NewButton(label, t.input(f))
+	if primary {
+		b.Importance = widget.HighImportance
+	}
+	return bigButton(th, b)
+}
+
+func (t *Terminal) cardStep(th fyne.Theme) fyne.CanvasObject {
+	j := t.apply.j
+	hint := widget.NewLabel(T("apply.card_hint"))
+	hint.Wrapping = fyne.TextWrapWord
+	hint.SizeName = fynetheme.SizeNameSubHeadingText
+	return t.stepCard(th, T("apply.card_title"), hint,
+		t.button(th, T("apply.no_card_button"), false, func() { j.NoCard(); t.rebuild() }),
+		t.button(th, T("guide.back"), false, func() {
+			t.endApply()
+			t.show(screenGuide)
+		}))
+}
+
+// formStep shows the one form: what the card gave, read only; choices as
+// large buttons; numbers on a large keypad. Text the card does not give
+// cannot be typed on the terminal: staff help with it.
+func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
+	j := t.apply.j
+	lang := t.sess.Lang()
+	values := j.Values()
+	errs := map[string]string{}
+	for _, e := range j.FieldErrors() {
+		errs[e.Field] = T(e.Key, e.Args)
+	}
+	rows := container.NewVBox()
+	for i := range j.Service().Form.Fields {
+		fl := &j.Service().Form.Fields[i]
+		label := fl.Label.In(lang)
+		if fl.Required {
+			label += " *"
+		}
+		row := container.NewVBox(text(th, label, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true))
+		switch {
+		case fl.FromCard != "":
+			row.Add(text(th, values[fl.ID]+"  "+T("apply.from_card"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+		case fl.Type == catalog.TypeChoice:
+			var opts []fyne.CanvasObject
+			for _, o := range fl.Options {
+				value := o.Value
+				b := widget.NewButton(o.Label.In(lang), t.input(func() {
+					j.Set(fl.ID, value)
+					t.rebuild()
+				}))
+				if values[fl.ID] == value {
+					b.Importance = widget.HighImportance
+				}
+				opts = append(opts, bigButton(th, b))
+			}
+			row.Add(container.New(&flowLayout{gap: th.Size(fynetheme.SizeNamePadding), width: t.win.Canvas().Size().Width - 40*th.Size(fynetheme.SizeNamePadding)}, opts...))
+		case fl.Type == catalog.TypePhone || fl.Type == catalog.TypeNumber || fl.Type == catalog.TypeIDNumber || fl.Type == catalog.TypeDate:
+			shown := values[fl.ID]
+			if shown == "" {
+				shown = T("apply.tap_to_enter")
+			}
+			id := fl.ID
+			b := widget.NewButton(shown, t.input(func() {
+				t.apply.editing = id
+				t.rebuild()
+			}))
+			if t.apply.editing == id {
+				b.Importance = widget.HighImportance
+			}
+			row.Add(bigButton(th, b))
+			if t.apply.editing == id {
+				row.Add(t.digitPad(th, fl))
+			}
+		default:
+			row.Add(text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+		}
+		if e, ok := errs[fl.ID]; ok {
+			row.Add(text(th, e, fynetheme.SizeNameText, fynetheme.ColorNameError, true))
+		}
+		rows.Add(row)
+	}
+	return t.framed(th, container.NewBorder(
+		text(th, j.Service().Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		container.NewGridWithColumns(2,
+			t.button(th, T("guide.back"), false, func() { j.Back(); t.rebuild() }),
+			t.button(th, T("apply.next"), true, func() {
+				t.apply.editing = ""
+				j.FormDone()
+				t.rebuild()
+			})),
+		nil, nil, container.NewVScroll(rows)))
+}
+
+// digitPad types digits (and X for an ID number, - for a date) into the
+// field being edited.
+func (t *Terminal) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	j := t.apply.j
+	keys := strings.Split("1 2 3 4 5 6 7 8 9 0", " ")
+	switch fl.Type {
+	case catalog.TypeIDNumber:
+		keys = append(keys, "X")
+	case catalog.TypeDate:
+		keys = append(keys, "-")
+	}
+	var pad []fyne.CanvasObject
+	for _, k := range keys {
+		pad = append(pad, t.key(th, k, func() { j.Set(fl.ID, j.Values()[fl.ID]+k) }))
+	}
+	pad = append(pad,
+		t.key(th, "⌫", func() {
+			if v := j.Values()[fl.ID]; v != "" {
+				j.Set(fl.ID, v[:len(v)-1])
+			}
+		}),
+		t.key(th, T("apply.done_typing"), func() { t.apply.editing = "" }))
+	return container.New(&flowLayout{gap: th.Size(fynetheme.SizeNamePadding), width: t.win.Canvas().Size().Width - 40*th.Size(fynetheme.SizeNamePadding)}, pad...)
+}
+
+func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
+	j := t.apply.j
+	lang := t.sess.Lang()
+	lines := container.NewVBox()
+	for _, fl := range j.Service().Form.Fields {
+		v := j.Values()[fl.ID]
+		for _, o := range fl.Options {
+			if o.Value == v {
+				v = o.Label.In(lang)
+			}
+		}
+		if v != "" {
+			lines.Add(text(th, fl.Label.In(lang)+"："+v, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
+		}
+	}
+	verdict := facematchVerdict(j)
+	lines.Add(text(th, T("apply.identity")+T("capture.verdict."+verdict), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+	submit := func() {
+		if t.apply.busy {
+			return
+		}
+		t.apply.busy = true
+		t.async(func() {
+			err := j.Submit(context.Background()) // sealed and fsynced before it returns
+			t.do(func() {
+				t.apply.busy = false
+				if err != nil {
+					t.opt.Log.Warn("application not saved", "err", err)
+				}
+				t.rebuild()
+			})
+		})
+	}
+	return t.stepCard(th, T("apply.review_title"), lines,
+		t.button(th, T("guide.back"), false, func() { j.Back(); t.rebuild() }),
+		t.button(th, T("apply.submit"), true, submit))
+}
+
+func facematchVerdict(j *journey.Apply) string {
+	if f := j.FaceFlow(); f != nil {
+		return string(f.Result().Verdict)
+	}
+	return "by_staff"
+}
+
+func (t *Terminal) receiptStep(th fyne.Theme) fyne.CanvasObject {
+	j := t.apply.j
+	r := j.Receipt()
+	lang := t.sess.Lang()
+	committed := T("guide.immediate")
+	if !r.Service.Immediate {
+		committed = r.Committed.Format("2006-01-02")
+	}
+	info := container.NewVBox(
+		text(th, T("apply.receipt_number")+r.Number, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		text(th, r.Service.Name.In(lang), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false),
+		text(th, T("apply.committed")+committed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false),
+		text(th, T("apply.saved"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+	qr := r.URL
+	if qr == "" {
+		qr = r.Number
+	}
+	var code fyne.CanvasObject = spacer(th)
+	if q, err := qrcode.New(qr, qrcode.Medium); err == nil {
+		img := canvas.NewImageFromImage(q.Image(256))
+		img.FillMode = canvas.ImageFillContain
+		img.ScaleMode = canvas.ImageScalePixels
+		img.SetMinSize(fyne.NewSquareSize(3 * th.Size(theme.SizeTarget)))
+		code = img
+	}
+	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.rebuild() })}
+	if t.opt.PrintReceipt != nil {
+		buttons = append([]fyne.CanvasObject{t.button(th, T("apply.print"), false, func() {
+			receipt := journey.PrintedReceipt(r, t.opt.Config.District, lang, receiptWords())
+			t.async(func() {
+				img, err := t.opt.PrintReceipt(receipt)
+				t.do(func() { t.showReceipt(img, err) })
+			})
+		})}, buttons...)
+	}
+	return t.stepCard(th, T("apply.receipt_title"), container.NewBorder(nil, nil, nil, code, info), buttons...)
+}
+
+// receiptWords is the printed receipt's wording in the session's language.
+func receiptWords() journey.ReceiptText {
+	return journey.ReceiptText{Title: T("apply.receipt_title"), Number: T("receipt.number"), Service: T("receipt.service"),
+		Name: T("receipt.name"), Date: T("receipt.date"), Committed: T("receipt.committed"), Immediate: T("guide.immediate"),
+		Next: T("receipt.next"), Phone: T("guide.phone"), Follow: T("receipt.follow")}
+}
+
+func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
+	j := t.apply.j
+	rate := func(level int, reason string) {
+		if err := j.Rate(context.Background(), level, reason, ""); err != nil {
+			t.opt.Log.Warn("rating not saved", "err", err)
+		}
+		t.finishApply()
+	}
+	var buttons []fyne.CanvasObject
+	if t.apply.level > 0 {
+		for _, r := range ratingReasons {
+			reason := r
+			buttons = append(buttons, t.button(th, T("rating.reason."+r), false, func() { rate(t.apply.level, reason) }))
+		}
+		return t.stepCard(th, T("rating.why"), container.NewGridWithColumns(1, buttons...))
+	}
+	for level := 5; level >= 1; level-- {
+		l := level
+		buttons = append(buttons, t.button(th, T(fmt.Sprintf("rating.%d", l)), l >= 4, func() {
+			if l <= 2 {
+				t.apply.level = l
+				t.rebuild()
+				return
+			}
+			rate(l, "")
+		}))
+	}
+	return t.stepCard(th, T("rating.title"), container.NewGridWithColumns(1, buttons...),
+		t.button(th, T("rating.skip"), false, func() { j.SkipRating(); t.finishApply() }))
+}
+
+// finishApply ends the journey, forgets it, and thanks the resident.
+func (t *Terminal) finishApply() {
+	t.endApply()
+	t.notice = notice{key: "apply.thanks", kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+	t.show(session.Home)
+}

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"path/filepath"
+	"testing"
+
+	"filippo.io/age"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+func TestApplyJourneyOnScreen(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	q := withCameras(t, h)
+	withCatalog(t, h)
+	dir := t.TempDir()
+	key, _ := age.GenerateX25519Identity()
+	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	store, err := outbox.Open(outbox.Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, FaceCamera: h.term.opt.Cameras.Face, DocCamera: h.term.opt.Cameras.Document,
+		Quality: 85, TerminalID: "DEMO-0001", Now: h.clock.Now}
+
+	test.Tap(h.term.tiles[screenApply])
+	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "开始办理"))
+	if !h.showing("请放置身份证") {
+		t.Fatalf("card step: %q", h.texts())
+	}
+	card := idcard.SampleCards()[0]
+	h.term.CardRead(idcard.Event{Card: card, At: h.clock.Now()})
+	if !h.showing("拍摄人脸照片前，请您知悉") {
+		t.Fatalf("after the card: %q", h.texts())
+	}
+	test.Tap(button(t, h, "同意拍摄"))
+	waitPreview(t, h, q)
+	test.Tap(button(t, h, "拍照"))
+	q.run()
+	test.Tap(button(t, h, "使用这张照片"))
+	q.run()
+	if !h.showing(card.Name) || !h.showing("（来自身份证）") {
+		t.Fatalf("form: %q", h.texts())
+	}
+	test.Tap(button(t, h, "下一步"))
+	if !h.showing("请填写此项") {
+		t.Fatalf("an incomplete form went on: %q", h.texts())
+	}
+	test.Tap(button(t, h, "城乡居民基本养老保险"))
+	test.Tap(button(t, h, "下一步"))
+	if !h.showing("请核对您的申请") {
+		t.Fatalf("review: %q", h.texts())
+	}
+	test.Tap(button(t, h, "提交申请"))
+	q.run()
+	if !h.showing("申请已提交") || !h.showing("回执号：DEMO-0001-261127-093000") {
+		t.Fatalf("receipt: %q", h.texts())
+	}
+	test.AssertRendersToImage(t, "apply_receipt_zh_landscape.png", h.win.Canvas())
+	test.Tap(button(t, h, "下一步"))
+	test.Tap(button(t, h, "不满意"))
+	test.Tap(button(t, h, "等候时间长"))
+	if h.term.sess.Screen() != "home" || !h.showing("感谢您的办理与评价") {
+		t.Fatalf("after rating: %q", h.texts())
+	}
+	var kinds []outbox.Kind
+	store.All(func(r outbox.Record) bool { kinds = append(kinds, r.Kind); return true })
+	if len(kinds) != 2 || kinds[0] != outbox.Application || kinds[1] != outbox.Rating {
+		t.Fatalf("records %v", kinds)
+	}
+	// Nothing of the resident is left on the screen or in the terminal.
+	if h.term.apply.j != nil || h.showing(card.Name) {
+		t.Fatal("the journey outlived its end")
+	}
+}
