@@ -251,6 +251,11 @@ func run(f flags, log *slog.Logger) error {
 			deps.Kick = link.Kick
 		}
 		opts.ApplyDeps = &deps
+		var statuses journey.Statuses // none until the terminal is enrolled
+		if syncState != nil {
+			statuses = syncState
+		}
+		opts.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(queue, statuses, id) }
 	}
 	if prn != nil {
 		opts.PrintReceipt = func(r printer.Receipt) (image.Image, error) { return prn.print(ctx, r) }

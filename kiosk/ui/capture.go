@@ -158,7 +158,12 @@ func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step captur
 func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.leavePhotos))
-	return container.NewPadded(container.NewBorder(nil, container.NewHBox(bigButton(th, t.homeBtn)), nil, nil,
+	bottom := container.NewHBox(bigButton(th, t.homeBtn))
+	if t.sess.Screen() != screenStaff {
+		bottom.Add(layout.NewSpacer())
+		bottom.Add(bigButton(th, widget.NewButton(T("tile.staff"), t.input(t.callStaff))))
+	}
+	return container.NewPadded(container.NewBorder(nil, bottom, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 4*p, 4*p), content)))
 }
 
@@ -168,12 +173,13 @@ func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
 	l.Wrapping = fyne.TextWrapWord
 	l.Alignment = fyne.TextAlignCenter
 	l.SizeName = fynetheme.SizeNameSubHeadingText
-	return t.framed(th, container.NewCenter(newCard(th, l)))
+	return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
 }
 
 func (t *Terminal) leavePhotos() {
 	t.endApply()
 	t.endPhotos()
+	t.forgetHelp()
 	t.show(session.Home)
 }
 

@@ -112,6 +112,18 @@ func usedKeys(t *testing.T) []string {
 	for level := 1; level <= 5; level++ {
 		keys[fmt.Sprintf("rating.%d", level)] = true
 	}
+	for _, v := range askTopics {
+		keys["ask.topic."+v] = true
+	}
+	for _, v := range askPhrases {
+		keys["ask.phrase."+v] = true
+	}
+	for _, v := range []string{journey.Consultation, journey.Complaint, journey.Suggestion} {
+		keys["ask.type."+v] = true
+	}
+	for _, v := range []string{"queued", "sent", "rejected", "received", "accepted", "processing", "done"} {
+		keys["query.state."+v] = true
+	}
 	for _, r := range ratingReasons {
 		keys["rating.reason."+r] = true
 	}

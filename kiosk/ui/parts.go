@@ -44,3 +44,9 @@ func text(th fyne.Theme, s string, size fyne.ThemeSizeName, fg fyne.ThemeColorNa
 	t.TextStyle.Bold = bold
 	return t
 }
+
+// wide gives a centred card with wrapped text a width to wrap in: centred,
+// a wrapping label would otherwise shrink to one character a line.
+func (t *Terminal) wide(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(atLeast{min: fyne.NewSize(t.win.Canvas().Size().Width*0.6, 0)}, o)
+}

@@ -50,6 +50,9 @@ type Options struct {
 	// Catalog is the service catalog the service list shows; nil shows the
 	// placeholder.
 	Catalog *catalog.Catalog
+	// MyApplications lists a card's applications on this terminal with
+	// their latest state; nil turns the query screen's list off.
+	MyApplications func(idNumber string) ([]journey.Progress, error)
 	// ApplyDeps is what the apply journey needs (the outbox, cameras,
 	// matcher); nil turns the guide's start button off.
 	ApplyDeps *journey.Deps
@@ -113,11 +116,15 @@ type Terminal struct {
 	// tests a queue the test goroutine runs.
 	do func(func())
 
-	notice  notice       // a short message on the home screen
-	photos  photoSession // the photo steps of this session
-	browse  browse       // the service list and guide
-	apply   applyState   // the apply journey on screen
-	preview *preview     // the live preview on screen, if any
+	notice notice       // a short message on the home screen
+	photos photoSession // the photo steps of this session
+	browse browse       // the service list and guide
+	apply  applyState   // the apply journey on screen
+	query  queryState   // my applications
+	ask    askState     // a consultation or complaint being written
+	// staffFrom is the screen the resident called staff from.
+	staffFrom string
+	preview   *preview // the live preview on screen, if any
 }
 
 // notice is a message shown on the home screen for a while.
@@ -284,6 +291,12 @@ func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
 		return t.guideScreen(th)
 	case screenApplying:
 		return t.applyScreen(th)
+	case screenStaff:
+		return t.staffScreen(th)
+	case screenQuery:
+		return t.queryScreen(th)
+	case screenComplain:
+		return t.askScreen(th)
 	}
 	return t.placeholder(th, screen)
 }
@@ -303,7 +316,13 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 			onTap = t.input(t.switchElderly)
 		} else {
 			screen := ht.screen
-			onTap = t.input(func() { t.show(screen) })
+			onTap = t.input(func() {
+				if screen == screenStaff {
+					t.callStaff()
+					return
+				}
+				t.show(screen)
+			})
 		}
 		tl := newTile(ht.icon, T(key), T(key+".hint"), ht.color, onTap)
 		t.tiles[ht.screen] = tl
@@ -369,6 +388,17 @@ func (t *Terminal) touched() {
 	t.countdown.hide()
 }
 
+// forgetHelp clears the query and question screens: the resident's
+// applications and words go with the session.
+func (t *Terminal) forgetHelp() {
+	t.browse = browse{}
+	t.query = queryState{}
+	if t.ask.a != nil {
+		t.ask.a.Wipe()
+	}
+	t.ask = askState{}
+}
+
 func (t *Terminal) show(screen string) {
 	t.sess.Show(screen, t.opt.Now())
 	t.opt.Log.Debug("screen", "screen", screen)
@@ -412,7 +442,7 @@ func (t *Terminal) Tick(now time.Time) {
 		t.opt.Log.Info("session cleared", "reason", "idle")
 		t.endApply()
 		t.endPhotos()
-		t.browse = browse{}
+		t.forgetHelp()
 		if err := UseLanguage(t.sess.Lang()); err != nil {
 			t.opt.Log.Error("reset language", "err", err)
 		}
@@ -491,8 +521,12 @@ func (t *Terminal) showReceipt(img image.Image, err error) {
 func (t *Terminal) CardRead(ev idcard.Event) {
 	now := t.opt.Now()
 	t.sess.Touch(now)
-	if t.sess.Screen() == screenApplying {
+	switch t.sess.Screen() {
+	case screenApplying:
 		t.applyCardRead(ev)
+		return
+	case screenQuery:
+		t.queryCardRead(ev)
 		return
 	}
 	if t.sess.Screen() != session.Home {

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"path/filepath"
+	"testing"
+
+	"filippo.io/age"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+func withOutbox(t *testing.T, h *harness) *outbox.Store {
+	dir := t.TempDir()
+	key, _ := age.GenerateX25519Identity()
+	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	store, err := outbox.Open(outbox.Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	h.term.async = func(f func()) { f() }
+	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now}
+	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, nil, id) }
+	return store
+}
+
+func kinds(s *outbox.Store) []outbox.Kind {
+	var out []outbox.Kind
+	s.All(func(r outbox.Record) bool { out = append(out, r.Kind); return true })
+	return out
+}
+
+func TestCallStaffFromAnyScreenAndBack(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	store := withOutbox(t, h)
+	test.Tap(h.term.tiles[screenQuery])
+	test.Tap(button(t, h, "呼叫帮办"))
+	if !h.showing("已通知工作人员") {
+		t.Fatalf("staff call: %q", h.texts())
+	}
+	test.Tap(button(t, h, "返回刚才的页面"))
+	if h.term.sess.Screen() != screenQuery {
+		t.Fatalf("back to %s", h.term.sess.Screen())
+	}
+	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.tiles[screenStaff])
+	if k := kinds(store); len(k) != 2 || k[0] != outbox.StaffCall || k[1] != outbox.StaffCall {
+		t.Fatalf("records %v", k)
+	}
+}
+
+func TestMyApplicationsScreen(t *testing.T) {
+	h := newHarness(t, portrait, "zh")
+	withCatalog(t, h)
+	withOutbox(t, h)
+	test.Tap(h.term.tiles[screenQuery])
+	if !h.showing("请将身份证放在读卡区") {
+		t.Fatalf("query: %q", h.texts())
+	}
+	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0]})
+	if !h.showing("您在本终端还没有办理过事项。") {
+		t.Fatalf("no applications: %q", h.texts())
+	}
+	checkLayout(t, h, false)
+	test.Tap(h.term.homeBtn)
+	if h.term.query.read {
+		t.Fatal("the list outlived the screen")
+	}
+}
+
+func TestAskScreen(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	store := withOutbox(t, h)
+	test.Tap(h.term.tiles[screenComplain])
+	test.Tap(button(t, h, "提交"))
+	if !h.showing("请选择咨询、投诉或建议") {
+		t.Fatalf("empty question went through: %q", h.texts())
+	}
+	test.Tap(button(t, h, "投诉"))
+	test.Tap(button(t, h, "窗口服务"))
+	test.Tap(button(t, h, "希望缩短等候时间"))
+	test.Tap(button(t, h, "提交"))
+	if !h.showing("已收到您的意见，编号 DEMO-0001-261127-093000") {
+		t.Fatalf("after submitting: %q", h.texts())
+	}
+	if k := kinds(store); len(k) != 1 || k[0] != outbox.Complaint {
+		t.Fatalf("records %v", k)
+	}
+	checkLayout(t, h, false)
+}
