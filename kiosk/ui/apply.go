@@ -126,9 +126,7 @@ func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) f
 
 func (t *Terminal) cardStep(th fyne.Theme) fyne.CanvasObject {
 	j := t.apply.j
-	hint := widget.NewLabel(T("apply.card_hint"))
-	hint.Wrapping = fyne.TextWrapWord
-	hint.SizeName = fynetheme.SizeNameSubHeadingText
+	hint := sentence(T("apply.card_hint"))
 	return t.stepCard(th, T("apply.card_title"), hint,
 		t.button(th, T("apply.no_card_button"), false, func() { j.NoCard(); t.rebuild() }),
 		t.button(th, T("guide.back"), false, func() {

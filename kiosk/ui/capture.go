@@ -95,10 +95,7 @@ func (t *Terminal) consentScreen(th fyne.Theme) fyne.CanvasObject {
 	title := text(th, T("capture.consent.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	lines := container.NewVBox(title, spacer(th))
 	for _, key := range []string{"capture.consent.what", "capture.consent.why", "capture.consent.keep", "capture.consent.decline"} {
-		l := widget.NewLabel("· " + T(key))
-		l.Wrapping = fyne.TextWrapWord
-		l.SizeName = fynetheme.SizeNameSubHeadingText // short sentences, read from a step away
-		lines.Add(l)
+		lines.Add(sentence("· " + T(key)))
 	}
 	agree := widget.NewButton(T("capture.agree"), t.input(func() {
 		t.photos.face.Agree()
@@ -169,10 +166,8 @@ func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasO
 
 // message is a calm sentence with the way home.
 func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
-	l := widget.NewLabel(s)
-	l.Wrapping = fyne.TextWrapWord
+	l := sentence(s)
 	l.Alignment = fyne.TextAlignCenter
-	l.SizeName = fynetheme.SizeNameSubHeadingText
 	return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
 }
 

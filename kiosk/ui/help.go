@@ -37,10 +37,8 @@ func (t *Terminal) callStaff() {
 }
 
 func (t *Terminal) staffScreen(th fyne.Theme) fyne.CanvasObject {
-	l := widget.NewLabel(T("staff.called"))
-	l.Wrapping = fyne.TextWrapWord
+	l := sentence(T("staff.called"))
 	l.Alignment = fyne.TextAlignCenter
-	l.SizeName = fynetheme.SizeNameSubHeadingText
 	back := widget.NewButton(T("staff.back"), t.input(func() {
 		from := t.staffFrom
 		if from == "" || from == screenStaff {
@@ -80,9 +78,7 @@ func (t *Terminal) queryCardRead(ev idcard.Event) {
 func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 	lang := t.sess.Lang()
 	if !t.query.read {
-		hint := widget.NewLabel(T("query.card_hint"))
-		hint.Wrapping = fyne.TextWrapWord
-		hint.SizeName = fynetheme.SizeNameSubHeadingText
+		hint := sentence(T("query.card_hint"))
 		content := container.NewVBox(text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
 		if t.query.err != "" {
 			content.Add(banner(th, T(t.query.err), fynetheme.ColorNameWarning))
@@ -137,9 +133,7 @@ func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 	}
 	a := t.ask.a
 	if t.ask.receipt != "" {
-		l := widget.NewLabel(T("ask.saved", map[string]any{"Receipt": t.ask.receipt}))
-		l.Wrapping = fyne.TextWrapWord
-		l.SizeName = fynetheme.SizeNameSubHeadingText
+		l := sentence(T("ask.saved", map[string]any{"Receipt": t.ask.receipt}))
 		return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
 	}
 	p := th.Size(fynetheme.SizeNamePadding)

@@ -50,3 +50,12 @@ func text(th fyne.Theme, s string, size fyne.ThemeSizeName, fg fyne.ThemeColorNa
 func (t *Terminal) wide(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.New(atLeast{min: fyne.NewSize(t.win.Canvas().Size().Width*0.6, 0)}, o)
 }
+
+// sentence is text for residents to read from a step away: large, wrapped
+// to the width it is given.
+func sentence(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	l.SizeName = fynetheme.SizeNameSubHeadingText
+	return l
+}
