@@ -147,12 +147,24 @@ type RatingRecord struct {
 	Channel string `json:"channel"`          // "terminal"
 }
 
-// Rate stores the resident's rating. A bad rating (1–2) needs a reason
-// category; the phone number is optional.
+// Rate stores the resident's rating of this application. A bad rating
+// (1–2) needs a reason category; the phone number is optional.
 func (a *Apply) Rate(ctx context.Context, level int, reason, phone string) error {
 	if a.step != Rating {
 		return ErrWrongStep
 	}
+	if err := RateService(ctx, a.deps, a.svc.Code, a.receipt.Number, level, reason, phone); err != nil {
+		a.why = WhySaveFailed
+		return err
+	}
+	a.step, a.why = Done, ""
+	return nil
+}
+
+// RateService stores a 好差评 rating of a service a resident received,
+// named by its receipt: right after applying, or later from "my
+// applications".
+func RateService(ctx context.Context, deps Deps, service, receipt string, level int, reason, phone string) error {
 	if level < VeryDissatisfied || level > VerySatisfied {
 		return fmt.Errorf("journey: rating %d outside 1–5", level)
 	}
@@ -162,18 +174,16 @@ func (a *Apply) Rate(ctx context.Context, level int, reason, phone string) error
 	if phone != "" && !validPhone(phone) {
 		return errors.New("journey: the call-back number is not a phone number")
 	}
-	personal, _ := json.Marshal(RatingRecord{Service: a.svc.Code, Receipt: a.receipt.Number, Level: level, Reason: reason, Phone: phone, Channel: "terminal"})
-	_, err := a.deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.Rating,
-		Public: outbox.Public{Service: a.svc.Code, Receipt: a.receipt.Number}, Personal: personal})
+	personal, _ := json.Marshal(RatingRecord{Service: service, Receipt: receipt, Level: level, Reason: reason, Phone: phone, Channel: "terminal"})
+	_, err := deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.Rating,
+		Public: outbox.Public{Service: service, Receipt: receipt}, Personal: personal})
 	clear(personal)
 	if err != nil {
-		a.why = WhySaveFailed
 		return err
 	}
-	if a.deps.Kick != nil {
-		a.deps.Kick()
+	if deps.Kick != nil {
+		deps.Kick()
 	}
-	a.step, a.why = Done, ""
 	return nil
 }
 

@@ -325,25 +325,29 @@ func receiptWords() journey.ReceiptText {
 
 func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
 	j := t.apply.j
-	rate := func(level int, reason string) {
+	return t.ratingScreen(th, &t.apply.level, func(level int, reason string) {
 		if err := j.Rate(context.Background(), level, reason, ""); err != nil {
 			t.opt.Log.Warn("rating not saved", "err", err)
 		}
 		t.finishApply()
-	}
+	}, func() { j.SkipRating(); t.finishApply() })
+}
+
+// ratingScreen asks for 好差评: five levels, and for a bad one (1–2) the
+// reason. level holds a bad level while its reason is asked.
+func (t *Terminal) ratingScreen(th fyne.Theme, level *int, rate func(level int, reason string), skip func()) fyne.CanvasObject {
 	var buttons []fyne.CanvasObject
-	if t.apply.level > 0 {
+	if *level > 0 {
 		for _, r := range ratingReasons {
 			reason := r
-			buttons = append(buttons, t.button(th, T("rating.reason."+r), false, func() { rate(t.apply.level, reason) }))
+			buttons = append(buttons, t.button(th, T("rating.reason."+r), false, func() { rate(*level, reason) }))
 		}
 		return t.stepCard(th, T("rating.why"), container.NewGridWithColumns(1, buttons...))
 	}
-	for level := 5; level >= 1; level-- {
-		l := level
+	for l := 5; l >= 1; l-- {
 		buttons = append(buttons, t.button(th, T(fmt.Sprintf("rating.%d", l)), l >= 4, func() {
 			if l <= 2 {
-				t.apply.level = l
+				*level = l
 				t.rebuild()
 				return
 			}
@@ -351,7 +355,7 @@ func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
 		}))
 	}
 	return t.stepCard(th, T("rating.title"), container.NewGridWithColumns(1, buttons...),
-		t.button(th, T("rating.skip"), false, func() { j.SkipRating(); t.finishApply() }))
+		t.button(th, T("rating.skip"), false, skip))
 }
 
 // finishApply ends the journey, forgets it, and thanks the resident.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -55,6 +56,10 @@ type queryState struct {
 	list []journey.Progress
 	read bool
 	err  string
+	// rating is the application being rated from the list (the 评价
+	// tile), and level a bad level waiting for its reason.
+	rating *journey.Progress
+	level  int
 }
 
 func (t *Terminal) queryCardRead(ev idcard.Event) {
@@ -79,12 +84,31 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 	lang := t.sess.Lang()
 	if !t.query.read {
 		hint := sentence(T("query.card_hint"))
-		content := container.NewVBox(text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+		title := T("query.title")
+		if t.sess.Screen() == screenRate {
+			title = T("rating.choose")
+		}
+		content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
 		if t.query.err != "" {
 			content.Add(banner(th, T(t.query.err), fynetheme.ColorNameWarning))
 		}
 		content.Add(hint)
 		return t.framed(th, newCard(th, content))
+	}
+	if p := t.query.rating; p != nil {
+		return t.ratingScreen(th, &t.query.level, func(level int, reason string) {
+			if deps := t.opt.ApplyDeps; deps != nil {
+				if err := journey.RateService(context.Background(), *deps, p.Service, p.Receipt, level, reason, ""); err != nil {
+					t.opt.Log.Warn("rating not saved", "err", err)
+				}
+			}
+			t.forgetHelp()
+			t.notice = notice{key: "rating.thanks", kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+			t.show(session.Home)
+		}, func() {
+			t.query.rating, t.query.level = nil, 0
+			t.rebuild()
+		})
 	}
 	rows := container.NewVBox(text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
 	if len(t.query.list) == 0 {
@@ -101,10 +125,18 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 		if p.Message != "" {
 			state += " · " + p.Message
 		}
-		rows.Add(newCard(th, container.NewVBox(
+		item := container.NewVBox(
 			text(th, name, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
 			text(th, T("apply.receipt_number")+p.Receipt+"   "+p.Submitted.In(t.opt.Now().Location()).Format("2006-01-02 15:04"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
-			text(th, state, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))))
+			text(th, state, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
+		if t.sess.Screen() == screenRate {
+			progress := p
+			item.Add(t.button(th, T("rating.this"), true, func() {
+				t.query.rating = &progress
+				t.rebuild()
+			}))
+		}
+		rows.Add(newCard(th, item))
 	}
 	return t.framed(th, container.NewVScroll(rows))
 }

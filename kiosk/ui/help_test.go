@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -90,4 +91,29 @@ func TestAskScreen(t *testing.T) {
 		t.Fatalf("records %v", k)
 	}
 	checkLayout(t, h, false)
+}
+
+func TestRateAPastApplication(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withCatalog(t, h)
+	store := withOutbox(t, h)
+	card := idcard.SampleCards()[0]
+	if _, err := store.Submit(context.Background(), outbox.Submission{Kind: outbox.Application,
+		Public: outbox.Public{Service: "SB-001", Receipt: "DEMO-0001-261120-100000"}, Personal: []byte("{}"), IDNumber: card.IDNumber}); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(h.term.tiles[screenRate])
+	h.term.CardRead(idcard.Event{Card: card})
+	if !h.showing("养老金领取资格认证") {
+		t.Fatalf("list: %q", h.texts())
+	}
+	test.Tap(button(t, h, "评价这次服务"))
+	test.Tap(button(t, h, "非常不满意"))
+	test.Tap(button(t, h, "服务态度不好"))
+	if h.term.sess.Screen() != "home" || !h.showing("感谢您的评价") {
+		t.Fatalf("after rating: %q", h.texts())
+	}
+	if k := kinds(store); len(k) != 2 || k[1] != outbox.Rating {
+		t.Fatalf("records %v", k)
+	}
 }

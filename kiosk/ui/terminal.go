@@ -293,7 +293,7 @@ func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
 		return t.applyScreen(th)
 	case screenStaff:
 		return t.staffScreen(th)
-	case screenQuery:
+	case screenQuery, screenRate:
 		return t.queryScreen(th)
 	case screenComplain:
 		return t.askScreen(th)
@@ -525,7 +525,7 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 	case screenApplying:
 		t.applyCardRead(ev)
 		return
-	case screenQuery:
+	case screenQuery, screenRate:
 		t.queryCardRead(ev)
 		return
 	}

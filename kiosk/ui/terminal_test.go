@@ -351,8 +351,8 @@ func TestLanguageButtonSwitchesAndBack(t *testing.T) {
 
 func TestPlaceholderLeadsHome(t *testing.T) {
 	h := newHarness(t, portrait, "zh")
-	test.Tap(h.term.tiles[screenRate])
-	if !h.showing("评价") || !h.showing("本终端暂未开通此项服务。") {
+	test.Tap(h.term.tiles[screenApply]) // no catalog: the service list is not open
+	if !h.showing("办事") || !h.showing("本终端暂未开通此项服务。") {
 		t.Fatalf("placeholder: %q", h.texts())
 	}
 	test.Tap(h.term.homeBtn)
