@@ -226,6 +226,7 @@ func run(f flags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	cat = cat.ForSite(cfg.SiteKind) // the services enabled for this kind of site
 	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat,
 		Link: func() ui.LinkStatus {
 			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}

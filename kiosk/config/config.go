@@ -34,6 +34,11 @@ type Config struct {
 	District string `toml:"district"`
 	// Site is the hall or bank branch where the terminal stands.
 	Site string `toml:"site"`
+	// SiteKind is where the terminal stands: "hall" (a self-service hall)
+	// or "bank" (a 政银通办 machine in a bank branch). It chooses the
+	// services the district enabled for that kind of site, and whose
+	// staff answer a call.
+	SiteKind string `toml:"site_kind"`
 	// Language is the language every session starts in: "zh" or "en".
 	Language string `toml:"language"`
 	// ReceiptURL is the address a receipt's QR code opens for the resident
@@ -143,6 +148,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 func Default() Config {
 	return Config{
 		Language: "zh",
+		SiteKind: "hall",
 		DataDir:  "/var/lib/yizhan",
 		Idle: Idle{
 			Timeout:        Duration{90 * time.Second},
@@ -247,6 +253,8 @@ func (c Config) check() (key, reason string) {
 		return "district", "longer than 40 characters: it would not fit the title"
 	case len([]rune(c.Site)) > 40:
 		return "site", "longer than 40 characters: it would not fit the title"
+	case c.SiteKind != "hall" && c.SiteKind != "bank":
+		return "site_kind", fmt.Sprintf("%q: use \"hall\" or \"bank\"", c.SiteKind)
 	case c.Language != "zh" && c.Language != "en":
 		return "language", fmt.Sprintf("%q is not a language of the terminal: use \"zh\" or \"en\"", c.Language)
 	case c.ReceiptURL != "" && !validReceiptURL(c.ReceiptURL):

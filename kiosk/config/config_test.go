@@ -180,3 +180,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSiteKind(t *testing.T) {
+	c, err := Parse("kiosk.toml", []byte(good), Default())
+	if err != nil || c.SiteKind != "hall" {
+		t.Fatalf("default site kind %q, %v", c.SiteKind, err)
+	}
+	in := strings.Replace(good, "language = \"zh\"", "language = \"zh\"\nsite_kind = \"bank\"", 1)
+	if c, err := Parse("kiosk.toml", []byte(in), Default()); err != nil || c.SiteKind != "bank" {
+		t.Fatalf("bank: %q, %v", c.SiteKind, err)
+	}
+	in = strings.Replace(good, "language = \"zh\"", "language = \"zh\"\nsite_kind = \"mall\"", 1)
+	var ce *Error
+	if _, err := Parse("kiosk.toml", []byte(in), Default()); !errors.As(err, &ce) || ce.Key != "site_kind" || ce.Line != 6 {
+		t.Fatalf("mall: %v", err)
+	}
+}

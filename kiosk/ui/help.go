@@ -38,7 +38,7 @@ func (t *Terminal) callStaff() {
 }
 
 func (t *Terminal) staffScreen(th fyne.Theme) fyne.CanvasObject {
-	l := sentence(T("staff.called"))
+	l := sentence(T("staff.called." + t.opt.Config.SiteKind))
 	l.Alignment = fyne.TextAlignCenter
 	back := widget.NewButton(T("staff.back"), t.input(func() {
 		from := t.staffFrom

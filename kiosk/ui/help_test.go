@@ -39,7 +39,7 @@ func TestCallStaffFromAnyScreenAndBack(t *testing.T) {
 	store := withOutbox(t, h)
 	test.Tap(h.term.tiles[screenQuery])
 	test.Tap(button(t, h, "呼叫帮办"))
-	if !h.showing("已通知工作人员") {
+	if !h.showing("已通知大厅工作人员") {
 		t.Fatalf("staff call: %q", h.texts())
 	}
 	test.Tap(button(t, h, "返回刚才的页面"))

@@ -112,6 +112,9 @@ func usedKeys(t *testing.T) []string {
 	for level := 1; level <= 5; level++ {
 		keys[fmt.Sprintf("rating.%d", level)] = true
 	}
+	for _, kind := range []string{"hall", "bank"} {
+		keys["staff.called."+kind] = true
+	}
 	for _, v := range askTopics {
 		keys["ask.topic."+v] = true
 	}
