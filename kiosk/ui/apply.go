@@ -199,7 +199,7 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 	return t.framed(th, container.NewBorder(
 		text(th, j.Service().Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
 		container.NewGridWithColumns(2,
-			t.button(th, T("guide.back"), false, func() { j.Back(); t.rebuild() }),
+			t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
 			t.button(th, T("apply.next"), true, func() {
 				t.apply.editing = ""
 				j.FormDone()
@@ -267,7 +267,7 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 		})
 	}
 	return t.stepCard(th, T("apply.review_title"), lines,
-		t.button(th, T("guide.back"), false, func() { j.Back(); t.rebuild() }),
+		t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
 		t.button(th, T("apply.submit"), true, submit))
 }
 

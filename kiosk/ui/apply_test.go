@@ -2,7 +2,9 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"fyne.io/fyne/v2/test"
@@ -76,5 +78,52 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	// Nothing of the resident is left on the screen or in the terminal.
 	if h.term.apply.j != nil || h.showing(card.Name) {
 		t.Fatal("the journey outlived its end")
+	}
+}
+
+// The idle timeout in the middle of an application forgets the resident:
+// no text on screen, no flow, no photo holds anything of theirs.
+func TestIdleWipesAnApplication(t *testing.T) {
+	h := newHarness(t, portrait, "zh")
+	q := withCameras(t, h)
+	withCatalog(t, h)
+	withOutbox(t, h)
+	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
+	test.Tap(h.term.tiles[""]) // elderly mode
+	test.Tap(h.term.tiles[screenApply])
+	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "开始办理"))
+	card := idcard.SampleCards()[0]
+	h.term.CardRead(idcard.Event{Card: card})
+	test.Tap(button(t, h, "同意拍摄"))
+	waitPreview(t, h, q)
+	test.Tap(button(t, h, "拍照"))
+	q.run()
+	test.Tap(button(t, h, "使用这张照片"))
+	q.run()
+	if !h.showing(card.Name) {
+		t.Fatalf("form: %q", h.texts())
+	}
+	if got := h.win.Canvas().Size(); got != portrait {
+		t.Fatalf("the form needs %v, more than the portrait screen", got)
+	}
+	checkLayout(t, h, true)
+	test.AssertRendersToImage(t, "apply_form_elderly_portrait.png", h.win.Canvas())
+	face := h.term.apply.j.FaceFlow().Photo()
+	timing := h.term.opt.Config.Idle
+	h.tick(timing.ElderlyTimeout.Duration + timing.Countdown.Duration + 2*time.Second)
+	h.tick(time.Second)
+	for _, s := range h.texts() {
+		for _, secret := range []string{card.Name, card.IDNumber, card.Address} {
+			if strings.Contains(s, secret) {
+				t.Fatalf("%q still on screen after the idle timeout", s)
+			}
+		}
+	}
+	if h.term.apply.j != nil || h.term.photos.face != nil || h.term.preview != nil {
+		t.Fatal("the journey outlived the session")
+	}
+	if len(face) > 0 && face[0] != 0 {
+		t.Fatal("the face photo's bytes were not wiped")
 	}
 }

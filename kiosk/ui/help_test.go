@@ -23,7 +23,7 @@ func withOutbox(t *testing.T, h *harness) *outbox.Store {
 	}
 	t.Cleanup(func() { store.Close() })
 	h.term.async = func(f func()) { f() }
-	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now}
+	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now, Quality: 85}
 	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, nil, id) }
 	return store
 }

@@ -124,7 +124,11 @@ func (t *Terminal) servicesScreen(th fyne.Theme) fyne.CanvasObject {
 	}
 	pageNo := text(th, T("services.page", map[string]any{"Page": t.browse.page + 1, "Pages": pages}), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
 	home := widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
-	bottom := container.NewHBox(bigButton(th, home), layout.NewSpacer(), bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next))
+	// Paging on a row of its own: with elderly sizes, home and paging do
+	// not fit one row of a portrait screen.
+	bottom := container.NewVBox(
+		container.NewGridWithColumns(3, bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next)),
+		container.NewHBox(bigButton(th, home)))
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
 		container.NewBorder(container.NewVBox(top, spacer(th)), container.NewVBox(spacer(th), bottom), nil, nil, container.NewVBox(grid)))
 }
@@ -214,8 +218,10 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	heading := func(key string) fyne.CanvasObject {
 		return text(th, T(key), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)
 	}
+	name := widget.NewLabel(s.Name.In(lang))
+	name.Wrapping, name.SizeName, name.TextStyle.Bold = fyne.TextWrapWord, fynetheme.SizeNameHeadingText, true
 	body := container.NewVBox(
-		text(th, s.Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		name,
 		para(s.Description.In(lang)),
 		heading("guide.conditions"))
 	for _, c := range s.Conditions {
@@ -248,7 +254,9 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 		body.Add(para(line))
 	}
 	if t.opt.Catalog != nil && t.opt.Catalog.Sample {
-		body.Add(text(th, t.opt.Catalog.Note.In(lang), fynetheme.SizeNameCaptionText, theme.ColorSecondaryLabel, false))
+		note := widget.NewLabel(t.opt.Catalog.Note.In(lang))
+		note.Wrapping, note.SizeName = fyne.TextWrapWord, fynetheme.SizeNameCaptionText
+		body.Add(note)
 	}
 	back := widget.NewButtonWithIcon(T("guide.back"), fynetheme.NavigateBackIcon(), t.input(func() {
 		t.browse.service = nil

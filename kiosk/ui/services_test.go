@@ -88,6 +88,9 @@ func TestServiceScreensFit(t *testing.T) {
 							h.term.show(screenGuide)
 						}
 						h.win.Resize(size)
+						if got := h.win.Canvas().Size(); got != size {
+							t.Fatalf("the screen needs %v, more than the %v it has", got, size)
+						}
 						checkLayoutScrolled(t, h, elderly)
 					})
 				}
