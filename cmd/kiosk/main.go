@@ -30,6 +30,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -222,12 +223,18 @@ func run(f flags, log *slog.Logger) error {
 	} else {
 		w.SetFullScreen(true)
 	}
+	var district protocol.TerminalConfig // the district's service hours and announcements
 	cat, err := loadCatalog(syncState, log)
 	if err != nil {
 		return err
 	}
 	cat = cat.ForSite(cfg.SiteKind) // the services enabled for this kind of site
-	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat,
+	if syncState != nil {
+		if dc, ok, err := syncState.Config(); err == nil && ok {
+			district = dc
+		}
+	}
+	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat, District: district,
 		Link: func() ui.LinkStatus {
 			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}
 			if link != nil {

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 func withCatalog(t *testing.T, h *harness) {
@@ -108,4 +110,26 @@ func checkLayoutScrolled(t *testing.T, h *harness, elderly bool) {
 		return
 	}
 	checkLayout(t, h, elderly)
+}
+
+func TestServiceHoursAndAnnouncements(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withCatalog(t, h)
+	h.term.opt.District = protocol.TerminalConfig{Version: 1, ServiceHours: "10:00-18:00",
+		Announcements: []protocol.Announcement{{ZH: "12月1日凌晨系统维护", EN: "Maintenance on 1 December", Until: h.clock.Now().Add(24 * time.Hour)},
+			{ZH: "已过期的通知", Until: h.clock.Now().Add(-time.Hour)}}}
+	h.term.rebuild()
+	if !h.showing("12月1日凌晨系统维护") || h.showing("已过期的通知") || !h.showing("现在不在服务时间（10:00-18:00）") {
+		t.Fatalf("home out of hours: %q", h.texts())
+	}
+	test.Tap(h.term.tiles[screenApply])
+	if !h.showing("现在不在服务时间") || h.showing("请选择要办理的事项") {
+		t.Fatalf("the list opened out of hours: %q", h.texts())
+	}
+	test.Tap(h.term.homeBtn)
+	h.term.opt.District.ServiceHours = "08:00-20:00"
+	test.Tap(h.term.tiles[screenApply])
+	if !h.showing("请选择要办理的事项") {
+		t.Fatalf("the list did not open in hours: %q", h.texts())
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // Options is what the terminal's screens need from the rest of the program.
@@ -50,6 +51,9 @@ type Options struct {
 	// Catalog is the service catalog the service list shows; nil shows the
 	// placeholder.
 	Catalog *catalog.Catalog
+	// District is what the district last set for its terminals: service
+	// hours and announcements (the zero value when none came yet).
+	District protocol.TerminalConfig
 	// MyApplications lists a card's applications on this terminal with
 	// their latest state; nil turns the query screen's list off.
 	MyApplications func(idNumber string) ([]journey.Progress, error)
@@ -284,6 +288,9 @@ func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
 	case screenCapture:
 		return t.captureScreen(th)
 	case screenApply:
+		if !t.inServiceHours() {
+			return t.message(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}))
+		}
 		if t.opt.Catalog != nil {
 			return t.servicesScreen(th)
 		}
@@ -331,6 +338,21 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
 	top := container.NewVBox(greeting, hint, spacer(th))
+	now := t.opt.Now()
+	for _, a := range t.opt.District.Announcements {
+		if now.Before(a.Until) {
+			msg := a.ZH
+			if t.sess.Lang() == "en" && a.EN != "" {
+				msg = a.EN
+			}
+			top.Add(banner(th, msg, fynetheme.ColorNameWarning))
+			top.Add(spacer(th))
+		}
+	}
+	if !t.inServiceHours() {
+		top.Add(banner(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}), fynetheme.ColorNameWarning))
+		top.Add(spacer(th))
+	}
 	if t.notice.key != "" && t.opt.Now().Before(t.notice.until) {
 		top.Add(banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
 		top.Add(spacer(th))
@@ -559,4 +581,15 @@ func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 // DevicesChanged re-reads the device registry into the status bar.
 func (t *Terminal) DevicesChanged() {
 	t.status.setDevices(t.opt.Devices.Snapshot())
+}
+
+// inServiceHours reports whether residents are served now: always, unless
+// the district set service hours ("08:00-20:00") and now is outside them.
+func (t *Terminal) inServiceHours() bool {
+	h := t.opt.District.ServiceHours
+	if !protocol.ValidServiceHours(h) {
+		return true
+	}
+	now := t.opt.Now().Format("15:04")
+	return now >= h[:5] && now < h[6:]
 }
