@@ -244,7 +244,7 @@ feed:
 // answer when the terminal guessed wrong (an upload cut earlier).
 func (c *Client) putBlob(ctx context.Context, ref outbox.AttachmentRef) error {
 	offset := int64(0)
-	for range 3 {
+	for range 5 {
 		err := c.patchBlob(ctx, ref, offset)
 		if err == nil {
 			return nil
@@ -254,6 +254,15 @@ func (c *Client) putBlob(ctx context.Context, ref outbox.AttachmentRef) error {
 		switch {
 		case errors.As(err, &moved):
 			offset = moved.have
+		case errors.As(err, &ae) && ae.Status == http.StatusConflict:
+			// The district is still writing this blob for an earlier
+			// request of ours, cut a moment ago: give it a moment to see
+			// the cut.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(300 * time.Millisecond):
+			}
 		case errors.As(err, &ae) && ae.Err.Code == protocol.CodeBadRequest:
 			// The district found the bytes do not hash to their name. If
 			// the terminal's copy does, the damage was on the way or at
