@@ -1,16 +1,13 @@
 package ui
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"filippo.io/age"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
-	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -18,16 +15,10 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	q := withCameras(t, h)
 	withCatalog(t, h)
-	dir := t.TempDir()
-	key, _ := age.GenerateX25519Identity()
-	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
-	store, err := outbox.Open(outbox.Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, FaceCamera: h.term.opt.Cameras.Face, DocCamera: h.term.opt.Cameras.Document,
-		Quality: 85, TerminalID: "DEMO-0001", Now: h.clock.Now}
+	store := withOutbox(t, h)
+	h.term.async = func(f func()) { f() }
+	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
+	h.term.opt.ApplyDeps.DocCamera = h.term.opt.Cameras.Document
 
 	test.Tap(h.term.tiles[screenApply])
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
