@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan-kiosk/yizhan/sync/durable"
 )
 
 // readAttachment reads an attachment's sealed bytes back and checks they
@@ -224,7 +226,7 @@ func TestMigrationFromVersion1(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := syncDir(s.attDir); err != nil {
+		if err := durable.SyncDir(s.attDir); err != nil {
 			return err
 		}
 		sa.ref.Name = "scan"

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/durable"
 )
 
 // Exported marks a record copied to removable media for the district to
@@ -85,7 +87,7 @@ func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
 		m.Records = append(m.Records, mr)
 	}
 	for _, sub := range []string{"records", "attachments"} {
-		if err := syncDir(filepath.Join(out, sub)); err != nil {
+		if err := durable.SyncDir(filepath.Join(out, sub)); err != nil {
 			return "", Manifest{}, err
 		}
 	}
@@ -96,7 +98,7 @@ func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
 	if _, err := writeExportFile(out, "manifest.json", bytes.NewReader(manifest)); err != nil {
 		return "", Manifest{}, err
 	}
-	if err := syncDir(out); err != nil {
+	if err := durable.SyncDir(out); err != nil {
 		return "", Manifest{}, err
 	}
 	for _, r := range waiting {

@@ -162,15 +162,6 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // secretLen is the size of the terminal secret for the resident index.
 const secretLen = 32
 

@@ -19,6 +19,8 @@ import (
 	"filippo.io/age"
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan-kiosk/yizhan/sync/durable"
 )
 
 // The store's layout, version 2:
@@ -261,7 +263,7 @@ func (s *Store) moveAside(ce *corruptError) (string, error) {
 			return "", fmt.Errorf("outbox: move attachments aside: %w", err)
 		}
 	}
-	if err := syncDir(s.opt.Dir); err != nil {
+	if err := durable.SyncDir(s.opt.Dir); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%v; moved to %s and a new store made", ce.err, filepath.Base(moved)), nil
@@ -542,7 +544,7 @@ func (s *Store) sealAttachments(ctx context.Context, atts []Attachment, rec *Rec
 		s.addAttBytes(sa.ref.Size)
 	}
 	if len(files) > 0 {
-		if err := syncDir(s.attDir); err != nil {
+		if err := durable.SyncDir(s.attDir); err != nil {
 			return nil, files, fmt.Errorf("outbox: attachments: %w", err)
 		}
 	}
