@@ -64,6 +64,9 @@ type Field struct {
 	// FromCard names the card field that fills this one (CardName, ...);
 	// the screen shows such a value without asking for it.
 	FromCard string `json:"from_card,omitempty"`
+	// SuggestFromCard names a card field whose value the resident may take
+	// with one tap (a current address that is often the card's address).
+	SuggestFromCard string `json:"suggest_from_card,omitempty"`
 	// MaxLen (characters) and Pattern (RE2, matched against the whole
 	// value) are for text fields.
 	MaxLen  int    `json:"max_len,omitempty"`
@@ -147,6 +150,33 @@ func (f *Form) Validate(values map[string]string, today time.Time) []FieldError 
 		errs = append(errs, FieldError{Field: id, Key: MsgUnknown})
 	}
 	return errs
+}
+
+// Field returns the field with the id, or nil.
+func (f *Form) Field(id string) *Field {
+	for i := range f.Fields {
+		if f.Fields[i].ID == id {
+			return &f.Fields[i]
+		}
+	}
+	return nil
+}
+
+// ASCIIOnly reports whether a text field's pattern admits only ASCII (a
+// certificate or account number): the terminal types it on letter and
+// digit keys rather than by pinyin.
+func (fl *Field) ASCIIOnly() bool {
+	// A Unicode class or "." could admit Chinese: those go to pinyin.
+	if fl.Type != TypeText || fl.Pattern == "" || strings.ContainsAny(fl.Pattern, ".") ||
+		strings.Contains(fl.Pattern, `\p`) || strings.Contains(fl.Pattern, `\P`) {
+		return false
+	}
+	for _, r := range fl.Pattern {
+		if r >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Prefill returns the values the ID card gives the form: card maps card
@@ -355,6 +385,14 @@ func (fl *Field) check() error {
 			if err := checkText(fmt.Sprintf("options[%d] (%s): label", i, o.Value), o.Label, true, maxNameRunes); err != nil {
 				return err
 			}
+		}
+	}
+	if fl.SuggestFromCard != "" {
+		switch {
+		case fl.FromCard != "":
+			return fmt.Errorf("suggest_from_card and from_card together: the card already fills it")
+		case fl.Type != TypeText || cardFieldTypes[fl.SuggestFromCard] != TypeText:
+			return fmt.Errorf("suggest_from_card %q: only a text card field (name, nation, address) can suggest a text field", fl.SuggestFromCard)
 		}
 	}
 	if fl.FromCard != "" {

@@ -256,3 +256,39 @@ func TestPrefillTakesOnlyCardFields(t *testing.T) {
 		t.Errorf("prefilled from a card without a nation: %v", v)
 	}
 }
+
+func TestASCIIOnly(t *testing.T) {
+	for _, tc := range []struct {
+		f    Field
+		want bool
+	}{
+		{Field{Type: TypeText, Pattern: "[A-Z][0-9]{9}"}, true},
+		{Field{Type: TypeText, Pattern: "[0-9]{17}[0-9X][1-7][1-4]"}, true},
+		{Field{Type: TypeText, Pattern: `[\p{Han}·]{1,15}`}, false},
+		{Field{Type: TypeText, Pattern: ".{1,10}"}, false},
+		{Field{Type: TypeText, Pattern: "[甲乙]"}, false},
+		{Field{Type: TypeText}, false},
+		{Field{Type: TypePhone, Pattern: "[0-9]+"}, false},
+	} {
+		if got := tc.f.ASCIIOnly(); got != tc.want {
+			t.Errorf("%s %q: ASCIIOnly %v", tc.f.Type, tc.f.Pattern, got)
+		}
+	}
+}
+
+func TestSuggestFromCardChecked(t *testing.T) {
+	good := Field{ID: "current_address", Label: Text{ZH: "现居住地址", EN: "Current address"}, Type: TypeText, MaxLen: 100, SuggestFromCard: CardAddress}
+	if err := good.check(); err != nil {
+		t.Fatalf("good field refused: %v", err)
+	}
+	for _, bad := range []Field{
+		{ID: "a", Label: good.Label, Type: TypeText, MaxLen: 100, SuggestFromCard: CardBirth},
+		{ID: "a", Label: good.Label, Type: TypeText, MaxLen: 100, SuggestFromCard: "street"},
+		{ID: "a", Label: good.Label, Type: TypeText, MaxLen: 100, SuggestFromCard: CardAddress, FromCard: CardAddress},
+		{ID: "a", Label: good.Label, Type: TypePhone, SuggestFromCard: CardAddress},
+	} {
+		if err := bad.check(); err == nil || !strings.Contains(err.Error(), "from_card") {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}

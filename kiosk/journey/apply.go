@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,6 +75,20 @@ const (
 	WhyNoReader    = "apply.no_reader"   // no working card reader
 )
 
+// Patience is how long a step waits for the resident before the session
+// asks whether they are still there, as a multiple of the configured idle
+// timeout (the elderly one in elderly mode): reading a guide, typing a
+// form or photographing papers takes longer than placing a card.
+func (s Step) Patience() int {
+	switch s {
+	case Form:
+		return 3
+	case Guide, Materials, Review, Receipt:
+		return 2
+	}
+	return 1
+}
+
 // ErrWrongStep is an input the current step does not take.
 var ErrWrongStep = errors.New("journey: not at this step")
 
@@ -90,8 +105,9 @@ type Apply struct {
 	face      *capture.Face
 	consented bool
 
-	values map[string]string
-	errs   []catalog.FieldError
+	values  map[string]string
+	byStaff map[string]bool // fields the resident leaves for the staff to fill in
+	errs    []catalog.FieldError
 
 	toPhoto []catalog.Material // materials photographed on the document camera
 	doc     *capture.Document
@@ -256,9 +272,47 @@ func (a *Apply) Set(field, value string) error {
 			return fmt.Errorf("journey: %s comes from the ID card", field)
 		}
 		a.values[field] = strings.TrimSpace(value)
+		delete(a.byStaff, field)
 		return nil
 	}
 	return fmt.Errorf("journey: the form has no field %q", field)
+}
+
+// LeaveToStaff is the resident asking the staff to fill in a field they
+// cannot type here (a rare character in a name, a long address): the
+// field goes empty, the form no longer insists on it, and the application
+// tells the district's staff which fields to complete with the resident.
+func (a *Apply) LeaveToStaff(field string) error {
+	if a.step != Form {
+		return ErrWrongStep
+	}
+	fl := a.svc.Form.Field(field)
+	switch {
+	case fl == nil:
+		return fmt.Errorf("journey: the form has no field %q", field)
+	case fl.FromCard != "" && a.card != nil:
+		return fmt.Errorf("journey: %s comes from the ID card", field)
+	}
+	if a.byStaff == nil {
+		a.byStaff = map[string]bool{}
+	}
+	a.byStaff[field] = true
+	delete(a.values, field)
+	a.errs = slices.DeleteFunc(a.errs, func(e catalog.FieldError) bool { return e.Field == field })
+	return nil
+}
+
+// LeftToStaff reports whether the resident left a field for the staff.
+func (a *Apply) LeftToStaff(field string) bool { return a.byStaff[field] }
+
+// Suggestion is the card's value a field offers to take with one tap
+// ("" when it offers none, or the card has no such value).
+func (a *Apply) Suggestion(field string) string {
+	fl := a.svc.Form.Field(field)
+	if fl == nil || fl.SuggestFromCard == "" || a.card == nil {
+		return ""
+	}
+	return cardFields(*a.card)[fl.SuggestFromCard]
 }
 
 // FormDone checks the form; with problems it stays (FieldErrors says
@@ -267,7 +321,8 @@ func (a *Apply) FormDone() error {
 	if a.step != Form {
 		return ErrWrongStep
 	}
-	a.errs = a.svc.Form.Validate(a.values, a.deps.Now())
+	a.errs = slices.DeleteFunc(a.svc.Form.Validate(a.values, a.deps.Now()),
+		func(e catalog.FieldError) bool { return a.byStaff[e.Field] })
 	if len(a.errs) > 0 {
 		return nil
 	}

@@ -415,3 +415,66 @@ func TestAskAndStaffCall(t *testing.T) {
 		t.Fatalf("%d kicks", r.kicks)
 	}
 }
+
+// A field the resident cannot type is left to the staff: the form stops
+// insisting on it, and the application names it for the district.
+func TestLeaveAFieldToStaff(t *testing.T) {
+	r := newRig(t)
+	a := NewApply(r.deps, service(t, "HJ-002"), true)
+	a.Start()
+	card := sampleCard()
+	a.CardRead(idcard.Event{Card: card}, nil)
+	must(t, a.FaceFlow().Decline())
+	must(t, a.FaceDone())
+	if got := a.Suggestion("current_address"); got != card.Address {
+		t.Fatalf("suggestion %q, want the card's address", got)
+	}
+	if a.Suggestion("phone") != "" || a.Suggestion("nope") != "" {
+		t.Fatal("a field without suggest_from_card suggests")
+	}
+	a.Set("address_changed", "no")
+	a.Set("basis", "work")
+	a.Set("phone", "13800138000")
+	must(t, a.FormDone())
+	if a.Step() != Form || len(a.FieldErrors()) != 1 || a.FieldErrors()[0].Field != "current_address" {
+		t.Fatalf("an empty required address went on: %s %+v", a.Step(), a.FieldErrors())
+	}
+	must(t, a.LeaveToStaff("current_address"))
+	if len(a.FieldErrors()) != 0 || !a.LeftToStaff("current_address") {
+		t.Fatalf("left to staff, still complained about: %+v", a.FieldErrors())
+	}
+	if err := a.LeaveToStaff("name"); err == nil {
+		t.Fatal("a card field was left to staff")
+	}
+	// Typing it after all takes it back from the staff.
+	must(t, a.Set("current_address", card.Address))
+	if a.LeftToStaff("current_address") {
+		t.Fatal("a typed field is still left to staff")
+	}
+	must(t, a.LeaveToStaff("current_address"))
+	must(t, a.FormDone())
+	if a.Step() != Materials {
+		t.Fatalf("after the form: %s %+v", a.Step(), a.FieldErrors())
+	}
+	must(t, a.DocumentFlow().Take(context.Background()))
+	must(t, a.DocumentFlow().Use())
+	must(t, a.DocumentDone())
+	must(t, a.Submit(context.Background()))
+	rec, _ := r.store.Get(a.Receipt().RecordID)
+	var app Application
+	json.Unmarshal(r.open(t, rec), &app)
+	if len(app.StaffFills) != 1 || app.StaffFills[0] != "current_address" || app.Form["current_address"] != "" {
+		t.Fatalf("staff fills %v, form %v", app.StaffFills, app.Form)
+	}
+	if a.LeftToStaff("current_address") {
+		t.Fatal("the submitted journey still remembers its form")
+	}
+}
+
+func TestStepPatience(t *testing.T) {
+	for step, want := range map[Step]int{Guide: 2, Card: 1, Face: 1, Form: 3, Materials: 2, Review: 2, Receipt: 2, Rating: 1, StaffHelp: 1} {
+		if got := step.Patience(); got != want {
+			t.Errorf("%s: patience %d, want %d", step, got, want)
+		}
+	}
+}

@@ -20,11 +20,14 @@ import (
 // Application is the personal part of an application record, sealed to
 // the district: what the district's staff open (docs/journeys.md).
 type Application struct {
-	Service  string            `json:"service"`
-	Receipt  string            `json:"receipt"`
-	Card     map[string]string `json:"card"`
-	Form     map[string]string `json:"form"`
-	Identity IdentityCheck     `json:"identity"`
+	Service string            `json:"service"`
+	Receipt string            `json:"receipt"`
+	Card    map[string]string `json:"card"`
+	Form    map[string]string `json:"form"`
+	// StaffFills are the fields the resident left for the staff to fill
+	// in with them (at the counter or by a call back).
+	StaffFills []string      `json:"staff_fills,omitempty"`
+	Identity   IdentityCheck `json:"identity"`
 	// Materials are the material names in the order of the attachments
 	// "material-1.jpg", …; "" where no photo could be taken (the resident
 	// brings it to the counter).
@@ -68,6 +71,11 @@ func (a *Apply) Submit(ctx context.Context) error {
 	number := receiptNumber(a.deps.TerminalID, now)
 	app := Application{Service: a.svc.Code, Receipt: number, Form: a.values, Submitted: now.UTC(),
 		Card: cardFields(*a.card)}
+	for _, fl := range a.svc.Form.Fields {
+		if a.byStaff[fl.ID] {
+			app.StaffFills = append(app.StaffFills, fl.ID)
+		}
+	}
 	var atts []outbox.Attachment
 	if a.face != nil {
 		r := a.face.Result()
@@ -221,9 +229,8 @@ func (a *Apply) forgetCard() {
 		*a.card = idcard.Card{}
 	}
 	a.card, a.cardPhoto = nil, nil
-	for k := range a.values {
-		delete(a.values, k)
-	}
+	clear(a.values)
+	clear(a.byStaff)
 }
 
 // receiptNumber is the terminal id, the date and the time to the second:

@@ -64,6 +64,7 @@ type Session struct {
 	lang      string
 	elderly   bool
 	screen    string
+	patience  int // the current step's multiple of the timeout; 0 is 1
 	lastInput time.Time
 }
 
@@ -80,6 +81,7 @@ func (s *Session) Clear(now time.Time) {
 	s.lang = s.defaultLang
 	s.elderly = false
 	s.screen = Home
+	s.patience = 0
 	s.lastInput = now
 }
 
@@ -116,15 +118,21 @@ func (s *Session) SetElderly(on bool, now time.Time) {
 // Show records that the resident moved to screen.
 func (s *Session) Show(screen string, now time.Time) {
 	s.screen = screen
+	s.patience = 0
 	s.Touch(now)
 }
 
+// SetPatience lets the current step wait n times the usual quiet time
+// (a form to type, a guide to read); showing another screen resets it.
+func (s *Session) SetPatience(n int) { s.patience = n }
+
 // timeout is the quiet time allowed in the session's current mode.
 func (s *Session) timeout() time.Duration {
+	d := s.timing.Timeout
 	if s.elderly {
-		return s.timing.ElderlyTimeout
+		d = s.timing.ElderlyTimeout
 	}
-	return s.timing.Timeout
+	return d * time.Duration(max(1, s.patience))
 }
 
 // Tick advances the idle rules to now. When the countdown has run out it

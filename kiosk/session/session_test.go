@@ -114,3 +114,24 @@ func TestClockSetBack(t *testing.T) {
 		t.Fatalf("90 s after the jump: %v, want countdown", st.Phase)
 	}
 }
+
+func TestPatienceStretchesTheStepThenResets(t *testing.T) {
+	s := New(timing, "zh", t0)
+	s.Show("applying", at(0))
+	s.SetPatience(3)
+	if st := s.Tick(at(269 * time.Second)); st.Phase != Active {
+		t.Fatalf("a patient step counted down after 269 s: %v", st.Phase)
+	}
+	if st := s.Tick(at(270 * time.Second)); st.Phase != CountingDown {
+		t.Fatalf("3 × 90 s: %v", st.Phase)
+	}
+	s.SetElderly(true, at(0))
+	s.Touch(at(0))
+	if st := s.Tick(at(539 * time.Second)); st.Phase != Active {
+		t.Fatalf("elderly, 3 × 180 s: %v", st.Phase)
+	}
+	s.Show("home-ish", at(0))
+	if st := s.Tick(at(180 * time.Second)); st.Phase != CountingDown {
+		t.Fatalf("another screen kept the step's patience: %v", st.Phase)
+	}
+}

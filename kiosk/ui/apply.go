@@ -31,6 +31,8 @@ var ratingReasons = []string{"waiting", "attitude", "hard_to_use", "unclear_mate
 type applyState struct {
 	j       *journey.Apply
 	editing string // the form field the keypad types into
+	typed   string // the pinyin typed for the next character
+	page    int    // the page of that pinyin's characters
 	level   int    // a bad rating waiting for its reason
 	busy    bool
 }
@@ -74,6 +76,7 @@ func (t *Terminal) applyScreen(th fyne.Theme) fyne.CanvasObject {
 	if j == nil {
 		return t.message(th, T("capture.unavailable"))
 	}
+	t.sess.SetPatience(j.Step().Patience())
 	switch j.Step() {
 	case journey.Card:
 		return t.cardStep(th)
@@ -141,6 +144,9 @@ func (t *Terminal) cardStep(th fyne.Theme) fyne.CanvasObject {
 func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 	j := t.apply.j
 	lang := t.sess.Lang()
+	if fl := j.Service().Form.Field(t.apply.editing); fl != nil && fl.Type == catalog.TypeText {
+		return t.typingStep(th, fl)
+	}
 	values := j.Values()
 	errs := map[string]string{}
 	for _, e := range j.FieldErrors() {
@@ -189,7 +195,7 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 				row.Add(t.digitPad(th, fl))
 			}
 		default:
-			row.Add(text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+			row.Add(t.textField(th, fl))
 		}
 		if e, ok := errs[fl.ID]; ok {
 			row.Add(text(th, e, fynetheme.SizeNameText, fynetheme.ColorNameError, true))
@@ -206,6 +212,32 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 				t.rebuild()
 			})),
 		nil, nil, container.NewVScroll(rows)))
+}
+
+// textField is a text field on the form: what is typed so far (tap to
+// type), the card's value to take with one tap where the field offers it,
+// and the staff's help instead; or, once left to the staff, a way back.
+func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	j := t.apply.j
+	id := fl.ID
+	edit := func() { t.apply.editing, t.apply.typed, t.apply.page = id, "", 0 }
+	if j.LeftToStaff(id) {
+		return container.NewVBox(
+			text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
+			container.NewHBox(t.button(th, T("apply.type_myself"), false, func() { edit(); t.rebuild() })))
+	}
+	shown := j.Values()[id]
+	if shown == "" {
+		shown = T("apply.tap_to_enter")
+	}
+	value := widget.NewButton(shown, t.input(func() { edit(); t.rebuild() }))
+	value.Alignment = widget.ButtonAlignLeading
+	ways := container.NewHBox()
+	if s := j.Suggestion(id); s != "" && j.Values()[id] != s {
+		ways.Add(t.button(th, T("apply.same_as_card"), false, func() { j.Set(id, s); t.rebuild() }))
+	}
+	ways.Add(t.button(th, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.rebuild() }))
+	return container.NewVBox(bigButton(th, value), ways)
 }
 
 // digitPad types digits (and X for an ID number, - for a date) into the
@@ -243,6 +275,9 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 			if o.Value == v {
 				v = o.Label.In(lang)
 			}
+		}
+		if j.LeftToStaff(fl.ID) {
+			v = T("apply.text_by_staff")
 		}
 		if v != "" {
 			lines.Add(text(th, fl.Label.In(lang)+"："+v, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -102,7 +103,13 @@ func TestIdleWipesAnApplication(t *testing.T) {
 	test.AssertRendersToImage(t, "apply_form_elderly_portrait.png", h.win.Canvas())
 	face := h.term.apply.j.FaceFlow().Photo()
 	timing := h.term.opt.Config.Idle
-	h.tick(timing.ElderlyTimeout.Duration + timing.Countdown.Duration + 2*time.Second)
+	// The form is patient (typing takes time), but not for ever.
+	patient := time.Duration(journey.Form.Patience()) * timing.ElderlyTimeout.Duration
+	h.tick(patient - time.Second)
+	if h.term.apply.j == nil {
+		t.Fatal("the form timed out before its own patience ran out")
+	}
+	h.tick(timing.Countdown.Duration + 2*time.Second)
 	h.tick(time.Second)
 	for _, s := range h.texts() {
 		for _, secret := range []string{card.Name, card.IDNumber, card.Address} {

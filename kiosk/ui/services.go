@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
@@ -208,6 +209,7 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	if s == nil {
 		return t.servicesScreen(th)
 	}
+	t.sess.SetPatience(journey.Guide.Patience()) // a guide takes reading
 	lang := t.sess.Lang()
 	p := th.Size(fynetheme.SizeNamePadding)
 	para := func(str string) fyne.CanvasObject {

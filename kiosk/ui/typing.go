@@ -1,0 +1,154 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/pinyin"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+)
+
+// The keyboard's rows: ten keys each, so every key is the same size.
+// keyBack and keyClear are actions; the rest are typed.
+var keyRows = [][]string{
+	strings.Split("1 2 3 4 5 6 7 8 9 0", " "),
+	strings.Split("Q W E R T Y U I O P", " "),
+	strings.Split("A S D F G H J K L -", " "),
+	{"Z", "X", "C", "V", "B", "N", "M", "·", keyBack, keyClear},
+}
+
+const (
+	keyBack  = "⌫"
+	keyClear = "clear"
+)
+
+// typingStep types one text field of the form on a full-screen keyboard:
+// the value in large text, the pinyin typed so far with its characters to
+// pick (or letters and digits as they are, for a certificate number), and
+// a way to hand the field to the staff instead.
+func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	j := t.apply.j
+	lang := t.sess.Lang()
+	value := j.Values()[fl.ID]
+	shown := value
+	if shown == "" {
+		shown = T("apply.tap_keys")
+	}
+	count := fmt.Sprintf("%d / %d", utf8.RuneCountInString(value), fl.MaxLen)
+	top := container.NewVBox(
+		text(th, fl.Label.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		newCard(th, container.NewBorder(nil, nil, nil,
+			text(th, count, fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
+			text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false))))
+	if !fl.ASCIIOnly() {
+		top.Add(t.candidates(th, fl))
+	}
+	var rows []fyne.CanvasObject
+	for _, row := range keyRows {
+		var keys []fyne.CanvasObject
+		for _, k := range row {
+			keys = append(keys, t.typingKey(th, fl, k))
+		}
+		rows = append(rows, container.NewGridWithColumns(len(keys), keys...))
+	}
+	done := func() { t.apply.editing, t.apply.typed, t.apply.page = "", "", 0 }
+	return t.framed(th, container.NewBorder(top,
+		container.NewGridWithColumns(2,
+			t.button(th, T("apply.by_staff_button"), false, func() {
+				j.LeaveToStaff(fl.ID)
+				done()
+				t.rebuild()
+			}),
+			t.button(th, T("apply.done_typing"), true, func() { done(); t.rebuild() })),
+		nil, nil, container.NewVBox(append([]fyne.CanvasObject{spacer(th)}, rows...)...)))
+}
+
+// candidates is the pinyin typed so far and a page of its characters.
+func (t *Terminal) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	typed := t.apply.typed
+	if typed == "" {
+		return text(th, T("apply.pinyin_hint"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false)
+	}
+	per := 10
+	if t.sess.Elderly() || t.portrait() {
+		per = 6
+	}
+	all := pinyin.Default().Candidates(typed)
+	pages := max(1, (len(all)+per-1)/per)
+	page := min(t.apply.page, pages-1)
+	keys := []fyne.CanvasObject{t.pageKey(th, "‹", page > 0, func() { t.apply.page = page - 1 })}
+	for _, r := range all[page*per : min(len(all), (page+1)*per)] {
+		keys = append(keys, t.key(th, string(r), func() {
+			t.typeInto(fl, string(r))
+			t.apply.typed, t.apply.page = "", 0
+		}))
+	}
+	for len(keys) <= per {
+		keys = append(keys, spacer(th))
+	}
+	keys = append(keys, t.pageKey(th, "›", page < pages-1, func() { t.apply.page = page + 1 }))
+	return container.NewVBox(
+		text(th, T("apply.pinyin", map[string]any{"Letters": typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
+		container.NewGridWithColumns(len(keys), keys...))
+}
+
+// pageKey turns a page of candidates; it does nothing at either end.
+func (t *Terminal) pageKey(th fyne.Theme, label string, enabled bool, turn func()) fyne.CanvasObject {
+	b := widget.NewButton(label, t.input(func() {
+		turn()
+		t.rebuild()
+	}))
+	if !enabled {
+		b.Disable()
+	}
+	target := th.Size(theme.SizeTarget)
+	return container.New(atLeast{min: fyne.NewSize(target, target)}, b)
+}
+
+// typingKey is one key of the keyboard: a letter goes to the pinyin (or
+// as it is into a certificate number), the rest into the value.
+func (t *Terminal) typingKey(th fyne.Theme, fl *catalog.Field, k string) fyne.CanvasObject {
+	j := t.apply.j
+	label := k
+	if k == keyClear {
+		label = T("services.clear")
+	}
+	return t.key(th, label, func() {
+		value := j.Values()[fl.ID]
+		switch {
+		case k == keyClear:
+			t.apply.typed, t.apply.page = "", 0
+			j.Set(fl.ID, "")
+		case k == keyBack && t.apply.typed != "":
+			t.apply.typed, t.apply.page = t.apply.typed[:len(t.apply.typed)-1], 0
+		case k == keyBack:
+			if _, n := utf8.DecodeLastRuneInString(value); n > 0 {
+				j.Set(fl.ID, value[:len(value)-n])
+			}
+		case k >= "A" && k <= "Z" && len(k) == 1 && !fl.ASCIIOnly():
+			next := t.apply.typed + strings.ToLower(k)
+			if len(next) <= pinyin.MaxTyped && pinyin.Default().Valid(next) {
+				t.apply.typed, t.apply.page = next, 0
+			}
+		default:
+			t.typeInto(fl, k)
+		}
+	})
+}
+
+// typeInto adds s to the field's value, up to its length.
+func (t *Terminal) typeInto(fl *catalog.Field, s string) {
+	j := t.apply.j
+	value := j.Values()[fl.ID]
+	if fl.MaxLen > 0 && utf8.RuneCountInString(value)+utf8.RuneCountInString(s) > fl.MaxLen {
+		return
+	}
+	j.Set(fl.ID, value+s)
+}
