@@ -39,6 +39,11 @@ var ErrNotReady = errors.New("printer: not ready")
 // ErrFailed means a receipt was not printed whole.
 var ErrFailed = errors.New("printer: receipt not printed")
 
+// ErrPaperOut comes with ErrNotReady or ErrFailed when the paper has run
+// out (or is about to stop the printer): the one failure residents are told
+// about by name, since staff fix it in a minute.
+var ErrPaperOut = errors.New("printer: paper out")
+
 // New returns a printer; call Run to keep its status.
 func New(cfg Config) *Printer {
 	if cfg.Poll <= 0 {
@@ -153,8 +158,7 @@ func (p *Printer) Print(ctx context.Context, r Receipt) error {
 		return fmt.Errorf("%w: %v", ErrNotReady, err)
 	}
 	if !st.Printable() {
-		_, _, reason := st.Device()
-		return fmt.Errorf("%w: %s", ErrNotReady, reason)
+		return notPrintable(ErrNotReady, st)
 	}
 	p.report(devices.Busy, devices.NoOne, "printing")
 	if err := p.port.Write(ctx, data); err != nil {
@@ -172,10 +176,19 @@ func (p *Printer) Print(ctx context.Context, r Receipt) error {
 		return fmt.Errorf("%w: no status after printing: %v", ErrFailed, err)
 	}
 	if !st.Printable() {
-		_, _, reason := st.Device()
-		return fmt.Errorf("%w: %s", ErrFailed, reason)
+		return notPrintable(ErrFailed, st)
 	}
 	return nil
+}
+
+// notPrintable is kind (ErrNotReady or ErrFailed) with the printer's
+// reason, and ErrPaperOut when that is the reason.
+func notPrintable(kind error, st Status) error {
+	_, _, reason := st.Device()
+	if st.PaperOut || st.PaperStop {
+		return fmt.Errorf("%w: %w: %s", kind, ErrPaperOut, reason)
+	}
+	return fmt.Errorf("%w: %s", kind, reason)
 }
 
 // Status asks the printer now (for kioskctl and the technician's screen).

@@ -98,6 +98,9 @@ func TestPrintRefusedWhenNotReady(t *testing.T) {
 			if !errors.Is(err, printer.ErrNotReady) || !strings.Contains(err.Error(), tc.why) {
 				t.Fatalf("err = %v, want not ready: %s", err, tc.why)
 			}
+			if paperOut := tc.name == "paper out"; errors.Is(err, printer.ErrPaperOut) != paperOut {
+				t.Fatalf("err = %v: ErrPaperOut %v, want %v", err, !paperOut, paperOut)
+			}
 			if len(r.sim.Received()) > 12 { // only the four status requests
 				t.Fatalf("%d bytes sent to a printer that was not ready", len(r.sim.Received()))
 			}
@@ -113,7 +116,7 @@ func TestPaperOutMidPrintIsAFailure(t *testing.T) {
 	r := newRig(t)
 	r.sim.PaperOutAfter(200) // the title and a little more
 	err := r.prn.Print(context.Background(), receipt())
-	if !errors.Is(err, printer.ErrFailed) || !strings.Contains(err.Error(), "replace paper") {
+	if !errors.Is(err, printer.ErrFailed) || !errors.Is(err, printer.ErrPaperOut) || !strings.Contains(err.Error(), "replace paper") {
 		t.Fatalf("err = %v, want a failed print for paper out", err)
 	}
 	if s := r.reg.Snapshot()[0]; s.State != devices.UserError || s.Actor != devices.Staff {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +14,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
 
+	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
@@ -35,14 +38,46 @@ type applyState struct {
 	page    int    // the page of that pinyin's characters
 	level   int    // a bad rating waiting for its reason
 	busy    bool
+	printed string // the receipt's printing: one of the print* states
 }
+
+// Where printing the receipt stands; each but printNone names the message
+// the receipt step shows ("receipt.printing", …).
+const (
+	printNone      = ""
+	printPrinting  = "printing"
+	printDone      = "printed"
+	printPaperOut  = "paper_out"
+	printFailed    = "not_printed"
+	printNoPrinter = "no_printer"
+)
 
 // beginApply starts the journey for a service from its guide.
 func (t *Terminal) beginApply(s *catalog.Service) {
 	deps := *t.opt.ApplyDeps
 	t.apply = applyState{j: journey.NewApply(deps, s, t.photos.consented)}
 	t.apply.j.Start()
+	t.checkReader()
 	t.show(screenApplying)
+}
+
+// checkReader stops a journey waiting for a card when the card reader is
+// out of order: staff help, not a screen that waits for ever.
+func (t *Terminal) checkReader() {
+	j := t.apply.j
+	if j == nil || j.Step() != journey.Card {
+		return
+	}
+	for _, s := range t.opt.Devices.Snapshot() {
+		if s.Kind == devices.IDCardReader {
+			switch s.State {
+			case devices.Offline, devices.NoDevice, devices.HardwareError:
+				j.NoReader()
+			}
+			return
+		}
+	}
+	j.NoReader() // the terminal has no reader at all
 }
 
 // endApply forgets the journey and everything it held.
@@ -297,6 +332,9 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 				if err != nil {
 					t.opt.Log.Warn("application not saved", "err", err)
 				}
+				if j.Step() == journey.Receipt {
+					t.printApplyReceipt()
+				}
 				t.rebuild()
 			})
 		})
@@ -338,17 +376,62 @@ func (t *Terminal) receiptStep(th fyne.Theme) fyne.CanvasObject {
 		img.SetMinSize(fyne.NewSquareSize(3 * th.Size(theme.SizeTarget)))
 		code = img
 	}
+	body := container.NewVBox(container.NewBorder(nil, nil, nil, code, info))
+	if t.apply.printed != printNone {
+		kind := fynetheme.ColorNameWarning
+		if t.apply.printed == printDone || t.apply.printed == printPrinting {
+			kind = fynetheme.ColorNameSuccess
+		}
+		body.Add(callout(th, T("receipt."+t.apply.printed), kind))
+	}
 	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.rebuild() })}
-	if t.opt.PrintReceipt != nil {
-		buttons = append([]fyne.CanvasObject{t.button(th, T("apply.print"), false, func() {
-			receipt := journey.PrintedReceipt(r, t.opt.Config.District, lang, receiptWords())
-			t.async(func() {
-				img, err := t.opt.PrintReceipt(receipt)
-				t.do(func() { t.showReceipt(img, err) })
-			})
+	if t.apply.printed == printPaperOut || t.apply.printed == printFailed {
+		buttons = append([]fyne.CanvasObject{t.button(th, T("apply.print_again"), false, func() {
+			t.printApplyReceipt()
+			t.rebuild()
 		})}, buttons...)
 	}
-	return t.stepCard(th, T("apply.receipt_title"), container.NewBorder(nil, nil, nil, code, info), buttons...)
+	return t.stepCard(th, T("apply.receipt_title"), body, buttons...)
+}
+
+// printApplyReceipt prints the receipt of the submitted application, off
+// the UI goroutine; the receipt step says how it went. The QR code and the
+// receipt number stay on screen whatever happens, so a printer out of
+// paper costs the resident nothing.
+func (t *Terminal) printApplyReceipt() {
+	j := t.apply.j
+	if t.opt.PrintReceipt == nil {
+		t.apply.printed = printNoPrinter
+		return
+	}
+	if t.apply.printed == printPrinting {
+		return
+	}
+	t.apply.printed = printPrinting
+	receipt := journey.PrintedReceipt(j.Receipt(), t.opt.Config.District, t.sess.Lang(), receiptWords())
+	t.async(func() {
+		img, err := t.opt.PrintReceipt(receipt)
+		t.do(func() {
+			if t.apply.j != j {
+				return // the session ended meanwhile
+			}
+			switch {
+			case errors.Is(err, printer.ErrPaperOut):
+				t.apply.printed = printPaperOut
+			case err != nil:
+				t.apply.printed = printFailed
+			default:
+				t.apply.printed = printDone
+			}
+			if err != nil {
+				t.opt.Log.Warn("receipt not printed", "record", j.Receipt().RecordID, "err", err)
+			}
+			t.rebuild()
+			if img != nil { // the virtual printer: show what it printed
+				t.showReceipt(img, nil)
+			}
+		})
+	})
 }
 
 // receiptWords is the printed receipt's wording in the session's language.

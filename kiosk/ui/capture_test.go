@@ -43,6 +43,12 @@ func (q *uiQueue) run() int {
 	return len(fs)
 }
 
+// drain runs queued changes, and those they queue, until none is left.
+func (q *uiQueue) drain() {
+	for q.run() > 0 {
+	}
+}
+
 // startCamera runs a simulated camera behind a real monitor.
 func startCamera(t testing.TB, kind devices.Kind, formats []camera.Format, reg *devices.Registry) *camera.Monitor {
 	open := func() (camera.Device, error) {

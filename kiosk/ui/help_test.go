@@ -2,10 +2,8 @@ package ui
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"filippo.io/age"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
@@ -14,14 +12,7 @@ import (
 )
 
 func withOutbox(t *testing.T, h *harness) *outbox.Store {
-	dir := t.TempDir()
-	key, _ := age.GenerateX25519Identity()
-	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
-	store, err := outbox.Open(outbox.Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openOutbox(t, t.TempDir(), 0)
 	h.term.async = func(f func()) { f() }
 	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now, Quality: 85}
 	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, nil, id) }

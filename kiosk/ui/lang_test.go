@@ -127,6 +127,9 @@ func usedKeys(t *testing.T) []string {
 	for _, v := range []string{"queued", "sent", "rejected", "received", "accepted", "processing", "done"} {
 		keys["query.state."+v] = true
 	}
+	for _, p := range []string{printPrinting, printDone, printPaperOut, printFailed, printNoPrinter} {
+		keys["receipt."+p] = true
+	}
 	for _, r := range ratingReasons {
 		keys["rating.reason."+r] = true
 	}

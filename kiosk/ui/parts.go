@@ -59,3 +59,22 @@ func sentence(s string) *widget.Label {
 	l.SizeName = fynetheme.SizeNameSubHeadingText
 	return l
 }
+
+// callout is a message of several lines on a tinted, outlined box: the
+// warning or success colour (kind) outlines it and colours the words, so
+// a long message wraps where a banner would run off the screen.
+func callout(th fyne.Theme, s string, kind fyne.ThemeColorName) fyne.CanvasObject {
+	c := th.Color(kind, fynetheme.VariantLight)
+	r, g, b, _ := c.RGBA()
+	bg := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x1c})
+	bg.StrokeColor = c
+	bg.StrokeWidth = 2
+	bg.CornerRadius = th.Size(fynetheme.SizeNameInputRadius)
+	l := sentence(s)
+	l.TextStyle.Bold = true
+	l.Importance = widget.WarningImportance
+	if kind == fynetheme.ColorNameSuccess {
+		l.Importance = widget.SuccessImportance
+	}
+	return container.NewStack(bg, l)
+}

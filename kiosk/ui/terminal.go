@@ -581,6 +581,12 @@ func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 // DevicesChanged re-reads the device registry into the status bar.
 func (t *Terminal) DevicesChanged() {
 	t.status.setDevices(t.opt.Devices.Snapshot())
+	if j := t.apply.j; j != nil && j.Step() == journey.Card {
+		t.checkReader()
+		if j.Step() != journey.Card {
+			t.rebuild()
+		}
+	}
 }
 
 // inServiceHours reports whether residents are served now: always, unless
