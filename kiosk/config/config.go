@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,6 +200,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// reDecodeError is how the TOML decoder words a value it cannot store.
+var reDecodeError = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
+
 // Load reads the file at path over base (Default or Demo) and checks it.
 func Load(path string, base Config) (Config, error) {
 	data, err := os.ReadFile(path)
@@ -216,6 +220,12 @@ func Parse(name string, data []byte, base Config) (Config, error) {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return Config{}, &Error{File: name, Line: pe.Position.Line, Reason: pe.Message}
+		}
+		// A value of the wrong type comes as text only: take the line and
+		// the key back out of it, so it reads like every other problem.
+		if m := reDecodeError.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return Config{}, &Error{File: name, Line: line, Key: m[2], Reason: strings.TrimPrefix(m[3], "toml: ")}
 		}
 		return Config{}, &Error{File: name, Reason: err.Error()}
 	}
