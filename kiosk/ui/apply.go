@@ -122,7 +122,8 @@ func (t *Terminal) applyScreen(th fyne.Theme) fyne.CanvasObject {
 	case journey.Materials:
 		t.photos.doc = j.DocumentFlow()
 		if t.photos.doc.Step() == capture.Unavailable {
-			return t.stepCard(th, T("apply.no_doc_camera"), nil, t.button(th, T("apply.next"), true, func() {
+			m, _, _ := j.Material()
+			return t.stepCard(th, m.Name.In(t.sess.Lang()), sentence(T("apply.no_doc_camera")), t.button(th, T("apply.next"), true, func() {
 				j.DocumentDone()
 				t.rebuild()
 			}))
@@ -135,7 +136,10 @@ func (t *Terminal) applyScreen(th fyne.Theme) fyne.CanvasObject {
 	case journey.Rating:
 		return t.ratingStep(th)
 	case journey.StaffHelp:
-		return t.message(th, T(j.Why()))
+		// Staff carry on from here: call them, or leave.
+		return t.stepCard(th, T("apply.staff_title"), sentence(T(j.Why())),
+			t.button(th, T("tile.staff"), true, t.callStaff),
+			t.button(th, T("nav.home"), false, t.goHome))
 	}
 	return t.message(th, T("capture.unavailable"))
 }
@@ -197,7 +201,7 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 		row := container.NewVBox(text(th, label, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true))
 		switch {
 		case fl.FromCard != "":
-			row.Add(text(th, values[fl.ID]+"  "+T("apply.from_card"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+			row.Add(text(th, shownValue(fl, values[fl.ID], lang)+"  "+T("apply.from_card"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
 		case fl.Type == catalog.TypeChoice:
 			var opts []fyne.CanvasObject
 			for _, o := range fl.Options {
@@ -247,6 +251,17 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 				t.rebuild()
 			})),
 		nil, nil, container.NewVScroll(rows)))
+}
+
+// shownValue is a value as the resident reads it: a choice's label, not
+// its code ("女", not "female").
+func shownValue(fl *catalog.Field, v, lang string) string {
+	for _, o := range fl.Options {
+		if o.Value == v {
+			return o.Label.In(lang)
+		}
+	}
+	return v
 }
 
 // textField is a text field on the form: what is typed so far (tap to
@@ -305,12 +320,7 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 	lang := t.sess.Lang()
 	lines := container.NewVBox()
 	for _, fl := range j.Service().Form.Fields {
-		v := j.Values()[fl.ID]
-		for _, o := range fl.Options {
-			if o.Value == v {
-				v = o.Label.In(lang)
-			}
-		}
+		v := shownValue(&fl, j.Values()[fl.ID], lang)
 		if j.LeftToStaff(fl.ID) {
 			v = T("apply.text_by_staff")
 		}
@@ -377,6 +387,9 @@ func (t *Terminal) receiptStep(th fyne.Theme) fyne.CanvasObject {
 		code = img
 	}
 	body := container.NewVBox(container.NewBorder(nil, nil, nil, code, info))
+	if t.portrait() { // too narrow for both side by side
+		body = container.NewVBox(info, container.NewCenter(code))
+	}
 	if t.apply.printed != printNone {
 		kind := fynetheme.ColorNameWarning
 		if t.apply.printed == printDone || t.apply.printed == printPrinting {

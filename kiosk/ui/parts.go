@@ -2,6 +2,8 @@ package ui
 
 import (
 	"image/color"
+	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -56,6 +58,11 @@ func (t *Terminal) wide(o fyne.CanvasObject) fyne.CanvasObject {
 func sentence(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
+	// Chinese has no spaces between words: wrapped by words, a line would
+	// move whole to the next after its first space.
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		l.Wrapping = fyne.TextWrapBreak
+	}
 	l.SizeName = fynetheme.SizeNameSubHeadingText
 	return l
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,23 +92,12 @@ func TestServiceScreensFit(t *testing.T) {
 						if got := h.win.Canvas().Size(); got != size {
 							t.Fatalf("the screen needs %v, more than the %v it has", got, size)
 						}
-						checkLayoutScrolled(t, h, elderly)
+						checkLayout(t, h, elderly)
 					})
 				}
 			}
 		}
 	}
-}
-
-// checkLayoutScrolled is checkLayout for screens whose body scrolls: what
-// is inside the scroll may lie below the screen's edge.
-func checkLayoutScrolled(t *testing.T, h *harness, elderly bool) {
-	t.Helper()
-	if strings.Contains(t.Name(), "guide") {
-		// The guide scrolls; check its buttons and what is on screen.
-		return
-	}
-	checkLayout(t, h, elderly)
 }
 
 func TestServiceHoursAndAnnouncements(t *testing.T) {
