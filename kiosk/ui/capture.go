@@ -154,7 +154,7 @@ func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step captur
 // framed pads a screen and gives it the way home.
 func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
-	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.leavePhotos))
+	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
 	bottom := container.NewHBox(bigButton(th, t.homeBtn))
 	if t.sess.Screen() != screenStaff {
 		bottom.Add(layout.NewSpacer())
@@ -171,7 +171,9 @@ func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
 	return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
 }
 
-func (t *Terminal) leavePhotos() {
+// goHome ends whatever the resident was doing — a journey, photos, a
+// query — forgetting all of it, and shows the home screen.
+func (t *Terminal) goHome() {
 	t.endApply()
 	t.endPhotos()
 	t.forgetHelp()

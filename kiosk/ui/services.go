@@ -12,7 +12,6 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
-	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
 
@@ -281,7 +280,3 @@ func (t *Terminal) startApply(s *catalog.Service) {
 	}
 }
 
-func (t *Terminal) goHome() {
-	t.browse = browse{}
-	t.show(session.Home)
-}

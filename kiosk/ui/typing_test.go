@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -131,4 +132,45 @@ func buttonsLabelled(h *harness, label string) []*widget.Button {
 		}
 	})
 	return found
+}
+
+// Leaving mid-application — home from the form, or home from staff help —
+// forgets the resident: nothing of theirs on screen or in the journey.
+func TestLeavingWipesTheApplication(t *testing.T) {
+	for _, leave := range []string{"home from the form", "home from staff help"} {
+		t.Run(leave, func(t *testing.T) {
+			h := newHarness(t, landscape, "zh")
+			withCatalog(t, h)
+			withOutbox(t, h)
+			card := startAt(t, h, "HJ-002")
+			j := h.term.apply.j
+			test.Tap(buttonsLabelled(h, "点此输入")[0])
+			for _, k := range []string{"B", "E", "I"} {
+				test.Tap(button(t, h, k))
+			}
+			test.Tap(button(t, h, "北"))
+			test.Tap(button(t, h, "输好了"))
+			if leave == "home from staff help" {
+				test.Tap(button(t, h, "上一步"))
+				j.NoCard()
+				h.term.rebuild()
+				test.Tap(buttonsLabelled(h, "返回首页")[0]) // the step's own, not the frame's
+			} else {
+				test.Tap(h.term.homeBtn)
+			}
+			if h.term.sess.Screen() != "home" || h.term.apply.j != nil {
+				t.Fatalf("still applying: %s", h.term.sess.Screen())
+			}
+			for _, s := range h.texts() {
+				for _, secret := range []string{card.Name, card.IDNumber, card.Address, "北"} {
+					if strings.Contains(s, secret) && secret != "北" || s == "北" {
+						t.Fatalf("%q still on screen", s)
+					}
+				}
+			}
+			if len(j.Values()) != 0 || j.LeftToStaff("current_address") {
+				t.Fatalf("the journey still holds %v", j.Values())
+			}
+		})
+	}
 }
