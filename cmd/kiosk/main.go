@@ -274,6 +274,7 @@ func run(f flags, log *slog.Logger) error {
 	if prn != nil && prn.virtual != nil {
 		opts.PrintSample = func() (image.Image, error) { return prn.printSample(ctx, cfg.TerminalID) }
 	}
+	opts.Maintenance = maintenanceMode(ctx, cfg, queue, link, prn, log)
 	term, err := ui.New(a, w, opts)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 // printer behind it.
 type receiptPrinter struct {
 	printer *printer.Printer
+	profile printer.Profile
 	virtual *printer.PNGPort // demo only
 }
 
@@ -38,7 +39,7 @@ func startPrinter(cfg config.Config, reg *devices.Registry, log *slog.Logger) (*
 		return nil, err
 	}
 	prof.NativeQR = pc.NativeQR
-	rp := &receiptPrinter{}
+	rp := &receiptPrinter{profile: prof}
 	open := func(ctx context.Context) (printer.Port, error) { return dev.Open(ctx, prof.Dots) }
 	if dev.Kind == "png" {
 		rp.virtual = printer.OpenPNG(dev.Path, prof.Dots)

@@ -130,6 +130,9 @@ func usedKeys(t *testing.T) []string {
 	for _, p := range []string{printPrinting, printDone, printPaperOut, printFailed, printNoPrinter} {
 		keys["receipt."+p] = true
 	}
+	for _, s := range queueStates {
+		keys["maint.state."+string(s)] = true
+	}
 	for _, r := range ratingReasons {
 		keys["rating.reason."+r] = true
 	}

@@ -67,6 +67,8 @@ type Options struct {
 	// Cameras are the face and document cameras for the photo steps; in
 	// demo mode a button and F5 try them.
 	Cameras Cameras
+	// Maintenance is the technician's maintenance mode; nil: none.
+	Maintenance *Maintenance
 }
 
 // The screens behind the home tiles.
@@ -128,7 +130,8 @@ type Terminal struct {
 	ask    askState     // a consultation or complaint being written
 	// staffFrom is the screen the resident called staff from.
 	staffFrom string
-	preview   *preview // the live preview on screen, if any
+	preview   *preview   // the live preview on screen, if any
+	maint     maintState // the technician's gesture, PIN pad and messages
 }
 
 // notice is a message shown on the home screen for a while.
@@ -214,7 +217,8 @@ func (t *Terminal) rebuild() {
 		container.NewStack(newTouchCatcher(t.touched), body), t.status.bar)...)
 	t.countdown = newCountdown(th, t.touched)
 	t.overlay = container.NewStack()
-	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root))
+	hidden := container.New(cornerLayout{}, newCorner(func(at fyne.Position) { t.cornerTapped(at.X, at.Y) }))
+	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root, hidden))
 	t.DevicesChanged()
 	t.refreshStatus(t.opt.Now())
 }
@@ -304,6 +308,17 @@ func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
 		return t.queryScreen(th)
 	case screenComplain:
 		return t.askScreen(th)
+	case screenPIN:
+		return t.pinScreen(th)
+	case screenMaintenance:
+		if t.maintActive() {
+			t.sess.SetPatience(5) // a technician reads and tests at length
+			return t.maintenanceScreen(th)
+		}
+	case screenOutOfService:
+		if t.maintActive() {
+			return t.outOfServiceScreen(th)
+		}
 	}
 	return t.placeholder(th, screen)
 }
@@ -408,6 +423,7 @@ func (t *Terminal) input(f func()) func() {
 func (t *Terminal) touched() {
 	t.sess.Touch(t.opt.Now())
 	t.countdown.hide()
+	t.maint.gesture.Reset() // a tap anywhere but the corner ends the gesture
 }
 
 // forgetHelp clears the query and question screens: the resident's
@@ -456,12 +472,18 @@ func (t *Terminal) Tick(now time.Time) {
 		t.notice = notice{}
 		t.rebuild()
 	}
+	if t.sess.Screen() == screenOutOfService && t.maintActive() {
+		t.sess.Touch(now) // out of service until a technician says otherwise
+	}
 	st := t.sess.Tick(now)
 	switch st.Phase {
 	case session.CountingDown:
 		t.countdown.show(st.Remaining)
 	case session.Expired:
 		t.opt.Log.Info("session cleared", "reason", "idle")
+		if t.maintActive() { // a technician who walked away: back to service
+			t.exitMaintenance()
+		}
 		t.endApply()
 		t.endPhotos()
 		t.forgetHelp()

@@ -1,0 +1,363 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+// The technician's screens: the PIN pad the hidden gesture opens, the
+// maintenance screen, and the out-of-service screen residents see while
+// the terminal is in maintenance.
+const (
+	screenPIN          = "maintenance-pin"
+	screenMaintenance  = "maintenance"
+	screenOutOfService = "out-of-service"
+)
+
+// Maintenance is what the maintenance screen shows and does. It never
+// reaches a resident's data: counts, states and the terminal's own facts.
+type Maintenance struct {
+	// Session checks the PIN, keeps the lockout and audits every entry,
+	// failure, action and exit; nil: this terminal has no maintenance mode
+	// (no data folder to audit to).
+	Session *maintenance.Session
+	Version string
+	// Queue counts the outbox's records; nil when there is no outbox.
+	Queue func() (outbox.Stats, error)
+	// Sync is the link to the district and the enrollment; nil when the
+	// terminal is not enrolled.
+	Sync func() SyncReport
+	// SyncNow asks the sync to send at once; nil when not enrolled.
+	SyncNow func()
+	// TestPage prints the printer's test page; nil when there is no
+	// printer. It is called off Fyne's goroutine.
+	TestPage func() error
+	// Addresses are this terminal's network addresses.
+	Addresses func() []string
+}
+
+// SyncReport is the link to the district as the technician needs it.
+type SyncReport struct {
+	Backend     string
+	Online      bool
+	Revoked     bool
+	LastContact time.Time
+	LastError   string
+	CertExpires time.Time
+}
+
+// queueStates are the outbox's states in the order the screen lists them.
+var queueStates = []outbox.State{outbox.Queued, outbox.Sending, outbox.Exported, outbox.Acknowledged, outbox.Rejected}
+
+// maintState is the technician's part of the terminal.
+type maintState struct {
+	gesture maintenance.Gesture
+	pin     string // digits typed on the PIN pad, forgotten once checked
+	note    string // the PIN pad's or an action's message, translated
+	busy    bool
+}
+
+// maintActive reports whether the terminal is in maintenance mode.
+func (t *Terminal) maintActive() bool {
+	m := t.opt.Maintenance
+	return m != nil && m.Session != nil && m.Session.Active()
+}
+
+// cornerTapped takes a tap in the screen's top-right corner; anywhere else
+// (touched) ends the run of taps.
+func (t *Terminal) cornerTapped(x, y float32) {
+	size := t.win.Canvas().Size()
+	if !t.maint.gesture.Tap(x, y, size.Width, size.Height, t.opt.Now()) {
+		return
+	}
+	m := t.opt.Maintenance
+	if m == nil || m.Session == nil {
+		t.opt.Log.Info("maintenance gesture on a terminal without maintenance mode")
+		return
+	}
+	if t.maintActive() {
+		t.show(screenMaintenance) // back from the out-of-service screen
+		return
+	}
+	t.goHome()
+	t.maint.pin, t.maint.note = "", ""
+	t.show(screenPIN)
+}
+
+// pinScreen is the technician's PIN pad: digits shown as dots.
+func (t *Terminal) pinScreen(th fyne.Theme) fyne.CanvasObject {
+	dots := strings.Repeat("●", len(t.maint.pin))
+	if dots == "" {
+		dots = " "
+	}
+	var keys []fyne.CanvasObject
+	for _, k := range strings.Split("1 2 3 4 5 6 7 8 9", " ") {
+		keys = append(keys, t.key(th, k, func() {
+			if len(t.maint.pin) < 12 {
+				t.maint.pin += k
+			}
+		}))
+	}
+	keys = append(keys,
+		t.key(th, "⌫", func() {
+			if n := len(t.maint.pin); n > 0 {
+				t.maint.pin = t.maint.pin[:n-1]
+			}
+		}),
+		t.key(th, "0", func() {
+			if len(t.maint.pin) < 12 {
+				t.maint.pin += "0"
+			}
+		}),
+		t.key(th, T("maint.enter"), t.enterMaintenance))
+	body := container.NewVBox(
+		text(th, dots, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		container.NewGridWithColumns(3, keys...))
+	if t.maint.note != "" {
+		body.Add(callout(th, t.maint.note, fynetheme.ColorNameWarning))
+	}
+	return t.framed(th, newCard(th, container.NewVBox(
+		text(th, T("maint.pin_title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		body)))
+}
+
+// enterMaintenance checks the PIN off the UI goroutine (argon2id takes a
+// moment on purpose) and enters, or says why not.
+func (t *Terminal) enterMaintenance() {
+	if t.maint.busy {
+		return
+	}
+	pin := t.maint.pin
+	t.maint.pin, t.maint.busy = "", true
+	s := t.opt.Maintenance.Session
+	t.async(func() {
+		res, err := s.Enter(context.Background(), pin)
+		t.do(func() {
+			t.maint.busy = false
+			switch {
+			case errors.Is(err, maintenance.ErrNoPIN):
+				t.maint.note = T("maint.no_pin")
+			case err != nil:
+				t.opt.Log.Warn("maintenance entry failed", "err", err)
+				t.maint.note = T("maint.cannot_enter")
+			case res.Outcome == maintenance.Entered:
+				t.opt.Log.Info("maintenance entered")
+				t.maint.note = ""
+				t.show(screenMaintenance)
+				return
+			case res.Outcome == maintenance.WrongPIN:
+				t.maint.note = T("maint.wrong_pin", map[string]any{"Left": res.AttemptsLeft})
+			case res.Outcome == maintenance.Locked:
+				t.maint.note = T("maint.locked", map[string]any{"Until": res.LockedUntil.In(time.Local).Format("15:04")})
+			}
+			if t.sess.Screen() == screenPIN {
+				t.rebuild()
+			}
+		})
+	})
+}
+
+// maintenanceScreen is the technician's view: devices, queue, link,
+// network, version, and the actions, all audited.
+func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
+	m := t.opt.Maintenance
+	lines := container.NewVBox()
+	section := func(key string) {
+		lines.Add(text(th, T(key), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true))
+	}
+	line := func(s string) {
+		lines.Add(text(th, s, fynetheme.SizeNameText, fynetheme.ColorNameForeground, false))
+	}
+	section("maint.devices")
+	for _, s := range t.opt.Devices.Snapshot() {
+		line(fmt.Sprintf("%s：%s  %s", T("device."+string(s.Kind)), T("state."+s.State.String()), s.Reason))
+	}
+	section("maint.queue")
+	switch {
+	case m.Queue == nil:
+		line(T("maint.none"))
+	default:
+		st, err := m.Queue()
+		if err != nil {
+			line(T("maint.unreadable"))
+			break
+		}
+		var states []string
+		for _, s := range queueStates {
+			if n := st.ByState[s]; n > 0 {
+				states = append(states, fmt.Sprintf("%s %d", T("maint.state."+string(s)), n))
+			}
+		}
+		if len(states) == 0 {
+			states = append(states, T("maint.none"))
+		}
+		line(strings.Join(states, " · "))
+		line(T("maint.disk", map[string]any{"Used": st.UsedBytes >> 20, "Budget": st.BudgetBytes >> 20}))
+		if st.OldestQueued >= time.Minute {
+			line(T("maint.oldest", map[string]any{"Age": st.OldestQueued.Round(time.Minute).String()}))
+		}
+		if st.Recovered != "" {
+			line(T("maint.recovered"))
+		}
+	}
+	section("maint.link")
+	if m.Sync == nil {
+		line(T("maint.not_enrolled"))
+	} else {
+		r := m.Sync()
+		state := T("maint.offline")
+		switch {
+		case r.Revoked:
+			state = T("maint.revoked")
+		case r.Online:
+			state = T("maint.online")
+		}
+		line(r.Backend + "  " + state)
+		if !r.LastContact.IsZero() {
+			line(T("maint.last_contact", map[string]any{"At": r.LastContact.In(time.Local).Format("2006-01-02 15:04")}))
+		}
+		if r.LastError != "" {
+			line(r.LastError)
+		}
+		if !r.CertExpires.IsZero() {
+			line(T("maint.cert", map[string]any{"Until": r.CertExpires.In(time.Local).Format("2006-01-02")}))
+		}
+	}
+	section("maint.network")
+	if m.Addresses != nil {
+		line(strings.Join(m.Addresses(), "  "))
+	}
+	line(T("maint.version", map[string]any{"Version": m.Version, "Terminal": t.opt.Config.TerminalID}))
+
+	var actions []fyne.CanvasObject
+	if m.TestPage != nil {
+		actions = append(actions, t.button(th, T("maint.test_page"), false, t.printTestPage))
+	}
+	if m.SyncNow != nil {
+		actions = append(actions, t.button(th, T("maint.sync_now"), false, func() {
+			m.SyncNow()
+			t.audit("sync_now", "asked")
+			t.maint.note = T("maint.sync_asked")
+			t.rebuild()
+		}))
+	}
+	actions = append(actions,
+		t.button(th, T("maint.out_of_service"), false, func() { t.show(screenOutOfService) }),
+		t.button(th, T("maint.exit"), true, t.exitMaintenance))
+	top := container.NewVBox(banner(th, T("maint.banner"), fynetheme.ColorNameWarning))
+	if t.maint.note != "" {
+		top.Add(callout(th, t.maint.note, fynetheme.ColorNameSuccess))
+	}
+	p := th.Size(fynetheme.SizeNamePadding)
+	return container.New(layout.NewCustomPaddedLayout(2*p, 2*p, 4*p, 4*p), container.NewBorder(top,
+		container.NewGridWithColumns(len(actions), actions...), nil, nil,
+		container.NewVScroll(newCard(th, lines))))
+}
+
+// printTestPage prints the printer's test page and says how it went.
+func (t *Terminal) printTestPage() {
+	if t.maint.busy {
+		return
+	}
+	t.maint.busy = true
+	t.maint.note = T("receipt.printing")
+	print := t.opt.Maintenance.TestPage
+	t.async(func() {
+		err := print()
+		t.do(func() {
+			t.maint.busy = false
+			outcome := "ok"
+			t.maint.note = T("maint.test_page_ok")
+			if err != nil {
+				outcome = "failed"
+				t.maint.note = T("maint.test_page_failed")
+				t.opt.Log.Warn("test page", "err", err)
+			}
+			t.audit("test_page", outcome)
+			if t.sess.Screen() == screenMaintenance {
+				t.rebuild()
+			}
+		})
+	})
+}
+
+// audit records an action of the maintenance session.
+func (t *Terminal) audit(action, outcome string) {
+	if err := t.opt.Maintenance.Session.Log(context.Background(), action, outcome); err != nil {
+		t.opt.Log.Warn("maintenance action not audited", "action", action, "err", err)
+	}
+}
+
+// exitMaintenance leaves maintenance mode (audited) and returns the
+// terminal to residents.
+func (t *Terminal) exitMaintenance() {
+	if t.maintActive() {
+		if err := t.opt.Maintenance.Session.Exit(context.Background()); err != nil {
+			t.opt.Log.Warn("maintenance exit not audited", "err", err)
+		}
+		t.opt.Log.Info("maintenance left")
+	}
+	t.maint = maintState{}
+	t.show("home")
+}
+
+// outOfServiceScreen tells residents the terminal is not serving; only
+// the hidden gesture and the PIN lead out of it.
+func (t *Terminal) outOfServiceScreen(th fyne.Theme) fyne.CanvasObject {
+	zh := text(th, "暂停服务", fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
+	en := text(th, "Out of service", fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true)
+	zh.Alignment, en.Alignment = fyne.TextAlignCenter, fyne.TextAlignCenter
+	hint := sentence(T("maint.residents_hint"))
+	hint.Alignment = fyne.TextAlignCenter
+	bg := canvas.NewRectangle(color.Transparent)
+	return container.NewStack(bg, newTouchCatcher(t.touched),
+		container.NewCenter(t.wide(newCard(th, container.NewVBox(zh, en, spacer(th), hint)))))
+}
+
+// corner is the invisible square over the screen's top-right corner that
+// takes the hidden gesture's taps.
+type corner struct {
+	widget.BaseWidget
+	onTap func(at fyne.Position)
+}
+
+func newCorner(onTap func(at fyne.Position)) *corner {
+	c := &corner{onTap: onTap}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *corner) Tapped(e *fyne.PointEvent) { c.onTap(e.AbsolutePosition) }
+
+func (c *corner) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
+}
+
+// cornerLayout puts its one object in the top-right corner, a square of
+// the gesture's side.
+type cornerLayout struct{}
+
+func (cornerLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+func (cornerLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	side := float32(maintenance.CornerSide)
+	for _, o := range objs {
+		o.Resize(fyne.NewSquareSize(side))
+		o.Move(fyne.NewPos(size.Width-side, 0))
+	}
+}

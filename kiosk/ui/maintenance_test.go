@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+const techPIN = "246810"
+
+// withMaintenance gives the terminal a maintenance mode with a PIN set,
+// auditing to a real outbox; it returns the outbox.
+func withMaintenance(t *testing.T, h *harness) (*outbox.Store, *int) {
+	t.Helper()
+	dir := t.TempDir()
+	store := openOutbox(t, dir, 0)
+	if err := maintenance.SetPIN(maintenance.PINPath(dir), techPIN); err != nil {
+		t.Fatal(err)
+	}
+	s, err := maintenance.NewSession(context.Background(), maintenance.Options{DataDir: dir, TerminalID: "DEMO-0001", Outbox: store, Now: h.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	h.term.opt.Maintenance = &Maintenance{Session: s, Version: "1.2.3",
+		Queue:     store.Stats,
+		Sync:      func() SyncReport { return SyncReport{Backend: "https://district.example:8443", Online: true} },
+		SyncNow:   func() {},
+		TestPage:  func() error { pages++; return nil },
+		Addresses: func() []string { return []string{"192.0.2.10/24"} }}
+	h.term.async = func(f func()) { f() }
+	h.term.do = func(f func()) { f() }
+	return store, &pages
+}
+
+// tapCorner taps the screen's top-right corner n times, a few hundred
+// milliseconds apart.
+func tapCorner(h *harness, n int) {
+	size := h.win.Canvas().Size()
+	for range n {
+		test.TapCanvas(h.win.Canvas(), fyne.NewPos(size.Width-10, 10))
+		h.clock.advance(300 * time.Millisecond)
+	}
+}
+
+func typePIN(t *testing.T, h *harness, pin string) {
+	t.Helper()
+	for _, d := range pin {
+		test.Tap(button(t, h, string(d)))
+	}
+	test.Tap(button(t, h, "进入"))
+}
+
+func TestMaintenanceGestureAndPIN(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	store, pages := withMaintenance(t, h)
+
+	tapCorner(h, 4)
+	h.clock.advance(4 * time.Second) // too slow: the run starts again
+	tapCorner(h, 1)
+	if h.term.sess.Screen() == screenPIN {
+		t.Fatal("five taps over seven seconds opened the PIN pad")
+	}
+	tapCorner(h, 4)
+	test.Tap(h.term.tiles[screenQuery]) // a tap elsewhere ends the run
+	h.term.goHome()
+	tapCorner(h, 1)
+	if h.term.sess.Screen() == screenPIN {
+		t.Fatal("taps broken by a tap elsewhere opened the PIN pad")
+	}
+	tapCorner(h, 5)
+	if h.term.sess.Screen() != screenPIN || !h.showing("技术维护：请输入维护 PIN") {
+		t.Fatalf("after the gesture: %s %q", h.term.sess.Screen(), h.texts())
+	}
+	typePIN(t, h, "135799")
+	if !h.showing("PIN 不正确，还可尝试 4 次") {
+		t.Fatalf("wrong PIN: %q", h.texts())
+	}
+	typePIN(t, h, techPIN)
+	if h.term.sess.Screen() != screenMaintenance || !h.showing("暂停服务 · 技术维护中") {
+		t.Fatalf("right PIN: %s %q", h.term.sess.Screen(), h.texts())
+	}
+	for _, want := range []string{"身份证阅读器：正常", "https://district.example:8443  在线", "192.0.2.10/24", "版本 1.2.3"} {
+		if !h.showing(want) {
+			t.Errorf("the maintenance screen lacks %q: %q", want, h.texts())
+		}
+	}
+	checkLayout(t, h, false)
+	test.AssertRendersToImage(t, "maintenance_zh_landscape.png", h.win.Canvas())
+	test.Tap(button(t, h, "打印测试页"))
+	if *pages != 1 || !h.showing("测试页已打印") {
+		t.Fatalf("test page: %d %q", *pages, h.texts())
+	}
+
+	// Out of service: the idle timeout does not bring residents back.
+	test.Tap(button(t, h, "显示暂停服务"))
+	h.tick(time.Hour)
+	if h.term.sess.Screen() != screenOutOfService || !h.showing("暂停服务") || !h.showing("Out of service") {
+		t.Fatalf("out of service: %s %q", h.term.sess.Screen(), h.texts())
+	}
+	test.AssertRendersToImage(t, "out_of_service_zh_landscape.png", h.win.Canvas())
+	tapCorner(h, 5) // the technician comes back
+	if h.term.sess.Screen() != screenMaintenance {
+		t.Fatalf("back from out of service: %s", h.term.sess.Screen())
+	}
+	test.Tap(button(t, h, "退出维护，恢复服务"))
+	if h.term.sess.Screen() != "home" || h.term.maintActive() {
+		t.Fatal("still in maintenance")
+	}
+
+	// Every step is audited: the failure, the entry, the action, the exit.
+	var events int
+	store.All(func(r outbox.Record) bool {
+		if r.Kind == outbox.Event {
+			events++
+		}
+		return true
+	})
+	if events != 4 {
+		t.Fatalf("%d audit records, want 4 (failure, entry, test page, exit)", events)
+	}
+}
+
+func TestMaintenanceLockout(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withMaintenance(t, h)
+	tapCorner(h, 5)
+	for range 5 {
+		typePIN(t, h, "135799")
+	}
+	if !h.showing("输错次数过多，已锁定") {
+		t.Fatalf("after five wrong PINs: %q", h.texts())
+	}
+	typePIN(t, h, techPIN) // locked: even the right PIN waits
+	if h.term.maintActive() {
+		t.Fatal("entered while locked")
+	}
+	h.clock.advance(15 * time.Minute)
+	typePIN(t, h, techPIN)
+	if !h.term.maintActive() {
+		t.Fatalf("not entered after the lockout: %q", h.texts())
+	}
+}
+
+// A technician who walks away leaves the terminal in service again.
+func TestMaintenanceIdleReturnsToService(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withMaintenance(t, h)
+	tapCorner(h, 5)
+	typePIN(t, h, techPIN)
+	if !h.term.maintActive() {
+		t.Fatal("not entered")
+	}
+	h.tick(6 * h.term.opt.Config.Idle.Timeout.Duration)
+	h.tick(h.term.opt.Config.Idle.Countdown.Duration + time.Second)
+	if h.term.maintActive() || h.term.sess.Screen() != "home" {
+		t.Fatalf("still in maintenance after the idle timeout: %s", h.term.sess.Screen())
+	}
+	for _, s := range h.texts() {
+		if strings.Contains(s, "维护") {
+			t.Fatalf("%q on the residents' home screen", s)
+		}
+	}
+}
