@@ -57,12 +57,26 @@ func scan(root string) ([]node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("v4l2: %w", err)
 	}
-	entries, err := os.ReadDir(filepath.Join(root, "dev"))
+	return scanDirs(filepath.Join(root, "sys"), filepath.Join(root, "dev"))
+}
+
+// scanDirs is scan with the sysfs and /dev trees given apart, as a tool
+// reading a copied tree needs them.
+func scanDirs(sys, dev string) ([]node, error) {
+	sys, err := filepath.EvalSymlinks(sys)
 	if err != nil {
 		return nil, fmt.Errorf("v4l2: %w", err)
 	}
-	byID := links(root, "by-id")
-	byPath := links(root, "by-path")
+	dev, err = filepath.EvalSymlinks(dev)
+	if err != nil {
+		return nil, fmt.Errorf("v4l2: %w", err)
+	}
+	entries, err := os.ReadDir(dev)
+	if err != nil {
+		return nil, fmt.Errorf("v4l2: %w", err)
+	}
+	byID := links(dev, "by-id")
+	byPath := links(dev, "by-path")
 	var nodes []node
 	for _, e := range entries {
 		num, ok := videoNumber(e.Name())
@@ -70,11 +84,38 @@ func scan(root string) ([]node, error) {
 			continue
 		}
 		n := node{path: "/dev/" + e.Name(), num: num, byID: byID[e.Name()], byPath: byPath[e.Name()]}
-		n.vidpid, n.serial = usbIDs(root, e.Name())
+		n.vidpid, n.serial = usbIDs(sys, e.Name())
 		nodes = append(nodes, n)
 	}
 	slices.SortFunc(nodes, func(a, b node) int { return a.num - b.num })
 	return nodes, nil
+}
+
+// Node is a video node as /dev and sysfs show it, found without opening
+// it: the technician's device scan lists cameras this way, so it works
+// without permission on the nodes and on a copied or fake tree.
+type Node struct {
+	Path   string   // "/dev/video0", as on the terminal
+	ID     string   // the by-id name, else usb:VID:PID[:SERIAL], else Path
+	USB    string   // usb:VID:PID[:SERIAL]; "" when not on USB
+	ByID   []string // names in /dev/v4l/by-id that point at it
+	ByPath []string // names in /dev/v4l/by-path that point at it
+}
+
+// ScanNodes lists every /dev/videoN under dev, in number order, with the
+// names that lead to it: the udev links under dev/v4l and the USB ids
+// under sys. sys and dev are /sys and /dev on a terminal. Unlike List it
+// opens nothing, so a UVC camera's metadata node is listed too.
+func ScanNodes(sys, dev string) ([]Node, error) {
+	nodes, err := scanDirs(sys, dev)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Node, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, Node{Path: n.path, ID: n.id(), USB: n.usb(), ByID: n.byID, ByPath: n.byPath})
+	}
+	return out, nil
 }
 
 // videoNumber reads N from "videoN".
@@ -87,10 +128,10 @@ func videoNumber(name string) (int, bool) {
 	return n, err == nil
 }
 
-// links maps each videoN to the names in /dev/v4l/<kind> that point at it,
+// links maps each videoN to the names in dev/v4l/<kind> that point at it,
 // sorted. Links that lead nowhere (a camera just unplugged) are left out.
-func links(root, kind string) map[string][]string {
-	dir := filepath.Join(root, "dev", "v4l", kind)
+func links(dev, kind string) map[string][]string {
+	dir := filepath.Join(dev, "v4l", kind)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -98,7 +139,7 @@ func links(root, kind string) map[string][]string {
 	out := map[string][]string{}
 	for _, e := range entries {
 		target, err := filepath.EvalSymlinks(filepath.Join(dir, e.Name()))
-		if err != nil || filepath.Dir(target) != filepath.Join(root, "dev") {
+		if err != nil || filepath.Dir(target) != dev {
 			continue
 		}
 		out[filepath.Base(target)] = append(out[filepath.Base(target)], e.Name())
@@ -116,14 +157,14 @@ func links(root, kind string) map[string][]string {
 // would be cleaned back to videoN itself without following the link. A
 // few levels are tried so a driver that hangs the node elsewhere in the
 // tree still gets its ids; a node not on USB has none.
-func usbIDs(root, name string) (vidpid, serial string) {
-	dir, err := filepath.EvalSymlinks(filepath.Join(root, "sys", "class", "video4linux", name, "device"))
+func usbIDs(sys, name string) (vidpid, serial string) {
+	dir, err := filepath.EvalSymlinks(filepath.Join(sys, "class", "video4linux", name, "device"))
 	if err != nil {
 		return "", ""
 	}
-	sys := filepath.Join(root, "sys") + string(filepath.Separator)
+	inside := sys + string(filepath.Separator)
 	for range 3 {
-		if !strings.HasPrefix(dir, sys) {
+		if !strings.HasPrefix(dir, inside) {
 			break
 		}
 		vid, pid := attr(dir, "idVendor"), attr(dir, "idProduct")

@@ -65,10 +65,10 @@ func TestUSBIDsFollowTheDeviceLink(t *testing.T) {
 	if _, err := os.Stat(lexical); err == nil {
 		t.Fatal("the fake tree has idVendor where a lexical join looks: the test proves nothing")
 	}
-	if vidpid, serial := usbIDs(root, "video2"); vidpid != "usb:0c45:6366" || serial != "" {
+	if vidpid, serial := usbIDs(filepath.Join(root, "sys"), "video2"); vidpid != "usb:0c45:6366" || serial != "" {
 		t.Fatalf("usbIDs = %q %q", vidpid, serial)
 	}
-	if vidpid, _ := usbIDs(root, "video7"); vidpid != "" {
+	if vidpid, _ := usbIDs(filepath.Join(root, "sys"), "video7"); vidpid != "" {
 		t.Fatalf("a node without sysfs entry: %q", vidpid)
 	}
 }
@@ -129,5 +129,42 @@ func TestCleanSerial(t *testing.T) {
 		if got := cleanSerial(in); got != want {
 			t.Errorf("cleanSerial(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// ScanNodes takes /sys and /dev apart, as the device scan does; here each
+// is reached through a link from elsewhere, so both must be resolved
+// before the links in them are compared.
+func TestScanNodesWithSeparateTrees(t *testing.T) {
+	root := buildTree(t, terminalNodes...)
+	elsewhere := t.TempDir()
+	link(t, filepath.Join(root, "sys"), filepath.Join(elsewhere, "sys-copy"))
+	link(t, filepath.Join(root, "dev"), filepath.Join(elsewhere, "dev-copy"))
+
+	nodes, err := ScanNodes(filepath.Join(elsewhere, "sys-copy"), filepath.Join(elsewhere, "dev-copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Node{
+		{Path: "/dev/video0", ID: "usb-046d_0825_ABCD1234-video-index0", USB: "usb:046d:0825:ABCD1234",
+			ByID: []string{"usb-046d_0825_ABCD1234-video-index0"}, ByPath: []string{"pci-0000:00:14.0-usb-0:2:1.0-video-index0"}},
+		{Path: "/dev/video1", ID: "usb-046d_0825_ABCD1234-video-index1", USB: "usb:046d:0825:ABCD1234",
+			ByID: []string{"usb-046d_0825_ABCD1234-video-index1"}, ByPath: []string{"pci-0000:00:14.0-usb-0:2:1.0-video-index1"}},
+		{Path: "/dev/video2", ID: "usb:0c45:6366", USB: "usb:0c45:6366"},
+		{Path: "/dev/video3", ID: "usb:1bcf:2c99:SN_01_02", USB: "usb:1bcf:2c99:SN_01_02"},
+		{Path: "/dev/video4", ID: "/dev/video4"},
+		{Path: "/dev/video10", ID: "usb:32e4:9230:01.00.00", USB: "usb:32e4:9230:01.00.00"},
+	}
+	if len(nodes) != len(want) {
+		t.Fatalf("%d nodes, want %d: %+v", len(nodes), len(want), nodes)
+	}
+	for i, w := range want {
+		n := nodes[i]
+		if n.Path != w.Path || n.ID != w.ID || n.USB != w.USB || !slices.Equal(n.ByID, w.ByID) || !slices.Equal(n.ByPath, w.ByPath) {
+			t.Errorf("node %d = %+v, want %+v", i, n, w)
+		}
+	}
+	if _, err := ScanNodes(filepath.Join(elsewhere, "no-sys"), filepath.Join(elsewhere, "dev-copy")); err == nil {
+		t.Error("a missing sysfs tree gave no error")
 	}
 }
