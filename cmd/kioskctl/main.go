@@ -11,10 +11,14 @@
 //	kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
 //	kioskctl camera list [--json]
 //	kioskctl camera snap --camera ID --out FILE.jpg [--size WxH] [--quality 90] [--timeout 5s] [--skip 5]
+//	kioskctl devices scan [--json] [--probe] [--write-config]
 //	kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
 //	kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
 //	kioskctl provision --backend URL --token TOKEN [--ca FILE] [--config FILE | --demo] [--force]
 //	kioskctl sync status|now [--data /var/lib/yizhan] [--json]
+//	kioskctl selftest [--config FILE | --demo] [--data DIR] [--json] [--no-print]
+//	kioskctl diag --out FILE.tar.gz [--config FILE] [--data DIR] [--no-selftest]
+//	kioskctl pin set [--data /var/lib/yizhan]
 //
 // DEV is usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or
 // png:PATH (the virtual printer: the receipt as a picture).
@@ -53,10 +57,14 @@ const usage = `usage:
   kioskctl print --device DEV --receipt FILE.json [--profile 80mm]
   kioskctl camera list [--json]
   kioskctl camera snap --camera ID --out FILE.jpg [--size WxH] [--quality 90] [--timeout 5s] [--skip 5]
+  kioskctl devices scan [--json] [--probe] [--write-config]
   kioskctl queue stats|list [--data /var/lib/yizhan] [--json]
   kioskctl queue export --to DIR [--data /var/lib/yizhan] [--terminal ID]
   kioskctl provision --backend URL --token TOKEN [--ca FILE] [--config FILE | --demo] [--force]
   kioskctl sync status|now [--data /var/lib/yizhan] [--json]
+  kioskctl selftest [--config FILE | --demo] [--data DIR] [--json] [--no-print]
+  kioskctl diag --out FILE.tar.gz [--config FILE] [--data DIR] [--no-selftest]
+  kioskctl pin set [--data /var/lib/yizhan]
 DEV: usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT, png:PATH`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -65,6 +73,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(args) >= 1 && args[0] == "provision" {
 		return provision(args[1:], stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "selftest" {
+		return selftestCmd(args[1:], stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "diag" {
+		return diag(args[1:], stdout, stderr)
 	}
 	if len(args) < 2 {
 		return fmt.Errorf("%w\n%s", errUsage, usage)
@@ -94,6 +108,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cameraList(args[2:], stdout, stderr)
 	case "camera snap":
 		return cameraSnap(args[2:], stdout, stderr)
+	case "devices scan":
+		return devicesScan(args[2:], stdout, stderr)
+	case "pin set":
+		return pinSet(args[2:], stdin, stdout, stderr)
 	}
 	return fmt.Errorf("%w: unknown command %q\n%s", errUsage, args[0]+" "+args[1], usage)
 }

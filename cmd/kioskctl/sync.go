@@ -11,12 +11,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -205,7 +205,7 @@ func syncNow(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if pid, running := kioskPID(data); running {
+	if pid, running := selftest.RunningKiosk(data); running && pid > 0 {
 		if _, err := client.ReadStatus(data); err != nil {
 			return fmt.Errorf("the running terminal (pid %d) does not sync: it was started before it was enrolled; restart it", pid)
 		}
@@ -244,20 +244,4 @@ func syncNow(args []string, stdout, stderr io.Writer) error {
 		return perr
 	}
 	return err
-}
-
-// kioskPID returns the pid of the kiosk holding the data folder's lock.
-func kioskPID(data string) (int, bool) {
-	f, err := os.Open(filepath.Join(data, "kiosk.lock"))
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return 0, false // nobody holds it
-	}
-	text, _ := io.ReadAll(io.LimitReader(f, 32))
-	pid, err := strconv.Atoi(strings.TrimSpace(string(text)))
-	return pid, err == nil && pid > 0
 }

@@ -279,4 +279,3 @@ func (t *Terminal) startApply(s *catalog.Service) {
 		t.beginApply(s)
 	}
 }
-
