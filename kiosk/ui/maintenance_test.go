@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
@@ -167,5 +169,46 @@ func TestMaintenanceIdleReturnsToService(t *testing.T) {
 		if strings.Contains(s, "维护") {
 			t.Fatalf("%q on the residents' home screen", s)
 		}
+	}
+}
+
+// The device tests say whether a device works, never what it read or saw.
+func TestMaintenanceDeviceTests(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withCameras(t, h)
+	store, _ := withMaintenance(t, h)
+	tapCorner(h, 5)
+	typePIN(t, h, techPIN)
+	card := idcard.SampleCards()[0]
+	h.term.CardRead(idcard.Event{Card: card, At: h.clock.Now()})
+	if !h.showing("读卡正常") {
+		t.Fatalf("card test: %q", h.texts())
+	}
+	h.term.CardRead(idcard.Event{Err: errors.New("checksum")})
+	if !h.showing("读卡失败") {
+		t.Fatalf("card test, failed read: %q", h.texts())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !h.showing("高拍仪：最新画面") {
+		if time.Now().After(deadline) {
+			t.Fatalf("camera test: %q", h.texts())
+		}
+		test.Tap(button(t, h, "测试摄像头"))
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, s := range h.texts() {
+		for _, secret := range []string{card.Name, card.IDNumber, card.Address} {
+			if strings.Contains(s, secret) {
+				t.Fatalf("%q on the maintenance screen", s)
+			}
+		}
+	}
+	var actions []string
+	store.All(func(r outbox.Record) bool {
+		actions = append(actions, string(r.Kind))
+		return true
+	})
+	if len(actions) < 4 { // entry, two card tests, a camera test
+		t.Fatalf("audited %v", actions)
 	}
 }

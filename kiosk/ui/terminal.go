@@ -572,6 +572,11 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 	case screenQuery, screenRate:
 		t.queryCardRead(ev)
 		return
+	case screenMaintenance:
+		if t.maintActive() {
+			t.maintenanceCardRead(ev)
+		}
+		return
 	}
 	if t.sess.Screen() != session.Home {
 		return
