@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,7 +66,11 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	enrollDemo(ctx, t, dist, work)
 	cmd := exec.CommandContext(ctx, bin, "-demo", "-windowed", "-size", fmt.Sprintf("%dx%d", width, height))
 	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C", "LC_ALL=C")
+	// Stand in for systemd: the unit's notification socket and a watchdog
+	// of one second (pings every half second).
+	notes := listenNotify(t, filepath.Join(work, "notify"))
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C", "LC_ALL=C",
+		"NOTIFY_SOCKET="+filepath.Join(work, "notify"), "WATCHDOG_USEC=1000000")
 	logPath := filepath.Join(work, "kiosk.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -114,6 +119,17 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	firstFrame := time.Since(start)
+	// systemd hears READY once the window is up, then watchdog pings.
+	for _, want := range []string{"READY=1", "WATCHDOG=1", "WATCHDOG=1"} {
+		select {
+		case got := <-notes:
+			if got != want {
+				t.Fatalf("systemd got %q, want %q", got, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("systemd never got %q", want)
+		}
+	}
 
 	// Let the simulated devices finish their self-test, then look again: the
 	// process must still be alive and the screen still drawn.
@@ -534,4 +550,30 @@ func click(conn *xgb.Conn, x, y int) error {
 	}
 	time.Sleep(50 * time.Millisecond)
 	return xtest.FakeInputChecked(conn, xproto.ButtonRelease, 1, 0, root, 0, 0, 0).Check()
+}
+
+// listenNotify is systemd's end of the notification socket: each datagram
+// the kiosk sends arrives on the channel.
+func listenNotify(t *testing.T, path string) <-chan string {
+	t.Helper()
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	notes := make(chan string, 64)
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			select {
+			case notes <- string(buf[:n]):
+			default: // the test stopped reading
+			}
+		}
+	}()
+	return notes
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
+	"github.com/yizhan-kiosk/yizhan/kiosk/display"
 )
 
 // DefaultPath is where an installed terminal keeps its configuration.
@@ -53,6 +54,16 @@ type Config struct {
 	Printer Printer `toml:"printer"`
 	Camera  Camera  `toml:"camera"`
 	Outbox  Outbox  `toml:"outbox"`
+	Display Display `toml:"display"`
+}
+
+// Display is when the screen is on. Outside Hours it is off, a touch
+// wakes it, and it goes off again after OffAfter without input.
+type Display struct {
+	// Hours is "HH:MM-HH:MM" (it may span midnight); "" takes the
+	// district's service hours, and with none the screen stays on.
+	Hours    string   `toml:"hours"`
+	OffAfter Duration `toml:"off_after"`
 }
 
 // Camera is the face camera and the document camera (高拍仪), and the
@@ -160,6 +171,7 @@ func Default() Config {
 		Printer: Printer{Profile: "80mm"},
 		Camera:  Camera{FaceSize: "640x480", Quality: 90, MatcherTimeout: Duration{5 * time.Second}, MatchThreshold: 0.8},
 		Outbox:  Outbox{DistrictKeys: "/etc/yizhan/district.pub", BudgetMiB: 2048, Retention: Duration{30 * 24 * time.Hour}},
+		Display: Display{OffAfter: Duration{time.Minute}},
 	}
 }
 
@@ -291,6 +303,12 @@ func (c Config) check() (key, reason string) {
 	}
 	if key, reason := c.Camera.check(); reason != "" {
 		return key, reason
+	}
+	if _, err := display.ParseSchedule(c.Display.Hours); err != nil {
+		return "display.hours", fmt.Sprintf("%q: use HH:MM-HH:MM, such as \"07:30-21:00\", or leave it empty", c.Display.Hours)
+	}
+	if d := c.Display.OffAfter.Duration; d < 10*time.Second || d > time.Hour {
+		return "display.off_after", fmt.Sprintf("%s is outside 10s to 1h", d)
 	}
 	return c.Outbox.check()
 }

@@ -25,6 +25,10 @@ func TestParseErrorMessages(t *testing.T) {
 			`config: kiosk.toml:20: printer.device: device "serial:ttyUSB0": want serial:/dev/PATH[:BAUD]`},
 		{"camera path not clean", editLine(good, "face = \"/dev/v4l/../video0\""),
 			`config: kiosk.toml:30: camera.face: "/dev/v4l/../video0" is not a camera id: use a /dev/v4l/by-id/ path, usb:VID:PID[:SERIAL], sim:face or sim:document`},
+		{"display hours", good + "\n[display]\nhours = \"7-22\"\n",
+			`config: kiosk.toml:40: display.hours: "7-22": use HH:MM-HH:MM, such as "07:30-21:00", or leave it empty`},
+		{"display off too soon", good + "\n[display]\noff_after = \"1s\"\n",
+			`config: kiosk.toml:40: display.off_after: 1s is outside 10s to 1h`},
 		{"not a duration", editLine(good, "countdown = 20"),
 			`config: kiosk.toml:11: not a duration such as "90s" or "3m": "20"`},
 	} {
