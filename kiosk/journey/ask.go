@@ -61,7 +61,7 @@ func (a *Ask) Check() string {
 		return "ask.say_something"
 	case utf8.RuneCountInString(a.Text) > 500:
 		return "ask.too_long"
-	case a.Phone != "" && !validPhone(a.Phone):
+	case a.Phone != "" && !ValidPhone(a.Phone):
 		return "form.phone"
 	}
 	return ""

@@ -179,7 +179,7 @@ func RateService(ctx context.Context, deps Deps, service, receipt string, level 
 	if level <= 2 && reason == "" {
 		return errors.New("journey: a bad rating needs a reason")
 	}
-	if phone != "" && !validPhone(phone) {
+	if phone != "" && !ValidPhone(phone) {
 		return errors.New("journey: the call-back number is not a phone number")
 	}
 	personal, _ := json.Marshal(RatingRecord{Service: service, Receipt: receipt, Level: level, Reason: reason, Phone: phone, Channel: "terminal"})
@@ -249,7 +249,9 @@ func MaskName(name string) string {
 	return string(r) + strings.Repeat("*", utf8.RuneCountInString(name[size:]))
 }
 
-func validPhone(p string) bool {
+// ValidPhone reports whether p is a mainland mobile number, as a
+// call-back number must be.
+func ValidPhone(p string) bool {
 	if len(p) != 11 || p[0] != '1' {
 		return false
 	}

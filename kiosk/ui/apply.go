@@ -33,10 +33,10 @@ var ratingReasons = []string{"waiting", "attitude", "hard_to_use", "unclear_mate
 // applyState is the apply journey of this session on screen.
 type applyState struct {
 	j       *journey.Apply
-	editing string // the form field the keypad types into
-	typed   string // the pinyin typed for the next character
-	page    int    // the page of that pinyin's characters
-	level   int    // a bad rating waiting for its reason
+	editing string    // the form field the keypad types into
+	typed   string    // the pinyin typed for the next character
+	page    int       // the page of that pinyin's characters
+	bad     badRating // a bad rating waiting for its reason and call back
 	busy    bool
 	printed string // the receipt's printing: one of the print* states
 }
@@ -54,6 +54,7 @@ const (
 
 // beginApply starts the journey for a service from its guide.
 func (t *Terminal) beginApply(s *catalog.Service) {
+	t.endApply() // a journey left unfinished is wiped before the next
 	deps := *t.opt.ApplyDeps
 	t.apply = applyState{j: journey.NewApply(deps, s, t.photos.consented)}
 	t.apply.j.Start()
@@ -456,37 +457,92 @@ func receiptWords() journey.ReceiptText {
 
 func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
 	j := t.apply.j
-	return t.ratingScreen(th, &t.apply.level, func(level int, reason string) {
-		if err := j.Rate(context.Background(), level, reason, ""); err != nil {
+	return t.ratingScreen(th, &t.apply.bad, func(level int, reason, phone string) {
+		if err := j.Rate(context.Background(), level, reason, phone); err != nil {
 			t.opt.Log.Warn("rating not saved", "err", err)
 		}
 		t.finishApply()
 	}, func() { j.SkipRating(); t.finishApply() })
 }
 
-// ratingScreen asks for 好差评: five levels, and for a bad one (1–2) the
-// reason. level holds a bad level while its reason is asked.
-func (t *Terminal) ratingScreen(th fyne.Theme, level *int, rate func(level int, reason string), skip func()) fyne.CanvasObject {
+// badRating is a bad rating (1–2 of 5) while its reason and an optional
+// call-back number are asked.
+type badRating struct {
+	level  int
+	reason string
+	phone  string
+	wrong  bool // the number typed is not a mobile number
+}
+
+// ratingScreen asks for 好差评: five levels; a bad one (1–2) then asks
+// the reason and offers a call back, never forced.
+func (t *Terminal) ratingScreen(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string), skip func()) fyne.CanvasObject {
 	var buttons []fyne.CanvasObject
-	if *level > 0 {
+	switch {
+	case bad.level > 0 && bad.reason != "":
+		return t.callBackStep(th, bad, rate)
+	case bad.level > 0:
 		for _, r := range ratingReasons {
 			reason := r
-			buttons = append(buttons, t.button(th, T("rating.reason."+r), false, func() { rate(*level, reason) }))
+			buttons = append(buttons, t.button(th, T("rating.reason."+r), false, func() {
+				bad.reason = reason
+				t.rebuild()
+			}))
 		}
 		return t.stepCard(th, T("rating.why"), container.NewGridWithColumns(1, buttons...))
 	}
 	for l := 5; l >= 1; l-- {
 		buttons = append(buttons, t.button(th, T(fmt.Sprintf("rating.%d", l)), l >= 4, func() {
 			if l <= 2 {
-				*level = l
+				bad.level = l
 				t.rebuild()
 				return
 			}
-			rate(l, "")
+			rate(l, "", "")
 		}))
 	}
 	return t.stepCard(th, T("rating.title"), container.NewGridWithColumns(1, buttons...),
 		t.button(th, T("rating.skip"), false, skip))
+}
+
+// callBackStep offers a call back about a bad rating: a mobile number on
+// the digit keypad, or none.
+func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string)) fyne.CanvasObject {
+	shown := bad.phone
+	if shown == "" {
+		shown = T("rating.phone_none")
+	}
+	var keys []fyne.CanvasObject
+	for _, k := range strings.Split("1 2 3 4 5 6 7 8 9 0", " ") {
+		keys = append(keys, t.key(th, k, func() {
+			if len(bad.phone) < 11 {
+				bad.phone += k
+			}
+			bad.wrong = false
+		}))
+	}
+	keys = append(keys, t.key(th, "⌫", func() {
+		if n := len(bad.phone); n > 0 {
+			bad.phone = bad.phone[:n-1]
+		}
+		bad.wrong = false
+	}))
+	body := container.NewVBox(sentence(T("rating.call_back_hint")),
+		text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		container.NewGridWithColumns(6, keys...))
+	if bad.wrong {
+		body.Add(text(th, T("rating.phone_wrong"), fynetheme.SizeNameText, fynetheme.ColorNameError, true))
+	}
+	return t.stepCard(th, T("rating.call_back"), body,
+		t.button(th, T("rating.no_call_back"), false, func() { rate(bad.level, bad.reason, "") }),
+		t.button(th, T("rating.send"), true, func() {
+			if bad.phone != "" && !journey.ValidPhone(bad.phone) {
+				bad.wrong = true
+				t.rebuild()
+				return
+			}
+			rate(bad.level, bad.reason, bad.phone)
+		}))
 }
 
 // finishApply ends the journey, forgets it, and thanks the resident.

@@ -59,6 +59,20 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	test.Tap(button(t, h, "下一步"))
 	test.Tap(button(t, h, "不满意"))
 	test.Tap(button(t, h, "等候时间长"))
+	for _, k := range []string{"1", "2", "3"} {
+		test.Tap(button(t, h, k))
+	}
+	test.Tap(button(t, h, "提交评价"))
+	if !h.showing("请输入11位手机号码，或选择不用回访") {
+		t.Fatalf("a short call-back number went: %q", h.texts())
+	}
+	for range 3 {
+		test.Tap(button(t, h, "⌫"))
+	}
+	for _, k := range strings.Split("13900139000", "") {
+		test.Tap(button(t, h, k))
+	}
+	test.Tap(button(t, h, "提交评价"))
 	if h.term.sess.Screen() != "home" || !h.showing("感谢您的办理与评价") {
 		t.Fatalf("after rating: %q", h.texts())
 	}

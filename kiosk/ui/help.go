@@ -57,9 +57,9 @@ type queryState struct {
 	read bool
 	err  string
 	// rating is the application being rated from the list (the 评价
-	// tile), and level a bad level waiting for its reason.
+	// tile), and bad a bad rating waiting for its reason and call back.
 	rating *journey.Progress
-	level  int
+	bad    badRating
 }
 
 func (t *Terminal) queryCardRead(ev idcard.Event) {
@@ -96,9 +96,9 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 		return t.framed(th, newCard(th, content))
 	}
 	if p := t.query.rating; p != nil {
-		return t.ratingScreen(th, &t.query.level, func(level int, reason string) {
+		return t.ratingScreen(th, &t.query.bad, func(level int, reason, phone string) {
 			if deps := t.opt.ApplyDeps; deps != nil {
-				if err := journey.RateService(context.Background(), *deps, p.Service, p.Receipt, level, reason, ""); err != nil {
+				if err := journey.RateService(context.Background(), *deps, p.Service, p.Receipt, level, reason, phone); err != nil {
 					t.opt.Log.Warn("rating not saved", "err", err)
 				}
 			}
@@ -106,7 +106,7 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 			t.notice = notice{key: "rating.thanks", kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
 			t.show(session.Home)
 		}, func() {
-			t.query.rating, t.query.level = nil, 0
+			t.query.rating, t.query.bad = nil, badRating{}
 			t.rebuild()
 		})
 	}

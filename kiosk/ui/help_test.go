@@ -101,6 +101,7 @@ func TestRateAPastApplication(t *testing.T) {
 	test.Tap(button(t, h, "评价这次服务"))
 	test.Tap(button(t, h, "非常不满意"))
 	test.Tap(button(t, h, "服务态度不好"))
+	test.Tap(button(t, h, "不用回访"))
 	if h.term.sess.Screen() != "home" || !h.showing("感谢您的评价") {
 		t.Fatalf("after rating: %q", h.texts())
 	}

@@ -12,7 +12,7 @@ import (
 
 // TestApplyStepsRender renders every step of an application — the guide,
 // the card, consent, the form, typing, a material without a document
-// camera, review, the receipt, the rating and its reason, and staff help —
+// camera, review, the receipt, the rating with its reason and call back, and staff help —
 // in Chinese, in English, and in elderly mode on a portrait screen, and
 // checks each fits its screen. The live camera steps are left out: their
 // picture moves (capture_test.go checks them).
@@ -80,12 +80,14 @@ func TestApplyStepsRender(t *testing.T) {
 			test.Tap(button(t, h, T("rating.2")))
 			step("10_rating_reason")
 			test.Tap(button(t, h, T("rating.reason.waiting")))
+			step("11_call_back")
+			test.Tap(button(t, h, T("rating.no_call_back")))
 
 			h.term.browse.service = s
 			h.term.show(screenGuide)
 			test.Tap(button(t, h, T("guide.start")))
 			test.Tap(button(t, h, T("apply.no_card_button")))
-			step("11_staff_help")
+			step("12_staff_help")
 		})
 	}
 }
