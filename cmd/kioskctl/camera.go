@@ -9,8 +9,6 @@ import (
 	"image/jpeg"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -182,7 +180,7 @@ func cameraSnap(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("camera %s: frame %d: %w", *id, f.Seq, err)
 	}
-	if err := writeFileAtomic(*out, still); err != nil {
+	if err := writeOutput(*out, still); err != nil {
 		return err
 	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(still))
@@ -207,29 +205,4 @@ func cameraError(id string, timeout time.Duration, err error) error {
 		return fmt.Errorf("camera %s: %v (is this user in the video group?)", id, err)
 	}
 	return fmt.Errorf("camera %s: %w", id, err)
-}
-
-// writeFileAtomic writes data to a temporary file next to path and
-// renames it into place, so path is never a half-written picture. The
-// file is readable by its owner only: it may be a resident's face.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

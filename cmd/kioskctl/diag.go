@@ -32,6 +32,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -117,28 +118,27 @@ func collectDiag(ctx context.Context, opt diagOptions) []diagFile {
 }
 
 // writeDiag writes the files as a gzip'd tar, readable by its owner only,
-// renamed into place whole.
+// renamed into place whole. A bundle is small: it is made in memory.
 func writeDiag(path string, files []diagFile, now time.Time) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := writeTarGz(&buf, files, now); err != nil {
 		return fmt.Errorf("diag: %w", err)
 	}
-	err = writeTarGz(tmp, files, now)
-	if err == nil {
-		err = tmp.Chmod(0o600)
+	if err := writeOutput(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("diag: %w", err)
 	}
-	if err == nil {
-		err = tmp.Sync()
+	return nil
+}
+
+// writeOutput writes what a command was asked to write (--out): whole or
+// not at all, readable by its owner only (a face photo, a bundle), and
+// only into a folder that exists, which a typo does not.
+func writeOutput(path string, data []byte) error {
+	if _, err := os.Stat(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("diag: write %s: %w", path, err)
+	if err := durable.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -77,6 +77,19 @@ func withSimDevices(t *testing.T, h *harness) *simDevices {
 	return d
 }
 
+// journeyRig is a Chinese landscape terminal with the catalog, a real
+// outbox, screen changes queued for the test to run (q), and the simulated
+// devices.
+func journeyRig(t *testing.T) (*harness, *outbox.Store, *uiQueue, *simDevices) {
+	t.Helper()
+	h := newHarness(t, landscape, "zh")
+	withCatalog(t, h)
+	store := withOutbox(t, h)
+	q := &uiQueue{}
+	h.term.do = q.do
+	return h, store, q, withSimDevices(t, h)
+}
+
 // waitState waits for the driver to report a device's state, then lets the
 // screen know, as the terminal's device goroutine does.
 func waitState(t *testing.T, h *harness, kind devices.Kind, want devices.State) {
@@ -137,12 +150,7 @@ func fillPension(t *testing.T, h *harness) {
 }
 
 func TestJourneyPrintsItsReceipt(t *testing.T) {
-	h := newHarness(t, landscape, "zh")
-	withCatalog(t, h)
-	store := withOutbox(t, h)
-	q := &uiQueue{}
-	h.term.do = q.do
-	d := withSimDevices(t, h)
+	h, store, q, d := journeyRig(t)
 	toForm(t, h, d, "SB-001")
 	fillPension(t, h)
 	test.Tap(button(t, h, "提交申请"))
@@ -173,10 +181,7 @@ func TestJourneyPrintsItsReceipt(t *testing.T) {
 // Each failure a resident can meet: a calm message and a way forward.
 func TestJourneyFailures(t *testing.T) {
 	t.Run("no card reader", func(t *testing.T) {
-		h := newHarness(t, landscape, "zh")
-		withCatalog(t, h)
-		withOutbox(t, h)
-		d := withSimDevices(t, h)
+		h, _, _, d := journeyRig(t)
 		s, _ := h.term.opt.Catalog.Service("SB-001")
 		h.term.startApply(s)
 		if !h.showing("请放置身份证") {
@@ -199,10 +204,7 @@ func TestJourneyFailures(t *testing.T) {
 		}
 	})
 	t.Run("card unreadable, then read", func(t *testing.T) {
-		h := newHarness(t, landscape, "zh")
-		withCatalog(t, h)
-		withOutbox(t, h)
-		d := withSimDevices(t, h)
+		h, _, _, d := journeyRig(t)
 		s, _ := h.term.opt.Catalog.Service("SB-001")
 		h.term.startApply(s)
 		d.cards.Inject(idcardsim.Transient, 1000) // every read fails
@@ -223,10 +225,7 @@ func TestJourneyFailures(t *testing.T) {
 		}
 	})
 	t.Run("card expired", func(t *testing.T) {
-		h := newHarness(t, landscape, "zh")
-		withCatalog(t, h)
-		withOutbox(t, h)
-		d := withSimDevices(t, h)
+		h, _, _, d := journeyRig(t)
 		s, _ := h.term.opt.Catalog.Service("SB-001")
 		h.term.startApply(s)
 		card := idcard.SampleCards()[0]
@@ -237,10 +236,7 @@ func TestJourneyFailures(t *testing.T) {
 		}
 	})
 	t.Run("cameras missing", func(t *testing.T) {
-		h := newHarness(t, landscape, "zh")
-		withCatalog(t, h)
-		store := withOutbox(t, h)
-		d := withSimDevices(t, h)
+		h, store, _, d := journeyRig(t)
 		toForm(t, h, d, "MZ-001") // no face camera: the card leads to the form
 		test.Tap(button(t, h, "到社区服务站领取"))
 		test.Tap(buttonsLabelled(h, "点此输入")[1]) // the mail address first, then the phone
@@ -259,12 +255,7 @@ func TestJourneyFailures(t *testing.T) {
 		}
 	})
 	t.Run("printer out of paper", func(t *testing.T) {
-		h := newHarness(t, landscape, "zh")
-		withCatalog(t, h)
-		withOutbox(t, h)
-		q := &uiQueue{}
-		h.term.do = q.do
-		d := withSimDevices(t, h)
+		h, _, q, d := journeyRig(t)
 		d.paper.SetStatus([4]byte{0x12, 0x32, 0x12, 0x72})
 		toForm(t, h, d, "SB-001")
 		fillPension(t, h)
