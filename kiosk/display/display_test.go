@@ -107,3 +107,21 @@ func TestRunLeavesTheScreenOn(t *testing.T) {
 		t.Fatalf("calls %v: off at night, then on when the terminal stops", p.calls)
 	}
 }
+
+// FuzzParseSchedule: any text is refused or gives a schedule that prints
+// back as the same hours, and never panics.
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{"", "08:00-20:00", "20:00-08:00", "00:00-24:00", "8:00-20:00", "24:00-00:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sched, err := ParseSchedule(s)
+		if err != nil || s == "" {
+			return
+		}
+		again, err := ParseSchedule(sched.String())
+		if err != nil || again != sched {
+			t.Fatalf("%q → %q → %+v, %v", s, sched.String(), again, err)
+		}
+	})
+}
