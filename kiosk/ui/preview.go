@@ -31,6 +31,7 @@ type LiveCamera interface {
 // for the pictures after the first frames.
 type preview struct {
 	img    *canvas.Image
+	guide  *fyne.Container // over the picture, laid out on it
 	root   fyne.CanvasObject
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -56,7 +57,8 @@ func newPreview(cam LiveCamera, g guide, size fyne.Size, do func(func())) *previ
 	p.img.ScaleMode = canvas.ImageScaleFastest
 	p.img.SetMinSize(size)
 	bg := canvas.NewRectangle(color.Gray{Y: 30})
-	p.root = container.NewStack(bg, p.img, newGuide(g))
+	p.guide = newGuide(g, p.img)
+	p.root = container.NewStack(bg, p.img, p.guide)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done.Go(func() { p.run(ctx, cam, do) })
@@ -91,8 +93,12 @@ func (p *preview) run(ctx context.Context, cam LiveCamera, do func(func())) {
 		next := make(chan struct{})
 		shown = next
 		do(func() {
+			resized := p.img.Image.Bounds() != img.Bounds()
 			p.img.Image = img
 			p.img.Refresh()
+			if resized { // the guide follows the picture, not the box around it
+				p.guide.Refresh()
+			}
 			p.shown.Add(1)
 			close(next)
 		})
@@ -107,7 +113,7 @@ func (p *preview) stop() (fps float64) {
 	return float64(p.shown.Load()) / time.Since(p.started).Seconds()
 }
 
-func newGuide(g guide) fyne.CanvasObject {
+func newGuide(g guide, on *canvas.Image) *fyne.Container {
 	var shape fyne.CanvasObject
 	switch g {
 	case faceGuide:
@@ -119,14 +125,24 @@ func newGuide(g guide) fyne.CanvasObject {
 		r.StrokeColor, r.StrokeWidth = color.RGBA{255, 255, 255, 220}, 6
 		shape = r
 	}
-	return container.New(guideLayout{g: g}, shape)
+	return container.New(guideLayout{g: g, on: on}, shape)
 }
 
-// guideLayout places the guide: an upright oval in the middle for a face,
-// a page with an A4's proportions for a document.
-type guideLayout struct{ g guide }
+// guideLayout places the guide on the picture as it is shown (fitted in
+// its box, keeping its proportions): an upright oval in the middle for a
+// face, a page with an A4's proportions for a document.
+type guideLayout struct {
+	g  guide
+	on *canvas.Image
+}
 
-func (l guideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (l guideLayout) Layout(objs []fyne.CanvasObject, box fyne.Size) {
+	size, origin := box, fyne.Position{}
+	if b := l.on.Image.Bounds(); b.Dx() > 0 && b.Dy() > 0 && box.Width > 0 && box.Height > 0 {
+		scale := min(box.Width/float32(b.Dx()), box.Height/float32(b.Dy()))
+		size = fyne.NewSize(float32(b.Dx())*scale, float32(b.Dy())*scale)
+		origin = fyne.NewPos((box.Width-size.Width)/2, (box.Height-size.Height)/2)
+	}
 	var w, h float32
 	if l.g == faceGuide {
 		h = size.Height * 0.7
@@ -140,7 +156,7 @@ func (l guideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		}
 	}
 	objs[0].Resize(fyne.NewSize(w, h))
-	objs[0].Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+	objs[0].Move(origin.Add(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2)))
 }
 
 func (guideLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
