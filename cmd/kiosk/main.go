@@ -284,7 +284,7 @@ func run(f flags, log *slog.Logger) error {
 	}
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("kiosk started", "after_ms", time.Since(processStart).Milliseconds())
-		superviseUI(ctx, &wg, log)
+		superviseUI(ctx, &wg, uiAnswers, log)
 		if !f.demo && !f.windowed { // a demo on a desk leaves its screen alone
 			keepDisplay(ctx, &wg, cfg, district.ServiceHours, log)
 		}

@@ -17,10 +17,10 @@ import (
 // superviseUI tells systemd the terminal is ready once the UI loop runs
 // (the window is up), then pings the watchdog for as long as the UI loop
 // answers: a frozen screen misses its pings and systemd restarts it.
-// Called once the app has started.
-func superviseUI(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) {
+// Called once the app has started; answers asks the UI loop (uiAnswers).
+func superviseUI(ctx context.Context, wg *sync.WaitGroup, answers func(context.Context, time.Duration) bool, log *slog.Logger) {
 	wg.Go(func() {
-		if !uiAnswers(ctx, 30*time.Second) {
+		if !answers(ctx, 30*time.Second) {
 			return
 		}
 		if sent, err := sdnotify.Notify("READY=1"); err != nil {
@@ -43,7 +43,7 @@ func superviseUI(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) {
 				return
 			case <-t.C:
 			}
-			if !uiAnswers(ctx, every) {
+			if !answers(ctx, every) {
 				log.Error("the UI loop does not answer: no watchdog ping")
 				continue
 			}

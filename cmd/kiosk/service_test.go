@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// A UI loop that stops answering stops the watchdog pings, so systemd
+// restarts the terminal; while it answers, the pings go on.
+func TestWatchdogPingsOnlyWhileTheUIAnswers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify")
+	sock, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	t.Setenv("NOTIFY_SOCKET", path)
+	t.Setenv("WATCHDOG_USEC", "100000") // a ping every 50 ms
+	t.Setenv("WATCHDOG_PID", "")
+
+	var frozen atomic.Bool
+	answers := func(ctx context.Context, wait time.Duration) bool {
+		if frozen.Load() {
+			time.Sleep(wait) // as a stuck fyne.Do would
+			return false
+		}
+		return true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	superviseUI(ctx, &wg, answers, slog.New(slog.DiscardHandler))
+
+	read := func(within time.Duration) (string, bool) {
+		buf := make([]byte, 64)
+		sock.SetReadDeadline(time.Now().Add(within))
+		n, err := sock.Read(buf)
+		return string(buf[:n]), err == nil
+	}
+	for _, want := range []string{"READY=1", "WATCHDOG=1", "WATCHDOG=1"} {
+		if got, ok := read(10 * time.Second); !ok || got != want {
+			t.Fatalf("got %q (%v), want %q", got, ok, want)
+		}
+	}
+	frozen.Store(true)
+	// A ping already on its way may still arrive; after that, silence.
+	for {
+		got, ok := read(time.Second)
+		if !ok {
+			break
+		}
+		if got != "WATCHDOG=1" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	if got, ok := read(500 * time.Millisecond); ok {
+		t.Fatalf("a frozen UI still pinged: %q", got)
+	}
+	frozen.Store(false)
+	if got, ok := read(10 * time.Second); !ok || got != "WATCHDOG=1" {
+		t.Fatalf("the pings did not resume: %q %v", got, ok)
+	}
+}
