@@ -10,10 +10,24 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # for the smoke test.
 DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libusb-1.0-0-dev libgl1-mesa-dri xvfb
+# And for make test only, the packages' tests (packaging/debtest):
+# debootstrap makes the Debian root the .debs are installed into; xset and
+# xauth run the kiosk session script against Xvfb.
+TEST_PACKAGES := debootstrap x11-xserver-utils xauth
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
-.PHONY: all deps build run test bench fonts clean
+# The Debian packages (make deb; docs/install.md) are made by nfpm, pinned
+# here and installed into bin/ from the Go module proxy: it only packs, so
+# it is no dependency of the module. Their version is VERSION made
+# Debian-valid (v0.3-12-gabc1234 -> 0.3+git12.gabc1234, a bare hash ->
+# 0.0~git...): packaging/deb-version.sh.
+NFPM_VERSION := v2.45.2
+NFPM        := bin/nfpm
+NFPM_STAMP  := bin/.nfpm-$(NFPM_VERSION)
+DEB_VERSION := $(shell packaging/deb-version.sh '$(VERSION)')
+
+.PHONY: all deps test-deps build run test bench fonts clean deb
 
 all: build
 
@@ -39,6 +53,9 @@ endef
 deps:
 	$(call install_missing,$(DEBIAN_PACKAGES))
 
+test-deps: deps
+	$(call install_missing,$(TEST_PACKAGES))
+
 build: deps
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiosk ./cmd/kiosk
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kioskctl ./cmd/kioskctl
@@ -49,6 +66,9 @@ build: deps
 # steps: a token, then kioskctl provision), and starts the terminal. The
 # district stops when the terminal does.
 DEMO_BACKEND := 127.0.0.1:8443
+# The demo terminal's maintenance PIN; a real terminal's is set by its
+# technician with kioskctl pin set.
+DEMO_PIN := 246810
 
 run: build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
@@ -63,12 +83,38 @@ run: build
 		token=$$(./bin/districtd token new --site 24小时自助服务厅 --data var/districtd | head -1); \
 		./bin/kioskctl provision --demo --backend https://$(DEMO_BACKEND) --token $$token; \
 	fi; \
+	if [ ! -f var/demo/technician.pin ]; then \
+		printf '$(DEMO_PIN)\n$(DEMO_PIN)\n' | ./bin/kioskctl pin set --data var/demo; \
+	fi; \
 	echo "district: ./bin/districtd apps list --data var/districtd (log in var/districtd/serve.log)"; \
+	echo "maintenance: five taps in the top-right corner, PIN $(DEMO_PIN) (demo only)"; \
 	./bin/kiosk -demo -windowed
 
-test: deps
+# The install test (packaging/debtest) installs the packages just built
+# into a Debian root; with YIZHAN_REQUIRE_DEBTEST it fails rather than skips
+# when it cannot run (not root, no debootstrap).
+test: test-deps deb
 	$(GO) vet ./...
-	YIZHAN_REQUIRE_XVFB=1 $(GO) test -race -count=1 -timeout 30m ./...
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
+		$(GO) test -race -count=1 -timeout 30m ./...
+
+# dist/yizhan_$(DEB_VERSION)_amd64.deb (the terminal) and
+# dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb (the district backend), from
+# the binaries of make build. Earlier builds' packages are removed, so dist/
+# holds one version.
+deb: build $(NFPM_STAMP)
+	@test -n "$(DEB_VERSION)" || { echo "make deb: no Debian version for VERSION=$(VERSION)"; exit 1; }
+	@mkdir -p dist
+	rm -f dist/yizhan_*.deb dist/yizhan-districtd_*.deb
+	DEB_VERSION='$(DEB_VERSION)' $(NFPM) package --packager deb --config packaging/nfpm-kiosk.yaml \
+		--target 'dist/yizhan_$(DEB_VERSION)_amd64.deb'
+	DEB_VERSION='$(DEB_VERSION)' $(NFPM) package --packager deb --config packaging/nfpm-districtd.yaml \
+		--target 'dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb'
+
+$(NFPM_STAMP):
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+	@rm -f bin/.nfpm-*
+	@touch $@
 
 # Benchmarks, six runs each, for benchstat: make bench > new.txt
 bench: deps
