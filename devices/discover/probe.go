@@ -2,7 +2,6 @@ package discover
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,19 +68,9 @@ func probeReader(ctx context.Context, open func() (idcard.Transport, error), wai
 		}
 		return Probe{Result: Answered, Detail: "answered " + se.Status.String()}
 	}
-	return Probe{Result: Answered, SAMID: formatSAMID(reply.Data)}
+	return Probe{Result: Answered, SAMID: idcard.FormatSAMID(reply.Data)}
 }
 
-// formatSAMID writes the 16-byte SAM id in hex groups of eight digits, as
-// "kioskctl idcard read" shows it, so the two can be compared.
-func formatSAMID(b []byte) string {
-	h := hex.EncodeToString(b)
-	var groups []string
-	for i := 0; i < len(h); i += 8 {
-		groups = append(groups, h[i:min(i+8, len(h))])
-	}
-	return strings.Join(groups, "-")
-}
 
 // probed is a guess after the probe: an answer confirms the reader, no
 // answer makes the port unknown, and a port that could not be opened

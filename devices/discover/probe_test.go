@@ -203,10 +203,10 @@ func TestFormatSAMID(t *testing.T) {
 	for i := range b {
 		b[i] = byte(0x05 + i*7)
 	}
-	if got := formatSAMID(b); got != simSAMID {
-		t.Errorf("formatSAMID = %q", got)
+	if got := idcard.FormatSAMID(b); got != simSAMID {
+		t.Errorf("FormatSAMID = %q", got)
 	}
-	if got := formatSAMID([]byte{1, 2, 3, 4, 5}); got != "01020304-05" {
+	if got := idcard.FormatSAMID([]byte{1, 2, 3, 4, 5}); got != "01020304-05" {
 		t.Errorf("short id = %q", got)
 	}
 }

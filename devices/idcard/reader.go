@@ -135,7 +135,7 @@ func (r *Reader) serve(ctx context.Context, t Transport) error {
 		return fmt.Errorf("idcard: SAM id: %w", err)
 	}
 	r.mu.Lock()
-	r.samID = formatSAMID(reply.Data)
+	r.samID = FormatSAMID(reply.Data)
 	r.mu.Unlock()
 	r.cfg.Log.Info("idcard: reader online", "sam", r.SAMID())
 	r.report(devices.Online, devices.NoOne, "")
@@ -279,8 +279,9 @@ func ParseRead(data []byte, fingerprint bool) (Card, error) {
 	return c, nil
 }
 
-// formatSAMID writes the 16-byte SAM id as hex groups.
-func formatSAMID(b []byte) string {
+// FormatSAMID writes the 16-byte SAM id as hex groups of eight digits
+// (050c131a-21282f36-…), as the reader, kioskctl and the device scan show it.
+func FormatSAMID(b []byte) string {
 	h := hex.EncodeToString(b)
 	out := make([]byte, 0, len(h)+len(h)/8)
 	for i := 0; i < len(h); i += 8 {
