@@ -23,6 +23,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/display"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
@@ -618,11 +619,8 @@ func (t *Terminal) DevicesChanged() {
 
 // inServiceHours reports whether residents are served now: always, unless
 // the district set service hours ("08:00-20:00") and now is outside them.
+// The same rule as the display's schedule.
 func (t *Terminal) inServiceHours() bool {
-	h := t.opt.District.ServiceHours
-	if !protocol.ValidServiceHours(h) {
-		return true
-	}
-	now := t.opt.Now().Format("15:04")
-	return now >= h[:5] && now < h[6:]
+	hours, err := display.ParseSchedule(t.opt.District.ServiceHours)
+	return err != nil || hours.On(t.opt.Now())
 }
