@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
+	"github.com/yizhan-kiosk/yizhan/devices/discover"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
@@ -101,7 +102,7 @@ func collectDiag(ctx context.Context, opt diagOptions) []diagFile {
 	files := []diagFile{
 		{"config.toml", diagConfig(cfg)},
 		{"versions.txt", diagVersions()},
-		{"devices.json", diagJSON(diagDevices(cfg))},
+		{"devices.json", diagJSON(diagDevices(ctx, cfg))},
 		{"selftest.json", diagJSON(diagSelftest(ctx, cfg, opt.Selftest))},
 		{"queue.json", diagJSON(diagQueue(cfg, opt.Now))},
 		{"sync.json", diagJSON(diagSync(cfg, opt.Now))},
@@ -255,10 +256,10 @@ type diagDevicesReport struct {
 
 // diagDevices is what the system shows of the devices, found without
 // opening any: sysfs and /dev only.
-func diagDevices(cfg config.Config) diagDevicesReport {
+func diagDevices(ctx context.Context, cfg config.Config) diagDevicesReport {
 	var rep diagDevicesReport
 	rep.KioskPID, rep.KioskRunning = selftest.RunningKiosk(cfg.DataDir)
-	rep.USB = diagUSBDevices("/sys/bus/usb/devices")
+	rep.USB = diagUSBDevices(ctx)
 	rep.SerialPorts = diagGlob("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/yizhan/*", "/dev/serial/by-id/*")
 	rep.PrinterFiles = diagGlob("/dev/usb/lp*")
 	rep.Video = []diagVideo{}
@@ -358,32 +359,20 @@ func diagGlob(patterns ...string) []string {
 	return out
 }
 
-// diagUSBDevices reads the USB devices from sysfs: ids, names, and whether
-// one has a printer-class interface (class 07).
-func diagUSBDevices(root string) []diagUSB {
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return []diagUSB{}
-	}
-	read := func(dir, name string) string {
-		b, _ := os.ReadFile(filepath.Join(root, dir, name))
-		return strings.TrimSpace(string(b))
-	}
-	printers := map[string]bool{}
-	for _, e := range entries {
-		if dev, _, ok := strings.Cut(e.Name(), ":"); ok && read(e.Name(), "bInterfaceClass") == "07" {
-			printers[dev] = true
-		}
+// diagUSBDevices lists the USB devices as the device scan reads them from
+// sysfs, without talking to any (no 1284 id is asked for), and whether one
+// has a printer-class interface (class 07).
+func diagUSBDevices(ctx context.Context) []diagUSB {
+	noID := func(bus, address, intf, alt int) (string, error) {
+		return "", errors.New("not asked for the bundle")
 	}
 	out := []diagUSB{}
-	for _, e := range entries {
-		vid := read(e.Name(), "idVendor")
-		if vid == "" || strings.Contains(e.Name(), ":") {
-			continue
+	for _, d := range discover.Scan(ctx, discover.Options{DeviceID: noID}).USBDevices {
+		u := diagUSB{ID: d.ID, Manufacturer: scrubLine(d.Manufacturer), Product: scrubLine(d.Product)}
+		for _, in := range d.Interfaces {
+			u.Printer = u.Printer || in.Class == "07"
 		}
-		out = append(out, diagUSB{ID: vid + ":" + read(e.Name(), "idProduct"),
-			Manufacturer: scrubLine(read(e.Name(), "manufacturer")), Product: scrubLine(read(e.Name(), "product")),
-			Printer: printers[e.Name()]})
+		out = append(out, u)
 	}
 	return out
 }
