@@ -1,6 +1,9 @@
 // Package virtual is a virtual receipt printer: it decodes the ESC/POS that
 // this project sends back into a picture of the receipt, at the paper's dot
-// width, with text drawn in the embedded font and raster images as sent. The
+// width, with text drawn in the embedded font and raster images as sent.
+// Text fills the printer's character cells as its font A does: 12×24 dots
+// for ASCII, descenders included, with a glyph too wide for its cell (m, W)
+// narrowed rather than cut; 24×24 for Chinese, the font's em box. The
 // tests read receipts back with it; technicians preview receipts with it
 // (kioskctl print --device png:FILE); demo mode prints to it.
 package virtual
@@ -10,13 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"sync"
 
 	"github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yizhan-kiosk/yizhan/assets"
@@ -61,9 +64,10 @@ type printer struct {
 	chin   bool
 	qrData string
 	qrSize int
+	font   *cellFont
 }
 
-// drawing serialises Print: font faces keep scratch buffers.
+// drawing serialises Print: the glyph cache is shared.
 var drawing sync.Mutex
 
 // Print decodes data as sent to a printer with dots of width.
@@ -71,9 +75,13 @@ func Print(data []byte, dots int) (Receipt, error) {
 	if dots < 8 || dots > 2048 {
 		return Receipt{}, fmt.Errorf("virtual: width of %d dots", dots)
 	}
+	cf, err := loadCellFont()
+	if err != nil {
+		return Receipt{}, fmt.Errorf("virtual: font: %w", err)
+	}
 	drawing.Lock()
 	defer drawing.Unlock()
-	p := &printer{dots: dots}
+	p := &printer{dots: dots, font: cf}
 	p.reset()
 	if err := p.decode(data); err != nil {
 		return Receipt{}, err
@@ -432,37 +440,98 @@ func (p *printer) qr(b []byte) error {
 	return nil
 }
 
-// baseFace is the embedded font at the printer's base line height; every
-// character is drawn at it and magnified. nil if the font fails to load.
-var baseFace = sync.OnceValue(func() font.Face {
-	f, err := opentype.Parse(assets.FontRegular)
+// cellFont draws the embedded font's outlines into the printer's character
+// cells. The printer's own fonts are bitmaps made for their cells; ours is a
+// proportional font, so each kind of cell gets its own vertical scale and
+// baseline, and a glyph too wide for its cell is narrowed, not cut.
+type cellFont struct {
+	f    *sfnt.Font
+	half cellBox // 12×24 cells: ASCII
+	full cellBox // 24×24 cells: everything else
+}
+
+// cellBox is where a band of font units lands in a cell's 24 rows.
+type cellBox struct {
+	scale float64 // dots per font unit
+	base  float64 // the baseline, in dots below the cell's top
+}
+
+// fit maps the font units from top to bottom (y down, baseline 0) onto the
+// cell's rows.
+func fit(top, bottom float64) cellBox {
+	scale := lineDots / (bottom - top)
+	return cellBox{scale: scale, base: -top * scale}
+}
+
+// loadCellFont measures the font once. Half-width cells hold every printable
+// ASCII glyph's ink from its highest top to its lowest descender: centring
+// the font's whole line height, as before, pushed descenders out of the cell.
+// Full-width cells hold the ideographic em box, the square that Chinese
+// glyphs are designed in, as a printer's 24×24 font does.
+var loadCellFont = sync.OnceValues(func() (*cellFont, error) {
+	f, err := sfnt.Parse(assets.FontRegular)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("parse font: %w", err)
 	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: lineDots * 0.92, DPI: 72, Hinting: font.HintingFull})
+	var buf sfnt.Buffer
+	upem := fixed.I(int(f.UnitsPerEm()))
+	bounds := func(r rune) (fixed.Rectangle26_6, bool, error) {
+		i, err := f.GlyphIndex(&buf, r)
+		if err != nil || i == 0 {
+			return fixed.Rectangle26_6{}, false, err
+		}
+		b, _, err := f.GlyphBounds(&buf, i, upem, font.HintingNone)
+		return b, err == nil, err
+	}
+	var top, bottom fixed.Int26_6
+	for r := rune(0x21); r < 0x7F; r++ {
+		b, ok, err := bounds(r)
+		if err != nil {
+			return nil, fmt.Errorf("measure %q: %w", r, err)
+		}
+		if ok {
+			top, bottom = min(top, b.Min.Y), max(bottom, b.Max.Y)
+		}
+	}
+	if bottom-top <= 0 {
+		return nil, errors.New("font has no ASCII glyphs")
+	}
+	cf := &cellFont{f: f, half: fit(units(top), units(bottom))}
+	// U+2588 FULL BLOCK fills the em box in CJK fonts; without it, centre
+	// an em on the font's line.
+	em, ok, err := bounds('\u2588')
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("measure the em box: %w", err)
 	}
-	return face
+	if ok && em.Max.Y > em.Min.Y {
+		cf.full = fit(units(em.Min.Y), units(em.Max.Y))
+	} else {
+		m, err := f.Metrics(&buf, upem, font.HintingNone)
+		if err != nil {
+			return nil, fmt.Errorf("font metrics: %w", err)
+		}
+		mid := units(m.Descent-m.Ascent) / 2
+		cf.full = fit(mid-units(upem)/2, mid+units(upem)/2)
+	}
+	return cf, nil
 })
 
-// glyph draws one character in its cell: the printer's font is not ours,
-// so each character is drawn at the printer's base size (24 dots high),
-// centred in the cell the printer would give it, then magnified.
+// units converts a length measured at one pixel per font unit.
+func units(v fixed.Int26_6) float64 { return float64(v) / 64 }
+
+// glyph draws one character in its cell at the base size, then magnifies it
+// dot by dot as a printer magnifies its bitmap font.
 func (p *printer) glyph(c cell, x, top, lineH int) {
 	if c.r == ' ' {
 		return
 	}
-	g := baseGlyph(c.r, c.bold)
-	if g == nil {
-		return
-	}
+	g := p.font.baseGlyph(c.r, c.bold)
 	h := lineDots * c.h
 	cw := g.Rect.Dx()
 	y0 := top + lineH - h // characters sit on the line's bottom
 	for y := 0; y < h; y++ {
 		for xx := 0; xx < cw*c.w; xx++ {
-			if g.GrayAt(xx/c.w, y/c.h).Y < 128 {
+			if g.AlphaAt(xx/c.w, y/c.h).A >= 128 { // at least half the dot inked
 				p.dot(x+xx, y0+y)
 			}
 		}
@@ -475,42 +544,89 @@ type glyphKey struct {
 }
 
 // glyphs caches characters drawn at the base size; Print holds drawing.
-var glyphs = map[glyphKey]*image.Gray{}
+var glyphs = map[glyphKey]*image.Alpha{}
 
 const maxCachedGlyphs = 8192
 
-func baseGlyph(r rune, bold bool) *image.Gray {
+// baseGlyph is the coverage of one character in its cell, one byte a dot.
+// A glyph whose outline cannot be loaded is left blank: its text is still
+// in Receipt.Lines.
+func (cf *cellFont) baseGlyph(r rune, bold bool) *image.Alpha {
 	k := glyphKey{r, bold}
 	if g, ok := glyphs[k]; ok {
 		return g
 	}
-	f := baseFace()
-	if f == nil {
-		return nil
-	}
-	adv, ok := f.GlyphAdvance(r)
-	if !ok {
-		adv = fixed.I(lineDots)
-	}
-	cw := 24
+	cw, box := 24, cf.full
 	if r < 0x80 {
-		cw = 12
+		cw, box = 12, cf.half
 	}
-	g := image.NewGray(image.Rect(0, 0, cw, lineDots))
-	for i := range g.Pix {
-		g.Pix[i] = 0xFF
-	}
-	m := f.Metrics()
-	base := (lineDots+m.Ascent.Ceil()-m.Descent.Ceil())/2 + 1
-	d := font.Drawer{Dst: g, Src: image.NewUniform(color.Black), Face: f}
-	for i := 0; i <= boolInt(bold); i++ {
-		d.Dot = fixed.Point26_6{X: fixed.I(cw)/2 - adv/2 + fixed.I(i), Y: fixed.I(base)}
-		d.DrawString(string(r))
-	}
+	g := image.NewAlpha(image.Rect(0, 0, cw, lineDots))
 	if len(glyphs) >= maxCachedGlyphs {
 		clear(glyphs)
 	}
 	glyphs[k] = g
+	var buf sfnt.Buffer
+	upem := fixed.I(int(cf.f.UnitsPerEm()))
+	i, err := cf.f.GlyphIndex(&buf, r)
+	if err != nil {
+		return g
+	}
+	b, adv, err := cf.f.GlyphBounds(&buf, i, upem, font.HintingNone)
+	if err != nil {
+		return g
+	}
+	segs, err := cf.f.LoadGlyph(&buf, i, upem, nil)
+	if err != nil {
+		return g
+	}
+	// Emphasis is a second strike one dot to the right, as printers do it.
+	strikes := 1 + boolInt(bold)
+	// The ink keeps one blank column on each side so that neighbours never
+	// run together; a glyph wider than that (m, W, @ in a 12-dot cell) is
+	// narrowed to fit rather than cut at the cell's edge.
+	room := float64(cw - 2 - (strikes - 1))
+	sx := box.scale
+	if w := units(b.Max.X-b.Min.X) * sx; w > room {
+		sx *= room / w
+	}
+	// Centre the advance, as the glyph's side bearings intend, then move the
+	// ink inside the margins if the advance is wider than the cell.
+	x0 := (float64(cw) - units(adv)*sx) / 2
+	left := x0 + units(b.Min.X)*sx
+	right := x0 + units(b.Max.X)*sx + float64(strikes-1)
+	if left < 1 {
+		x0 += 1 - left
+	} else if right > float64(cw-1) {
+		x0 -= right - float64(cw-1)
+	}
+	z := vector.NewRasterizer(cw, lineDots)
+	for s := 0; s < strikes; s++ {
+		dx := x0 + float64(s)
+		pt := func(q fixed.Point26_6) (float32, float32) {
+			return float32(dx + units(q.X)*sx), float32(box.base + units(q.Y)*box.scale)
+		}
+		z.Reset(cw, lineDots)
+		for n, seg := range segs {
+			ax, ay := pt(seg.Args[0])
+			bx, by := pt(seg.Args[1])
+			cx, cy := pt(seg.Args[2])
+			switch seg.Op {
+			case sfnt.SegmentOpMoveTo:
+				if n > 0 {
+					z.ClosePath() // the rasteriser leaves contours open
+				}
+				z.MoveTo(ax, ay)
+			case sfnt.SegmentOpLineTo:
+				z.LineTo(ax, ay)
+			case sfnt.SegmentOpQuadTo:
+				z.QuadTo(ax, ay, bx, by)
+			case sfnt.SegmentOpCubeTo:
+				z.CubeTo(ax, ay, bx, by, cx, cy)
+			}
+		}
+		z.ClosePath()
+		z.Draw(g, g.Rect, image.Opaque, image.Point{}) // over the first strike
+	}
 	return g
 }
 
