@@ -8,7 +8,15 @@
 // character outside GB 2312 (a rare name character) cannot be typed here:
 // the form then offers the staff's help instead. The readings come from
 // github.com/mozillazg/go-pinyin, every reading of a character counted, so
-// 长 is found by "chang" and by "zhang".
+// 长 is found by "zhang" and by "chang".
+//
+// Frequency counts in full only under a character's main reading, the
+// first that go-pinyin lists (the most common one). The first FirstPage
+// places of a syllable go to the characters whose main reading it is; one
+// typed by another of its readings comes after them or, when they fill
+// the first page, by frequency from the second on. So "liao" offers 料 and
+// 聊 before 了 (le), and "di" 地 and 第 before 的 (de), which heads the
+// second page.
 package pinyin
 
 import (
@@ -24,11 +32,17 @@ import (
 // MaxTyped is the longest pinyin of one character ("zhuang", "shuang").
 const MaxTyped = 6
 
+// FirstPage is the most candidates a page shows (kiosk/ui: 10, or 6 for
+// the elderly and in portrait): the places kept for characters typed by
+// their main reading.
+const FirstPage = 10
+
 // Table finds characters by their pinyin.
 type Table struct {
 	bySyllable map[string][]rune // each list in the order offered
 	syllables  []string          // sorted, for prefix search
-	rank       map[rune]int      // the order offered: lower first
+	rank       map[rune]int      // by frequency, then GB 2312: lower first
+	main       map[rune]string   // the most common reading
 }
 
 // Default is the table of GB 2312's characters, built on first use
@@ -45,13 +59,18 @@ func build() *Table {
 	next := len(rank)
 	args := gopinyin.NewArgs()
 	args.Heteronym = true
-	t := &Table{bySyllable: map[string][]rune{}, rank: rank}
-	for _, r := range gb2312() {
+	hanzi := gb2312()
+	t := &Table{bySyllable: map[string][]rune{}, rank: rank, main: make(map[rune]string, len(hanzi))}
+	for _, r := range hanzi {
 		if _, ok := rank[r]; !ok {
 			rank[r] = next
 			next++
 		}
-		for _, py := range gopinyin.SinglePinyin(r, args) {
+		pys := gopinyin.SinglePinyin(r, args)
+		if len(pys) > 0 {
+			t.main[r] = pys[0] // go-pinyin lists the most common reading first
+		}
+		for _, py := range pys {
 			if !slices.Contains(t.bySyllable[py], r) {
 				t.bySyllable[py] = append(t.bySyllable[py], r)
 			}
@@ -59,10 +78,28 @@ func build() *Table {
 	}
 	for py, rs := range t.bySyllable {
 		sort.SliceStable(rs, func(i, j int) bool { return rank[rs[i]] < rank[rs[j]] })
+		mainFirst(rs, func(r rune) bool { return t.main[r] == py })
 		t.syllables = append(t.syllables, py)
 	}
 	sort.Strings(t.syllables)
 	return t
+}
+
+// mainFirst moves to the front of rs, which is in the order offered, its
+// first FirstPage characters for which isMain holds: a frequent character
+// typed by a rare reading (了 by "liao") must not take a first-page place
+// from the characters this reading is for. The others keep their order
+// after them, so a common other reading (长 by "chang") is on the next page
+// rather than behind every rarer character of the syllable.
+func mainFirst(rs []rune, isMain func(rune) bool) {
+	n := 0
+	for i := 0; i < len(rs) && n < FirstPage; i++ {
+		if r := rs[i]; isMain(r) {
+			copy(rs[n+1:i+1], rs[n:i])
+			rs[n] = r
+			n++
+		}
+	}
 }
 
 // gb2312 lists GB 2312's hanzi in code order: level 1 (rows 16–55,
@@ -87,7 +124,9 @@ func gb2312() []rune {
 
 // Candidates returns the characters whose pinyin is typed, and after them
 // those whose pinyin begins with it (so "zh" already offers 中 and 张),
-// each character once. typed is lower-case a–z, v standing for ü.
+// each character once. In both parts the first FirstPage places go to the
+// characters whose main reading is typed (begins with it, in the second
+// part). typed is lower-case a–z, v standing for ü.
 func (t *Table) Candidates(typed string) []rune {
 	typed = strings.ToLower(typed)
 	if typed == "" || len(typed) > MaxTyped {
@@ -99,7 +138,8 @@ func (t *Table) Candidates(typed string) []rune {
 		seen[r] = true
 	}
 	// Then the characters of longer syllables with the typed prefix, in
-	// the order offered whatever their syllable.
+	// the order offered whatever their syllable, those whose main reading
+	// has the prefix first ("ch" offers 常 before 重, zhòng).
 	var longer []rune
 	i := sort.SearchStrings(t.syllables, typed)
 	for ; i < len(t.syllables) && strings.HasPrefix(t.syllables[i], typed); i++ {
@@ -111,6 +151,7 @@ func (t *Table) Candidates(typed string) []rune {
 		}
 	}
 	sort.SliceStable(longer, func(i, j int) bool { return t.rank[longer[i]] < t.rank[longer[j]] })
+	mainFirst(longer, func(r rune) bool { return strings.HasPrefix(t.main[r], typed) })
 	return append(out, longer...)
 }
 
