@@ -27,6 +27,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
@@ -281,6 +282,19 @@ func run(f flags, log *slog.Logger) error {
 	}
 	if cards != nil {
 		cards.run(ctx, &wg, func(ev idcard.Event) { fyne.Do(func() { term.CardRead(ev) }) })
+	}
+	if f.demo {
+		// The journey harness's view of the screen (kiosk/inspect): demo only.
+		sock := filepath.Join(cfg.DataDir, inspect.SocketName)
+		wg.Go(func() {
+			err := inspect.Serve(ctx, sock, func() (s inspect.Snapshot, err error) {
+				fyne.DoAndWait(func() { s = term.Inspect() })
+				return s, nil
+			}, log)
+			if err != nil {
+				log.Warn("inspection socket", "err", err)
+			}
+		})
 	}
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("kiosk started", "after_ms", time.Since(processStart).Milliseconds())

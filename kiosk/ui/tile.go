@@ -18,6 +18,7 @@ import (
 // sees their touch land.
 type tile struct {
 	widget.BaseWidget
+	id          string // the translation key of its title: its name for the journey harness
 	icon        fyne.Resource
 	title, hint string
 	bg          fyne.ThemeColorName
