@@ -193,6 +193,7 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 		errs[e.Field] = T(e.Key, e.Args)
 	}
 	rows := container.NewVBox()
+	var pad fyne.CanvasObject // the keypad of the field being typed, if any
 	for i := range j.Service().Form.Fields {
 		fl := &j.Service().Form.Fields[i]
 		label := fl.Label.In(lang)
@@ -211,6 +212,7 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 					j.Set(fl.ID, value)
 					t.rebuild()
 				}))
+				t.name(b, "choice:"+fl.ID+":"+value)
 				if values[fl.ID] == value {
 					b.Importance = widget.HighImportance
 				}
@@ -227,31 +229,45 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 				t.apply.editing = id
 				t.rebuild()
 			}))
+			t.name(b, "field:"+id)
 			if t.apply.editing == id {
 				b.Importance = widget.HighImportance
 			}
 			row.Add(bigButton(th, b))
 			if t.apply.editing == id {
-				row.Add(t.digitPad(th, fl))
+				// The keypad stays put above the form's buttons, like a
+				// phone's keyboard; the field it types into is scrolled
+				// into sight above it.
+				pad = t.digitPad(th, fl)
+				t.reveal = row
 			}
 		default:
 			row.Add(t.textField(th, fl))
 		}
 		if e, ok := errs[fl.ID]; ok {
 			row.Add(text(th, e, fynetheme.SizeNameText, fynetheme.ColorNameError, true))
+			if t.reveal == nil && pad == nil {
+				t.reveal = row // the first field to mend
+			}
 		}
 		rows.Add(row)
 	}
-	return t.framed(th, container.NewBorder(
-		text(th, j.Service().Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		container.NewGridWithColumns(2,
-			t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
-			t.button(th, T("apply.next"), true, func() {
-				t.apply.editing = ""
-				j.FormDone()
-				t.rebuild()
-			})),
-		nil, nil, container.NewVScroll(rows)))
+	top := container.NewVBox(text(th, j.Service().Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+	if n := len(errs); n > 0 {
+		top.Add(banner(th, T("form.errors", map[string]any{"Count": n}), fynetheme.ColorNameWarning))
+	}
+	bottom := container.NewVBox()
+	if pad != nil {
+		bottom.Add(pad)
+	}
+	bottom.Add(container.NewGridWithColumns(2,
+		t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
+		t.button(th, T("apply.next"), true, func() {
+			t.apply.editing = ""
+			j.FormDone()
+			t.rebuild()
+		})))
+	return t.framed(th, container.NewBorder(top, bottom, nil, nil, vscroll(rows)))
 }
 
 // shownValue is a value as the resident reads it: a choice's label, not
@@ -282,6 +298,7 @@ func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject
 		shown = T("apply.tap_to_enter")
 	}
 	value := widget.NewButton(shown, t.input(func() { edit(); t.rebuild() }))
+	t.name(value, "field:"+id)
 	value.Alignment = widget.ButtonAlignLeading
 	ways := container.NewHBox()
 	if s := j.Suggestion(id); s != "" && j.Values()[id] != s {
@@ -312,7 +329,7 @@ func (t *Terminal) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject 
 				j.Set(fl.ID, v[:len(v)-1])
 			}
 		}),
-		t.key(th, T("apply.done_typing"), func() { t.apply.editing = "" }))
+		t.namedKey(th, "key:done", T("apply.done_typing"), func() { t.apply.editing = "" }))
 	return container.New(&flowLayout{gap: th.Size(fynetheme.SizeNamePadding), width: t.win.Canvas().Size().Width - 40*th.Size(fynetheme.SizeNamePadding)}, pad...)
 }
 

@@ -107,9 +107,10 @@ func (t *Terminal) consentScreen(th fyne.Theme) fyne.CanvasObject {
 		t.photos.face.Decline()
 		t.faceEnded()
 	}))
-	lines.Add(spacer(th))
-	lines.Add(container.NewGridWithColumns(2, bigButton(th, agree), bigButton(th, decline)))
-	return t.framed(th, newCard(th, lines))
+	// The choice stays in sight under the words, which scroll if they
+	// must (elderly sizes on a short panel).
+	choice := container.NewVBox(spacer(th), container.NewGridWithColumns(2, bigButton(th, agree), bigButton(th, decline)))
+	return t.framed(th, newCard(th, container.NewBorder(nil, choice, nil, nil, vscroll(lines))))
 }
 
 // photoStep is framing (the live preview and "take the photo") or review
@@ -154,13 +155,7 @@ func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step captur
 // framed pads a screen and gives it the way home.
 func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
-	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
-	bottom := container.NewHBox(bigButton(th, t.homeBtn))
-	if t.sess.Screen() != screenStaff {
-		bottom.Add(layout.NewSpacer())
-		bottom.Add(bigButton(th, widget.NewButton(T("tile.staff"), t.input(t.callStaff))))
-	}
-	return container.NewPadded(container.NewBorder(nil, bottom, nil, nil,
+	return container.NewPadded(container.NewBorder(nil, t.navRow(th), nil, nil,
 		container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 4*p, 4*p), content)))
 }
 

@@ -138,7 +138,7 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 		}
 		rows.Add(newCard(th, item))
 	}
-	return t.framed(th, container.NewVScroll(rows))
+	return t.framed(th, vscroll(rows))
 }
 
 // askState is a consultation, complaint or suggestion being written.
@@ -242,5 +242,5 @@ func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 	if t.opt.ApplyDeps == nil {
 		submit.Disable()
 	}
-	return t.framed(th, container.NewBorder(nil, bigButton(th, submit), nil, nil, container.NewVScroll(body)))
+	return t.framed(th, container.NewBorder(nil, bigButton(th, submit), nil, nil, vscroll(body)))
 }

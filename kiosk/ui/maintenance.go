@@ -272,7 +272,7 @@ func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	return container.New(layout.NewCustomPaddedLayout(2*p, 2*p, 4*p, 4*p), container.NewBorder(top,
 		container.NewGridWithColumns(len(actions), actions...), nil, nil,
-		container.NewVScroll(newCard(th, lines))))
+		vscroll(newCard(th, lines))))
 }
 
 // testCameras reports each camera's latest frame: its format and age. The

@@ -34,6 +34,12 @@ func (t *Terminal) perPage() int {
 	n := 6
 	if t.sess.Elderly() {
 		n = 4
+		// Elderly sizes on a landscape panel leave room for two rows of
+		// services under the categories: a page is what shows without
+		// scrolling.
+		if !t.portrait() && t.win.Canvas().Size().Height < 1200 {
+			n = 2
+		}
 	}
 	if t.browse.keypad {
 		n /= 2 // the keypad takes the room of half the list
@@ -123,14 +129,27 @@ func (t *Terminal) servicesScreen(th fyne.Theme) fyne.CanvasObject {
 		next.Disable()
 	}
 	pageNo := text(th, T("services.page", map[string]any{"Page": t.browse.page + 1, "Pages": pages}), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
-	home := widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
 	// Paging on a row of its own: with elderly sizes, home and paging do
-	// not fit one row of a portrait screen.
+	// not fit one row of a portrait screen. Both rows stay in sight; the
+	// categories, the keypad and the page of services scroll between them
+	// and the header when the screen is too short for all of them.
 	bottom := container.NewVBox(
 		container.NewGridWithColumns(3, bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next)),
-		container.NewHBox(bigButton(th, home)))
+		t.navRow(th))
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
-		container.NewBorder(container.NewVBox(top, spacer(th)), container.NewVBox(spacer(th), bottom), nil, nil, container.NewVBox(grid)))
+		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil,
+			vscroll(container.NewVBox(top, spacer(th), grid))))
+}
+
+// navRow is the way home and the call for staff, at the foot of a screen.
+func (t *Terminal) navRow(th fyne.Theme) fyne.CanvasObject {
+	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
+	row := container.NewHBox(bigButton(th, t.homeBtn))
+	if t.sess.Screen() != screenStaff {
+		row.Add(layout.NewSpacer())
+		row.Add(bigButton(th, widget.NewButton(T("tile.staff"), t.input(t.callStaff))))
+	}
+	return row
 }
 
 // chip is a category button; the chosen one stands out.
@@ -193,10 +212,16 @@ func (t *Terminal) letterPad(th fyne.Theme) fyne.CanvasObject {
 }
 
 func (t *Terminal) key(th fyne.Theme, label string, press func()) fyne.CanvasObject {
+	return t.namedKey(th, "key:"+label, label, press)
+}
+
+// namedKey is a key whose label is a word of the language: name stays.
+func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
 		press()
 		t.rebuild()
 	}))
+	t.name(b, name)
 	target := th.Size(theme.SizeTarget)
 	return container.New(atLeast{min: fyne.NewSize(target, target)}, b)
 }
@@ -268,9 +293,9 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	if t.opt.ApplyDeps == nil {
 		start.Disable()
 	}
-	bottom := container.NewGridWithColumns(2, bigButton(th, back), bigButton(th, start))
+	bottom := container.NewVBox(container.NewGridWithColumns(2, bigButton(th, back), bigButton(th, start)), t.navRow(th))
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
-		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil, container.NewVScroll(body)))
+		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil, vscroll(body)))
 }
 
 // startApply begins the apply journey for the chosen service.

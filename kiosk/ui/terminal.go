@@ -113,9 +113,22 @@ type Terminal struct {
 	demoPrint   *widget.Button
 	demoSubmit  *widget.Button
 	demoCapture *widget.Button
-	overlay     *fyne.Container // holds the receipt view while it is shown
-	printing    bool
-	submitting  bool
+	overlay     *fyne.Container   // holds the receipt view while it is shown
+	body        *container.Scroll // the screen between the header and the status bar
+	shown       string            // where the body was built for (where)
+	touches     int               // the resident's touches so far, for Inspect
+	// reveal is what the screen being built wants scrolled into sight:
+	// the field being typed, or the first with an error.
+	reveal fyne.CanvasObject
+	// names are the stable names of controls whose labels change (a
+	// key, a form field showing its value), for Inspect; made anew with
+	// the screen.
+	names map[fyne.CanvasObject]string
+	// offsets are the scroll positions of each screen of this session,
+	// by where; forgotten when the session goes home.
+	offsets    map[string][]fyne.Position
+	printing   bool
+	submitting bool
 	// async runs slow work (printing, fsyncing) off Fyne's goroutine;
 	// its result comes back through fyne.Do. Tests run it in place.
 	async func(func())
@@ -205,21 +218,44 @@ func (t *Terminal) rebuild() {
 		t.opt.Log.Info("preview stopped", "fps", fmt.Sprintf("%.1f", t.preview.stop()))
 		t.preview = nil
 	}
+	// Keep where the resident had scrolled to on this screen, and go back
+	// to where they were on the screen now shown: a tap that changes one
+	// thing must not move the screen under their finger.
+	if t.body != nil {
+		if t.offsets == nil {
+			t.offsets = make(map[string][]fyne.Position)
+		}
+		t.offsets[t.shown] = scrollOffsets(t.body, nil)
+	}
+	t.shown = t.where()
+	t.names = make(map[fyne.CanvasObject]string)
 	th := t.th
 	header := t.header(th)
-	body := t.body(th, t.sess.Screen())
+	body := t.screenBody(th, t.sess.Screen())
 	var frame *fyne.Container
 	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
 	tops := []fyne.CanvasObject{header}
 	if strip := t.demoStrip(th); strip != nil {
 		tops = append(tops, strip)
 	}
+	// Every screen keeps its long parts in scroll regions of its own and
+	// fits the window; should one not, the whole body scrolls rather than
+	// ask for a window larger than the screen (the journey harness fails
+	// such a screen: Inspect reports it).
+	t.body = container.NewVScroll(body)
 	frame = container.New(frameLayout{}, append(tops,
-		container.NewStack(newTouchCatcher(t.touched), body), t.status.bar)...)
+		container.NewStack(newTouchCatcher(t.touched), t.body, newDragLayer(t.body)), t.status.bar)...)
 	t.countdown = newCountdown(th, t.touched)
 	t.overlay = container.NewStack()
 	hidden := container.New(cornerLayout{}, newCorner(func(at fyne.Position) { t.cornerTapped(at.X, at.Y) }))
 	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root, hidden))
+	if kept := t.offsets[t.shown]; kept != nil {
+		restoreOffsets(t.body, kept)
+	}
+	if t.reveal != nil {
+		revealIn(t.body, t.reveal)
+		t.reveal = nil
+	}
 	t.DevicesChanged()
 	t.refreshStatus(t.opt.Now())
 }
@@ -286,7 +322,7 @@ func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObjec
 	return container.NewCenter(container.NewStack(r, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), l)))
 }
 
-func (t *Terminal) body(th fyne.Theme, screen string) fyne.CanvasObject {
+func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 	switch screen {
 	case session.Home:
 		return t.home(th)
@@ -348,6 +384,7 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 			})
 		}
 		tl := newTile(ht.icon, T(key), T(key+".hint"), ht.color, onTap)
+		tl.id = key
 		t.tiles[ht.screen] = tl
 		tiles = append(tiles, tl)
 	}
@@ -422,6 +459,7 @@ func (t *Terminal) input(f func()) func() {
 
 // touched records that the resident touched the screen.
 func (t *Terminal) touched() {
+	t.touches++
 	t.sess.Touch(t.opt.Now())
 	t.countdown.hide()
 	t.maint.gesture.Reset() // a tap anywhere but the corner ends the gesture
@@ -440,6 +478,9 @@ func (t *Terminal) forgetHelp() {
 
 func (t *Terminal) show(screen string) {
 	t.sess.Show(screen, t.opt.Now())
+	if screen == session.Home {
+		t.offsets = nil
+	}
 	t.opt.Log.Debug("screen", "screen", screen)
 	t.rebuild()
 }

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -74,9 +76,13 @@ func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 func (t *Terminal) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
 	typed := t.apply.typed
 	if typed == "" {
-		return text(th, T("apply.pinyin_hint"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false)
+		// The hint takes the room the candidates will: the keys below must
+		// not move when the first letter brings the candidates up.
+		row := canvas.NewRectangle(color.Transparent)
+		row.SetMinSize(fyne.NewSize(0, th.Size(theme.SizeTarget)))
+		return container.NewVBox(text(th, T("apply.pinyin_hint"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false), row)
 	}
-	per := 10
+	per := pinyin.FirstPage
 	if t.sess.Elderly() || t.portrait() {
 		per = 6
 	}
@@ -120,7 +126,7 @@ func (t *Terminal) typingKey(th fyne.Theme, fl *catalog.Field, k string) fyne.Ca
 	if k == keyClear {
 		label = T("services.clear")
 	}
-	return t.key(th, label, func() {
+	return t.namedKey(th, "key:"+k, label, func() {
 		value := j.Values()[fl.ID]
 		switch {
 		case k == keyClear:
