@@ -27,7 +27,7 @@ NFPM        := bin/nfpm
 NFPM_STAMP  := bin/.nfpm-$(NFPM_VERSION)
 DEB_VERSION := $(shell packaging/deb-version.sh '$(VERSION)')
 
-.PHONY: all deps test-deps build run test bench fonts clean deb
+.PHONY: all deps test-deps build run test journeys bench fonts clean deb
 
 all: build
 
@@ -97,6 +97,13 @@ test: test-deps deb
 	$(GO) vet ./...
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m ./...
+
+# The residents' journeys on the real binary (cmd/kiosk/journeys_test.go,
+# kiosk/harness) at every supported panel: make test runs them at 1920x1080
+# and 1080x1920 only. Each step's screenshot is kept in
+# var/screenshots/journeys.
+journeys: test-deps
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=all $(GO) test -count=1 -timeout 30m -run Journey -v ./cmd/kiosk
 
 # dist/yizhan_$(DEB_VERSION)_amd64.deb (the terminal) and
 # dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb (the district backend), from

@@ -51,7 +51,7 @@ type Kiosk struct {
 	// Taps and Drags count the taps and the drags of scroll regions
 	// sent since the last ResetTaps.
 	Taps, Drags int
-	step int
+	step        int
 }
 
 var (
