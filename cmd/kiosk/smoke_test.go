@@ -19,6 +19,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
+	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 )
 
@@ -221,7 +222,7 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	// the live preview of the simulated face camera, held for a while to
 	// watch the memory; 返回首页 ends it and the log gives its frame rate.
 	if name == "landscape" {
-		previewSmoke(t, conn, cmd.Process.Pid, width, height, logPath)
+		previewSmoke(t, conn, cmd.Process.Pid, filepath.Join(work, "var", "demo", inspect.SocketName), logPath)
 	}
 
 	// Stop it by its PID, as systemd would, and expect a clean exit.
@@ -454,7 +455,7 @@ func savePNG(t *testing.T, img image.Image, name string) {
 
 // previewSmoke runs the live preview in the real binary (1920x1080) and
 // reports its frame rate and the memory before and after.
-func previewSmoke(t *testing.T, conn *xgb.Conn, pid, width, height int, logPath string) {
+func previewSmoke(t *testing.T, conn *xgb.Conn, pid int, sock, logPath string) {
 	hold := 3 * time.Second
 	if v := os.Getenv("YIZHAN_SMOKE_PREVIEW"); v != "" {
 		var err error
@@ -462,19 +463,19 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid, width, height int, logPath 
 			t.Fatalf("YIZHAN_SMOKE_PREVIEW: %v", err)
 		}
 	}
-	if err := pressKey(conn, width/2, 150, keysymF5); err != nil {
+	if err := pressKey(conn, 960, 150, keysymF5); err != nil {
 		t.Fatal(err)
 	}
-	// The consent screen: a large white card.
+	// The consent screen (it runs at 1920x1080): a large white card.
 	waitScreen(t, conn, 15*time.Second, "smoke-no-consent.png", func(img *image.RGBA) bool {
 		return countColour(img, [3]uint8{0xFF, 0xFF, 0xFF}) > 500000
 	})
-	// Where the buttons are at 1920x1080 (see kiosk/ui's rendered
-	// consent screen): 同意拍摄 at (521, 651); 返回首页 at (118, 997).
+	// Where the buttons are comes from the terminal (kiosk/inspect).
 	// The live preview shows the test pattern's yellow bar.
+	agreeX, agreeY := where(t, sock, "capture.agree")
 	yellow := func(img *image.RGBA) bool { return countNear(img, [3]uint8{235, 235, 16}, 40) > 5000 }
 	for try := 0; ; try++ {
-		if err := click(conn, 521, 651); err != nil {
+		if err := click(conn, agreeX, agreeY); err != nil {
 			t.Fatal(err)
 		}
 		shot, err := screenshot(conn)
@@ -514,7 +515,8 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid, width, height int, logPath 
 		t.Fatal(err)
 	}
 	savePNG(t, shot, "smoke-preview.png")
-	if err := click(conn, 118, 997); err != nil {
+	homeX, homeY := where(t, sock, "nav.home")
+	if err := click(conn, homeX, homeY); err != nil {
 		t.Fatal(err)
 	}
 	var fps string
@@ -576,4 +578,21 @@ func listenNotify(t *testing.T, path string) <-chan string {
 		}
 	}()
 	return notes
+}
+
+// where asks the terminal where the control named id is drawn and returns
+// its middle.
+func where(t *testing.T, sock, id string) (x, y int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := inspect.Get(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, ok := s.Find(id)
+	if !ok {
+		t.Fatalf("no %s on screen %s", id, s.Screen)
+	}
+	return tp.Rect.Center()
 }
