@@ -89,8 +89,6 @@ func Start(t testing.TB, d *Display, opt Options) *Kiosk {
 	k.startDistrict(ctx)
 	t.Cleanup(cancel)
 	cfg := config.Demo()
-	k.sock = filepath.Join(k.Work, cfg.DataDir, inspect.SocketName)
-
 	args := []string{"-demo"}
 	if opt.Windowed {
 		args = append(args, "-windowed", "-size", fmt.Sprintf("%dx%d", d.W, d.H))
@@ -99,6 +97,32 @@ func Start(t testing.TB, d *Display, opt Options) *Kiosk {
 		args = append(args, "-lang", opt.Lang)
 	}
 	args = append(args, opt.Args...)
+	k.run(bin, args, filepath.Join(k.Work, cfg.DataDir, inspect.SocketName))
+	// Fyne first lays the window out at its content's least size, then
+	// at the screen's: ready is the home screen at the display's size.
+	k.Wait("the home screen at the display's size", 60*time.Second, func(s inspect.Snapshot) bool {
+		return s.Screen == "home" && s.Canvas.W == d.W && s.Canvas.H == d.H
+	})
+	return k
+}
+
+// StartProgram runs another program that serves kiosk/inspect's socket at
+// sock (the harness's own tests use one) and waits until it answers at the
+// display's size.
+func StartProgram(t testing.TB, d *Display, bin string, args []string, sock string, opt Options) *Kiosk {
+	t.Helper()
+	k := &Kiosk{t: t, d: d, opt: opt, Work: t.TempDir(), exited: make(chan struct{})}
+	k.run(bin, args, sock)
+	k.Wait("the program at the display's size", 60*time.Second, func(s inspect.Snapshot) bool {
+		return s.Canvas.W == d.W && s.Canvas.H == d.H
+	})
+	return k
+}
+
+// run starts bin in k.Work on the display; it is stopped when the test ends.
+func (k *Kiosk) run(bin string, args []string, sock string) {
+	t, d := k.t, k.d
+	k.sock = sock
 	k.cmd = exec.Command(bin, args...)
 	k.cmd.Dir = k.Work
 	k.cmd.Env = append(os.Environ(), "DISPLAY="+d.Name, "LANG=C", "LC_ALL=C")
@@ -117,12 +141,6 @@ func Start(t testing.TB, d *Display, opt Options) *Kiosk {
 		close(k.exited)
 	}()
 	t.Cleanup(k.stop)
-	// Fyne first lays the window out at its content's least size, then
-	// at the screen's: ready is the home screen at the display's size.
-	k.Wait("the home screen at the display's size", 60*time.Second, func(s inspect.Snapshot) bool {
-		return s.Screen == "home" && s.Canvas.W == d.W && s.Canvas.H == d.H
-	})
-	return k
 }
 
 func (k *Kiosk) startDistrict(ctx context.Context) {

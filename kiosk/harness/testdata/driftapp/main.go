@@ -1,0 +1,74 @@
+// Command driftapp is a window with one button that tells the journey
+// harness where the button is — truly, or (with -drift N) N pixels below
+// where it is drawn, as a screen whose drawing and touch areas have come
+// apart would. The harness's own tests tap it.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
+)
+
+func main() {
+	sock := flag.String("socket", "inspect.sock", "the inspection socket")
+	drift := flag.Int("drift", 0, "report the button this many pixels below where it is drawn")
+	flag.Parse()
+
+	var touches atomic.Int32
+	a := app.NewWithID("cn.yizhan.harness.driftapp")
+	w := a.NewWindow("driftapp")
+	b := widget.NewButton("tap me", func() { touches.Add(1) })
+	b.Importance = widget.HighImportance
+	big := container.NewGridWrap(fyne.NewSize(400, 120), b)
+	w.SetContent(container.NewCenter(big))
+	w.SetPadded(false)
+	w.SetFullScreen(true)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		err := inspect.Serve(ctx, *sock, func() (s inspect.Snapshot, err error) {
+			fyne.DoAndWait(func() {
+				c := w.Canvas()
+				cw, ch := c.PixelCoordinateForPosition(fyne.NewPos(c.Size().Width, c.Size().Height))
+				pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+				x, y := c.PixelCoordinateForPosition(pos)
+				x2, y2 := c.PixelCoordinateForPosition(pos.Add(b.Size()))
+				fill := a.Settings().Theme().Color(theme.ColorNamePrimary, theme.VariantLight)
+				r, g, bl, _ := fill.RGBA()
+				s = inspect.Snapshot{Screen: "home", Canvas: inspect.Size{W: cw, H: ch}, Touches: int(touches.Load()),
+					Tappables: []inspect.Tappable{{ID: "button", Label: b.Text, Kind: "button",
+						Rect: inspect.Rect{X: x, Y: y + *drift, W: x2 - x, H: y2 - y},
+						Fill: "#" + hex2(r>>8) + hex2(g>>8) + hex2(bl>>8)}}}
+			})
+			return s, nil
+		}, slog.Default())
+		if err != nil {
+			log.Print(err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+}
+
+func hex2(v uint32) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[v>>4&0xf], digits[v&0xf]})
+}
