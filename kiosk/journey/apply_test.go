@@ -361,6 +361,8 @@ func TestMyApplications(t *testing.T) {
 		return rec
 	}
 	first := submit("GJ-001")
+	// The next resident comes a minute later: another receipt number.
+	r.deps.Now = func() time.Time { return friday.Add(time.Minute) }
 	second := submit("SB-001")
 	st := statuses{first.ID: {ID: first.ID, State: "done", Message: "已办结", At: friday}}
 	list, err := MyApplications(r.store, st, card.IDNumber)
@@ -373,6 +375,23 @@ func TestMyApplications(t *testing.T) {
 	}
 	if other, _ := MyApplications(r.store, st, "11010519491231002X"); len(other) != 0 {
 		t.Fatal("another card sees these applications")
+	}
+
+	// One rating a receipt: the second is refused, and the list says
+	// which were rated.
+	if list[1].Rated {
+		t.Fatal("an application shows as rated before any rating")
+	}
+	must(t, RateService(context.Background(), r.deps, first.Public.Service, first.Public.Receipt, 2, "waiting", ""))
+	if err := RateService(context.Background(), r.deps, first.Public.Service, first.Public.Receipt, 5, "", ""); !errors.Is(err, ErrAlreadyRated) {
+		t.Fatalf("a second rating of one receipt: %v, want ErrAlreadyRated", err)
+	}
+	list, err = MyApplications(r.store, st, card.IDNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !list[1].Rated || list[0].Rated {
+		t.Fatalf("rated marks: %+v", list)
 	}
 }
 
@@ -395,7 +414,9 @@ func TestAskAndStaffCall(t *testing.T) {
 	if err != nil || !strings.HasPrefix(number, "HALL-0007-") || a.Text != "" {
 		t.Fatalf("submit: %q %v", number, err)
 	}
-	must(t, CallStaff(context.Background(), r.deps, "apply.form"))
+	if _, err := CallStaff(context.Background(), r.deps, "apply.form"); err != nil {
+		t.Fatal(err)
+	}
 	var kinds []outbox.Kind
 	var complaint AskRecord
 	r.store.All(func(rec outbox.Record) bool {

@@ -101,18 +101,54 @@ type StaffCallRecord struct {
 	At     time.Time `json:"at"`
 }
 
-// CallStaff records that a resident asked for help (呼叫帮办) on a screen.
-func CallStaff(ctx context.Context, deps Deps, screen string) error {
+// StaffReply is what a resident who called staff is told.
+type StaffReply int
+
+const (
+	// StaffCalling: the call is on its way to the district; nothing is
+	// promised yet.
+	StaffCalling StaffReply = iota
+	// StaffComing: the district has the call and the site is staffed now.
+	StaffComing
+	// StaffHotline: nobody will come now — the terminal is offline, the
+	// call went unanswered, or the site is not staffed at this hour —
+	// so the resident gets the hotline and the staffed hours.
+	StaffHotline
+)
+
+// StaffCallPatience is how long a call may wait for the district before
+// the resident is given the hotline instead.
+const StaffCallPatience = 15 * time.Second
+
+// ReplyToStaffCall says what to tell a resident who called staff waited
+// ago: "coming" only when the district has acknowledged the call and the
+// site is staffed now; never while offline or out of hours.
+func ReplyToStaffCall(delivered, online, staffedNow bool, waited time.Duration) StaffReply {
+	switch {
+	case !staffedNow || !online && !delivered:
+		return StaffHotline
+	case delivered:
+		return StaffComing
+	case waited >= StaffCallPatience:
+		return StaffHotline
+	}
+	return StaffCalling
+}
+
+// CallStaff records that a resident asked for help (呼叫帮办) on a screen
+// and returns the record's id, to follow its delivery.
+func CallStaff(ctx context.Context, deps Deps, screen string) (string, error) {
 	now := time.Now
 	if deps.Now != nil {
 		now = deps.Now
 	}
 	personal, _ := json.Marshal(StaffCallRecord{Screen: screen, At: now().UTC()})
-	if _, err := deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.StaffCall, Personal: personal}); err != nil {
-		return err
+	rec, err := deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.StaffCall, Personal: personal})
+	if err != nil {
+		return "", err
 	}
 	if deps.Kick != nil {
 		deps.Kick()
 	}
-	return nil
+	return rec.ID, nil
 }

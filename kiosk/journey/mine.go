@@ -1,6 +1,7 @@
 package journey
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
@@ -11,6 +12,7 @@ import (
 // (the outbox's HMAC index).
 type Finder interface {
 	ForResident(idNumber string) ([]outbox.Record, error)
+	All(func(outbox.Record) bool) error
 }
 
 // Statuses gives the district's latest status for a record (sync's state).
@@ -29,6 +31,9 @@ type Progress struct {
 	State   string
 	Message string // the district's words, if any
 	At      time.Time
+	// Rated: the resident has rated it on this terminal; a service is
+	// rated once (好差评: the first rating counts).
+	Rated bool
 }
 
 // MyApplications lists the applications the card's holder made on this
@@ -38,13 +43,18 @@ func MyApplications(f Finder, s Statuses, idNumber string) ([]Progress, error) {
 	if err != nil {
 		return nil, err
 	}
+	rated, err := RatedReceipts(f)
+	if err != nil {
+		return nil, err
+	}
 	var out []Progress
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := recs[i]
 		if r.Kind != outbox.Application {
 			continue
 		}
-		p := Progress{Receipt: r.Public.Receipt, Service: r.Public.Service, Submitted: r.Created, At: r.Updated}
+		p := Progress{Receipt: r.Public.Receipt, Service: r.Public.Service, Submitted: r.Created, At: r.Updated,
+			Rated: rated[r.Public.Receipt]}
 		switch r.State {
 		case outbox.Queued, outbox.Sending, outbox.Exported:
 			p.State = "queued"
@@ -63,4 +73,19 @@ func MyApplications(f Finder, s Statuses, idNumber string) ([]Progress, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// RatedReceipts are the receipts the outbox holds a rating for.
+func RatedReceipts(f Finder) (map[string]bool, error) {
+	rated := make(map[string]bool)
+	err := f.All(func(r outbox.Record) bool {
+		if r.Kind == outbox.Rating && r.Public.Receipt != "" {
+			rated[r.Public.Receipt] = true
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journey: ratings: %w", err)
+	}
+	return rated, nil
 }

@@ -169,10 +169,24 @@ func (a *Apply) Rate(ctx context.Context, level int, reason, phone string) error
 	return nil
 }
 
+// ErrAlreadyRated is a second rating for a receipt: the first one counts.
+var ErrAlreadyRated = errors.New("journey: this application was rated already")
+
 // RateService stores a 好差评 rating of a service a resident received,
 // named by its receipt: right after applying, or later from "my
 // applications".
 func RateService(ctx context.Context, deps Deps, service, receipt string, level int, reason, phone string) error {
+	// A receipt is rated once: an outbox that can be searched is asked
+	// whether this one already was.
+	if f, ok := deps.Outbox.(Finder); ok && receipt != "" {
+		rated, err := RatedReceipts(f)
+		if err != nil {
+			return err
+		}
+		if rated[receipt] {
+			return ErrAlreadyRated
+		}
+	}
 	if level < VeryDissatisfied || level > VerySatisfied {
 		return fmt.Errorf("journey: rating %d outside 1–5", level)
 	}

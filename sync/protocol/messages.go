@@ -250,6 +250,10 @@ type TerminalConfig struct {
 	// always (a 24-hour hall).
 	ServiceHours  string         `json:"service_hours,omitempty"`
 	Announcements []Announcement `json:"announcements,omitempty"`
+	// Hotline is the number a resident is given when no staff can come
+	// (offline, or outside service hours); "" is the national government
+	// service hotline, 12345.
+	Hotline string `json:"hotline,omitempty"`
 }
 
 // Announcement is a notice shown on the home screen until it expires.
@@ -266,6 +270,7 @@ func (c *TerminalConfig) Validate() error {
 		check(c.ElderlyIdleSeconds == 0 || (c.ElderlyIdleSeconds >= 30 && c.ElderlyIdleSeconds <= 900), "elderly_idle_seconds %d outside 30–900", c.ElderlyIdleSeconds),
 		check(c.ServiceHours == "" || ValidServiceHours(c.ServiceHours), "service_hours %q is not HH:MM-HH:MM", c.ServiceHours),
 		check(len(c.Announcements) <= 8, "over 8 announcements"),
+		check(c.Hotline == "" || ValidHotline(c.Hotline), "hotline %q is not a phone number (digits and dashes, 3 to 20)", c.Hotline),
 	); err != nil {
 		return err
 	}
@@ -275,6 +280,21 @@ func (c *TerminalConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidHotline reports whether s is a phone number as residents dial it:
+// 3 to 20 digits and dashes, starting with a digit ("12345",
+// "0371-12345").
+func ValidHotline(s string) bool {
+	if len(s) < 3 || len(s) > 20 || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidServiceHours reports whether s is "HH:MM-HH:MM" with a start before

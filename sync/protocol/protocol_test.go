@@ -112,6 +112,21 @@ func TestServiceHours(t *testing.T) {
 	}
 }
 
+func TestHotline(t *testing.T) {
+	for s, want := range map[string]bool{
+		"12345": true, "0371-12345": true, "400-800-1234": true,
+		"": false, "12": false, "-12345": false, "12345 ext 2": false, "一二三四五": false, "123456789012345678901": false,
+	} {
+		if got := ValidHotline(s); got != want {
+			t.Errorf("%q: %v, want %v", s, got, want)
+		}
+	}
+	c := TerminalConfig{Version: 1, Hotline: "call us"}
+	if err := c.Validate(); err == nil {
+		t.Error("a configuration with a hotline of words was accepted")
+	}
+}
+
 func TestStatusesMustBeInOrder(t *testing.T) {
 	r := StatusesResponse{Statuses: []Status{
 		{Cursor: 2, ID: goodRecord().ID, State: "received", At: when},
