@@ -31,6 +31,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -265,6 +266,10 @@ func run(f flags, log *slog.Logger) error {
 			statuses = syncState
 		}
 		opts.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(queue, statuses, id) }
+		opts.StaffCallDelivered = func(id string) bool {
+			r, err := queue.Get(id)
+			return err == nil && r.State == outbox.Acknowledged
+		}
 	}
 	if prn != nil {
 		opts.PrintReceipt = func(r printer.Receipt) (image.Image, error) { return prn.print(ctx, r) }

@@ -20,7 +20,6 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
-	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
 
@@ -39,6 +38,7 @@ type applyState struct {
 	bad     badRating // a bad rating waiting for its reason and call back
 	busy    bool
 	printed string // the receipt's printing: one of the print* states
+	rating  bool   // the rating is being saved
 }
 
 // Where printing the receipt stands; each but printNone names the message
@@ -137,10 +137,9 @@ func (t *Terminal) applyScreen(th fyne.Theme) fyne.CanvasObject {
 	case journey.Rating:
 		return t.ratingStep(th)
 	case journey.StaffHelp:
-		// Staff carry on from here: call them, or leave.
-		return t.stepCard(th, T("apply.staff_title"), sentence(T(j.Why())),
-			t.button(th, T("tile.staff"), true, t.callStaff),
-			t.button(th, T("nav.home"), false, t.goHome))
+		// Staff carry on from here: call them (the foot's 呼叫帮办, drawn
+		// as this step's main action), or leave.
+		return t.stepCard(th, T("apply.staff_title"), sentence(T(j.Why())))
 	}
 	return t.message(th, T("capture.unavailable"))
 }
@@ -154,9 +153,9 @@ func (t *Terminal) stepCard(th fyne.Theme, title string, body fyne.CanvasObject,
 	if body != nil {
 		content.Add(body)
 	}
-	content.Add(spacer(th))
-	content.Add(container.NewGridWithColumns(max(1, len(buttons)), buttons...))
-	return t.framed(th, newCard(th, content))
+	// The step's buttons stay in sight at the foot of the screen; what
+	// the step shows scrolls above them when it must.
+	return t.framed(th, newCard(th, vscroll(content)), buttons...)
 }
 
 func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) fyne.CanvasObject {
@@ -271,8 +270,12 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 }
 
 // shownValue is a value as the resident reads it: a choice's label, not
-// its code ("女", not "female").
+// its code ("女", not "female"); an identity number masked
+// (410502********3441), for the screen is seen from behind too.
 func shownValue(fl *catalog.Field, v, lang string) string {
+	if fl.Type == catalog.TypeIDNumber {
+		return idcard.MaskNumber(v)
+	}
 	for _, o := range fl.Options {
 		if o.Value == v {
 			return o.Label.In(lang)
@@ -474,12 +477,20 @@ func receiptWords() journey.ReceiptText {
 
 func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
 	j := t.apply.j
-	return t.ratingScreen(th, &t.apply.bad, func(level int, reason, phone string) {
-		if err := j.Rate(context.Background(), level, reason, phone); err != nil {
-			t.opt.Log.Warn("rating not saved", "err", err)
+	return t.ratingScreen(th, j.Service().Name.In(t.sess.Lang()), &t.apply.bad, func(level int, reason, phone string) {
+		if t.apply.rating {
+			return // a second tap while the first is saved
 		}
-		t.finishApply()
-	}, func() { j.SkipRating(); t.finishApply() })
+		t.apply.rating = true
+		// The outbox fsyncs: off Fyne's goroutine, and the journey ends
+		// once the rating is kept.
+		t.async(func() {
+			if err := j.Rate(context.Background(), level, reason, phone); err != nil {
+				t.opt.Log.Warn("rating not saved", "err", err)
+			}
+			t.do(func() { t.finishApply(true) })
+		})
+	}, func() { j.SkipRating(); t.finishApply(false) })
 }
 
 // badRating is a bad rating (1–2 of 5) while its reason and an optional
@@ -491,10 +502,14 @@ type badRating struct {
 	wrong  bool // the number typed is not a mobile number
 }
 
-// ratingScreen asks for 好差评: five levels; a bad one (1–2) then asks
-// the reason and offers a call back, never forced.
-func (t *Terminal) ratingScreen(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string), skip func()) fyne.CanvasObject {
+// ratingScreen asks for 好差评 of the named service: five levels; a bad
+// one (1–2) then asks the reason and offers a call back, never forced.
+// Each later stage has a way back to the one before, for a wrong tap.
+func (t *Terminal) ratingScreen(th fyne.Theme, service string, bad *badRating, rate func(level int, reason, phone string), skip func()) fyne.CanvasObject {
 	var buttons []fyne.CanvasObject
+	named := func(body fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewVBox(text(th, service, fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true), body)
+	}
 	switch {
 	case bad.level > 0 && bad.reason != "":
 		return t.callBackStep(th, bad, rate)
@@ -506,10 +521,11 @@ func (t *Terminal) ratingScreen(th fyne.Theme, bad *badRating, rate func(level i
 				t.rebuild()
 			}))
 		}
-		return t.stepCard(th, T("rating.why"), container.NewGridWithColumns(1, buttons...))
+		return t.stepCard(th, T("rating.why"), named(container.NewGridWithColumns(1, buttons...)),
+			t.button(th, T("apply.back"), false, func() { *bad = badRating{}; t.rebuild() }))
 	}
 	for l := 5; l >= 1; l-- {
-		buttons = append(buttons, t.button(th, T(fmt.Sprintf("rating.%d", l)), l >= 4, func() {
+		buttons = append(buttons, t.button(th, T(fmt.Sprintf("rating.%d", l)), false, func() { // five levels of equal weight: no nudge towards 满意
 			if l <= 2 {
 				bad.level = l
 				t.rebuild()
@@ -518,7 +534,7 @@ func (t *Terminal) ratingScreen(th fyne.Theme, bad *badRating, rate func(level i
 			rate(l, "", "")
 		}))
 	}
-	return t.stepCard(th, T("rating.title"), container.NewGridWithColumns(1, buttons...),
+	return t.stepCard(th, T("rating.title"), named(container.NewGridWithColumns(1, buttons...)),
 		t.button(th, T("rating.skip"), false, skip))
 }
 
@@ -551,6 +567,7 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 		body.Add(text(th, T("rating.phone_wrong"), fynetheme.SizeNameText, fynetheme.ColorNameError, true))
 	}
 	return t.stepCard(th, T("rating.call_back"), body,
+		t.button(th, T("apply.back"), false, func() { bad.reason, bad.phone, bad.wrong = "", "", false; t.rebuild() }),
 		t.button(th, T("rating.no_call_back"), false, func() { rate(bad.level, bad.reason, "") }),
 		t.button(th, T("rating.send"), true, func() {
 			if bad.phone != "" && !journey.ValidPhone(bad.phone) {
@@ -563,8 +580,14 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 }
 
 // finishApply ends the journey, forgets it, and thanks the resident.
-func (t *Terminal) finishApply() {
-	t.endApply()
-	t.notice = notice{key: "apply.thanks", kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
-	t.show(session.Home)
+// finishApply ends a finished journey: the resident is leaving, so the
+// session ends with it (language and mode back to the site's), and the
+// home screen thanks them — for the rating only if they gave one.
+func (t *Terminal) finishApply(rated bool) {
+	key := "apply.thanks_done"
+	if rated {
+		key = "apply.thanks"
+	}
+	t.notice = notice{key: key, kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+	t.endSession("finished")
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
@@ -41,6 +42,12 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	if !h.showing(card.Name) || !h.showing("（来自身份证）") {
 		t.Fatalf("form: %q", h.texts())
 	}
+	// The identity number is masked on the form and on the review: the
+	// screen is seen from behind too.
+	masked := idcard.MaskNumber(card.IDNumber)
+	if h.showing(card.IDNumber) || !h.showing(masked) {
+		t.Fatalf("form shows the identity number unmasked or not at all: %q", h.texts())
+	}
 	test.Tap(button(t, h, "下一步"))
 	if !h.showing("请填写此项") {
 		t.Fatalf("an incomplete form went on: %q", h.texts())
@@ -50,6 +57,9 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	if !h.showing("请核对您的申请") {
 		t.Fatalf("review: %q", h.texts())
 	}
+	if h.showing(card.IDNumber) || !h.showing(masked) {
+		t.Fatalf("review shows the identity number unmasked or not at all: %q", h.texts())
+	}
 	test.Tap(button(t, h, "提交申请"))
 	q.run()
 	if !h.showing("申请已提交") || !h.showing("回执号：DEMO-0001-261127-093000") {
@@ -57,6 +67,12 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	}
 	test.AssertRendersToImage(t, "apply_receipt_zh_landscape.png", h.win.Canvas())
 	test.Tap(button(t, h, "下一步"))
+	// The five levels are drawn alike: nothing nudges towards 满意.
+	for _, level := range []string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"} {
+		if b := button(t, h, level); b.Importance != widget.MediumImportance {
+			t.Errorf("%s is drawn with importance %v, the others' differ", level, b.Importance)
+		}
+	}
 	test.Tap(button(t, h, "不满意"))
 	test.Tap(button(t, h, "等候时间长"))
 	for _, k := range []string{"1", "2", "3"} {

@@ -152,10 +152,11 @@ func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step captur
 	return t.framed(th, container.NewBorder(top, container.NewGridWithColumns(len(buttons), buttons...), nil, nil, view))
 }
 
-// framed pads a screen and gives it the way home.
-func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
+// framed pads a screen and gives it the way home, the call for staff and
+// the screen's own actions (navRow), at its foot.
+func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
-	return container.NewPadded(container.NewBorder(nil, t.navRow(th), nil, nil,
+	return container.NewPadded(container.NewBorder(nil, t.navRow(th, actions...), nil, nil,
 		container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 4*p, 4*p), content)))
 }
 

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"strings"
 	"time"
 
@@ -16,29 +18,87 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
 
+// staffCall is a resident's call for staff (呼叫帮办) being followed: the
+// record made of it, when, and what the resident was last told.
+type staffCall struct {
+	id    string // the outbox record, once saved
+	n     int    // counts the calls, so a late save finds its own
+	at    time.Time
+	reply journey.StaffReply
+}
+
 // callStaff records a staff call (呼叫帮办) from the screen the resident is
-// on, and says help is coming; "back" returns to that screen, with
-// whatever the resident had done kept.
+// on and follows it: the screen says staff are coming only once the
+// district has the call and the site is staffed now, and otherwise gives
+// the hotline. "Back" returns to that screen, with whatever the resident
+// had done kept.
 func (t *Terminal) callStaff() {
 	from := t.sess.Screen()
 	if from == screenStaff {
 		return
 	}
 	t.staffFrom = from
+	t.staff = staffCall{at: t.opt.Now(), n: t.staff.n + 1}
 	if deps := t.opt.ApplyDeps; deps != nil && deps.Outbox != nil {
-		d := *deps
+		d, n := *deps, t.staff.n
 		t.async(func() {
-			if err := journey.CallStaff(context.Background(), d, from); err != nil {
+			id, err := journey.CallStaff(context.Background(), d, from)
+			if err != nil {
 				t.opt.Log.Warn("staff call not recorded", "err", err)
+				return
 			}
+			t.do(func() {
+				if t.staff.n == n { // still this call
+					t.staff.id = id
+				}
+			})
 		})
 	}
 	t.opt.Log.Info("staff called", "screen", from)
+	t.staff.reply = t.staffReply(t.opt.Now())
 	t.show(screenStaff)
 }
 
+// staffReply is what the staff screen says now.
+func (t *Terminal) staffReply(now time.Time) journey.StaffReply {
+	delivered := t.staff.id != "" && t.opt.StaffCallDelivered != nil && t.opt.StaffCallDelivered(t.staff.id)
+	online := t.opt.Link != nil && t.opt.Link().Online
+	return journey.ReplyToStaffCall(delivered, online, t.inServiceHours(), now.Sub(t.staff.at))
+}
+
+// followStaffCall updates the staff screen when what it should say
+// changes (the district took the call, or it went unanswered).
+func (t *Terminal) followStaffCall(now time.Time) {
+	if t.sess.Screen() != screenStaff || t.staff.reply == journey.StaffComing {
+		return
+	}
+	if r := t.staffReply(now); r != t.staff.reply {
+		t.staff.reply = r
+		t.opt.Log.Info("staff call", "reply", int(r))
+		t.rebuild()
+	}
+}
+
+// staffWords is the staff screen's sentence for its reply.
+func (t *Terminal) staffWords() string {
+	hotline := t.opt.District.Hotline
+	if hotline == "" {
+		hotline = "12345"
+	}
+	switch t.staff.reply {
+	case journey.StaffComing:
+		return T("staff.called." + t.opt.Config.SiteKind)
+	case journey.StaffHotline:
+		if !t.inServiceHours() {
+			return T("staff.hotline.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours, "Phone": hotline})
+		}
+		return T("staff.hotline.unanswered", map[string]any{"Phone": hotline})
+	}
+	return T("staff.calling")
+}
+
 func (t *Terminal) staffScreen(th fyne.Theme) fyne.CanvasObject {
-	l := sentence(T("staff.called." + t.opt.Config.SiteKind))
+	l := sentence(t.staffWords())
 	l.Alignment = fyne.TextAlignCenter
 	back := widget.NewButton(T("staff.back"), t.input(func() {
 		from := t.staffFrom
@@ -56,11 +116,24 @@ type queryState struct {
 	list []journey.Progress
 	read bool
 	err  string
+	// idNumber is the card's, to ask again while the list is shown (a
+	// status may arrive meanwhile); holder its masked name, to say whose
+	// list it is. Both go with the session.
+	idNumber string
+	holder   string
+	loading  bool
+	loaded   time.Time
 	// rating is the application being rated from the list (the 评价
-	// tile), and bad a bad rating waiting for its reason and call back.
+	// tile), and bad a bad rating waiting for its reason and call back;
+	// saving while the rating is written.
 	rating *journey.Progress
 	bad    badRating
+	saving bool
 }
+
+// queryRefresh is how often a shown list is read again for statuses that
+// came from the district meanwhile.
+const queryRefresh = 5 * time.Second
 
 func (t *Terminal) queryCardRead(ev idcard.Event) {
 	if ev.Err != nil || t.opt.MyApplications == nil {
@@ -68,14 +141,82 @@ func (t *Terminal) queryCardRead(ev idcard.Event) {
 		t.rebuild()
 		return
 	}
-	list, err := t.opt.MyApplications(ev.Card.IDNumber)
-	if err != nil {
-		t.opt.Log.Warn("my applications", "err", err)
-		t.query.err = "query.failed"
-	} else {
-		t.query = queryState{list: list, read: true}
+	t.query = queryState{idNumber: ev.Card.IDNumber, holder: journey.MaskName(ev.Card.Name)}
+	// Ask the district for the latest statuses now, not at the next round.
+	if deps := t.opt.ApplyDeps; deps != nil && deps.Kick != nil {
+		deps.Kick()
 	}
-	t.rebuild()
+	t.loadApplications()
+}
+
+// loadApplications reads the card's applications off Fyne's goroutine
+// and shows them when they differ from what is shown.
+func (t *Terminal) loadApplications() {
+	if t.query.loading || t.query.idNumber == "" {
+		return
+	}
+	t.query.loading = true
+	id := t.query.idNumber
+	t.async(func() {
+		list, err := t.opt.MyApplications(id)
+		t.do(func() {
+			if t.query.idNumber != id { // the resident left meanwhile
+				return
+			}
+			t.query.loading, t.query.loaded = false, t.opt.Now()
+			switch {
+			case err != nil:
+				t.opt.Log.Warn("my applications", "err", err)
+				if !t.query.read {
+					t.query.err = "query.failed"
+					t.rebuild()
+				}
+			case !t.query.read || !reflect.DeepEqual(list, t.query.list):
+				t.query.list, t.query.read, t.query.err = list, true, ""
+				t.rebuild()
+			}
+		})
+	})
+}
+
+// followQuery reads a shown list again now and then.
+func (t *Terminal) followQuery(now time.Time) {
+	s := t.sess.Screen()
+	if (s == screenQuery || s == screenRate) && t.query.read && t.query.rating == nil && now.Sub(t.query.loaded) >= queryRefresh {
+		t.loadApplications()
+	}
+}
+
+// rateFromList keeps a rating of an application chosen from the list,
+// off Fyne's goroutine, and goes home with thanks — or says it was rated
+// already (the first rating counts).
+func (t *Terminal) rateFromList(p journey.Progress, level int, reason, phone string) {
+	deps := t.opt.ApplyDeps
+	if deps == nil || t.query.saving {
+		return
+	}
+	t.query.saving = true
+	d := *deps
+	t.async(func() {
+		err := journey.RateService(context.Background(), d, p.Service, p.Receipt, level, reason, phone)
+		t.do(func() {
+			key := "rating.thanks"
+			switch {
+			case errors.Is(err, journey.ErrAlreadyRated):
+				key = "rating.already"
+			case err != nil:
+				t.opt.Log.Warn("rating not saved", "err", err)
+				key = "apply.save_failed"
+			}
+			t.forgetHelp()
+			kind := fynetheme.ColorNameSuccess
+			if key != "rating.thanks" {
+				kind = fynetheme.ColorNameWarning
+			}
+			t.notice = notice{key: key, kind: kind, until: t.opt.Now().Add(10 * time.Second)}
+			t.show(session.Home)
+		})
+	})
 }
 
 // queryScreen asks for the card, then lists the resident's applications
@@ -95,46 +236,50 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 		content.Add(hint)
 		return t.framed(th, newCard(th, content))
 	}
-	if p := t.query.rating; p != nil {
-		return t.ratingScreen(th, &t.query.bad, func(level int, reason, phone string) {
-			if deps := t.opt.ApplyDeps; deps != nil {
-				if err := journey.RateService(context.Background(), *deps, p.Service, p.Receipt, level, reason, phone); err != nil {
-					t.opt.Log.Warn("rating not saved", "err", err)
-				}
+	serviceName := func(code string) string {
+		if t.opt.Catalog != nil {
+			if s, ok := t.opt.Catalog.Service(code); ok {
+				return s.Name.In(lang)
 			}
-			t.forgetHelp()
-			t.notice = notice{key: "rating.thanks", kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
-			t.show(session.Home)
+		}
+		return code
+	}
+	if p := t.query.rating; p != nil {
+		return t.ratingScreen(th, serviceName(p.Service), &t.query.bad, func(level int, reason, phone string) {
+			t.rateFromList(*p, level, reason, phone)
 		}, func() {
 			t.query.rating, t.query.bad = nil, badRating{}
 			t.rebuild()
 		})
 	}
-	rows := container.NewVBox(text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+	rows := container.NewVBox(
+		text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		text(th, T("query.whose", map[string]any{"Name": t.query.holder}), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
 	if len(t.query.list) == 0 {
 		rows.Add(text(th, T("query.none"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
 	}
 	for _, p := range t.query.list {
-		name := p.Service
-		if t.opt.Catalog != nil {
-			if s, ok := t.opt.Catalog.Service(p.Service); ok {
-				name = s.Name.In(lang)
-			}
-		}
 		state := T("query.state." + p.State)
 		if p.Message != "" {
 			state += " · " + p.Message
 		}
 		item := container.NewVBox(
-			text(th, name, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
+			text(th, serviceName(p.Service), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
 			text(th, T("apply.receipt_number")+p.Receipt+"   "+p.Submitted.In(t.opt.Now().Location()).Format("2006-01-02 15:04"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
 			text(th, state, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
 		if t.sess.Screen() == screenRate {
-			progress := p
-			item.Add(t.button(th, T("rating.this"), true, func() {
-				t.query.rating = &progress
-				t.rebuild()
-			}))
+			if p.Rated {
+				item.Add(text(th, T("rating.done"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true))
+			} else {
+				progress := p
+				b := widget.NewButton(T("rating.this"), t.input(func() {
+					t.query.rating = &progress
+					t.rebuild()
+				}))
+				b.Importance = widget.HighImportance
+				t.name(b, "rate:"+p.Receipt)
+				item.Add(bigButton(th, b))
+			}
 		}
 		rows.Add(newCard(th, item))
 	}

@@ -46,12 +46,7 @@ func restoreOffsets(o fyne.CanvasObject, kept []fyne.Position) {
 		return
 	}
 	for i, s := range all {
-		if kept[i] != s.Offset {
-			s.ScrollToOffset(kept[i])
-			// A region laid out for the first time draws its content at
-			// the old offset until it is refreshed.
-			s.Refresh()
-		}
+		scrollTo(s, kept[i].Y)
 	}
 }
 
@@ -89,10 +84,7 @@ func revealIn(root fyne.CanvasObject, o fyne.CanvasObject) {
 			case bottom > off+view:
 				off = bottom - view
 			}
-			if off != s.Offset.Y {
-				s.ScrollToOffset(fyne.NewPos(s.Offset.X, off))
-				s.Refresh()
-			}
+			scrollTo(s, off)
 			return true
 		}
 		switch v := c.(type) {
@@ -147,8 +139,17 @@ func (l *dragLayer) Dragged(e *fyne.DragEvent) {
 			return
 		}
 	}
-	off := l.target.Offset
-	l.target.ScrollToOffset(fyne.NewPos(off.X, off.Y-e.Dragged.DY))
+	scrollTo(l.target, l.target.Offset.Y-e.Dragged.DY)
+}
+
+// scrollTo scrolls s to y, kept within its content (Fyne's ScrollToOffset
+// takes any offset, and draws blank space past either end).
+func scrollTo(s *container.Scroll, y float32) {
+	y = min(y, s.Content.Size().Height-s.Size().Height)
+	y = max(y, 0)
+	if y != s.Offset.Y {
+		s.ScrollToOffset(fyne.NewPos(s.Offset.X, y))
+	}
 }
 
 func (l *dragLayer) DragEnd() { l.target = nil }

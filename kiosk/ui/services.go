@@ -141,15 +141,37 @@ func (t *Terminal) servicesScreen(th fyne.Theme) fyne.CanvasObject {
 			vscroll(container.NewVBox(top, spacer(th), grid))))
 }
 
-// navRow is the way home and the call for staff, at the foot of a screen.
-func (t *Terminal) navRow(th fyne.Theme) fyne.CanvasObject {
+// navRow is the foot of a screen: the way home and the call for staff,
+// and the screen's own actions (its main one last). On one row when the
+// screen is wide enough for all of them — home and staff at the left, the
+// actions sharing the rest — otherwise the actions on a row above.
+func (t *Terminal) navRow(th fyne.Theme, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
-	row := container.NewHBox(bigButton(th, t.homeBtn))
+	nav := []fyne.CanvasObject{bigButton(th, t.homeBtn)}
 	if t.sess.Screen() != screenStaff {
-		row.Add(layout.NewSpacer())
-		row.Add(bigButton(th, widget.NewButton(T("tile.staff"), t.input(t.callStaff))))
+		staff := widget.NewButton(T("tile.staff"), t.input(t.callStaff))
+		if j := t.apply.j; j != nil && j.Step() == journey.StaffHelp && t.sess.Screen() == screenApplying {
+			staff.Importance = widget.HighImportance // what the resident should do now
+		}
+		nav = append(nav, bigButton(th, staff))
 	}
-	return row
+	if len(actions) == 0 {
+		return container.NewHBox(append(nav[:1:1], append([]fyne.CanvasObject{layout.NewSpacer()}, nav[1:]...)...)...)
+	}
+	p := th.Size(fynetheme.SizeNamePadding)
+	need := float32(0)
+	for _, o := range append(append([]fyne.CanvasObject{}, nav...), actions...) {
+		need += o.MinSize().Width + 2*p
+	}
+	if need <= t.win.Canvas().Size().Width-8*p {
+		return container.NewBorder(nil, nil, container.NewHBox(nav...), nil, container.NewGridWithColumns(len(actions), actions...))
+	}
+	bottom := container.NewHBox(nav[0])
+	if len(nav) > 1 {
+		bottom.Add(layout.NewSpacer())
+		bottom.Add(nav[1])
+	}
+	return container.NewVBox(container.NewGridWithColumns(len(actions), actions...), bottom)
 }
 
 // chip is a category button; the chosen one stands out.

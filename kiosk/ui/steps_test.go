@@ -82,6 +82,17 @@ func TestApplyStepsRender(t *testing.T) {
 			test.Tap(button(t, h, T("rating.reason.waiting")))
 			step("11_call_back")
 			test.Tap(button(t, h, T("rating.no_call_back")))
+			// A finished journey ends the session: the site's language
+			// and standard mode again for whoever comes next.
+			if h.term.sess.Elderly() || h.term.sess.Lang() != h.term.opt.Config.Language {
+				t.Fatalf("after the journey: elderly %v, language %s", h.term.sess.Elderly(), h.term.sess.Lang())
+			}
+			if v.lang != h.term.opt.Config.Language {
+				test.Tap(h.term.langBtn)
+			}
+			if v.elderly {
+				test.Tap(h.term.tiles[""])
+			}
 
 			h.term.browse.service = s
 			h.term.show(screenGuide)

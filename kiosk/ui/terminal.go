@@ -70,6 +70,9 @@ type Options struct {
 	Cameras Cameras
 	// Maintenance is the technician's maintenance mode; nil: none.
 	Maintenance *Maintenance
+	// StaffCallDelivered reports whether the district has acknowledged
+	// the staff call with this outbox record id; nil: never (no link).
+	StaffCallDelivered func(id string) bool
 }
 
 // The screens behind the home tiles.
@@ -142,8 +145,10 @@ type Terminal struct {
 	apply  applyState   // the apply journey on screen
 	query  queryState   // my applications
 	ask    askState     // a consultation or complaint being written
-	// staffFrom is the screen the resident called staff from.
+	// staffFrom is the screen the resident called staff from; staff the
+	// call being followed.
 	staffFrom string
+	staff     staffCall
 	preview   *preview   // the live preview on screen, if any
 	maint     maintState // the technician's gesture, PIN pad and messages
 }
@@ -390,7 +395,7 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	}
 	p := th.Size(fynetheme.SizeNamePadding)
 	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
-	top := container.NewVBox(greeting, hint, spacer(th))
+	var banners []fyne.CanvasObject
 	now := t.opt.Now()
 	for _, a := range t.opt.District.Announcements {
 		if now.Before(a.Until) {
@@ -398,18 +403,24 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 			if t.sess.Lang() == "en" && a.EN != "" {
 				msg = a.EN
 			}
-			top.Add(banner(th, msg, fynetheme.ColorNameWarning))
-			top.Add(spacer(th))
+			banners = append(banners, banner(th, msg, fynetheme.ColorNameWarning))
 		}
 	}
 	if !t.inServiceHours() {
-		top.Add(banner(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}), fynetheme.ColorNameWarning))
-		top.Add(spacer(th))
+		banners = append(banners, banner(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}), fynetheme.ColorNameWarning))
 	}
 	if t.notice.key != "" && t.opt.Now().Before(t.notice.until) {
-		top.Add(banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
-		top.Add(spacer(th))
+		banners = append(banners, banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
 	}
+	// A banner takes the hint's line: the tiles keep their room.
+	top := container.NewVBox(greeting)
+	if len(banners) == 0 {
+		top.Add(hint)
+	}
+	for _, b := range banners {
+		top.Add(b)
+	}
+	top.Add(spacer(th))
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(top, nil, nil, nil, grid))
 }
 
@@ -476,6 +487,23 @@ func (t *Terminal) forgetHelp() {
 	t.ask = askState{}
 }
 
+// endSession forgets the resident — the journey, the photos, what they
+// looked up or wrote, where they had scrolled — and starts afresh at home
+// in the site's language and standard mode.
+func (t *Terminal) endSession(reason string) {
+	t.opt.Log.Info("session cleared", "reason", reason)
+	t.endApply()
+	t.endPhotos()
+	t.forgetHelp()
+	t.sess.Clear(t.opt.Now())
+	t.offsets = nil
+	if err := UseLanguage(t.sess.Lang()); err != nil {
+		t.opt.Log.Error("reset language", "err", err)
+	}
+	t.applyTheme()
+	t.rebuild()
+}
+
 func (t *Terminal) show(screen string) {
 	t.sess.Show(screen, t.opt.Now())
 	if screen == session.Home {
@@ -510,6 +538,8 @@ func (t *Terminal) switchElderly() {
 // once a second on Fyne's goroutine.
 func (t *Terminal) Tick(now time.Time) {
 	t.refreshStatus(now)
+	t.followStaffCall(now)
+	t.followQuery(now)
 	if t.notice.key != "" && !now.Before(t.notice.until) {
 		t.notice = notice{}
 		t.rebuild()
@@ -522,18 +552,10 @@ func (t *Terminal) Tick(now time.Time) {
 	case session.CountingDown:
 		t.countdown.show(st.Remaining)
 	case session.Expired:
-		t.opt.Log.Info("session cleared", "reason", "idle")
 		if t.maintActive() { // a technician who walked away: back to service
 			t.exitMaintenance()
 		}
-		t.endApply()
-		t.endPhotos()
-		t.forgetHelp()
-		if err := UseLanguage(t.sess.Lang()); err != nil {
-			t.opt.Log.Error("reset language", "err", err)
-		}
-		t.applyTheme()
-		t.rebuild()
+		t.endSession("idle")
 	default:
 		t.countdown.hide()
 	}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -46,7 +47,7 @@ func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 	count := fmt.Sprintf("%d / %d", utf8.RuneCountInString(value), fl.MaxLen)
 	top := container.NewVBox(
 		text(th, fl.Label.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		newCard(th, container.NewBorder(nil, nil, nil,
+		valueBox(th, container.NewBorder(nil, nil, nil,
 			text(th, count, fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
 			text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false))))
 	if !fl.ASCIIOnly() {
@@ -61,26 +62,36 @@ func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 		rows = append(rows, container.NewGridWithColumns(len(keys), keys...))
 	}
 	done := func() { t.apply.editing, t.apply.typed, t.apply.page = "", "", 0 }
-	return t.framed(th, container.NewBorder(top,
-		container.NewGridWithColumns(2,
-			t.button(th, T("apply.by_staff_button"), false, func() {
-				j.LeaveToStaff(fl.ID)
-				done()
-				t.rebuild()
-			}),
-			t.button(th, T("apply.done_typing"), true, func() { done(); t.rebuild() })),
-		nil, nil, container.NewVBox(append([]fyne.CanvasObject{spacer(th)}, rows...)...)))
+	return t.framed(th, container.NewBorder(top, nil, nil, nil, container.NewVBox(rows...)),
+		t.button(th, T("apply.by_staff_button"), false, func() {
+			j.LeaveToStaff(fl.ID)
+			done()
+			t.rebuild()
+		}),
+		t.button(th, T("apply.done_typing"), true, func() { done(); t.rebuild() }))
+}
+
+// valueBox shows what is being typed on a white outlined box, slimmer
+// than a card: the keyboard needs the height.
+func valueBox(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(th.Color(theme.ColorCard, fynetheme.VariantLight))
+	bg.CornerRadius = th.Size(theme.SizeCorner)
+	bg.StrokeColor = th.Color(theme.ColorCardBorder, fynetheme.VariantLight)
+	bg.StrokeWidth = 2
+	p := th.Size(fynetheme.SizeNamePadding) * 2
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), content))
 }
 
 // candidates is the pinyin typed so far and a page of its characters.
 func (t *Terminal) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
 	typed := t.apply.typed
 	if typed == "" {
-		// The hint takes the room the candidates will: the keys below must
+		// The hint takes the row the candidates will: the keys below must
 		// not move when the first letter brings the candidates up.
 		row := canvas.NewRectangle(color.Transparent)
 		row.SetMinSize(fyne.NewSize(0, th.Size(theme.SizeTarget)))
-		return container.NewVBox(text(th, T("apply.pinyin_hint"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false), row)
+		hint := text(th, T("apply.pinyin_hint"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false)
+		return container.NewStack(row, container.NewCenter(container.NewHBox(hint, layout.NewSpacer())))
 	}
 	per := pinyin.FirstPage
 	if t.sess.Elderly() || t.portrait() {
@@ -100,9 +111,10 @@ func (t *Terminal) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 		keys = append(keys, spacer(th))
 	}
 	keys = append(keys, t.pageKey(th, "›", page < pages-1, func() { t.apply.page = page + 1 }))
-	return container.NewVBox(
-		text(th, T("apply.pinyin", map[string]any{"Letters": typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
-		container.NewGridWithColumns(len(keys), keys...))
+	// What was typed, to the left of its characters, on the one row.
+	return container.NewBorder(nil, nil,
+		container.NewCenter(text(th, T("apply.pinyin", map[string]any{"Letters": typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)),
+		nil, container.NewGridWithColumns(len(keys), keys...))
 }
 
 // pageKey turns a page of candidates; it does nothing at either end.

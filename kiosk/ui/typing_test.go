@@ -154,7 +154,7 @@ func TestLeavingWipesTheApplication(t *testing.T) {
 				test.Tap(button(t, h, "上一步"))
 				j.NoCard()
 				h.term.rebuild()
-				test.Tap(buttonsLabelled(h, "返回首页")[0]) // the step's own, not the frame's
+				test.Tap(buttonsLabelled(h, "返回首页")[0]) // the foot's, on the staff-help step
 			} else {
 				test.Tap(h.term.homeBtn)
 			}
