@@ -11,6 +11,7 @@ package idcard
 import (
 	"errors"
 	"fmt"
+	"github.com/yizhan-kiosk/yizhan/devices/idcard/idnumber"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -238,8 +239,8 @@ func parseForeignI(b []byte) (Card, error) {
 	if c.EnglishName == "" {
 		return Card{}, damaged("no English name")
 	}
-	if !isPermitNumber2017(c.IDNumber) {
-		return Card{}, damaged("permit number is not 15 letters and digits")
+	if !idnumber.ValidPermit2017(c.IDNumber) {
+		return Card{}, damaged("permit number is not three letters and twelve digits")
 	}
 	if !isNationality(c.Nationality) {
 		return Card{}, damaged("nationality %q is not three capital letters", c.Nationality)
@@ -332,18 +333,6 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 		}
 	}
 	return false
-}
-
-func isPermitNumber2017(s string) bool {
-	if len(s) != 15 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 func isNationality(s string) bool {

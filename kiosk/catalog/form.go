@@ -27,7 +27,7 @@ const (
 	TypeNumber   = "number"   // a whole number between Min and Max
 	TypeDate     = "date"     // YYYY-MM-DD, optionally not after or not before today
 	TypeChoice   = "choice"   // one of Options, by value
-	TypeIDNumber = "idnumber" // an 18-character citizen ID number (GB 11643)
+	TypeIDNumber = "idnumber" // an identity number of any card the terminal reads (idnumber.ValidAny)
 )
 
 // The ID-card fields a form field can be filled from, named as
@@ -283,9 +283,11 @@ func compilePattern(p string) (*regexp.Regexp, error) {
 	return regexp.Compile(`^(?:` + p + `)$`)
 }
 
-// ValidIDNumber reports whether s is an 18-character citizen ID number of
-// GB 11643 with a correct check character and birth date.
-func ValidIDNumber(s string) bool { return idnumber.Valid(s) }
+// ValidIDNumber reports whether s is an identity number of a card the
+// terminal reads: the 18-character number of GB 11643 with a correct check
+// character and birth date, or the 2017 foreign permanent resident card's
+// 15-character permit number.
+func ValidIDNumber(s string) bool { return idnumber.ValidAny(s) }
 
 // check applies the form's rules.
 func (f *Form) check() error {

@@ -290,7 +290,9 @@ func (a *Apply) LeaveToStaff(field string) error {
 	switch {
 	case fl == nil:
 		return fmt.Errorf("journey: the form has no field %q", field)
-	case fl.FromCard != "" && a.card != nil:
+	case fl.FromCard != "" && a.card != nil && fl.Validate(a.values[field], a.deps.Now()) == nil:
+		// A good value from the card stays; one the form refuses (a card
+		// type the form did not foresee) must not trap the resident.
 		return fmt.Errorf("journey: %s comes from the ID card", field)
 	}
 	if a.byStaff == nil {

@@ -311,8 +311,9 @@ func TestPrintedReceiptShowsNoMoreThanTheMaskedName(t *testing.T) {
 	a.FormDone()
 	must(t, a.Submit(context.Background()))
 	w := ReceiptText{Title: "办事回执", Number: "回执号", Service: "事项", Name: "申请人", Date: "日期",
-		Committed: "承诺办结", Immediate: "当场办结", Next: "后续：", Phone: "咨询电话", Follow: "扫码查询办理进度"}
-	rc := PrintedReceipt(a.Receipt(), "示范区政务服务中心", "zh", w)
+		Committed: "承诺办结", Immediate: "当场办结", Next: "后续：", Phone: "咨询电话", Follow: "扫码查询办理进度",
+		AfterCheck: "核验身份后办理", AfterSending: "送达后办理"}
+	rc := PrintedReceipt(a.Receipt(), true, "示范区政务服务中心", "zh", w)
 	data, err := printer.Render(rc, printer.Profile80)
 	if err != nil {
 		t.Fatal(err)
@@ -329,6 +330,31 @@ func TestPrintedReceiptShowsNoMoreThanTheMaskedName(t *testing.T) {
 	}
 	if strings.Contains(text, card.Name) || strings.Contains(text, card.IDNumber) || len(data) == 0 {
 		t.Fatal("the receipt shows the full name or the ID number")
+	}
+}
+
+// TestOnTheSpotOnlyWhenItIs: 当场办结 is said only for an immediate service
+// whose resident's face matched the card and which the district has.
+func TestOnTheSpotOnlyWhenItIs(t *testing.T) {
+	w := ReceiptText{Immediate: "当场办结", AfterCheck: "核验身份后办理", AfterSending: "送达后办理"}
+	immediate := &catalog.Service{Immediate: true}
+	later := &catalog.Service{CommittedDays: 5}
+	day := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name      string
+		r         ReceiptInfo
+		delivered bool
+		want      string
+	}{
+		{"matched and delivered", ReceiptInfo{Service: immediate, Verdict: facematch.Matched}, true, "当场办结"},
+		{"matched, still queued", ReceiptInfo{Service: immediate, Verdict: facematch.Matched}, false, "送达后办理"},
+		{"face not compared", ReceiptInfo{Service: immediate, Verdict: facematch.NotCompared}, true, "核验身份后办理"},
+		{"staff check the identity", ReceiptInfo{Service: immediate, Verdict: facematch.ByStaff}, true, "核验身份后办理"},
+		{"not an immediate service", ReceiptInfo{Service: later, Verdict: facematch.Matched, Committed: day}, true, "2026-12-08"},
+	} {
+		if got := c.r.CommittedText(c.delivered, w); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }
 
@@ -497,5 +523,50 @@ func TestStepPatience(t *testing.T) {
 		if got := step.Patience(); got != want {
 			t.Errorf("%s: patience %d, want %d", step, got, want)
 		}
+	}
+}
+
+// TestCardValuesNeverTrap: every card type's number passes the form, and
+// a card value the form still refuses can be left to the staff rather
+// than stop the application.
+func TestCardValuesNeverTrap(t *testing.T) {
+	for _, card := range idcard.SampleCards() {
+		if card.Expired(idcard.DateOf(friday)) {
+			continue // the expired sample goes to staff, as it should
+		}
+		r := newRig(t)
+		a := NewApply(r.deps, service(t, "SB-001"), true)
+		a.Start()
+		a.CardRead(idcard.Event{Card: card}, nil)
+		if a.Step() != Face {
+			t.Errorf("%s card %s: after the card, %s (%s)", card.Type, card.IDNumber, a.Step(), a.Why())
+			continue
+		}
+		must(t, a.FaceFlow().Decline())
+		must(t, a.FaceDone())
+		a.Set("pension_type", service(t, "SB-001").Form.Field("pension_type").Options[0].Value)
+		must(t, a.FormDone())
+		if a.Step() == Form {
+			t.Errorf("%s card %s: the form refused %+v", card.Type, card.IDNumber, a.FieldErrors())
+		}
+	}
+
+	r := newRig(t)
+	a := NewApply(r.deps, service(t, "SB-001"), true)
+	a.Start()
+	card := sampleCard()
+	card.IDNumber = "P1234567(8)" // a number of a kind the form does not know
+	a.CardRead(idcard.Event{Card: card}, nil)
+	must(t, a.FaceFlow().Decline())
+	must(t, a.FaceDone())
+	a.Set("pension_type", service(t, "SB-001").Form.Field("pension_type").Options[0].Value)
+	must(t, a.FormDone())
+	if a.Step() != Form || len(a.FieldErrors()) != 1 || a.FieldErrors()[0].Field != "id_number" {
+		t.Fatalf("a refused card number: %s %+v", a.Step(), a.FieldErrors())
+	}
+	must(t, a.LeaveToStaff("id_number"))
+	must(t, a.FormDone())
+	if a.Step() == Form {
+		t.Fatalf("left to staff, the form still stops: %+v", a.FieldErrors())
 	}
 }

@@ -57,6 +57,7 @@ type ReceiptInfo struct {
 	MaskedName string
 	URL        string // the QR code's content
 	RecordID   string
+	Verdict    facematch.Verdict // how the resident's identity was checked
 }
 
 // Submit seals the application and its photos into the outbox. Only when
@@ -116,7 +117,8 @@ func (a *Apply) Submit(ctx context.Context) error {
 		a.deps.Kick()
 	}
 	a.receipt = ReceiptInfo{Number: number, Service: a.svc, Date: now, Committed: now,
-		MaskedName: MaskName(a.card.Name), URL: strings.ReplaceAll(a.deps.ReceiptURL, "{receipt}", number), RecordID: rec.ID}
+		MaskedName: MaskName(a.card.Name), URL: strings.ReplaceAll(a.deps.ReceiptURL, "{receipt}", number), RecordID: rec.ID,
+		Verdict: app.Identity.Verdict}
 	if !a.svc.Immediate {
 		a.receipt.Committed = a.svc.CommittedDate(now, a.deps.Holidays)
 	}

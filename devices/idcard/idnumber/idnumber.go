@@ -1,7 +1,11 @@
-// Package idnumber checks the 18-character citizen identification number
-// of GB 11643: six digits of region, eight of birth date, three of
-// sequence (odd for men), and a check character by ISO 7064 MOD 11-2. It
-// stands alone, without the card reader's drivers, so forms can use it.
+// Package idnumber checks the identity numbers the terminal's cards carry:
+// the 18-character citizen identification number of GB 11643 — six
+// digits of region, eight of birth date, three of sequence (odd for men),
+// and a check character by ISO 7064 MOD 11-2 — which the resident card,
+// the Hong Kong/Macau/Taiwan residence permit and the 2023 foreign
+// permanent resident card use, and the 15-character permit number of the
+// 2017 foreign permanent resident card. It stands alone, without the card
+// reader's drivers, so forms can use it.
 package idnumber
 
 import "time"
@@ -43,3 +47,23 @@ func Valid(s string) bool {
 	_, err := time.Parse("20060102", s[6:14])
 	return err == nil
 }
+
+// ValidPermit2017 reports whether s is the permit number of the 2017
+// foreign permanent resident card: 15 characters, the holder's three-letter
+// nationality code and twelve digits (USA370119800101).
+func ValidPermit2017(s string) bool {
+	if len(s) != 15 {
+		return false
+	}
+	for i := 0; i < 15; i++ {
+		c := s[i]
+		if i < 3 && (c < 'A' || c > 'Z') || i >= 3 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidAny reports whether s is an identity number of any card the
+// terminal reads: Valid or ValidPermit2017.
+func ValidAny(s string) bool { return Valid(s) || ValidPermit2017(s) }

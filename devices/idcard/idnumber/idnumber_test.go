@@ -17,3 +17,19 @@ func TestValid(t *testing.T) {
 		t.Error("CheckChar")
 	}
 }
+
+func TestPermit2017AndAny(t *testing.T) {
+	for _, ok := range []string{"USA370119800101", "CHN110058031512"} {
+		if !ValidPermit2017(ok) || !ValidAny(ok) {
+			t.Errorf("%s refused", ok)
+		}
+	}
+	for _, bad := range []string{"usa370119800101", "US3701198001012", "USA37011980010", "USA3701198001011", "USA37011980010X", "11010519491231002X"} {
+		if ValidPermit2017(bad) {
+			t.Errorf("%s accepted as a 2017 permit number", bad)
+		}
+	}
+	if !ValidAny("11010519491231002X") || ValidAny("110105194912310021") {
+		t.Error("ValidAny and the 18-character number")
+	}
+}
