@@ -36,6 +36,10 @@ type Config struct {
 	District string `toml:"district"`
 	// Site is the hall or bank branch where the terminal stands.
 	Site string `toml:"site"`
+	// DistrictEN and SiteEN are the two names in English, shown to
+	// residents who chose English; empty: the Chinese names.
+	DistrictEN string `toml:"district_en"`
+	SiteEN     string `toml:"site_en"`
 	// SiteKind is where the terminal stands: "hall" (a self-service hall)
 	// or "bank" (a 政银通办 machine in a bank branch). It chooses the
 	// services the district enabled for that kind of site, and whose
@@ -182,6 +186,8 @@ func Demo() Config {
 	c.TerminalID = "DEMO-0001"
 	c.District = "示范区政务服务中心"
 	c.Site = "24小时自助服务厅"
+	c.DistrictEN = "Demonstration District Government Service Centre"
+	c.SiteEN = "24-hour self-service hall"
 	c.DataDir = "var/demo"
 	c.Printer.Device = "png:var/demo/last-receipt.png"
 	c.Camera.Face, c.Camera.Document = "sim:face", "sim:document"
@@ -275,6 +281,10 @@ func (c Config) check() (key, reason string) {
 		return "district", "longer than 40 characters: it would not fit the title"
 	case len([]rune(c.Site)) > 40:
 		return "site", "longer than 40 characters: it would not fit the title"
+	case len([]rune(c.DistrictEN)) > 60:
+		return "district_en", "longer than 60 characters: it would not fit the title"
+	case len([]rune(c.SiteEN)) > 60:
+		return "site_en", "longer than 60 characters: it would not fit the title"
 	case c.SiteKind != "hall" && c.SiteKind != "bank":
 		return "site_kind", fmt.Sprintf("%q: use \"hall\" or \"bank\"", c.SiteKind)
 	case c.Language != "zh" && c.Language != "en":
