@@ -266,7 +266,7 @@ func run(f flags, log *slog.Logger) error {
 			statuses = syncState
 		}
 		opts.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(queue, statuses, id) }
-		opts.StaffCallDelivered = func(id string) bool {
+		opts.Delivered = func(id string) bool {
 			r, err := queue.Get(id)
 			return err == nil && r.State == outbox.Acknowledged
 		}

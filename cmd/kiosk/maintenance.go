@@ -36,7 +36,7 @@ func maintenanceMode(ctx context.Context, cfg config.Config, queue *outbox.Store
 		}
 		m.Sync = func() ui.SyncReport {
 			r, st := report, link.Status()
-			r.Online, r.Revoked, r.LastContact, r.LastError = st.Online, st.Revoked, st.LastContact, st.LastError
+			r.Online, r.Revoked, r.LastContact, r.LastAttempt, r.LastError = st.Online, st.Revoked, st.LastContact, st.LastAttempt, st.LastError
 			return r
 		}
 		m.SyncNow = link.Kick

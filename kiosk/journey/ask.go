@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -29,7 +31,12 @@ type Ask struct {
 	Text    string
 	Phone   string
 	receipt string
-	done    bool
+	at      time.Time // when it was stored
+	// callBack: a phone number was left. It outlives Wipe, so that what
+	// the resident is told afterwards promises a reply only to those who
+	// can be called.
+	callBack bool
+	done     bool
 }
 
 // AskRecord is the personal part of a complaint record.
@@ -81,14 +88,55 @@ func (a *Ask) Submit(ctx context.Context) (string, error) {
 	_, err := a.deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.Complaint, Public: outbox.Public{Receipt: number}, Personal: personal})
 	clear(personal)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("journey: store %s: %w", a.Type, err)
 	}
 	if a.deps.Kick != nil {
 		a.deps.Kick()
 	}
-	a.receipt, a.done = number, true
+	a.receipt, a.at, a.callBack, a.done = number, now, a.Phone != "", true
 	a.Wipe()
 	return number, nil
+}
+
+// CallBack reports whether the stored question left a phone number, so
+// the district will call back; without one the resident follows it up by
+// quoting the number.
+func (a *Ask) CallBack() bool { return a.done && a.callBack }
+
+// AskSlipText is the wording of the slip printed for a consultation,
+// complaint or suggestion, in one language; the screens fill it from the
+// translations. TypeName and Topic are the chosen type's and topic's
+// words; ByPhone and FollowUp are the two ways of hearing back.
+type AskSlipText struct {
+	Title, Number, Date, TypeLabel, TypeName, TopicLabel, Topic, ByPhone, FollowUp string
+}
+
+// Slip lays out the slip printed once it is stored: the district, the
+// number to quote, the date, the type and topic, and how the resident
+// hears back — a call only when a phone number was left. It carries
+// neither the phone number nor the resident's words: a slip left at the
+// terminal tells the next person nothing.
+func (a *Ask) Slip(district string, w AskSlipText) printer.Receipt {
+	reply := w.FollowUp
+	if a.CallBack() {
+		reply = w.ByPhone
+	}
+	var blocks []printer.Block
+	if district != "" {
+		blocks = append(blocks, printer.Title(district))
+	}
+	return printer.Receipt{Blocks: append(blocks,
+		printer.Text(w.Title).Aligned(printer.Center).Emphasised(),
+		printer.Separator(),
+		printer.Row(w.Number, a.receipt),
+		printer.Row(w.Date, a.at.Format("2006-01-02 15:04")),
+		printer.Row(w.TypeLabel, w.TypeName),
+		printer.Row(w.TopicLabel, w.Topic),
+		printer.Separator(),
+		printer.Text(reply),
+		printer.Feed(2),
+		printer.Cut(),
+	)}
 }
 
 // Wipe forgets what the resident wrote.

@@ -39,6 +39,9 @@ type applyState struct {
 	busy    bool
 	printed string // the receipt's printing: one of the print* states
 	rating  bool   // the rating is being saved
+	// delivered: the receipt step last showed the application as at the
+	// district.
+	delivered bool
 }
 
 // Where printing the receipt stands; each but printNone names the message
@@ -158,6 +161,17 @@ func (t *Terminal) stepCard(th fyne.Theme, title string, body fyne.CanvasObject,
 	return t.framed(th, newCard(th, vscroll(content)), buttons...)
 }
 
+// namedButton is button with a stable name for the journey harness (a
+// label repeated on one screen names nothing).
+func (t *Terminal) namedButton(th fyne.Theme, name, label string, primary bool, f func()) fyne.CanvasObject {
+	b := widget.NewButton(label, t.input(f))
+	if primary {
+		b.Importance = widget.HighImportance
+	}
+	t.name(b, name)
+	return bigButton(th, b)
+}
+
 func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(f))
 	if primary {
@@ -201,8 +215,21 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 		}
 		row := container.NewVBox(text(th, label, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true))
 		switch {
+		case fl.FromCard != "" && j.LeftToStaff(fl.ID):
+			row.Add(text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
 		case fl.FromCard != "":
 			row.Add(text(th, shownValue(fl, values[fl.ID], lang)+"  "+T("apply.from_card"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+			if _, bad := errs[fl.ID]; bad {
+				// The card's value is one the form refuses: the staff
+				// fill it in, the resident is not stopped.
+				id := fl.ID
+				row.Add(container.NewHBox(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.rebuild() })))
+			}
+		case j.LeftToStaff(fl.ID):
+			id := fl.ID
+			row.Add(container.NewVBox(
+				text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
+				container.NewHBox(t.namedButton(th, "mine:"+id, T("apply.type_myself"), false, func() { j.Set(id, ""); t.rebuild() }))))
 		case fl.Type == catalog.TypeChoice:
 			var opts []fyne.CanvasObject
 			for _, o := range fl.Options {
@@ -233,6 +260,14 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 				b.Importance = widget.HighImportance
 			}
 			row.Add(bigButton(th, b))
+			// Whatever the card does not give, the staff can fill in.
+			row.Add(container.NewHBox(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() {
+				if t.apply.editing == id {
+					t.apply.editing = ""
+				}
+				j.LeaveToStaff(id)
+				t.rebuild()
+			})))
 			if t.apply.editing == id {
 				// The keypad stays put above the form's buttons, like a
 				// phone's keyboard; the field it types into is scrolled
@@ -294,7 +329,7 @@ func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject
 	if j.LeftToStaff(id) {
 		return container.NewVBox(
 			text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
-			container.NewHBox(t.button(th, T("apply.type_myself"), false, func() { edit(); t.rebuild() })))
+			container.NewHBox(t.namedButton(th, "mine:"+id, T("apply.type_myself"), false, func() { edit(); t.rebuild() })))
 	}
 	shown := j.Values()[id]
 	if shown == "" {
@@ -307,7 +342,7 @@ func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject
 	if s := j.Suggestion(id); s != "" && j.Values()[id] != s {
 		ways.Add(t.button(th, T("apply.same_as_card"), false, func() { j.Set(id, s); t.rebuild() }))
 	}
-	ways.Add(t.button(th, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.rebuild() }))
+	ways.Add(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.rebuild() }))
 	return container.NewVBox(bigButton(th, value), ways)
 }
 
@@ -346,7 +381,7 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 			v = T("apply.text_by_staff")
 		}
 		if v != "" {
-			lines.Add(text(th, fl.Label.In(lang)+"："+v, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
+			lines.Add(text(th, fl.Label.In(lang)+T("punct.colon")+v, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
 		}
 	}
 	verdict := facematchVerdict(j)
@@ -386,15 +421,23 @@ func (t *Terminal) receiptStep(th fyne.Theme) fyne.CanvasObject {
 	j := t.apply.j
 	r := j.Receipt()
 	lang := t.sess.Lang()
-	committed := T("guide.immediate")
-	if !r.Service.Immediate {
-		committed = r.Committed.Format("2006-01-02")
+	// Words true to where the application is: 当场办结 only once the
+	// district has it and the face matched; "sent when online" only
+	// while offline.
+	delivered := t.delivered(r.RecordID)
+	t.apply.delivered = delivered
+	where := "apply.saved"
+	switch {
+	case delivered:
+		where = "apply.delivered"
+	case t.online():
+		where = "apply.sending"
 	}
 	info := container.NewVBox(
 		text(th, T("apply.receipt_number")+r.Number, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
 		text(th, r.Service.Name.In(lang), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false),
-		text(th, T("apply.committed")+committed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false),
-		text(th, T("apply.saved"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+		text(th, T("apply.committed")+r.CommittedText(delivered, receiptWords()), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false),
+		text(th, T(where), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
 	qr := r.URL
 	if qr == "" {
 		qr = r.Number
@@ -442,9 +485,17 @@ func (t *Terminal) printApplyReceipt() {
 		return
 	}
 	t.apply.printed = printPrinting
-	receipt := journey.PrintedReceipt(j.Receipt(), t.opt.Config.District, t.sess.Lang(), receiptWords())
+	r, district, lang, words := j.Receipt(), t.opt.Config.District, t.sess.Lang(), receiptWords()
+	online := t.online()
 	t.async(func() {
-		img, err := t.opt.PrintReceipt(receipt)
+		// Online, the application reaches the district within moments:
+		// wait for it a little, so the paper can say what happened.
+		delivered := t.delivered(r.RecordID)
+		for start := time.Now(); online && !delivered && time.Since(start) < deliveryWait; {
+			time.Sleep(200 * time.Millisecond)
+			delivered = t.delivered(r.RecordID)
+		}
+		img, err := t.opt.PrintReceipt(journey.PrintedReceipt(r, delivered, district, lang, words))
 		t.do(func() {
 			if t.apply.j != j {
 				return // the session ended meanwhile
@@ -468,11 +519,39 @@ func (t *Terminal) printApplyReceipt() {
 	})
 }
 
+// deliveryWait is how long a receipt waits for its application to reach
+// the district before it prints what it knows.
+const deliveryWait = 5 * time.Second
+
+// delivered reports whether the district has the record; false when there
+// is no link to ask. Safe off Fyne's goroutine.
+func (t *Terminal) delivered(recordID string) bool {
+	return recordID != "" && t.opt.Delivered != nil && t.opt.Delivered(recordID)
+}
+
+// online reports whether the district answered the last round.
+func (t *Terminal) online() bool {
+	return t.opt.Link != nil && t.opt.Link().Online
+}
+
+// followReceipt redraws the receipt step when its application reaches
+// the district: its words change.
+func (t *Terminal) followReceipt() {
+	j := t.apply.j
+	if j == nil || j.Step() != journey.Receipt || t.sess.Screen() != screenApplying || t.apply.delivered {
+		return
+	}
+	if t.delivered(j.Receipt().RecordID) {
+		t.rebuild()
+	}
+}
+
 // receiptWords is the printed receipt's wording in the session's language.
 func receiptWords() journey.ReceiptText {
 	return journey.ReceiptText{Title: T("apply.receipt_title"), Number: T("receipt.number"), Service: T("receipt.service"),
 		Name: T("receipt.name"), Date: T("receipt.date"), Committed: T("receipt.committed"), Immediate: T("guide.immediate"),
-		Next: T("receipt.next"), Phone: T("guide.phone"), Follow: T("receipt.follow")}
+		Next: T("receipt.next"), Phone: T("guide.phone"), Follow: T("receipt.follow"),
+		AfterCheck: T("apply.after_check"), AfterSending: T("apply.after_sending")}
 }
 
 func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {

@@ -1,14 +1,18 @@
 package ui
 
 import (
+	"context"
+	"image"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
@@ -139,7 +143,18 @@ func TestIdleWipesAnApplication(t *testing.T) {
 	if h.term.apply.j == nil {
 		t.Fatal("the form timed out before its own patience ran out")
 	}
-	h.tick(timing.Countdown.Duration + 2*time.Second)
+	// While the terminal asks "are you still there?", nothing of the
+	// resident shows behind the question: the countdown covers the whole
+	// screen with an opaque backdrop.
+	h.tick(2 * time.Second)
+	if !h.term.countdown.root.Visible() {
+		t.Fatal("no countdown after the form's patience")
+	}
+	scrim := h.term.countdown.root.Objects[0].(*canvas.Rectangle)
+	if _, _, _, a := scrim.FillColor.RGBA(); a != 0xffff || scrim.Size() != h.win.Canvas().Size() {
+		t.Fatalf("the countdown's backdrop lets the form show through: alpha %#x, size %v", a, scrim.Size())
+	}
+	h.tick(timing.Countdown.Duration)
 	h.tick(time.Second)
 	for _, s := range h.texts() {
 		for _, secret := range []string{card.Name, card.IDNumber, card.Address} {
@@ -153,5 +168,53 @@ func TestIdleWipesAnApplication(t *testing.T) {
 	}
 	if len(face) > 0 && face[0] != 0 {
 		t.Fatal("the face photo's bytes were not wiped")
+	}
+}
+
+// matched is a face matcher that finds every face matches the card.
+type matched struct{}
+
+func (matched) Compare(context.Context, []byte, image.Image) facematch.Result {
+	return facematch.Result{Verdict: facematch.Matched, Score: 0.95}
+}
+
+// TestReceiptWordsAreTrue: the receipt step says 当场办结 only once the
+// district has the application (and the face matched), and "sent when
+// online" only while offline.
+func TestReceiptWordsAreTrue(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	q := withCameras(t, h)
+	withCatalog(t, h)
+	store := withOutbox(t, h)
+	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
+	h.term.opt.ApplyDeps.Matcher = matched{}
+	online(h, store, false)
+
+	test.Tap(h.term.tiles[screenApply])
+	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "开始办理"))
+	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0], At: h.clock.Now()})
+	test.Tap(button(t, h, "同意拍摄"))
+	waitPreview(t, h, q)
+	test.Tap(button(t, h, "拍照"))
+	q.run()
+	test.Tap(button(t, h, "使用这张照片"))
+	q.run()
+	test.Tap(button(t, h, "城乡居民基本养老保险"))
+	test.Tap(button(t, h, "下一步"))
+	test.Tap(button(t, h, "提交申请"))
+	q.run()
+	if !h.showing("申请已加密保存，联网后自动发送") || h.showing("当场办结") || !h.showing("送达政务服务中心后办理") {
+		t.Fatalf("offline receipt: %q", h.texts())
+	}
+	online(h, store, true)
+	h.term.rebuild()
+	if !h.showing("正在发送给政务服务中心") || h.showing("联网后自动发送") {
+		t.Fatalf("online, not yet delivered: %q", h.texts())
+	}
+	acknowledgeAll(t, store)
+	h.tick(time.Second)
+	if !h.showing("申请已送达政务服务中心") || !h.showing("承诺办结：当场办结") {
+		t.Fatalf("delivered: %q", h.texts())
 	}
 }

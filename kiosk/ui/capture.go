@@ -173,7 +173,7 @@ func (t *Terminal) goHome() {
 	t.endApply()
 	t.endPhotos()
 	t.forgetHelp()
-	t.show(session.Home)
+	t.show(t.restScreen())
 }
 
 // takePhoto takes the still off Fyne's goroutine: the camera may reopen at

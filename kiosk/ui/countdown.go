@@ -13,9 +13,9 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
 
-// countdown covers the screen when the resident has been quiet for the idle
-// time: "are you still there?", the seconds left in large figures, and a
-// large button to go on. A touch anywhere on it counts as an answer.
+// countdown covers the screen, wholly, when the resident has been quiet for
+// the idle time: "are you still there?", the seconds left in large figures,
+// and a large button to go on. A touch anywhere on it counts as an answer.
 type countdown struct {
 	root    *fyne.Container
 	seconds *canvas.Text
@@ -49,7 +49,9 @@ func newCountdown(th fyne.Theme, onTouch func()) *countdown {
 	cont.Importance = widget.HighImportance
 
 	card := newCard(th, container.NewVBox(title, c.seconds, c.body, clear, spacer(th), bigButton(th, cont)))
-	scrim := canvas.NewRectangle(th.Color(theme.ColorScrim, fynetheme.VariantLight))
+	// Opaque: whoever walks up while the terminal waits for an answer
+	// must not read the resident's name or form behind the question.
+	scrim := canvas.NewRectangle(th.Color(fynetheme.ColorNameBackground, fynetheme.VariantLight))
 	c.root = container.NewStack(scrim, newTouchCatcher(onTouch), container.NewCenter(card))
 	c.root.Hide()
 	return c

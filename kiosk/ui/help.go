@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
@@ -61,9 +63,7 @@ func (t *Terminal) callStaff() {
 
 // staffReply is what the staff screen says now.
 func (t *Terminal) staffReply(now time.Time) journey.StaffReply {
-	delivered := t.staff.id != "" && t.opt.StaffCallDelivered != nil && t.opt.StaffCallDelivered(t.staff.id)
-	online := t.opt.Link != nil && t.opt.Link().Online
-	return journey.ReplyToStaffCall(delivered, online, t.inServiceHours(), now.Sub(t.staff.at))
+	return journey.ReplyToStaffCall(t.delivered(t.staff.id), t.online(), t.inServiceHours(), now.Sub(t.staff.at))
 }
 
 // followStaffCall updates the staff screen when what it should say
@@ -289,8 +289,12 @@ func (t *Terminal) queryScreen(th fyne.Theme) fyne.CanvasObject {
 // askState is a consultation, complaint or suggestion being written.
 type askState struct {
 	a       *journey.Ask
-	phone   bool   // the phone keypad is open
-	receipt string // set once stored
+	topic   string   // the chosen topic (askTopics)
+	phrases []string // the chosen phrases (askPhrases), in the order chosen
+	phone   bool     // the phone keypad is open
+	busy    bool     // being stored
+	receipt string   // set once stored
+	printed string   // the slip's printing: one of the print* states
 	err     string
 }
 
@@ -299,6 +303,169 @@ var (
 	askTopics  = []string{"window", "speed", "materials", "terminal", "other"}
 	askPhrases = []string{"wait", "attitude", "more_services", "guide_unclear", "device_broken"}
 )
+
+// askWords puts the chosen topic and phrases into the question in the
+// language shown now; the screen keeps the choices, so they stay marked
+// whatever the language.
+func (t *Terminal) askWords() {
+	a := t.ask.a
+	a.Topic = ""
+	if t.ask.topic != "" {
+		a.Topic = T("ask.topic." + t.ask.topic)
+	}
+	var said []string
+	for _, p := range t.ask.phrases {
+		said = append(said, T("ask.phrase."+p))
+	}
+	sep := "；"
+	if t.sess.Lang() == "en" {
+		sep = "; "
+	}
+	a.Text = strings.Join(said, sep)
+}
+
+// askChanged follows a choice: a warning about something missing goes as
+// soon as that is given (a failed save stays until the next try).
+func (t *Terminal) askChanged() {
+	t.askWords()
+	if t.ask.err != "" && t.ask.err != journey.WhySaveFailed && t.ask.a.Check() != t.ask.err {
+		t.ask.err = ""
+	}
+}
+
+// submitAsk stores the question off Fyne's goroutine (the outbox fsyncs)
+// and then prints its slip.
+func (t *Terminal) submitAsk() {
+	a := t.ask.a
+	if t.ask.busy {
+		return // a second tap while the first is stored
+	}
+	t.askWords()
+	if why := a.Check(); why != "" {
+		t.ask.err = why
+		t.rebuild()
+		return
+	}
+	t.ask.busy, t.ask.err = true, ""
+	t.rebuild()
+	// The goroutine stores its own copy: taps meanwhile, or the session
+	// ending and wiping the screen's, do not touch what is being stored.
+	send := *a
+	t.async(func() {
+		number, err := send.Submit(context.Background())
+		t.do(func() {
+			if t.ask.a != a {
+				send.Wipe()
+				return // the session ended meanwhile
+			}
+			t.ask.busy = false
+			if err != nil {
+				send.Wipe()
+				t.opt.Log.Warn("question not saved", "err", err)
+				t.ask.err = journey.WhySaveFailed
+				t.rebuild()
+				return
+			}
+			a.Wipe()
+			t.ask = askState{a: &send, receipt: number}
+			t.printAskSlip()
+		})
+	})
+}
+
+// printAskSlip shows the stored question's confirmation and prints its
+// slip off Fyne's goroutine; the screen then says how printing went.
+func (t *Terminal) printAskSlip() {
+	a := t.ask.a
+	if t.opt.PrintReceipt == nil {
+		t.ask.printed = printNoPrinter
+		t.rebuild()
+		return
+	}
+	if t.ask.printed == printPrinting {
+		return
+	}
+	t.ask.printed = printPrinting
+	t.rebuild()
+	slip := a.Slip(t.opt.Config.District, journey.AskSlipText{
+		Title: T("ask.slip_title"), Number: T("ask.slip_number"), Date: T("receipt.date"),
+		TypeLabel: T("ask.slip_type"), TypeName: T("ask.type." + a.Type), TopicLabel: T("ask.slip_topic"), Topic: a.Topic,
+		ByPhone: T("ask.reply_phone"), FollowUp: t.askFollowUp()})
+	t.async(func() {
+		img, err := t.opt.PrintReceipt(slip)
+		t.do(func() {
+			if t.ask.a != a {
+				return // the session ended meanwhile
+			}
+			switch {
+			case errors.Is(err, printer.ErrPaperOut):
+				t.ask.printed = printPaperOut
+			case err != nil:
+				t.ask.printed = printFailed
+			default:
+				t.ask.printed = printDone
+			}
+			if err != nil {
+				t.opt.Log.Warn("question slip not printed", "err", err)
+			}
+			t.rebuild()
+			if img != nil { // the virtual printer: show what it printed
+				t.showReceipt(img, nil)
+			}
+		})
+	})
+}
+
+// askFollowUp tells a resident who left no phone how to follow the
+// question up: by its number on the district's hotline.
+func (t *Terminal) askFollowUp() string {
+	hotline := t.opt.District.Hotline
+	if hotline == "" {
+		hotline = "12345"
+	}
+	return T("ask.follow_up", map[string]any{"Phone": hotline})
+}
+
+// askPrinted is the sentence for where the slip's printing stands.
+func askPrinted(state string) string {
+	switch state {
+	case printPrinting:
+		return T("ask.printing")
+	case printDone:
+		return T("ask.printed")
+	case printPaperOut:
+		return T("ask.paper_out")
+	case printFailed:
+		return T("ask.not_printed")
+	case printNoPrinter:
+		return T("ask.no_printer")
+	}
+	return ""
+}
+
+// askDone is the confirmation: the number to quote, how the resident
+// hears back — a reply only to one who left a phone — and the slip.
+func (t *Terminal) askDone(th fyne.Theme) fyne.CanvasObject {
+	reply := t.askFollowUp()
+	if t.ask.a.CallBack() {
+		reply = T("ask.reply_phone")
+	}
+	body := container.NewVBox(sentence(T("ask.saved", map[string]any{"Receipt": t.ask.receipt})), sentence(reply))
+	if s := askPrinted(t.ask.printed); s != "" {
+		kind := fynetheme.ColorNameWarning
+		if t.ask.printed == printDone || t.ask.printed == printPrinting {
+			kind = fynetheme.ColorNameSuccess
+		}
+		body.Add(callout(th, s, kind))
+	}
+	var actions []fyne.CanvasObject
+	if t.ask.printed == printPaperOut || t.ask.printed == printFailed {
+		again := widget.NewButton(T("apply.print_again"), t.input(t.printAskSlip))
+		t.name(again, "ask:print_again")
+		actions = append(actions, bigButton(th, again))
+	}
+	return t.framed(th, vscroll(container.NewCenter(t.wide(newCard(th, body)))), actions...)
+}
 
 func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 	if t.ask.a == nil {
@@ -310,19 +477,24 @@ func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 	}
 	a := t.ask.a
 	if t.ask.receipt != "" {
-		l := sentence(T("ask.saved", map[string]any{"Receipt": t.ask.receipt}))
-		return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
+		return t.askDone(th)
 	}
 	p := th.Size(fynetheme.SizeNamePadding)
 	width := t.win.Canvas().Size().Width - 40*p
-	choices := func(prefix string, values []string, chosen string, set func(string)) fyne.CanvasObject {
+	// choices is a row of large buttons; the chosen ones stand out.
+	choices := func(kind, prefix string, values []string, chosen func(string) bool, choose func(string)) fyne.CanvasObject {
 		var bs []fyne.CanvasObject
 		for _, v := range values {
 			value := v
-			b := widget.NewButton(T(prefix+value), t.input(func() { set(value); t.rebuild() }))
-			if chosen == value || (prefix == "ask.phrase." && strings.Contains(a.Text, T(prefix+value))) {
+			b := widget.NewButton(T(prefix+value), t.input(func() {
+				choose(value)
+				t.askChanged()
+				t.rebuild()
+			}))
+			if chosen(value) {
 				b.Importance = widget.HighImportance
 			}
+			t.name(b, "ask:"+kind+":"+value)
 			bs = append(bs, bigButton(th, b))
 		}
 		return container.New(&flowLayout{gap: p, width: width}, bs...)
@@ -335,23 +507,28 @@ func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 		body.Add(banner(th, T(t.ask.err), fynetheme.ColorNameWarning))
 	}
 	body.Add(label("ask.type"))
-	body.Add(choices("ask.type.", []string{journey.Consultation, journey.Complaint, journey.Suggestion}, a.Type, func(v string) { a.Type = v }))
+	body.Add(choices("type", "ask.type.", []string{journey.Consultation, journey.Complaint, journey.Suggestion},
+		func(v string) bool { return a.Type == v }, func(v string) { a.Type = v }))
 	body.Add(label("ask.topic"))
-	body.Add(choices("ask.topic.", askTopics, a.Topic, func(v string) { a.Topic = T("ask.topic." + v) }))
+	body.Add(choices("topic", "ask.topic.", askTopics,
+		func(v string) bool { return t.ask.topic == v }, func(v string) { t.ask.topic = v }))
 	body.Add(label("ask.words"))
-	body.Add(choices("ask.phrase.", askPhrases, "", func(v string) {
-		phrase := T("ask.phrase." + v)
-		if strings.Contains(a.Text, phrase) {
-			a.Text = strings.TrimSpace(strings.ReplaceAll(a.Text, phrase+"；", ""))
-			return
-		}
-		a.Text += phrase + "；"
-	}))
+	body.Add(choices("phrase", "ask.phrase.", askPhrases,
+		func(v string) bool { return slices.Contains(t.ask.phrases, v) },
+		func(v string) {
+			if i := slices.Index(t.ask.phrases, v); i >= 0 {
+				t.ask.phrases = slices.Delete(t.ask.phrases, i, i+1)
+				return
+			}
+			t.ask.phrases = append(t.ask.phrases, v)
+		}))
 	phone := a.Phone
 	if phone == "" {
 		phone = T("ask.phone_optional")
 	}
-	body.Add(bigButton(th, widget.NewButton(phone, t.input(func() { t.ask.phone = !t.ask.phone; t.rebuild() }))))
+	phoneBtn := widget.NewButton(phone, t.input(func() { t.ask.phone = !t.ask.phone; t.rebuild() }))
+	t.name(phoneBtn, "ask:phone")
+	body.Add(bigButton(th, phoneBtn))
 	if t.ask.phone {
 		var keys []fyne.CanvasObject
 		for _, k := range strings.Split("1 2 3 4 5 6 7 8 9 0", " ") {
@@ -359,33 +536,23 @@ func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 				if len(a.Phone) < 11 {
 					a.Phone += k
 				}
+				t.askChanged()
 			}))
 		}
 		keys = append(keys, t.key(th, "⌫", func() {
 			if n := len(a.Phone); n > 0 {
 				a.Phone = a.Phone[:n-1]
 			}
+			t.askChanged()
 		}))
 		body.Add(container.New(&flowLayout{gap: p, width: width}, keys...))
 	}
-	submit := widget.NewButton(T("ask.submit"), t.input(func() {
-		if why := a.Check(); why != "" {
-			t.ask.err = why
-			t.rebuild()
-			return
-		}
-		number, err := a.Submit(context.Background())
-		if err != nil {
-			t.opt.Log.Warn("question not saved", "err", err)
-			t.ask.err = journey.WhySaveFailed
-		} else {
-			t.ask = askState{a: a, receipt: number}
-		}
-		t.rebuild()
-	}))
+	submit := widget.NewButton(T("ask.submit"), t.input(t.submitAsk))
 	submit.Importance = widget.HighImportance
-	if t.opt.ApplyDeps == nil {
+	t.name(submit, "ask:submit")
+	if t.opt.ApplyDeps == nil || t.ask.busy {
 		submit.Disable()
 	}
-	return t.framed(th, container.NewBorder(nil, bigButton(th, submit), nil, nil, vscroll(body)))
+	// Submit stays in the foot beside home and staff; the choices scroll.
+	return t.framed(th, vscroll(body), bigButton(th, submit))
 }

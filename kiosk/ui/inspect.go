@@ -67,7 +67,11 @@ func (t *Terminal) Inspect() inspect.Snapshot {
 	}
 	w := walker{t: t, c: c, keys: labelKeys(t.sess.Lang())}
 	all := fyne.NewSize(float32(1<<20), float32(1<<20))
-	w.walk(c.Content(), fyne.Position{}, fyne.Position{}, all, nil)
+	root := c.Content()
+	if s.Countdown {
+		root = t.countdown.root // it hides everything under it
+	}
+	w.walk(root, fyne.Position{}, fyne.Position{}, all, nil)
 	for _, o := range c.Overlays().List() {
 		w.walk(o, fyne.Position{}, fyne.Position{}, all, nil)
 	}

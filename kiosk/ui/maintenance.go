@@ -18,6 +18,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
+	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
@@ -59,6 +60,7 @@ type SyncReport struct {
 	Online      bool
 	Revoked     bool
 	LastContact time.Time
+	LastAttempt time.Time // the last round's start, answered or not
 	LastError   string
 	CertExpires time.Time
 }
@@ -72,6 +74,15 @@ type maintState struct {
 	pin     string // digits typed on the PIN pad, forgotten once checked
 	note    string // the PIN pad's or an action's message, translated
 	busy    bool
+	// syncing is when "sync now" was asked and the round before it, until
+	// a later round ends (or syncWait passes).
+	syncAsked  time.Time
+	syncBefore time.Time
+	// paused: a technician put the terminal out of service (暂停服务).
+	// Pausing ends their maintenance session, so only the gesture and the
+	// PIN lead anywhere from the paused screen; it outlives maintenance
+	// until a technician resumes service.
+	paused bool
 }
 
 // maintActive reports whether the terminal is in maintenance mode.
@@ -93,12 +104,30 @@ func (t *Terminal) cornerTapped(x, y float32) {
 		return
 	}
 	if t.maintActive() {
-		t.show(screenMaintenance) // back from the out-of-service screen
+		t.show(screenMaintenance)
 		return
 	}
+	// Always the PIN, from the paused screen too.
 	t.goHome()
 	t.maint.pin, t.maint.note = "", ""
 	t.show(screenPIN)
+}
+
+// restScreen is where the terminal rests between residents: home, or the
+// out-of-service screen while paused.
+func (t *Terminal) restScreen() string {
+	if t.maint.paused {
+		return screenOutOfService
+	}
+	return session.Home
+}
+
+// pause puts the terminal out of service: audited, and the technician's
+// session ends with it, so leaving the paused screen takes the PIN again.
+func (t *Terminal) pause() {
+	t.audit("out_of_service", "on")
+	t.maint.paused = true
+	t.exitMaintenance()
 }
 
 // pinScreen is the technician's PIN pad: digits shown as dots.
@@ -146,6 +175,9 @@ func (t *Terminal) enterMaintenance() {
 	}
 	pin := t.maint.pin
 	t.maint.pin, t.maint.busy = "", true
+	// Checking takes a few seconds on purpose (argon2id): say so at once.
+	t.maint.note = T("maint.checking")
+	t.rebuild()
 	s := t.opt.Maintenance.Session
 	t.async(func() {
 		res, err := s.Enter(context.Background(), pin)
@@ -188,7 +220,7 @@ func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
 	section("maint.devices")
 	lines.Add(text(th, T("maint.card_hint"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
 	for _, s := range t.opt.Devices.Snapshot() {
-		line(fmt.Sprintf("%s：%s  %s", T("device."+string(s.Kind)), T("state."+s.State.String()), s.Reason))
+		line(fmt.Sprintf("%s%s%s  %s", T("device."+string(s.Kind)), T("punct.colon"), T("state."+s.State.String()), s.Reason))
 	}
 	section("maint.queue")
 	switch {
@@ -252,19 +284,14 @@ func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
 		actions = append(actions, t.button(th, T("maint.test_page"), false, t.printTestPage))
 	}
 	if m.SyncNow != nil {
-		actions = append(actions, t.button(th, T("maint.sync_now"), false, func() {
-			m.SyncNow()
-			t.audit("sync_now", "asked")
-			t.maint.note = T("maint.sync_asked")
-			t.rebuild()
-		}))
+		actions = append(actions, t.button(th, T("maint.sync_now"), false, t.syncNow))
 	}
 	if t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil {
 		actions = append(actions, t.button(th, T("maint.test_cameras"), false, t.testCameras))
 	}
 	actions = append(actions,
-		t.button(th, T("maint.out_of_service"), false, func() { t.show(screenOutOfService) }),
-		t.button(th, T("maint.exit"), true, t.exitMaintenance))
+		t.button(th, T("maint.out_of_service"), false, t.pause),
+		t.button(th, T("maint.exit"), true, t.resume))
 	top := container.NewVBox(banner(th, T("maint.banner"), fynetheme.ColorNameWarning))
 	if t.maint.note != "" {
 		top.Add(callout(th, t.maint.note, fynetheme.ColorNameSuccess))
@@ -273,6 +300,60 @@ func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
 	return container.New(layout.NewCustomPaddedLayout(2*p, 2*p, 4*p, 4*p), container.NewBorder(top,
 		container.NewGridWithColumns(len(actions), actions...), nil, nil,
 		vscroll(newCard(th, lines))))
+}
+
+// syncWait is how long "sync now" waits for its round before saying it
+// did not happen.
+const syncWait = 20 * time.Second
+
+// syncNow asks the sync for a round at once and follows it (followSync):
+// the screen says what happened — sent, or why not — not only that it
+// was asked.
+func (t *Terminal) syncNow() {
+	m := t.opt.Maintenance
+	if !t.maint.syncAsked.IsZero() {
+		return
+	}
+	t.maint.syncBefore = m.Sync().LastAttempt
+	t.maint.syncAsked = t.opt.Now()
+	m.SyncNow()
+	t.maint.note = T("maint.syncing")
+	t.rebuild()
+}
+
+// followSync ends a "sync now" once a round after it has finished.
+func (t *Terminal) followSync(now time.Time) {
+	m := t.opt.Maintenance
+	if t.maint.syncAsked.IsZero() || m == nil || m.Sync == nil {
+		return
+	}
+	r := m.Sync()
+	done := r.LastAttempt.After(t.maint.syncBefore)
+	if !done && now.Sub(t.maint.syncAsked) < syncWait {
+		return
+	}
+	t.maint.syncAsked = time.Time{}
+	outcome := "ok"
+	switch {
+	case !done:
+		outcome = "no_round"
+		t.maint.note = T("maint.sync_no_round")
+	case r.Online && r.LastError == "":
+		waiting := 0
+		if m.Queue != nil {
+			if st, err := m.Queue(); err == nil {
+				waiting = st.ByState[outbox.Queued] + st.ByState[outbox.Sending]
+			}
+		}
+		t.maint.note = T("maint.sync_done", map[string]any{"Waiting": waiting})
+	default:
+		outcome = "failed"
+		t.maint.note = T("maint.sync_failed", map[string]any{"Error": r.LastError})
+	}
+	t.audit("sync_now", outcome)
+	if t.sess.Screen() == screenMaintenance {
+		t.rebuild()
+	}
 }
 
 // testCameras reports each camera's latest frame: its format and age. The
@@ -349,17 +430,27 @@ func (t *Terminal) audit(action, outcome string) {
 	}
 }
 
-// exitMaintenance leaves maintenance mode (audited) and returns the
-// terminal to residents.
+// resume leaves maintenance and returns the terminal to residents, out of
+// a pause too (audited).
+func (t *Terminal) resume() {
+	if t.maint.paused {
+		t.audit("out_of_service", "off")
+		t.maint.paused = false
+	}
+	t.exitMaintenance()
+}
+
+// exitMaintenance leaves maintenance mode (audited) for the screen the
+// terminal rests on: home, or still paused.
 func (t *Terminal) exitMaintenance() {
 	if t.maintActive() {
 		if err := t.opt.Maintenance.Session.Exit(context.Background()); err != nil {
 			t.opt.Log.Warn("maintenance exit not audited", "err", err)
 		}
-		t.opt.Log.Info("maintenance left")
+		t.opt.Log.Info("maintenance left", "paused", t.maint.paused)
 	}
-	t.maint = maintState{}
-	t.show("home")
+	t.maint = maintState{paused: t.maint.paused}
+	t.show(t.restScreen())
 }
 
 // outOfServiceScreen tells residents the terminal is not serving; only

@@ -108,7 +108,21 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 		t.Fatalf("out of service: %s %q", h.term.sess.Screen(), h.texts())
 	}
 	test.AssertRendersToImage(t, "out_of_service_zh_landscape.png", h.win.Canvas())
+	// Pausing ended the technician's session: the gesture asks for the
+	// PIN again, and going back from the PIN pad stays paused.
+	if h.term.maintActive() {
+		t.Fatal("maintenance still active behind the paused screen")
+	}
+	tapCorner(h, 5)
+	if h.term.sess.Screen() != screenPIN {
+		t.Fatalf("the gesture on the paused screen: %s, want the PIN pad", h.term.sess.Screen())
+	}
+	test.Tap(h.term.homeBtn)
+	if h.term.sess.Screen() != screenOutOfService {
+		t.Fatalf("back from the PIN pad of a paused terminal: %s", h.term.sess.Screen())
+	}
 	tapCorner(h, 5) // the technician comes back
+	typePIN(t, h, techPIN)
 	if h.term.sess.Screen() != screenMaintenance {
 		t.Fatalf("back from out of service: %s", h.term.sess.Screen())
 	}
@@ -117,7 +131,9 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 		t.Fatal("still in maintenance")
 	}
 
-	// Every step is audited: the failure, the entry, the action, the exit.
+	// Every step is audited: the failure, the entry, the action, the
+	// pause and the exit it makes, the second entry, the resumption and
+	// the exit.
 	var events int
 	store.All(func(r outbox.Record) bool {
 		if r.Kind == outbox.Event {
@@ -125,8 +141,8 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 		}
 		return true
 	})
-	if events != 4 {
-		t.Fatalf("%d audit records, want 4 (failure, entry, test page, exit)", events)
+	if events != 8 {
+		t.Fatalf("%d audit records, want 8", events)
 	}
 }
 
@@ -210,5 +226,61 @@ func TestMaintenanceDeviceTests(t *testing.T) {
 	})
 	if len(actions) < 4 { // entry, two card tests, a camera test
 		t.Fatalf("audited %v", actions)
+	}
+}
+
+// TestPINCheckShowsProgress: the PIN is checked off Fyne's goroutine and
+// takes seconds on purpose; the pad says so at once rather than freeze.
+func TestPINCheckShowsProgress(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withMaintenance(t, h)
+	var pending []func()
+	h.term.async = func(f func()) { pending = append(pending, f) }
+	tapCorner(h, 5)
+	typePIN(t, h, techPIN)
+	if len(pending) != 1 || !h.showing("正在核对密码") {
+		t.Fatalf("while the PIN is checked: %d pending, %q", len(pending), h.texts())
+	}
+	pending[0]()
+	if h.term.sess.Screen() != screenMaintenance {
+		t.Fatalf("after the check: %s", h.term.sess.Screen())
+	}
+}
+
+// TestSyncNowSaysWhatHappened: "sync now" waits for the round it asked
+// for and says how it went; a round that never comes is said too.
+func TestSyncNowSaysWhatHappened(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withMaintenance(t, h)
+	report := SyncReport{Backend: "https://district.example:8443", Online: true, LastAttempt: h.clock.Now().Add(-time.Minute)}
+	rounds := 0
+	m := h.term.opt.Maintenance
+	m.Sync = func() SyncReport { return report }
+	m.SyncNow = func() { rounds++ }
+	tapCorner(h, 5)
+	typePIN(t, h, techPIN)
+
+	test.Tap(button(t, h, "立即同步"))
+	if rounds != 1 || !h.showing("正在与政务服务中心同步") {
+		t.Fatalf("after asking: %d rounds, %q", rounds, h.texts())
+	}
+	report.LastAttempt = h.clock.Now().Add(time.Second) // the round ran, and the district answered
+	h.tick(time.Second)
+	if !h.showing("同步完成") {
+		t.Fatalf("after the round: %q", h.texts())
+	}
+
+	report.Online, report.LastError = false, "dial tcp: connection refused"
+	test.Tap(button(t, h, "立即同步"))
+	report.LastAttempt = h.clock.Now().Add(time.Second)
+	h.tick(time.Second)
+	if !h.showing("同步未成功：dial tcp: connection refused") {
+		t.Fatalf("after a failed round: %q", h.texts())
+	}
+
+	test.Tap(button(t, h, "立即同步")) // and no round at all
+	h.tick(syncWait)
+	if !h.showing("20 秒内没有完成同步") {
+		t.Fatalf("with no round: %q", h.texts())
 	}
 }

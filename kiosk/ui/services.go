@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -248,8 +249,11 @@ func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyn
 	return container.New(atLeast{min: fyne.NewSize(target, target)}, b)
 }
 
-// guideScreen is a service's guide, in short sentences and large text:
-// what it is, who can, what to bring, how long it takes, what it costs.
+// guideScreen is a service's guide (办事指南), every part of it in short
+// sentences and large text: what it is, whether the resident must go to a
+// counter, who can, what to bring and how each thing is given, the steps,
+// what they get and how, how long it takes, what it costs, who handles
+// it, where to ask and to complain, and the rules it rests on.
 func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	s := t.browse.service
 	if s == nil {
@@ -258,31 +262,27 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	t.sess.SetPatience(journey.Guide.Patience()) // a guide takes reading
 	lang := t.sess.Lang()
 	p := th.Size(fynetheme.SizeNamePadding)
-	para := func(str string) fyne.CanvasObject {
-		l := widget.NewLabel(str)
-		l.Wrapping = fyne.TextWrapWord
-		return l
-	}
 	heading := func(key string) fyne.CanvasObject {
 		return text(th, T(key), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)
 	}
 	name := widget.NewLabel(s.Name.In(lang))
 	name.Wrapping, name.SizeName, name.TextStyle.Bold = fyne.TextWrapWord, fynetheme.SizeNameHeadingText, true
-	body := container.NewVBox(
-		name,
-		para(s.Description.In(lang)),
-		heading("guide.conditions"))
+	visits := guidePara(guideVisits(s.Visits))
+	visits.TextStyle.Bold = true
+	body := container.NewVBox(name, guidePara(s.Description.In(lang)), visits, heading("guide.conditions"))
 	for _, c := range s.Conditions {
-		body.Add(para("· " + c.In(lang)))
+		body.Add(guidePara("· " + c.In(lang)))
 	}
 	body.Add(heading("guide.materials"))
 	for _, m := range s.Materials {
-		line := fmt.Sprintf("· %s × %d（%s）", m.Name.In(lang), m.Count, T("guide.trust."+m.Trust))
-		if lang == "en" {
-			line = fmt.Sprintf("· %s × %d (%s)", m.Name.In(lang), m.Count, T("guide.trust."+m.Trust))
-		}
-		body.Add(para(line))
+		body.Add(guidePara(guideMaterial(m, lang)))
 	}
+	body.Add(heading("guide.steps"))
+	for i, step := range s.Steps {
+		body.Add(guidePara(fmt.Sprintf("%d. %s", i+1, step.In(lang))))
+	}
+	body.Add(heading("guide.result"))
+	body.Add(guidePara(s.Result.In(lang)))
 	body.Add(heading("guide.facts"))
 	limit := T("guide.immediate")
 	if !s.Immediate {
@@ -291,15 +291,25 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	fee := T("guide.free")
 	if s.FeeYuan > 0 {
 		fee = T("guide.fee", map[string]any{"Yuan": s.FeeYuan})
+		if basis := s.FeeBasis.In(lang); basis != "" {
+			fee += T("guide.fee_basis", map[string]any{"Basis": basis})
+		}
 	}
-	for _, line := range []string{
+	facts := []string{
 		T("guide.limit") + limit,
 		T("guide.fee_label") + fee,
-		T("guide.level", map[string]any{"Level": s.Level, "Visits": s.Visits}),
 		T("guide.department") + s.Department.In(lang),
 		T("guide.phone") + s.Phones.Consult,
-	} {
-		body.Add(para(line))
+	}
+	if s.Phones.Complaint != "" {
+		facts = append(facts, T("guide.complaint_phone")+s.Phones.Complaint)
+	}
+	for _, line := range facts {
+		body.Add(guidePara(line))
+	}
+	body.Add(heading("guide.legal_basis"))
+	for _, b := range s.LegalBasis {
+		body.Add(guidePara("· " + b.In(lang)))
 	}
 	if t.opt.Catalog != nil && t.opt.Catalog.Sample {
 		note := widget.NewLabel(t.opt.Catalog.Note.In(lang))
@@ -318,6 +328,60 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	bottom := container.NewVBox(container.NewGridWithColumns(2, bigButton(th, back), bigButton(th, start)), t.navRow(th))
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
 		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil, vscroll(body)))
+}
+
+// guidePara is a paragraph of a guide, wrapped to the width it is given:
+// Chinese, which has no spaces between words, at any character.
+func guidePara(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		l.Wrapping = fyne.TextWrapBreak
+	}
+	return l
+}
+
+// guideVisits says in plain words how often the resident must go to a
+// counter: the catalog's processing depth (网办深度) means nothing to them.
+func guideVisits(visits int) string {
+	switch visits {
+	case 0:
+		return T("guide.visits_none")
+	case 1:
+		return T("guide.visits_once")
+	}
+	return T("guide.visits_many", map[string]any{"Visits": visits})
+}
+
+// guideMaterial is one material of the list: what, how many, and how it
+// is given here; then in which case it is needed and what to know.
+func guideMaterial(m catalog.Material, lang string) string {
+	how := T("guide.trust." + m.Trust)
+	switch {
+	case m.Trust == catalog.TrustBring && m.Presented == catalog.Copy:
+		how = T("guide.trust.bring_copy")
+	case m.Trust == catalog.TrustPhoto && m.Presented == catalog.Copy:
+		how = T("guide.trust.photo_copy")
+	}
+	line := fmt.Sprintf("· %s × %d%s%s", m.Name.In(lang), m.Count, T("punct.colon"), how)
+	if lang == "en" {
+		line = fmt.Sprintf("· %s × %d: %s", m.Name.In(lang), m.Count, how)
+	}
+	var more []string
+	if when := m.When.In(lang); when != "" {
+		more = append(more, T("guide.when", map[string]any{"When": when}))
+	}
+	if note := m.Note.In(lang); note != "" {
+		more = append(more, note)
+	}
+	if len(more) > 0 {
+		sep := "；"
+		if lang == "en" {
+			sep = "; "
+		}
+		line += "\n   " + strings.Join(more, sep)
+	}
+	return line
 }
 
 // startApply begins the apply journey for the chosen service.

@@ -36,7 +36,7 @@ func TestServiceListSearchAndGuide(t *testing.T) {
 		t.Fatalf("page 2: %q", h.texts())
 	}
 	// The pinyin keypad: Y L J finds 养老金… first.
-	test.Tap(button(t, h, "拼音查找"))
+	test.Tap(button(t, h, "按拼音首字母找事项"))
 	for _, k := range []string{"Y", "L", "J"} {
 		test.Tap(button(t, h, k))
 	}
@@ -119,5 +119,95 @@ func TestServiceHoursAndAnnouncements(t *testing.T) {
 	test.Tap(h.term.tiles[screenApply])
 	if !h.showing("请选择要办理的事项") {
 		t.Fatalf("the list did not open in hours: %q", h.texts())
+	}
+}
+
+// openGuide shows the guide of a service of the default catalog.
+func openGuide(t *testing.T, h *harness, code string) {
+	t.Helper()
+	s, ok := h.term.opt.Catalog.Service(code)
+	if !ok {
+		t.Fatalf("no service %s", code)
+	}
+	h.term.browse.service = s
+	h.term.show(screenGuide)
+}
+
+// TestGuideShowsTheWholeGuide: every part of the 办事指南 the catalog
+// holds is on the guide, in words a resident reads — never the processing
+// depth's level.
+func TestGuideShowsTheWholeGuide(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withCatalog(t, h)
+	test.Tap(h.term.tiles[screenApply])
+	openGuide(t, h, "HJ-003")
+	for _, want := range []string{
+		"居住证申领", "离开常住户口所在地", // description
+		"需到窗口一次",
+		"办理条件", "符合合法稳定就业",
+		"所需材料", "· 居民身份证 × 1：读取身份证", "住所证明（房屋租赁合同或房屋产权证明） × 1：在本机拍照",
+		"以合法稳定住所申领的需提供", "领证时交验原件", // when, and the note
+		"办理流程", "1. 读取身份证", "5. 短信通知后到派出所领证",
+		"办理结果与领取方式", "制证完成后短信通知",
+		"办理时限：承诺 3 个工作日", "收费标准：免费", "办理部门：区公安分局",
+		"咨询电话：12345", "投诉电话：12389",
+		"设定依据", "《居住证暂行条例》",
+	} {
+		if !h.showing(want) {
+			t.Errorf("the guide lacks %q", want)
+		}
+	}
+	for _, never := range []string{"网办深度", "深度"} {
+		if h.showing(never) {
+			t.Errorf("the guide speaks of %q: %q", never, h.texts())
+		}
+	}
+	// The guide's own foot stays.
+	for _, b := range []string{"返回列表", "开始办理", "返回首页", "呼叫帮办"} {
+		button(t, h, b)
+	}
+
+	openGuide(t, h, "SB-001")
+	if !h.showing("全程在本机办理，不用跑窗口") || h.showing("需到窗口") {
+		t.Errorf("a service done here: %q", h.texts())
+	}
+}
+
+func TestGuideInEnglish(t *testing.T) {
+	h := newHarness(t, landscape, "en")
+	withCatalog(t, h)
+	test.Tap(h.term.tiles[screenApply])
+	openGuide(t, h, "HJ-003")
+	for _, want := range []string{"One trip to a counter is needed", "Steps", "1. Read the ID card", "What you get, and how",
+		"Legal basis", "Interim Regulations on Residence Permits", "Phone: 12345", "Complaints: 12389",
+		"· Proof of home (tenancy agreement or title deed) × 1: photographed here", "Only when: Applying on the ground of a home"} {
+		if !h.showing(want) {
+			t.Errorf("the guide lacks %q: %q", want, h.texts())
+		}
+	}
+}
+
+// TestGuideWords: trips to a counter, a copy to bring, and a fee with
+// what sets it, in plain words.
+func TestGuideWords(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withCatalog(t, h)
+	for visits, want := range map[int]string{0: "全程在本机办理，不用跑窗口", 1: "需到窗口一次", 2: "需到窗口 2 次"} {
+		if got := guideVisits(visits); got != want {
+			t.Errorf("%d visits: %q, want %q", visits, got, want)
+		}
+	}
+	m := catalog.Material{Name: catalog.Text{ZH: "结婚证"}, Count: 2, Presented: catalog.Copy, Trust: catalog.TrustBring}
+	if got, want := guideMaterial(m, "zh"), "· 结婚证 × 2：请带复印件到窗口"; got != want {
+		t.Errorf("a copy to bring: %q, want %q", got, want)
+	}
+	s, _ := h.term.opt.Catalog.Service("HJ-003")
+	paid := *s
+	paid.FeeYuan, paid.FeeBasis = 10, catalog.Text{ZH: "发改价格〔2017〕1号"}
+	test.Tap(h.term.tiles[screenApply])
+	h.term.browse.service = &paid
+	h.term.show(screenGuide)
+	if !h.showing("收费标准：10 元（依据：发改价格〔2017〕1号）") {
+		t.Errorf("a fee: %q", h.texts())
 	}
 }

@@ -70,9 +70,10 @@ type Options struct {
 	Cameras Cameras
 	// Maintenance is the technician's maintenance mode; nil: none.
 	Maintenance *Maintenance
-	// StaffCallDelivered reports whether the district has acknowledged
-	// the staff call with this outbox record id; nil: never (no link).
-	StaffCallDelivered func(id string) bool
+	// Delivered reports whether the district has acknowledged the outbox
+	// record with this id (an application, a staff call); nil: never (no
+	// link). A quick read of the local store.
+	Delivered func(recordID string) bool
 }
 
 // The screens behind the home tiles.
@@ -266,10 +267,15 @@ func (t *Terminal) rebuild() {
 }
 
 func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
-	district := text(th, t.opt.Config.District, theme.SizeTitle, theme.ColorOnHeader, true)
+	c := t.opt.Config
+	name, site := c.District, c.Site
+	if t.sess.Lang() == "en" {
+		name, site = or(c.DistrictEN, name), or(c.SiteEN, site)
+	}
+	district := text(th, name, theme.SizeTitle, theme.ColorOnHeader, true)
 	sub := T("app.title")
-	if t.opt.Config.Site != "" {
-		sub += " · " + t.opt.Config.Site
+	if site != "" {
+		sub += " · " + site
 	}
 	left := container.NewVBox(district, text(th, sub, fynetheme.SizeNameText, theme.ColorOnHeader, false))
 
@@ -358,7 +364,7 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 			return t.maintenanceScreen(th)
 		}
 	case screenOutOfService:
-		if t.maintActive() {
+		if t.maint.paused {
 			return t.outOfServiceScreen(th)
 		}
 	}
@@ -496,6 +502,9 @@ func (t *Terminal) endSession(reason string) {
 	t.endPhotos()
 	t.forgetHelp()
 	t.sess.Clear(t.opt.Now())
+	if r := t.restScreen(); r != session.Home {
+		t.sess.Show(r, t.opt.Now())
+	}
 	t.offsets = nil
 	if err := UseLanguage(t.sess.Lang()); err != nil {
 		t.opt.Log.Error("reset language", "err", err)
@@ -540,11 +549,13 @@ func (t *Terminal) Tick(now time.Time) {
 	t.refreshStatus(now)
 	t.followStaffCall(now)
 	t.followQuery(now)
+	t.followSync(now)
+	t.followReceipt()
 	if t.notice.key != "" && !now.Before(t.notice.until) {
 		t.notice = notice{}
 		t.rebuild()
 	}
-	if t.sess.Screen() == screenOutOfService && t.maintActive() {
+	if t.sess.Screen() == screenOutOfService && t.maint.paused {
 		t.sess.Touch(now) // out of service until a technician says otherwise
 	}
 	st := t.sess.Tick(now)
@@ -686,4 +697,12 @@ func (t *Terminal) DevicesChanged() {
 func (t *Terminal) inServiceHours() bool {
 	hours, err := display.ParseSchedule(t.opt.District.ServiceHours)
 	return err != nil || hours.On(t.opt.Now())
+}
+
+// or is s, or else when s is empty.
+func or(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
 }

@@ -366,8 +366,13 @@ func TestLanguageButtonSwitchesAndBack(t *testing.T) {
 	if h.showing("办事") || h.term.langBtn.Text != "中文" {
 		t.Errorf("Chinese left after switching: %q", h.texts())
 	}
+	// The district's and the site's names in English, where configured.
+	c := h.term.opt.Config
+	if !h.showing(c.DistrictEN) || !h.showing(c.SiteEN) || h.showing(c.District) {
+		t.Errorf("English header: %q", h.texts())
+	}
 	test.Tap(h.term.langBtn)
-	if !h.showing("办事") || !h.showing("2026年11月27日 星期五 09:30") {
+	if !h.showing("办事") || !h.showing("2026年11月27日 星期五 09:30") || !h.showing(c.District) {
 		t.Errorf("not Chinese after switching back: %q", h.texts())
 	}
 }
