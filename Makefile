@@ -97,6 +97,9 @@ test: test-deps deb
 	$(GO) vet ./...
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m ./...
+	# kiosk/ui's golden images are compared without the race detector,
+	# which slows Fyne's software painter tenfold (kiosk/ui/golden_test.go).
+	$(GO) test -count=1 ./kiosk/ui
 
 # The residents' journeys on the real binary (cmd/kiosk/journeys_test.go,
 # kiosk/harness) at every supported panel: make test runs them at 1920x1080

@@ -69,7 +69,7 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	if !h.showing("申请已提交") || !h.showing("回执号：DEMO-0001-261127-093000") {
 		t.Fatalf("receipt: %q", h.texts())
 	}
-	test.AssertRendersToImage(t, "apply_receipt_zh_landscape.png", h.win.Canvas())
+	assertImage(t, "apply_receipt_zh_landscape.png", h.win.Canvas())
 	test.Tap(button(t, h, "下一步"))
 	// The five levels are drawn alike: nothing nudges towards 满意.
 	for _, level := range []string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"} {
@@ -93,6 +93,7 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 		test.Tap(button(t, h, k))
 	}
 	test.Tap(button(t, h, "提交评价"))
+	q.run() // the rating is saved off Fyne's goroutine, then the journey ends
 	if h.term.sess.Screen() != "home" || !h.showing("感谢您的办理与评价") {
 		t.Fatalf("after rating: %q", h.texts())
 	}
@@ -134,7 +135,7 @@ func TestIdleWipesAnApplication(t *testing.T) {
 		t.Fatalf("the form needs %v, more than the portrait screen", got)
 	}
 	checkLayout(t, h, true)
-	test.AssertRendersToImage(t, "apply_form_elderly_portrait.png", h.win.Canvas())
+	assertImage(t, "apply_form_elderly_portrait.png", h.win.Canvas())
 	face := h.term.apply.j.FaceFlow().Photo()
 	timing := h.term.opt.Config.Idle
 	// The form is patient (typing takes time), but not for ever.

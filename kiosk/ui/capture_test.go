@@ -113,7 +113,7 @@ func TestPhotoStepsTakeReviewAndUse(t *testing.T) {
 	if !h.showing("拍摄人脸照片前，请您知悉") || !h.showing("不影响办理") {
 		t.Fatalf("no consent screen: %q", h.texts())
 	}
-	test.AssertRendersToImage(t, "capture_consent_zh_landscape.png", h.win.Canvas())
+	assertImage(t, "capture_consent_zh_landscape.png", h.win.Canvas())
 	test.Tap(button(t, h, "同意拍摄"))
 	waitPreview(t, h, q)
 	if !h.showing("请正对摄像头") {

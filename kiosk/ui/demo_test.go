@@ -44,7 +44,7 @@ func TestDemoSubmitShowsTheReceiptNumber(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("submitted %d times", calls)
 	}
-	test.AssertRendersToImage(t, "home_demo_submitted_zh_portrait.png", h.win.Canvas())
+	assertImage(t, "home_demo_submitted_zh_portrait.png", h.win.Canvas())
 	// F4 does the same; a failure says so calmly.
 	h.term.opt.SubmitSample = func() (string, error) { return "", errors.New("outbox full") }
 	h.win.Canvas().(test.WindowlessCanvas).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyF4})

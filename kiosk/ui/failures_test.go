@@ -264,7 +264,7 @@ func TestJourneyFailures(t *testing.T) {
 		if !h.showing("回执号") || !h.showing("打印机缺纸") {
 			t.Fatalf("paper out: %q", h.texts())
 		}
-		test.AssertRendersToImage(t, "apply_receipt_paper_out_zh_landscape.png", h.win.Canvas())
+		assertImage(t, "apply_receipt_paper_out_zh_landscape.png", h.win.Canvas())
 		d.paper.SetStatus([4]byte{0x12, 0x12, 0x12, 0x12}) // staff put paper in
 		test.Tap(button(t, h, "重新打印"))
 		q.drain()

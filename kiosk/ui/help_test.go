@@ -22,7 +22,6 @@ import (
 func withOutbox(t *testing.T, h *harness) *outbox.Store {
 	store := openOutbox(t, t.TempDir(), 0)
 	h.term.async = func(f func()) { f() }
-	h.term.do = func(f func()) { f() }
 	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now, Quality: 85}
 	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, nil, id) }
 	return store

@@ -95,7 +95,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 		}
 	}
 	checkLayout(t, h, false)
-	test.AssertRendersToImage(t, "maintenance_zh_landscape.png", h.win.Canvas())
+	assertImage(t, "maintenance_zh_landscape.png", h.win.Canvas())
 	test.Tap(button(t, h, "打印测试页"))
 	if *pages != 1 || !h.showing("测试页已打印") {
 		t.Fatalf("test page: %d %q", *pages, h.texts())
@@ -107,7 +107,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 	if h.term.sess.Screen() != screenOutOfService || !h.showing("暂停服务") || !h.showing("Out of service") {
 		t.Fatalf("out of service: %s %q", h.term.sess.Screen(), h.texts())
 	}
-	test.AssertRendersToImage(t, "out_of_service_zh_landscape.png", h.win.Canvas())
+	assertImage(t, "out_of_service_zh_landscape.png", h.win.Canvas())
 	// Pausing ended the technician's session: the gesture asks for the
 	// PIN again, and going back from the PIN pad stays paused.
 	if h.term.maintActive() {

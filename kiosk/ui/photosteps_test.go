@@ -109,7 +109,7 @@ func TestPhotoStepsRender(t *testing.T) {
 					t.Fatalf("%s needs %v, more than the screen", name, got)
 				}
 				checkLayout(t, h, v.elderly)
-				test.AssertRendersToImage(t, "steps/photo_"+name+"_"+v.name+".png", h.win.Canvas())
+				assertImage(t, "steps/photo_"+name+"_"+v.name+".png", h.win.Canvas())
 			}
 			s, _ := h.term.opt.Catalog.Service("MZ-001")
 			h.term.startApply(s)

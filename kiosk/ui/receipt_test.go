@@ -40,7 +40,7 @@ func TestReceiptViewShowsAndCloses(t *testing.T) {
 			}
 			checkLayout(t, h, false)
 			if size.name == "landscape" {
-				test.AssertRendersToImage(t, "receipt_preview_zh_landscape.png", h.win.Canvas())
+				assertImage(t, "receipt_preview_zh_landscape.png", h.win.Canvas())
 			}
 			var closeBtn *widget.Button
 			walk(h.term.overlay, fyne.Position{}, func(o fyne.CanvasObject, _ fyne.Position) {

@@ -29,7 +29,7 @@ func TestServiceListSearchAndGuide(t *testing.T) {
 	if !h.showing("请选择要办理的事项") || !h.showing("养老金领取资格认证") {
 		t.Fatalf("service list: %q", h.texts())
 	}
-	test.AssertRendersToImage(t, "services_zh_landscape.png", h.win.Canvas())
+	assertImage(t, "services_zh_landscape.png", h.win.Canvas())
 	// Paging with buttons.
 	test.Tap(button(t, h, "下一页"))
 	if !h.showing("第 2 / 3 页") {
@@ -71,13 +71,16 @@ func TestServiceScreensFit(t *testing.T) {
 	for _, size := range []fyne.Size{landscape, portrait} {
 		for _, lang := range []string{"zh", "en"} {
 			for _, elderly := range []bool{false, true} {
+				// One terminal per mode, visiting each screen in turn.
+				h := newHarness(t, size, lang)
+				withCatalog(t, h)
+				if elderly {
+					test.Tap(h.term.tiles[""])
+				}
 				for _, screen := range []string{"list", "keypad", "guide"} {
 					t.Run(fmt.Sprintf("%vx%v/%s/elderly=%v/%s", size.Width, size.Height, lang, elderly, screen), func(t *testing.T) {
-						h := newHarness(t, size, lang)
-						withCatalog(t, h)
-						if elderly {
-							test.Tap(h.term.tiles[""])
-						}
+						h.t = t
+						h.term.goHome()
 						test.Tap(h.term.tiles[screenApply])
 						switch screen {
 						case "keypad":

@@ -144,7 +144,7 @@ func TestScreensRender(t *testing.T) {
 				tc.prepare(h)
 			}
 			h.win.Resize(tc.size)
-			test.AssertRendersToImage(t, tc.name+".png", h.win.Canvas())
+			assertImage(t, tc.name+".png", h.win.Canvas())
 		})
 	}
 }
@@ -158,13 +158,18 @@ func TestNothingCutOff(t *testing.T) {
 	for _, size := range []fyne.Size{landscape, portrait} {
 		for _, lang := range []string{"zh", "en"} {
 			for _, elderly := range []bool{false, true} {
+				// One terminal per mode, visiting every screen in turn:
+				// a terminal and its theme cost more than a screen.
+				h := newHarness(t, size, lang)
+				if elderly {
+					test.Tap(h.term.tiles[""])
+				}
 				for _, screen := range screens {
 					name := fmt.Sprintf("%vx%v/%s/elderly=%v/%s", size.Width, size.Height, lang, elderly, screen)
 					t.Run(name, func(t *testing.T) {
-						h := newHarness(t, size, lang)
-						if elderly {
-							test.Tap(h.term.tiles[""])
-						}
+						h.t = t
+						h.term.countdown.hide()
+						h.term.goHome()
 						switch screen {
 						case session.Home:
 						case "countdown":

@@ -52,7 +52,7 @@ func TestTypeAnAddressByPinyin(t *testing.T) {
 	if !h.showing("拼音：hao") {
 		t.Fatalf("after a letter that leads nowhere: %q", h.texts())
 	}
-	test.AssertRendersToImage(t, "apply_typing_zh_landscape.png", h.win.Canvas())
+	assertImage(t, "apply_typing_zh_landscape.png", h.win.Canvas())
 	test.Tap(button(t, h, "号"))
 	test.Tap(button(t, h, "Z"))
 	test.Tap(button(t, h, "⌫")) // drops the pinyin letter first
