@@ -159,13 +159,26 @@ func (s *Session) Enter(ctx context.Context, pin string) (Result, error) {
 // when the record cannot be stored (the error says so): a terminal stuck
 // in maintenance would be worse than a missing record.
 func (s *Session) Exit(ctx context.Context) error {
+	return s.Leave()(ctx)
+}
+
+// Leave leaves maintenance at once and returns the audit of it, for the
+// caller to store where slow work goes (the record is fsynced): a screen
+// must not wait on the disk, nor a technician's session outlive the tap
+// that ended it.
+func (s *Session) Leave() (audit func(context.Context) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.active {
-		return nil
+		return func(context.Context) error { return nil }
 	}
 	s.active = false
-	return s.audit(ctx, ActionExit, OutcomeOK, s.opt.Now())
+	at := s.opt.Now()
+	return func(ctx context.Context) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.audit(ctx, ActionExit, OutcomeOK, at)
+	}
 }
 
 // Active reports whether maintenance is active.

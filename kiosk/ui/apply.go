@@ -391,18 +391,13 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 			return
 		}
 		t.apply.busy = true
-		t.async(func() {
-			err := j.Submit(context.Background()) // sealed and fsynced before it returns
-			t.do(func() {
-				t.apply.busy = false
-				if err != nil {
-					t.opt.Log.Warn("application not saved", "err", err)
-				}
-				if j.Step() == journey.Receipt {
-					t.printApplyReceipt()
-				}
-				t.rebuild()
-			})
+		// Sealed and fsynced before Submit returns.
+		t.save("application", j.Submit, func(error) {
+			t.apply.busy = false
+			if j.Step() == journey.Receipt {
+				t.printApplyReceipt()
+			}
+			t.rebuild()
 		})
 	}
 	return t.stepCard(th, T("apply.review_title"), lines,
@@ -561,14 +556,9 @@ func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
 			return // a second tap while the first is saved
 		}
 		t.apply.rating = true
-		// The outbox fsyncs: off Fyne's goroutine, and the journey ends
-		// once the rating is kept.
-		t.async(func() {
-			if err := j.Rate(context.Background(), level, reason, phone); err != nil {
-				t.opt.Log.Warn("rating not saved", "err", err)
-			}
-			t.do(func() { t.finishApply(true) })
-		})
+		// The journey ends once the rating is kept.
+		t.save("rating", func(ctx context.Context) error { return j.Rate(ctx, level, reason, phone) },
+			func(error) { t.finishApply(true) })
 	}, func() { j.SkipRating(); t.finishApply(false) })
 }
 

@@ -43,17 +43,14 @@ func (t *Terminal) callStaff() {
 	t.staff = staffCall{at: t.opt.Now(), n: t.staff.n + 1}
 	if deps := t.opt.ApplyDeps; deps != nil && deps.Outbox != nil {
 		d, n := *deps, t.staff.n
-		t.async(func() {
-			id, err := journey.CallStaff(context.Background(), d, from)
-			if err != nil {
-				t.opt.Log.Warn("staff call not recorded", "err", err)
-				return
+		var id string
+		t.save("staff call", func(ctx context.Context) (err error) {
+			id, err = journey.CallStaff(ctx, d, from)
+			return err
+		}, func(err error) {
+			if err == nil && t.staff.n == n { // still this call
+				t.staff.id = id
 			}
-			t.do(func() {
-				if t.staff.n == n { // still this call
-					t.staff.id = id
-				}
-			})
 		})
 	}
 	t.opt.Log.Info("staff called", "screen", from)
@@ -197,25 +194,19 @@ func (t *Terminal) rateFromList(p journey.Progress, level int, reason, phone str
 	}
 	t.query.saving = true
 	d := *deps
-	t.async(func() {
-		err := journey.RateService(context.Background(), d, p.Service, p.Receipt, level, reason, phone)
-		t.do(func() {
-			key := "rating.thanks"
-			switch {
-			case errors.Is(err, journey.ErrAlreadyRated):
-				key = "rating.already"
-			case err != nil:
-				t.opt.Log.Warn("rating not saved", "err", err)
-				key = "apply.save_failed"
-			}
-			t.forgetHelp()
-			kind := fynetheme.ColorNameSuccess
-			if key != "rating.thanks" {
-				kind = fynetheme.ColorNameWarning
-			}
-			t.notice = notice{key: key, kind: kind, until: t.opt.Now().Add(10 * time.Second)}
-			t.show(session.Home)
-		})
+	t.save("rating", func(ctx context.Context) error {
+		return journey.RateService(ctx, d, p.Service, p.Receipt, level, reason, phone)
+	}, func(err error) {
+		key, kind := "rating.thanks", fynetheme.ColorNameSuccess
+		switch {
+		case errors.Is(err, journey.ErrAlreadyRated):
+			key, kind = "rating.already", fynetheme.ColorNameWarning
+		case err != nil:
+			key, kind = "apply.save_failed", fynetheme.ColorNameWarning
+		}
+		t.forgetHelp()
+		t.notice = notice{key: key, kind: kind, until: t.opt.Now().Add(10 * time.Second)}
+		t.show(session.Home)
 	})
 }
 
@@ -351,25 +342,25 @@ func (t *Terminal) submitAsk() {
 	// The goroutine stores its own copy: taps meanwhile, or the session
 	// ending and wiping the screen's, do not touch what is being stored.
 	send := *a
-	t.async(func() {
-		number, err := send.Submit(context.Background())
-		t.do(func() {
-			if t.ask.a != a {
-				send.Wipe()
-				return // the session ended meanwhile
-			}
-			t.ask.busy = false
-			if err != nil {
-				send.Wipe()
-				t.opt.Log.Warn("question not saved", "err", err)
-				t.ask.err = journey.WhySaveFailed
-				t.rebuild()
-				return
-			}
-			a.Wipe()
-			t.ask = askState{a: &send, receipt: number}
-			t.printAskSlip()
-		})
+	var number string
+	t.save("question", func(ctx context.Context) (err error) {
+		number, err = send.Submit(ctx)
+		return err
+	}, func(err error) {
+		if t.ask.a != a {
+			send.Wipe()
+			return // the session ended meanwhile
+		}
+		t.ask.busy = false
+		if err != nil {
+			send.Wipe()
+			t.ask.err = journey.WhySaveFailed
+			t.rebuild()
+			return
+		}
+		a.Wipe()
+		t.ask = askState{a: &send, receipt: number}
+		t.printAskSlip()
 	})
 }
 

@@ -425,9 +425,8 @@ func (t *Terminal) printTestPage() {
 
 // audit records an action of the maintenance session.
 func (t *Terminal) audit(action, outcome string) {
-	if err := t.opt.Maintenance.Session.Log(context.Background(), action, outcome); err != nil {
-		t.opt.Log.Warn("maintenance action not audited", "action", action, "err", err)
-	}
+	s := t.opt.Maintenance.Session
+	t.save("audit "+action, func(ctx context.Context) error { return s.Log(ctx, action, outcome) }, nil)
 }
 
 // resume leaves maintenance and returns the terminal to residents, out of
@@ -444,9 +443,8 @@ func (t *Terminal) resume() {
 // terminal rests on: home, or still paused.
 func (t *Terminal) exitMaintenance() {
 	if t.maintActive() {
-		if err := t.opt.Maintenance.Session.Exit(context.Background()); err != nil {
-			t.opt.Log.Warn("maintenance exit not audited", "err", err)
-		}
+		// Leaving is at once; only its audit record waits in line.
+		t.save("maintenance exit", t.opt.Maintenance.Session.Leave(), nil)
 		t.opt.Log.Info("maintenance left", "paused", t.maint.paused)
 	}
 	t.maint = maintState{paused: t.maint.paused}

@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"log/slog"
@@ -121,6 +122,7 @@ type Terminal struct {
 	body        *container.Scroll // the screen between the header and the status bar
 	shown       string            // where the body was built for (where)
 	touches     int               // the resident's touches so far, for Inspect
+	saves       saves             // the outbox writes in line (save)
 	// reveal is what the screen being built wants scrolled into sight:
 	// the field being typed, or the first with an error.
 	reveal fyne.CanvasObject
@@ -604,18 +606,18 @@ func (t *Terminal) submitSample() {
 		return
 	}
 	t.submitting = true
-	t.async(func() {
-		receipt, err := t.opt.SubmitSample()
-		fyne.Do(func() {
-			t.submitting = false
-			n := notice{key: "demo.submitted", args: map[string]any{"Receipt": receipt}, kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
-			if err != nil {
-				t.opt.Log.Warn("sample application", "err", err)
-				n = notice{key: "demo.submit_failed", kind: fynetheme.ColorNameWarning, until: t.opt.Now().Add(10 * time.Second)}
-			}
-			t.notice = n
-			t.rebuild()
-		})
+	var receipt string
+	t.save("sample application", func(context.Context) (err error) {
+		receipt, err = t.opt.SubmitSample()
+		return err
+	}, func(err error) {
+		t.submitting = false
+		n := notice{key: "demo.submitted", args: map[string]any{"Receipt": receipt}, kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+		if err != nil {
+			n = notice{key: "demo.submit_failed", kind: fynetheme.ColorNameWarning, until: t.opt.Now().Add(10 * time.Second)}
+		}
+		t.notice = n
+		t.rebuild()
 	})
 }
 
