@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -350,25 +349,16 @@ func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject
 // field being edited.
 func (t *Terminal) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
 	j := t.apply.j
-	keys := strings.Split("1 2 3 4 5 6 7 8 9 0", " ")
+	keys := append([]string{}, digitKeys...)
 	switch fl.Type {
 	case catalog.TypeIDNumber:
 		keys = append(keys, "X")
 	case catalog.TypeDate:
 		keys = append(keys, "-")
 	}
-	var pad []fyne.CanvasObject
-	for _, k := range keys {
-		pad = append(pad, t.key(th, k, func() { j.Set(fl.ID, j.Values()[fl.ID]+k) }))
-	}
-	pad = append(pad,
-		t.key(th, "⌫", func() {
-			if v := j.Values()[fl.ID]; v != "" {
-				j.Set(fl.ID, v[:len(v)-1])
-			}
-		}),
-		t.namedKey(th, "key:done", T("apply.done_typing"), func() { t.apply.editing = "" }))
-	return container.New(&flowLayout{gap: th.Size(fynetheme.SizeNamePadding), width: t.win.Canvas().Size().Width - 40*th.Size(fynetheme.SizeNamePadding)}, pad...)
+	return t.keypad(th, keypad{keys: append(keys, keyBackspace),
+		get: func() string { return j.Values()[fl.ID] }, set: func(v string) { j.Set(fl.ID, v) },
+		after: []fyne.CanvasObject{t.namedKey(th, "key:done", T("apply.done_typing"), func() { t.apply.editing = "" })}})
 }
 
 func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
@@ -614,24 +604,12 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 	if shown == "" {
 		shown = T("rating.phone_none")
 	}
-	var keys []fyne.CanvasObject
-	for _, k := range strings.Split("1 2 3 4 5 6 7 8 9 0", " ") {
-		keys = append(keys, t.key(th, k, func() {
-			if len(bad.phone) < 11 {
-				bad.phone += k
-			}
-			bad.wrong = false
-		}))
-	}
-	keys = append(keys, t.key(th, "⌫", func() {
-		if n := len(bad.phone); n > 0 {
-			bad.phone = bad.phone[:n-1]
-		}
-		bad.wrong = false
-	}))
+	pad := t.keypad(th, keypad{keys: append(append([]string{}, digitKeys...), keyBackspace), cols: 6, max: 11,
+		get: func() string { return bad.phone }, set: func(v string) { bad.phone = v },
+		changed: func() { bad.wrong = false }})
 	body := container.NewVBox(sentence(T("rating.call_back_hint")),
 		text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		container.NewGridWithColumns(6, keys...))
+		pad)
 	if bad.wrong {
 		body.Add(text(th, T("rating.phone_wrong"), fynetheme.SizeNameText, fynetheme.ColorNameError, true))
 	}

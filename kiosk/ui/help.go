@@ -521,22 +521,8 @@ func (t *Terminal) askScreen(th fyne.Theme) fyne.CanvasObject {
 	t.name(phoneBtn, "ask:phone")
 	body.Add(bigButton(th, phoneBtn))
 	if t.ask.phone {
-		var keys []fyne.CanvasObject
-		for _, k := range strings.Split("1 2 3 4 5 6 7 8 9 0", " ") {
-			keys = append(keys, t.key(th, k, func() {
-				if len(a.Phone) < 11 {
-					a.Phone += k
-				}
-				t.askChanged()
-			}))
-		}
-		keys = append(keys, t.key(th, "⌫", func() {
-			if n := len(a.Phone); n > 0 {
-				a.Phone = a.Phone[:n-1]
-			}
-			t.askChanged()
-		}))
-		body.Add(container.New(&flowLayout{gap: p, width: width}, keys...))
+		body.Add(t.keypad(th, keypad{keys: append(append([]string{}, digitKeys...), keyBackspace), max: 11,
+			get: func() string { return a.Phone }, set: func(v string) { a.Phone = v }, changed: t.askChanged}))
 	}
 	submit := widget.NewButton(T("ask.submit"), t.input(t.submitAsk))
 	submit.Importance = widget.HighImportance

@@ -136,29 +136,13 @@ func (t *Terminal) pinScreen(th fyne.Theme) fyne.CanvasObject {
 	if dots == "" {
 		dots = " "
 	}
-	var keys []fyne.CanvasObject
-	for _, k := range strings.Split("1 2 3 4 5 6 7 8 9", " ") {
-		keys = append(keys, t.key(th, k, func() {
-			if len(t.maint.pin) < 12 {
-				t.maint.pin += k
-			}
-		}))
-	}
-	keys = append(keys,
-		t.key(th, "⌫", func() {
-			if n := len(t.maint.pin); n > 0 {
-				t.maint.pin = t.maint.pin[:n-1]
-			}
-		}),
-		t.key(th, "0", func() {
-			if len(t.maint.pin) < 12 {
-				t.maint.pin += "0"
-			}
-		}),
-		t.key(th, T("maint.enter"), t.enterMaintenance))
+	// A phone's layout: 1–9, then ⌫ 0 and enter.
+	pad := t.keypad(th, keypad{keys: strings.Split("1 2 3 4 5 6 7 8 9 ⌫ 0", " "), cols: 3, max: 12,
+		get: func() string { return t.maint.pin }, set: func(v string) { t.maint.pin = v },
+		after: []fyne.CanvasObject{t.namedKey(th, "key:enter", T("maint.enter"), t.enterMaintenance)}})
 	body := container.NewVBox(
 		text(th, dots, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		container.NewGridWithColumns(3, keys...))
+		pad)
 	if t.maint.note != "" {
 		body.Add(callout(th, t.maint.note, fynetheme.ColorNameWarning))
 	}

@@ -207,31 +207,20 @@ func (t *Terminal) serviceButton(th fyne.Theme, s *catalog.Service) fyne.CanvasO
 // letterPad is the on-screen keypad of the pinyin initials' letters, large
 // and in alphabetical rows (residents type few letters: "ylj").
 func (t *Terminal) letterPad(th fyne.Theme) fyne.CanvasObject {
-	p := th.Size(fynetheme.SizeNamePadding)
 	typed := T("services.letters", map[string]any{"Letters": strings.ToUpper(t.browse.letters)})
 	if t.browse.letters == "" {
 		typed = T("services.letters_hint")
 	}
-	var keys []fyne.CanvasObject
-	for c := 'A'; c <= 'Z'; c++ {
-		letter := strings.ToLower(string(c))
-		keys = append(keys, t.key(th, string(c), func() {
-			if len(t.browse.letters) < 12 {
-				t.browse.letters += letter
-				t.browse.page, t.browse.category = 0, ""
-			}
-		}))
+	var keys []string
+	for c := 'a'; c <= 'z'; c++ {
+		keys = append(keys, string(c))
 	}
-	keys = append(keys,
-		t.key(th, "⌫", func() {
-			if n := len(t.browse.letters); n > 0 {
-				t.browse.letters = t.browse.letters[:n-1]
-			}
-		}),
-		t.key(th, T("services.clear"), func() { t.browse.letters = "" }))
+	pad := t.keypad(th, keypad{keys: append(keys, keyBackspace), label: strings.ToUpper, max: 12,
+		get: func() string { return t.browse.letters }, set: func(v string) { t.browse.letters = v },
+		changed: func() { t.browse.page, t.browse.category = 0, "" },
+		after:   []fyne.CanvasObject{t.namedKey(th, "key:clear", T("services.clear"), func() { t.browse.letters = "" })}})
 	return newCard(th, container.NewVBox(
-		text(th, typed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
-		container.New(&flowLayout{gap: p, width: t.win.Canvas().Size().Width - 30*p}, keys...)))
+		text(th, typed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true), pad))
 }
 
 func (t *Terminal) key(th fyne.Theme, label string, press func()) fyne.CanvasObject {

@@ -18,17 +18,11 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 )
 
-// The keyboard's rows: ten keys each, so every key is the same size.
-// keyBack and keyClear are actions; the rest are typed.
-var keyRows = [][]string{
-	strings.Split("1 2 3 4 5 6 7 8 9 0", " "),
-	strings.Split("Q W E R T Y U I O P", " "),
-	strings.Split("A S D F G H J K L -", " "),
-	{"Z", "X", "C", "V", "B", "N", "M", "·", keyBack, keyClear},
-}
+// The keyboard's keys, in rows of ten so every key is the same size.
+// keyBackspace and keyClear are actions; the rest are typed.
+var keyboardKeys = strings.Fields("1 2 3 4 5 6 7 8 9 0  Q W E R T Y U I O P  A S D F G H J K L -  Z X C V B N M · " + keyBackspace + " " + keyClear)
 
 const (
-	keyBack  = "⌫"
 	keyClear = "clear"
 )
 
@@ -53,16 +47,15 @@ func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 	if !fl.ASCIIOnly() {
 		top.Add(t.candidates(th, fl))
 	}
-	var rows []fyne.CanvasObject
-	for _, row := range keyRows {
-		var keys []fyne.CanvasObject
-		for _, k := range row {
-			keys = append(keys, t.typingKey(th, fl, k))
-		}
-		rows = append(rows, container.NewGridWithColumns(len(keys), keys...))
-	}
+	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10, press: func(k string) { t.typingKey(fl, k) },
+		label: func(k string) string {
+			if k == keyClear {
+				return T("services.clear")
+			}
+			return k
+		}})
 	done := func() { t.apply.editing, t.apply.typed, t.apply.page = "", "", 0 }
-	return t.framed(th, container.NewBorder(top, nil, nil, nil, container.NewVBox(rows...)),
+	return t.framed(th, container.NewBorder(top, nil, nil, nil, container.NewVBox(spacer(th), keys)),
 		t.button(th, T("apply.by_staff_button"), false, func() {
 			j.LeaveToStaff(fl.ID)
 			done()
@@ -130,43 +123,31 @@ func (t *Terminal) pageKey(th fyne.Theme, label string, enabled bool, turn func(
 	return container.New(atLeast{min: fyne.NewSize(target, target)}, b)
 }
 
-// typingKey is one key of the keyboard: a letter goes to the pinyin (or
-// as it is into a certificate number), the rest into the value.
-func (t *Terminal) typingKey(th fyne.Theme, fl *catalog.Field, k string) fyne.CanvasObject {
+// typingKey is a key of the keyboard pressed: a letter goes to the pinyin
+// (or as it is into a certificate number), the rest into the value.
+func (t *Terminal) typingKey(fl *catalog.Field, k string) {
 	j := t.apply.j
-	label := k
-	if k == keyClear {
-		label = T("services.clear")
-	}
-	return t.namedKey(th, "key:"+k, label, func() {
-		value := j.Values()[fl.ID]
-		switch {
-		case k == keyClear:
-			t.apply.typed, t.apply.page = "", 0
-			j.Set(fl.ID, "")
-		case k == keyBack && t.apply.typed != "":
-			t.apply.typed, t.apply.page = t.apply.typed[:len(t.apply.typed)-1], 0
-		case k == keyBack:
-			if _, n := utf8.DecodeLastRuneInString(value); n > 0 {
-				j.Set(fl.ID, value[:len(value)-n])
-			}
-		case k >= "A" && k <= "Z" && len(k) == 1 && !fl.ASCIIOnly():
-			next := t.apply.typed + strings.ToLower(k)
-			if len(next) <= pinyin.MaxTyped && pinyin.Default().Valid(next) {
-				t.apply.typed, t.apply.page = next, 0
-			}
-		default:
-			t.typeInto(fl, k)
+	value := j.Values()[fl.ID]
+	switch {
+	case k == keyClear:
+		t.apply.typed, t.apply.page = "", 0
+		j.Set(fl.ID, "")
+	case k == keyBackspace && t.apply.typed != "":
+		t.apply.typed, t.apply.page = typeKey(t.apply.typed, k, 0), 0
+	case k == keyBackspace:
+		j.Set(fl.ID, typeKey(value, k, 0))
+	case k >= "A" && k <= "Z" && len(k) == 1 && !fl.ASCIIOnly():
+		next := t.apply.typed + strings.ToLower(k)
+		if len(next) <= pinyin.MaxTyped && pinyin.Default().Valid(next) {
+			t.apply.typed, t.apply.page = next, 0
 		}
-	})
+	default:
+		t.typeInto(fl, k)
+	}
 }
 
 // typeInto adds s to the field's value, up to its length.
 func (t *Terminal) typeInto(fl *catalog.Field, s string) {
 	j := t.apply.j
-	value := j.Values()[fl.ID]
-	if fl.MaxLen > 0 && utf8.RuneCountInString(value)+utf8.RuneCountInString(s) > fl.MaxLen {
-		return
-	}
-	j.Set(fl.ID, value+s)
+	j.Set(fl.ID, typeKey(j.Values()[fl.ID], s, fl.MaxLen))
 }
