@@ -1,45 +1,55 @@
 package xdpms
 
 import (
-	"fmt"
+	"bufio"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jezek/xgb"
 )
 
-// xvfb starts a virtual X server on a free display
-// number and returns the display's name.
+// xvfb starts a virtual X server on a display number it chooses itself
+// (-displayfd: no race with other servers for a number) and returns the
+// display's name. It is stopped cleanly, so it leaves no socket or lock.
 func xvfb(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Skip("Xvfb is not installed (make deps installs it)")
 	}
-	for n := 71; n < 90; n++ {
-		if _, err := os.Stat(filepath.Join("/tmp/.X11-unix", fmt.Sprintf("X%d", n))); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		cmd := exec.Command("Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			if c, err := xgb.NewConnDisplay(display); err == nil {
-				c.Close()
-				return display
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb on %s did not answer", display)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display number")
+	defer r.Close()
+	// -noreset: without it the server resets when a client disconnects,
+	// and the next connection meets the reset.
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- s
+	}()
+	select {
+	case s := <-line:
+		if _, err := strconv.Atoi(strings.TrimSpace(s)); err != nil {
+			t.Fatalf("Xvfb display number %q: %v", s, err)
+		}
+		return ":" + strings.TrimSpace(s)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Xvfb did not start within 10 s")
+	}
 	return ""
 }
 
