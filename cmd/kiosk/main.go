@@ -282,18 +282,21 @@ func run(f flags, log *slog.Logger) error {
 	}
 	opts.Maintenance = maintenanceMode(ctx, cfg, queue, link, prn, log)
 	term, err := ui.New(a, w, opts)
+	var screens uiGate // how other goroutines call into the screens
 	if err != nil {
 		return err
 	}
 	if cards != nil {
-		cards.run(ctx, &wg, func(ev idcard.Event) { fyne.Do(func() { term.CardRead(ev) }) })
+		cards.run(ctx, &wg, func(ev idcard.Event) { screens.do(func() { term.CardRead(ev) }) })
 	}
 	if f.demo {
 		// The journey harness's view of the screen (kiosk/inspect): demo only.
 		sock := filepath.Join(cfg.DataDir, inspect.SocketName)
 		wg.Go(func() {
 			err := inspect.Serve(ctx, sock, func() (s inspect.Snapshot, err error) {
-				fyne.DoAndWait(func() { s = term.Inspect() })
+				if !screens.doAndWait(func() { s = term.Inspect() }) {
+					return s, errors.New("the terminal is stopping")
+				}
 				return s, nil
 			}, log)
 			if err != nil {
@@ -319,20 +322,20 @@ func run(f flags, log *slog.Logger) error {
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				fyne.Do(func() { term.Tick(now) })
+				screens.do(func() { term.Tick(now) })
 			}
 		}
 	})
 	notices := reg.Subscribe(ctx)
 	wg.Go(func() {
 		for range notices {
-			fyne.Do(term.DevicesChanged)
+			screens.do(term.DevicesChanged)
 		}
 	})
 	wg.Go(func() {
 		<-ctx.Done()
 		log.Info("kiosk stopping")
-		fyne.Do(a.Quit)
+		screens.quit(a)
 	})
 
 	w.ShowAndRun()

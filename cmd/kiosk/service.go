@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -89,4 +90,39 @@ func keepDisplay(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, ser
 		defer screen.Close()
 		k.Run(ctx, time.Now)
 	})
+}
+
+// uiGate is how the terminal's goroutines call into the screens. Once the
+// terminal is quitting, Fyne runs a late call on the caller's goroutine
+// after its loop has ended and the window system is gone, and a screen
+// touched then panics; the gate drops calls from the moment quit is asked.
+type uiGate struct {
+	quitting atomic.Bool
+}
+
+// do runs f on Fyne's goroutine unless the terminal is quitting.
+func (g *uiGate) do(f func()) {
+	fyne.Do(func() {
+		if !g.quitting.Load() {
+			f()
+		}
+	})
+}
+
+// doAndWait is do, waiting for f; false when f was dropped.
+func (g *uiGate) doAndWait(f func()) bool {
+	ran := false
+	fyne.DoAndWait(func() {
+		if !g.quitting.Load() {
+			f()
+			ran = true
+		}
+	})
+	return ran
+}
+
+// quit closes the gate, then ends Fyne's loop.
+func (g *uiGate) quit(a fyne.App) {
+	g.quitting.Store(true)
+	fyne.Do(a.Quit)
 }
