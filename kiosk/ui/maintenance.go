@@ -281,8 +281,12 @@ func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
 		top.Add(callout(th, t.maint.note, fynetheme.ColorNameSuccess))
 	}
 	p := th.Size(fynetheme.SizeNamePadding)
+	cols := len(actions)
+	if t.portrait() {
+		cols = 3 // five actions in one row are wider than a portrait panel
+	}
 	return container.New(layout.NewCustomPaddedLayout(2*p, 2*p, 4*p, 4*p), container.NewBorder(top,
-		container.NewGridWithColumns(len(actions), actions...), nil, nil,
+		container.NewGridWithColumns(cols, actions...), nil, nil,
 		vscroll(newCard(th, lines))))
 }
 

@@ -119,9 +119,18 @@ const minIcon = 32
 func (r *tileRenderer) Layout(size fyne.Size) {
 	r.bg.Resize(size)
 	r.shade.Resize(size)
-	icon, title, hint := r.iconSize(), r.title.MinSize(), r.hint.MinSize()
 	gap := r.gap()
 	pad := r.th().Size(fynetheme.SizeNameInnerPadding) * 2
+	// Words wider than the tile (English at elderly sizes on a portrait
+	// panel) are drawn smaller rather than widen the screen.
+	th := r.th()
+	r.title.TextSize, r.hint.TextSize = th.Size(theme.SizeTileTitle), th.Size(theme.SizeTileHint)
+	for _, t := range []*canvas.Text{r.title, r.hint} {
+		if w := t.MinSize().Width; w > size.Width-2*pad && w > 0 {
+			t.TextSize *= (size.Width - 2*pad) / w
+		}
+	}
+	icon, title, hint := r.iconSize(), r.title.MinSize(), r.hint.MinSize()
 	if room := size.Height - 2*pad - gap - title.Height - hint.Height; room < icon.Height {
 		icon = fyne.NewSquareSize(max(minIcon, room))
 	}
@@ -144,7 +153,9 @@ func (r *tileRenderer) iconSize() fyne.Size {
 func (r *tileRenderer) MinSize() fyne.Size {
 	icon, title, hint := fyne.NewSquareSize(minIcon), r.title.MinSize(), r.hint.MinSize()
 	pad := r.th().Size(fynetheme.SizeNameInnerPadding) * 2
-	w := max(icon.Width, title.Width, hint.Width) + 2*pad
+	// The words shrink to the tile (Layout), down to two thirds of their
+	// size: a tile asks for no more width than that.
+	w := max(icon.Width, title.Width*2/3, hint.Width*2/3) + 2*pad
 	h := icon.Height + r.gap() + title.Height + hint.Height + 2*pad
 	target := r.th().Size(theme.SizeTarget)
 	return fyne.NewSize(max(w, target), max(h, target))
