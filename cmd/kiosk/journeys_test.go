@@ -156,7 +156,12 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 		k.Tap("key:" + string(c))
 	}
 	k.Tap("rating.send")
-	k.WaitScreen("home", "")
+	// A finished journey ends the session: the next resident starts in the
+	// site's language and standard mode.
+	s := k.WaitScreen("home", "")
+	if s.Lang != "zh" || s.Elderly {
+		t.Errorf("home after a finished journey: language %s, elderly %v; want zh, standard", s.Lang, s.Elderly)
+	}
 }
 
 // hasText reports whether some visible text contains s.
