@@ -23,8 +23,9 @@ import (
 // staffCall is a resident's call for staff (呼叫帮办) being followed: the
 // record made of it, when, and what the resident was last told.
 type staffCall struct {
-	id    string // the outbox record, once saved
-	n     int    // counts the calls, so a late save finds its own
+	words *widget.Label // what the staff screen says, updated in place
+	id    string        // the outbox record, once saved
+	n     int           // counts the calls, so a late save finds its own
 	at    time.Time
 	reply journey.StaffReply
 }
@@ -72,7 +73,12 @@ func (t *Terminal) followStaffCall(now time.Time) {
 	if r := t.staffReply(now); r != t.staff.reply {
 		t.staff.reply = r
 		t.opt.Log.Info("staff call", "reply", int(r))
-		t.rebuild()
+		// Its words change in place: a tap on "back" meanwhile must land.
+		if l := t.staff.words; l != nil {
+			l.SetText(t.staffWords())
+		} else {
+			t.rebuild()
+		}
 	}
 }
 
@@ -97,6 +103,7 @@ func (t *Terminal) staffWords() string {
 func (t *Terminal) staffScreen(th fyne.Theme) fyne.CanvasObject {
 	l := sentence(t.staffWords())
 	l.Alignment = fyne.TextAlignCenter
+	t.staff.words = l
 	back := widget.NewButton(T("staff.back"), t.input(func() {
 		from := t.staffFrom
 		if from == "" || from == screenStaff {
