@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
-	"github.com/yizhan-kiosk/yizhan/kiosk/config"
-	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
 
@@ -22,35 +19,14 @@ type testDistrict struct {
 // startDistrict serves a district on loopback until ctx ends.
 func startDistrict(ctx context.Context, t *testing.T) testDistrict {
 	t.Helper()
-	d, err := district.Open(district.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() { d.Serve(ctx, ln); close(served) }()
-	t.Cleanup(func() { <-served; d.Close() })
-	return testDistrict{d: d, url: "https://" + ln.Addr().String()}
+	d, url := harness.StartDistrict(ctx, t)
+	return testDistrict{d: d, url: url}
 }
 
-// enrollDemo does what make run does before the first start: a token,
-// then the demo terminal's enrollment, in work/var/demo.
+// enrollDemo does what make run does before the first start.
 func enrollDemo(ctx context.Context, t *testing.T, dist testDistrict, work string) {
 	t.Helper()
-	tok, err := dist.d.NewToken("24小时自助服务厅", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Demo()
-	data := filepath.Join(work, cfg.DataDir)
-	_, err = client.Enroll(ctx, client.EnrollOptions{Backend: dist.url, Token: tok, TerminalID: cfg.TerminalID,
-		Dir: client.IdentityDir(data), KeysPath: filepath.Join(work, cfg.Outbox.DistrictKeys)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	harness.EnrollDemo(ctx, t, dist.d, dist.url, work)
 }
 
 // waitDelivered waits for the sample application at the district and

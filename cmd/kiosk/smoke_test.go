@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"image"
@@ -16,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xproto"
-	"github.com/jezek/xgb/xtest"
+	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 )
@@ -33,26 +30,21 @@ func TestSmokeUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real X server and the kiosk binary")
 	}
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		if os.Getenv("YIZHAN_REQUIRE_XVFB") == "1" {
-			t.Fatal("Xvfb not found: apt-get install xvfb")
-		}
-		t.Skip("Xvfb not found")
-	}
+	harness.Xvfb(t) // skips (or fails, as make test asks) without one
 	for _, sz := range []struct {
 		name string
 		w, h int
 	}{{"landscape", 1920, 1080}, {"portrait", 1080, 1920}} {
 		t.Run(sz.name, func(t *testing.T) {
-			smoke(t, xvfb, sz.name, sz.w, sz.h)
+			smoke(t, sz.name, sz.w, sz.h)
 		})
 	}
 }
 
-func smoke(t *testing.T, xvfb, name string, width, height int) {
+func smoke(t *testing.T, name string, width, height int) {
 	bin := buildKiosk(t)
-	display := startXvfb(t, xvfb, width, height)
+	d := harness.StartDisplay(t, width, height)
+	display := d.Name
 
 	work := t.TempDir() // the demo's ./var lands here
 	limit := 2 * time.Minute
@@ -92,12 +84,6 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		}
 	}()
 
-	conn, err := xgb.NewConnDisplay(display)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", display, err)
-	}
-	defer conn.Close()
-
 	// Wait for the first frame: the screen stops being Xvfb's flat black.
 	var shot *image.RGBA
 	deadline := time.Now().Add(60 * time.Second)
@@ -107,7 +93,7 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 			t.Fatalf("kiosk exited before its first frame: %v", err)
 		default:
 		}
-		shot, err = screenshot(conn)
+		shot, err = d.Screenshot()
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)
 		}
@@ -145,7 +131,7 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 		t.Fatalf("kiosk exited after its first frame: %v", err)
 	case <-time.After(hold):
 	}
-	if shot, err = screenshot(conn); err != nil {
+	if shot, err = d.Screenshot(); err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	if blank(shot) {
@@ -164,10 +150,10 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	if before := countColour(shot, bannerGreen); before > 1000 {
 		t.Fatalf("%d banner-green pixels before any card", before)
 	}
-	if err := pressKey(conn, width/2, 150, keysymF2); err != nil {
+	if err := d.Key(width/2, 150, harness.KeyF2); err != nil {
 		t.Fatalf("press F2: %v", err)
 	}
-	shot = waitScreen(t, conn, 10*time.Second, "smoke-"+name+"-no-card.png", func(img *image.RGBA) bool {
+	shot = waitScreen(t, d, 10*time.Second, "smoke-"+name+"-no-card.png", func(img *image.RGBA) bool {
 		return countColour(img, bannerGreen) > 20000
 	})
 	savePNG(t, shot, "smoke-"+name+"-card.png")
@@ -178,10 +164,10 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	if before := countColour(shot, white); before > 100000 {
 		t.Fatalf("%d white pixels before any receipt", before)
 	}
-	if err := pressKey(conn, width/2, 150, keysymF3); err != nil {
+	if err := d.Key(width/2, 150, harness.KeyF3); err != nil {
 		t.Fatalf("press F3: %v", err)
 	}
-	shot = waitScreen(t, conn, 15*time.Second, "smoke-"+name+"-no-receipt.png", func(img *image.RGBA) bool {
+	shot = waitScreen(t, d, 15*time.Second, "smoke-"+name+"-no-receipt.png", func(img *image.RGBA) bool {
 		return countColour(img, white) > 150000
 	})
 	savePNG(t, shot, "smoke-"+name+"-receipt.png")
@@ -191,7 +177,7 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 
 	// F4 submits the sample application: sealed, queued, and sent by the
 	// background sync to the district, where it opens to the sample card.
-	if err := pressKey(conn, width/2, 150, keysymF4); err != nil {
+	if err := d.Key(width/2, 150, harness.KeyF4); err != nil {
 		t.Fatalf("press F4: %v", err)
 	}
 	waitDelivered(t, dist, 20*time.Second)
@@ -222,7 +208,7 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 	// the live preview of the simulated face camera, held for a while to
 	// watch the memory; 返回首页 ends it and the log gives its frame rate.
 	if name == "landscape" {
-		previewSmoke(t, conn, cmd.Process.Pid, filepath.Join(work, "var", "demo", inspect.SocketName), logPath)
+		previewSmoke(t, d, cmd.Process.Pid, filepath.Join(work, "var", "demo", inspect.SocketName), logPath)
 	}
 
 	// Stop it by its PID, as systemd would, and expect a clean exit.
@@ -243,11 +229,11 @@ func smoke(t *testing.T, xvfb, name string, width, height int) {
 // waitScreen takes screenshots until ok says the screen shows what the test
 // waits for, and fails (keeping the last screenshot as failName) after
 // within.
-func waitScreen(t *testing.T, conn *xgb.Conn, within time.Duration, failName string, ok func(*image.RGBA) bool) *image.RGBA {
+func waitScreen(t *testing.T, d *harness.Display, within time.Duration, failName string, ok func(*image.RGBA) bool) *image.RGBA {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		shot, err := screenshot(conn)
+		shot, err := d.Screenshot()
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)
 		}
@@ -264,13 +250,6 @@ func waitScreen(t *testing.T, conn *xgb.Conn, within time.Duration, failName str
 
 // bannerGreen is the theme's success colour, which the card banner uses.
 var bannerGreen = [3]uint8{0x1E, 0x6B, 0x34}
-
-const (
-	keysymF2 = 0xFFBF
-	keysymF3 = 0xFFC0
-	keysymF4 = 0xFFC1
-	keysymF5 = 0xFFC2
-)
 
 // countNear counts the pixels within tol of c in every channel.
 func countNear(img *image.RGBA, c [3]uint8, tol int) int {
@@ -294,42 +273,6 @@ func countColour(img *image.RGBA, c [3]uint8) int {
 	return n
 }
 
-// pressKey moves the pointer to (x, y) on the root window, so the window
-// there has the keyboard, and presses and releases the key with keysym sym
-// through the XTEST extension.
-func pressKey(conn *xgb.Conn, x, y int, sym xproto.Keysym) error {
-	if err := xtest.Init(conn); err != nil {
-		return err
-	}
-	setup := xproto.Setup(conn)
-	root := setup.DefaultScreen(conn).Root
-	count := byte(setup.MaxKeycode - setup.MinKeycode + 1)
-	km, err := xproto.GetKeyboardMapping(conn, setup.MinKeycode, count).Reply()
-	if err != nil {
-		return err
-	}
-	var code xproto.Keycode
-	per := int(km.KeysymsPerKeycode)
-	for i, s := range km.Keysyms {
-		if s == sym {
-			code = setup.MinKeycode + xproto.Keycode(i/per)
-			break
-		}
-	}
-	if code == 0 {
-		return fmt.Errorf("no keycode for keysym %#x", sym)
-	}
-	if err := xtest.FakeInputChecked(conn, xproto.MotionNotify, 0, 0, root, int16(x), int16(y), 0).Check(); err != nil {
-		return err
-	}
-	time.Sleep(200 * time.Millisecond)
-	if err := xtest.FakeInputChecked(conn, xproto.KeyPress, byte(code), 0, root, 0, 0, 0).Check(); err != nil {
-		return err
-	}
-	time.Sleep(50 * time.Millisecond)
-	return xtest.FakeInputChecked(conn, xproto.KeyRelease, byte(code), 0, root, 0, 0, 0).Check()
-}
-
 // buildKiosk builds this package's binary once per test run.
 func buildKiosk(t *testing.T) string {
 	t.Helper()
@@ -342,68 +285,6 @@ func buildKiosk(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// startXvfb starts a virtual X server on a free display and returns its name.
-func startXvfb(t *testing.T, xvfb string, width, height int) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- s
-	}()
-	select {
-	case s := <-line:
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			t.Fatalf("Xvfb display number %q: %v", s, err)
-		}
-		return ":" + strconv.Itoa(n)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Xvfb did not start within 30 s")
-	}
-	return ""
-}
-
-// screenshot reads the root window of the X screen.
-func screenshot(conn *xgb.Conn) (*image.RGBA, error) {
-	screen := xproto.Setup(conn).DefaultScreen(conn)
-	w, h := screen.WidthInPixels, screen.HeightInPixels
-	img := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
-	// Read in bands: one reply for a whole 1080p screen exceeds X's limits.
-	const band = 120
-	for y := 0; y < int(h); y += band {
-		bh := min(band, int(h)-y)
-		reply, err := xproto.GetImage(conn, xproto.ImageFormatZPixmap, xproto.Drawable(screen.Root),
-			0, int16(y), w, uint16(bh), 0xffffffff).Reply()
-		if err != nil {
-			return nil, err
-		}
-		if len(reply.Data) < int(w)*bh*4 {
-			return nil, fmt.Errorf("short image: %d bytes for %dx%d", len(reply.Data), w, bh)
-		}
-		for i := 0; i < int(w)*bh; i++ {
-			p := reply.Data[i*4 : i*4+4] // BGRX
-			o := (y*int(w))*4 + i*4
-			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = p[2], p[1], p[0], 0xff
-		}
-	}
-	return img, nil
 }
 
 // blank reports whether the image is (almost) one colour.
@@ -455,7 +336,7 @@ func savePNG(t *testing.T, img image.Image, name string) {
 
 // previewSmoke runs the live preview in the real binary (1920x1080) and
 // reports its frame rate and the memory before and after.
-func previewSmoke(t *testing.T, conn *xgb.Conn, pid int, sock, logPath string) {
+func previewSmoke(t *testing.T, d *harness.Display, pid int, sock, logPath string) {
 	hold := 3 * time.Second
 	if v := os.Getenv("YIZHAN_SMOKE_PREVIEW"); v != "" {
 		var err error
@@ -463,11 +344,11 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid int, sock, logPath string) {
 			t.Fatalf("YIZHAN_SMOKE_PREVIEW: %v", err)
 		}
 	}
-	if err := pressKey(conn, 960, 150, keysymF5); err != nil {
+	if err := d.Key(960, 150, harness.KeyF5); err != nil {
 		t.Fatal(err)
 	}
 	// The consent screen (it runs at 1920x1080): a large white card.
-	waitScreen(t, conn, 15*time.Second, "smoke-no-consent.png", func(img *image.RGBA) bool {
+	waitScreen(t, d, 15*time.Second, "smoke-no-consent.png", func(img *image.RGBA) bool {
 		return countColour(img, [3]uint8{0xFF, 0xFF, 0xFF}) > 500000
 	})
 	// Where the buttons are comes from the terminal (kiosk/inspect).
@@ -475,14 +356,14 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid int, sock, logPath string) {
 	agreeX, agreeY := where(t, sock, "capture.agree")
 	yellow := func(img *image.RGBA) bool { return countNear(img, [3]uint8{235, 235, 16}, 40) > 5000 }
 	for try := 0; ; try++ {
-		if err := click(conn, agreeX, agreeY); err != nil {
+		if err := d.Tap(agreeX, agreeY); err != nil {
 			t.Fatal(err)
 		}
-		shot, err := screenshot(conn)
+		shot, err := d.Screenshot()
 		deadline := time.Now().Add(10 * time.Second)
 		for err == nil && !yellow(shot) && time.Now().Before(deadline) {
 			time.Sleep(200 * time.Millisecond)
-			shot, err = screenshot(conn)
+			shot, err = d.Screenshot()
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -505,18 +386,18 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid int, sock, logPath string) {
 			break
 		}
 		time.Sleep(min(left, 30*time.Second))
-		if err := click(conn, 960, 560); err != nil {
+		if err := d.Tap(960, 560); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before, after := rss[0], rss[len(rss)-1]
-	shot, err := screenshot(conn)
+	shot, err := d.Screenshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	savePNG(t, shot, "smoke-preview.png")
 	homeX, homeY := where(t, sock, "nav.home")
-	if err := click(conn, homeX, homeY); err != nil {
+	if err := d.Tap(homeX, homeY); err != nil {
 		t.Fatal(err)
 	}
 	var fps string
@@ -536,22 +417,6 @@ func previewSmoke(t *testing.T, conn *xgb.Conn, pid int, sock, logPath string) {
 	if rate < 2 { // frames flow; the rate itself is measured alone (docs/benchmarks.md)
 		t.Errorf("the preview showed %.1f frames a second", rate)
 	}
-}
-
-func click(conn *xgb.Conn, x, y int) error {
-	if err := xtest.Init(conn); err != nil {
-		return err
-	}
-	root := xproto.Setup(conn).DefaultScreen(conn).Root
-	if err := xtest.FakeInputChecked(conn, xproto.MotionNotify, 0, 0, root, int16(x), int16(y), 0).Check(); err != nil {
-		return err
-	}
-	time.Sleep(100 * time.Millisecond)
-	if err := xtest.FakeInputChecked(conn, xproto.ButtonPress, 1, 0, root, 0, 0, 0).Check(); err != nil {
-		return err
-	}
-	time.Sleep(50 * time.Millisecond)
-	return xtest.FakeInputChecked(conn, xproto.ButtonRelease, 1, 0, root, 0, 0, 0).Check()
 }
 
 // listenNotify is systemd's end of the notification socket: each datagram

@@ -165,7 +165,15 @@ func (k *Kiosk) run(bin string, args []string, sock string) {
 }
 
 func (k *Kiosk) startDistrict(ctx context.Context) {
-	t := k.t
+	d, url := StartDistrict(ctx, k.t)
+	k.District = d
+	EnrollDemo(ctx, k.t, d, url, k.Work)
+}
+
+// StartDistrict serves a district on loopback, over real TLS, until ctx
+// ends or the test does, and returns it with its address.
+func StartDistrict(ctx context.Context, t testing.TB) (*district.District, string) {
+	t.Helper()
 	d, err := district.Open(district.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -178,15 +186,21 @@ func (k *Kiosk) startDistrict(ctx context.Context) {
 	sctx, stop := context.WithCancel(ctx)
 	go func() { d.Serve(sctx, ln); close(served) }()
 	t.Cleanup(func() { stop(); <-served; d.Close() })
-	k.District = d
+	return d, "https://" + ln.Addr().String()
+}
+
+// EnrollDemo does what make run does before the first start: a token from
+// the district, then the demo terminal's enrollment, in work/var/demo.
+func EnrollDemo(ctx context.Context, t testing.TB, d *district.District, url, work string) {
+	t.Helper()
 	tok, err := d.NewToken("24小时自助服务厅", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Demo()
-	data := filepath.Join(k.Work, cfg.DataDir)
-	_, err = client.Enroll(ctx, client.EnrollOptions{Backend: "https://" + ln.Addr().String(), Token: tok,
-		TerminalID: cfg.TerminalID, Dir: client.IdentityDir(data), KeysPath: filepath.Join(k.Work, cfg.Outbox.DistrictKeys)})
+	data := filepath.Join(work, cfg.DataDir)
+	_, err = client.Enroll(ctx, client.EnrollOptions{Backend: url, Token: tok,
+		TerminalID: cfg.TerminalID, Dir: client.IdentityDir(data), KeysPath: filepath.Join(work, cfg.Outbox.DistrictKeys)})
 	if err != nil {
 		t.Fatalf("enroll the demo terminal: %v", err)
 	}
