@@ -71,7 +71,6 @@ func probeReader(ctx context.Context, open func() (idcard.Transport, error), wai
 	return Probe{Result: Answered, SAMID: idcard.FormatSAMID(reply.Data)}
 }
 
-
 // probed is a guess after the probe: an answer confirms the reader, no
 // answer makes the port unknown, and a port that could not be opened
 // keeps its guess with the reason why it is not confirmed.
