@@ -33,6 +33,10 @@ func journeyPanels(t *testing.T, all bool) []struct {
 	if testing.Short() {
 		t.Skip("starts X servers and the kiosk binary")
 	}
+	// Two journeys at a time (go test's -parallel, GOMAXPROCS by default):
+	// each has its own X server, district and kiosk, and much of a journey
+	// is waiting — for the idle timeout, the receipt, the staff's reply.
+	t.Parallel()
 	if all && os.Getenv("YIZHAN_JOURNEYS") == "all" {
 		return panels
 	}

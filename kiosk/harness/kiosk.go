@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -218,9 +219,19 @@ func (k *Kiosk) stop() {
 				k.t.Errorf("kiosk exited with %v", k.waitErr)
 			}
 		case <-time.After(10 * time.Second):
-			k.t.Error("kiosk did not stop within 10 s")
-			k.cmd.Process.Kill()
-			<-k.exited
+			// What it waits for is in its goroutines' stacks: Go prints
+			// them to the log on SIGQUIT.
+			k.t.Error("kiosk did not stop within 10 s; its goroutines follow")
+			k.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-k.exited:
+			case <-time.After(5 * time.Second):
+				k.cmd.Process.Kill()
+				<-k.exited
+			}
+			log, _ := os.ReadFile(k.logPath)
+			k.t.Logf("kiosk log:\n%s", tail(string(log), 2000))
+			return
 		}
 	}
 	if k.t.Failed() {
@@ -591,7 +602,10 @@ func (k *Kiosk) write(name string, img *image.RGBA, r *inspect.Rect) {
 		return
 	}
 	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
+	// Fastest compression: a journey keeps a screenshot per step, and
+	// the best compression costs more time than the journey's taps.
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(f, img); err != nil {
 		k.t.Logf("screenshot not saved: %v", err)
 	}
 }

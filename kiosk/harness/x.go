@@ -13,6 +13,8 @@ import (
 	"bufio"
 	"fmt"
 	"image"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"strconv"
@@ -53,6 +55,13 @@ func Xvfb(t testing.TB) string {
 		t.Skip("Xvfb not found")
 	}
 	return p
+}
+
+func init() {
+	// The X library logs its own connection's set-up and end (no
+	// .Xauthority under Xvfb; the reset when the server stops with the
+	// test): noise in every test's output. Its errors reach us as errors.
+	xgb.Logger = log.New(io.Discard, "", 0)
 }
 
 // StartDisplay starts Xvfb with one screen of w×h on a free display and

@@ -37,9 +37,15 @@ func TestCardOnHomeScreen(t *testing.T) {
 			if !h.showing(tc.want) {
 				t.Fatal("notice gone before 8 s")
 			}
+			tile := h.term.tiles[screenApply]
 			h.tick(time.Second)
 			if h.showing(tc.want) {
 				t.Fatal("notice still shown after 8 s")
+			}
+			// The notice goes in place: a tile pressed as it goes is the
+			// tile released, so the tap lands.
+			if h.term.tiles[screenApply] != tile {
+				t.Fatal("the home screen was made anew when the notice went")
 			}
 		})
 	}

@@ -112,6 +112,7 @@ type Terminal struct {
 	status      *statusBar
 	countdown   *countdown
 	tiles       map[string]*tile // by screen ("" for the elderly switch), for tests
+	homeTop     *fyne.Container  // the home screen's greeting and banners
 	langBtn     *widget.Button
 	homeBtn     *widget.Button
 	demoCard    *widget.Button
@@ -374,8 +375,6 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 }
 
 func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
-	greeting := text(th, T("home.greeting"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
-	hint := text(th, T("home.hint"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
 	t.tiles = make(map[string]*tile)
 	var tiles []fyne.CanvasObject
 	for _, ht := range homeTiles {
@@ -403,6 +402,17 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	}
 	p := th.Size(fynetheme.SizeNamePadding)
 	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
+	t.homeTop = container.NewVBox()
+	t.fillHomeTop(th)
+	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(t.homeTop, nil, nil, nil, grid))
+}
+
+// fillHomeTop fills the home screen's top — the greeting, then the hint or
+// the banners — in place: when a notice ends, the tiles stay the same
+// objects, so a tap pressed on one as the notice goes still lands.
+func (t *Terminal) fillHomeTop(th fyne.Theme) {
+	greeting := text(th, T("home.greeting"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
+	hint := text(th, T("home.hint"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
 	var banners []fyne.CanvasObject
 	now := t.opt.Now()
 	for _, a := range t.opt.District.Announcements {
@@ -417,19 +427,18 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	if !t.inServiceHours() {
 		banners = append(banners, banner(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}), fynetheme.ColorNameWarning))
 	}
-	if t.notice.key != "" && t.opt.Now().Before(t.notice.until) {
+	if t.notice.key != "" && now.Before(t.notice.until) {
 		banners = append(banners, banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
 	}
 	// A banner takes the hint's line: the tiles keep their room.
-	top := container.NewVBox(greeting)
+	objs := []fyne.CanvasObject{greeting}
 	if len(banners) == 0 {
-		top.Add(hint)
+		objs = append(objs, hint)
 	}
-	for _, b := range banners {
-		top.Add(b)
-	}
-	top.Add(spacer(th))
-	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(top, nil, nil, nil, grid))
+	objs = append(objs, banners...)
+	objs = append(objs, spacer(th))
+	t.homeTop.Objects = objs
+	t.homeTop.Refresh()
 }
 
 // placeholder is the screen of a service this terminal does not offer yet:
@@ -555,7 +564,9 @@ func (t *Terminal) Tick(now time.Time) {
 	t.followReceipt()
 	if t.notice.key != "" && !now.Before(t.notice.until) {
 		t.notice = notice{}
-		t.rebuild()
+		if t.sess.Screen() == session.Home && t.homeTop != nil {
+			t.fillHomeTop(t.th)
+		}
 	}
 	if t.sess.Screen() == screenOutOfService && t.maint.paused {
 		t.sess.Touch(now) // out of service until a technician says otherwise
