@@ -150,7 +150,7 @@ func (t *Terminal) navRow(th fyne.Theme, actions ...fyne.CanvasObject) fyne.Canv
 	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
 	nav := []fyne.CanvasObject{bigButton(th, t.homeBtn)}
 	if t.sess.Screen() != screenStaff {
-		staff := widget.NewButton(T("tile.staff"), t.input(t.callStaff))
+		staff := widget.NewButton(T("tile.staff"), t.input(t.staff.call))
 		if j := t.apply.j; j != nil && j.Step() == journey.StaffHelp && t.sess.Screen() == screenApplying {
 			staff.Importance = widget.HighImportance // what the resident should do now
 		}

@@ -147,14 +147,14 @@ type Terminal struct {
 	photos photoSession // the photo steps of this session
 	browse browse       // the service list and guide
 	apply  applyState   // the apply journey on screen
-	query  queryState   // my applications
-	ask    askState     // a consultation or complaint being written
-	// staffFrom is the screen the resident called staff from; staff the
-	// call being followed.
-	staffFrom string
-	staff     staffCall
-	preview   *preview   // the live preview on screen, if any
-	maint     maintState // the technician's gesture, PIN pad and messages
+	// screens are the screens by the names the session shows them by;
+	// staff is one of them, which every screen offers.
+	screens map[string]screen
+	staff   *staffScreen
+	query   *queryScreen
+	ask     *askScreen
+	preview *preview   // the live preview on screen, if any
+	maint   maintState // the technician's gesture, PIN pad and messages
 }
 
 // notice is a message shown on the home screen for a while.
@@ -189,6 +189,15 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	}
 	if err := UseLanguage(c.Language); err != nil {
 		return nil, err
+	}
+	t.staff = &staffScreen{term: t}
+	t.query = &queryScreen{term: t}
+	t.ask = &askScreen{term: t}
+	t.screens = map[string]screen{
+		screenStaff:    t.staff,
+		screenQuery:    t.query,
+		screenRate:     t.query,
+		screenComplain: t.ask,
 	}
 	win.SetPadded(false) // the header and status bar run to the screen's edges
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -354,11 +363,11 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 	case screenApplying:
 		return t.applyScreen(th)
 	case screenStaff:
-		return t.staffScreen(th)
+		return t.staff.content(th)
 	case screenQuery, screenRate:
-		return t.queryScreen(th)
+		return t.query.content(th)
 	case screenComplain:
-		return t.askScreen(th)
+		return t.ask.content(th)
 	case screenPIN:
 		return t.pinScreen(th)
 	case screenMaintenance:
@@ -389,7 +398,7 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 			screen := ht.screen
 			onTap = t.input(func() {
 				if screen == screenStaff {
-					t.callStaff()
+					t.staff.call()
 					return
 				}
 				t.show(screen)
@@ -497,11 +506,7 @@ func (t *Terminal) touched() {
 // applications and words go with the session.
 func (t *Terminal) forgetHelp() {
 	t.browse = browse{}
-	t.query = queryState{}
-	if t.ask.a != nil {
-		t.ask.a.Wipe()
-	}
-	t.ask = askState{}
+	t.wipeScreens()
 }
 
 // endSession forgets the resident — the journey, the photos, what they
@@ -558,8 +563,8 @@ func (t *Terminal) switchElderly() {
 // once a second on Fyne's goroutine.
 func (t *Terminal) Tick(now time.Time) {
 	t.refreshStatus(now)
-	t.followStaffCall(now)
-	t.followQuery(now)
+	t.staff.follow(now)
+	t.query.follow(now)
 	t.followSync(now)
 	t.followReceipt()
 	if t.notice.key != "" && !now.Before(t.notice.until) {
@@ -658,7 +663,7 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 		t.applyCardRead(ev)
 		return
 	case screenQuery, screenRate:
-		t.queryCardRead(ev)
+		t.query.cardRead(ev)
 		return
 	case screenMaintenance:
 		if t.maintActive() {

@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+)
+
+// queryScreen is "my applications" (查询) and, under the 评价 tile, the
+// same list to rate one from: the card's applications once read.
+type queryScreen struct {
+	term *Terminal
+	queryState
+}
+
+// wipe forgets the card and its applications.
+func (s *queryScreen) wipe() { s.queryState = queryState{} }
+
+// queryState is what the screen holds of the session: nothing until a card
+// is read.
+type queryState struct {
+	list []journey.Progress
+	read bool
+	err  string
+	// idNumber is the card's, to ask again while the list is shown (a
+	// status may arrive meanwhile); holder its masked name, to say whose
+	// list it is. Both go with the session.
+	idNumber string
+	holder   string
+	loading  bool
+	loaded   time.Time
+	// rating is the application being rated from the list (the 评价
+	// tile), and bad a bad rating waiting for its reason and call back;
+	// saving while the rating is written.
+	rating *journey.Progress
+	bad    badRating
+	saving bool
+}
+
+// queryRefresh is how often a shown list is read again for statuses that
+// came from the district meanwhile.
+const queryRefresh = 5 * time.Second
+
+func (s *queryScreen) cardRead(ev idcard.Event) {
+	t := s.term
+	if ev.Err != nil || t.opt.MyApplications == nil {
+		s.err = "card.damaged"
+		t.rebuild()
+		return
+	}
+	s.queryState = queryState{idNumber: ev.Card.IDNumber, holder: journey.MaskName(ev.Card.Name)}
+	// Ask the district for the latest statuses now, not at the next round.
+	if deps := t.opt.ApplyDeps; deps != nil && deps.Kick != nil {
+		deps.Kick()
+	}
+	s.load()
+}
+
+// load reads the card's applications off Fyne's goroutine
+// and shows them when they differ from what is shown.
+func (s *queryScreen) load() {
+	t := s.term
+	if s.loading || s.idNumber == "" {
+		return
+	}
+	s.loading = true
+	id := s.idNumber
+	t.async(func() {
+		list, err := t.opt.MyApplications(id)
+		t.do(func() {
+			if s.idNumber != id { // the resident left meanwhile
+				return
+			}
+			s.loading, s.loaded = false, t.opt.Now()
+			switch {
+			case err != nil:
+				t.opt.Log.Warn("my applications", "err", err)
+				if !s.read {
+					s.err = "query.failed"
+					t.rebuild()
+				}
+			case !s.read || !reflect.DeepEqual(list, s.list):
+				s.list, s.read, s.err = list, true, ""
+				t.rebuild()
+			}
+		})
+	})
+}
+
+// follow reads a shown list again now and then.
+func (s *queryScreen) follow(now time.Time) {
+	shown := s.term.sess.Screen()
+	if (shown == screenQuery || shown == screenRate) && s.read && s.rating == nil && now.Sub(s.loaded) >= queryRefresh {
+		s.load()
+	}
+}
+
+// rate keeps a rating of an application chosen from the list,
+// off Fyne's goroutine, and goes home with thanks — or says it was rated
+// already (the first rating counts).
+func (s *queryScreen) rate(p journey.Progress, level int, reason, phone string) {
+	t := s.term
+	deps := t.opt.ApplyDeps
+	if deps == nil || s.saving {
+		return
+	}
+	s.saving = true
+	d := *deps
+	t.save("rating", func(ctx context.Context) error {
+		return journey.RateService(ctx, d, p.Service, p.Receipt, level, reason, phone)
+	}, func(err error) {
+		key, kind := "rating.thanks", fynetheme.ColorNameSuccess
+		switch {
+		case errors.Is(err, journey.ErrAlreadyRated):
+			key, kind = "rating.already", fynetheme.ColorNameWarning
+		case err != nil:
+			key, kind = "apply.save_failed", fynetheme.ColorNameWarning
+		}
+		t.notice = notice{key: key, kind: kind, until: t.opt.Now().Add(10 * time.Second)}
+		t.goHome()
+	})
+}
+
+// content asks for the card, then lists the resident's applications
+// on this terminal with where each stands.
+func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	lang := t.sess.Lang()
+	if !s.read {
+		hint := sentence(T("query.card_hint"))
+		title := T("query.title")
+		if t.sess.Screen() == screenRate {
+			title = T("rating.choose")
+		}
+		content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+		if s.err != "" {
+			content.Add(banner(th, T(s.err), fynetheme.ColorNameWarning))
+		}
+		content.Add(hint)
+		return t.framed(th, newCard(th, content))
+	}
+	serviceName := func(code string) string {
+		if t.opt.Catalog != nil {
+			if s, ok := t.opt.Catalog.Service(code); ok {
+				return s.Name.In(lang)
+			}
+		}
+		return code
+	}
+	if p := s.rating; p != nil {
+		return t.ratingScreen(th, serviceName(p.Service), &s.bad, func(level int, reason, phone string) {
+			s.rate(*p, level, reason, phone)
+		}, func() {
+			s.rating, s.bad = nil, badRating{}
+			t.rebuild()
+		})
+	}
+	rows := container.NewVBox(
+		text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+		text(th, T("query.whose", map[string]any{"Name": s.holder}), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
+	if len(s.list) == 0 {
+		rows.Add(text(th, T("query.none"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
+	}
+	for _, p := range s.list {
+		state := T("query.state." + p.State)
+		if p.Message != "" {
+			state += " · " + p.Message
+		}
+		item := container.NewVBox(
+			text(th, serviceName(p.Service), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
+			text(th, T("apply.receipt_number")+p.Receipt+"   "+p.Submitted.In(t.opt.Now().Location()).Format("2006-01-02 15:04"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
+			text(th, state, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
+		if t.sess.Screen() == screenRate {
+			if p.Rated {
+				item.Add(text(th, T("rating.done"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true))
+			} else {
+				progress := p
+				b := widget.NewButton(T("rating.this"), t.input(func() {
+					s.rating = &progress
+					t.rebuild()
+				}))
+				b.Importance = widget.HighImportance
+				t.name(b, "rate:"+p.Receipt)
+				item.Add(bigButton(th, b))
+			}
+		}
+		rows.Add(newCard(th, item))
+	}
+	return t.framed(th, vscroll(rows))
+}
