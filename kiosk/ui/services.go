@@ -21,6 +21,25 @@ const screenGuide = "guide"
 
 // browse is the service list's state in this session: the category shown,
 // the pinyin letters typed, the page, and the service whose guide is open.
+// servicesScreen is 我要办理: the list of services (most used, by
+// category, or found by pinyin initials), a page at a time, and a
+// service's guide (办事指南), from which its application starts.
+type servicesScreen struct {
+	term *Terminal
+	browse
+}
+
+func (s *servicesScreen) content(th fyne.Theme) fyne.CanvasObject {
+	if s.term.sess.Screen() == screenGuide {
+		return s.guide(th)
+	}
+	return s.list(th)
+}
+
+// wipe forgets what the resident looked for and chose.
+func (s *servicesScreen) wipe() { s.browse = browse{} }
+
+// browse is where the resident is in the list, and the service chosen.
 type browse struct {
 	category string
 	letters  string
@@ -31,7 +50,8 @@ type browse struct {
 
 // perPage is how many services a page of the list shows: fewer, larger
 // choices in elderly mode and on a portrait screen.
-func (t *Terminal) perPage() int {
+func (s *servicesScreen) perPage() int {
+	t := s.term
 	n := 6
 	if t.sess.Elderly() {
 		n = 4
@@ -42,7 +62,7 @@ func (t *Terminal) perPage() int {
 			n = 2
 		}
 	}
-	if t.browse.keypad {
+	if s.keypad {
 		n /= 2 // the keypad takes the room of half the list
 	}
 	return n
@@ -57,60 +77,62 @@ func (t *Terminal) portrait() bool {
 // listed are the services the list shows now: those found by the letters
 // typed, or the category's, or the most used (elderly-first services first
 // in elderly mode).
-func (t *Terminal) listed() []*catalog.Service {
+func (s *servicesScreen) listed() []*catalog.Service {
+	t := s.term
 	c := t.opt.Catalog
 	switch {
 	case c == nil:
 		return nil
-	case t.browse.letters != "":
-		return c.Search(t.browse.letters)
-	case t.browse.category != "":
-		return c.InCategory(t.browse.category)
+	case s.letters != "":
+		return c.Search(s.letters)
+	case s.category != "":
+		return c.InCategory(s.category)
 	case t.sess.Elderly():
 		return c.ElderlyFirst(len(c.Services))
 	}
 	return c.MostUsed(len(c.Services))
 }
 
-// servicesScreen is the service list: categories, the search by pinyin
+// list is the service list: categories, the search by pinyin
 // initials on a letter keypad, and the services as large buttons, paged
 // with buttons (no swiping).
-func (t *Terminal) servicesScreen(th fyne.Theme) fyne.CanvasObject {
+func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
 	lang := t.sess.Lang()
 	p := th.Size(fynetheme.SizeNamePadding)
 	title := text(th, T("services.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 
 	// Categories as a row of buttons; "常用" (most used) first.
-	cats := []fyne.CanvasObject{t.chip(th, T("services.most_used"), t.browse.category == "" && t.browse.letters == "", func() {
-		t.browse = browse{}
+	cats := []fyne.CanvasObject{t.chip(th, T("services.most_used"), s.category == "" && s.letters == "", func() {
+		s.browse = browse{}
 	})}
 	if t.opt.Catalog != nil {
 		for _, c := range t.opt.Catalog.Categories() {
 			id := c.ID
-			cats = append(cats, t.chip(th, c.Name.In(lang), t.browse.category == id && t.browse.letters == "", func() {
-				t.browse = browse{category: id}
+			cats = append(cats, t.chip(th, c.Name.In(lang), s.category == id && s.letters == "", func() {
+				s.browse = browse{category: id}
 			}))
 		}
 	}
 	search := widget.NewButtonWithIcon(T("services.search"), fynetheme.SearchIcon(), t.input(func() {
-		t.browse.keypad = !t.browse.keypad
+		s.keypad = !s.keypad
 		t.rebuild()
 	}))
 	// The rows' height depends on the width: start from the screen's.
 	inner := t.win.Canvas().Size().Width - 12*p
 	top := container.NewVBox(title, container.New(&flowLayout{gap: 2 * p, width: inner}, append(cats, bigButton(th, search))...))
-	if t.browse.keypad {
-		top.Add(t.letterPad(th))
+	if s.keypad {
+		top.Add(s.letterPad(th))
 	}
 
-	list := t.listed()
-	pages := max(1, (len(list)+t.perPage()-1)/t.perPage())
-	t.browse.page = min(t.browse.page, pages-1)
-	from := t.browse.page * t.perPage()
-	shown := list[from:min(len(list), from+t.perPage())]
+	list := s.listed()
+	pages := max(1, (len(list)+s.perPage()-1)/s.perPage())
+	s.page = min(s.page, pages-1)
+	from := s.page * s.perPage()
+	shown := list[from:min(len(list), from+s.perPage())]
 	var items []fyne.CanvasObject
-	for _, s := range shown {
-		items = append(items, t.serviceButton(th, s))
+	for _, svc := range shown {
+		items = append(items, s.serviceButton(th, svc))
 	}
 	if len(items) == 0 {
 		items = append(items, text(th, T("services.none"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
@@ -121,15 +143,15 @@ func (t *Terminal) servicesScreen(th fyne.Theme) fyne.CanvasObject {
 	}
 	grid := container.NewGridWithColumns(cols, items...)
 
-	prev := widget.NewButton(T("services.prev"), t.input(func() { t.browse.page--; t.rebuild() }))
-	next := widget.NewButton(T("services.next"), t.input(func() { t.browse.page++; t.rebuild() }))
-	if t.browse.page == 0 {
+	prev := widget.NewButton(T("services.prev"), t.input(func() { s.page--; t.rebuild() }))
+	next := widget.NewButton(T("services.next"), t.input(func() { s.page++; t.rebuild() }))
+	if s.page == 0 {
 		prev.Disable()
 	}
-	if t.browse.page >= pages-1 {
+	if s.page >= pages-1 {
 		next.Disable()
 	}
-	pageNo := text(th, T("services.page", map[string]any{"Page": t.browse.page + 1, "Pages": pages}), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
+	pageNo := text(th, T("services.page", map[string]any{"Page": s.page + 1, "Pages": pages}), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
 	// Paging on a row of its own: with elderly sizes, home and paging do
 	// not fit one row of a portrait screen. Both rows stay in sight; the
 	// categories, the keypad and the page of services scroll between them
@@ -189,14 +211,15 @@ func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyn
 
 // serviceButton is one service in the list: its name, and how far it can
 // be done here.
-func (t *Terminal) serviceButton(th fyne.Theme, s *catalog.Service) fyne.CanvasObject {
+func (s *servicesScreen) serviceButton(th fyne.Theme, svc *catalog.Service) fyne.CanvasObject {
+	t := s.term
 	lang := t.sess.Lang()
-	label := s.Name.In(lang)
-	if s.Immediate {
+	label := svc.Name.In(lang)
+	if svc.Immediate {
 		label += " · " + T("services.immediate")
 	}
 	b := widget.NewButton(label, t.input(func() {
-		t.browse.service = s
+		s.service = svc
 		t.show(screenGuide)
 	}))
 	b.Alignment = widget.ButtonAlignLeading
@@ -206,9 +229,10 @@ func (t *Terminal) serviceButton(th fyne.Theme, s *catalog.Service) fyne.CanvasO
 
 // letterPad is the on-screen keypad of the pinyin initials' letters, large
 // and in alphabetical rows (residents type few letters: "ylj").
-func (t *Terminal) letterPad(th fyne.Theme) fyne.CanvasObject {
-	typed := T("services.letters", map[string]any{"Letters": strings.ToUpper(t.browse.letters)})
-	if t.browse.letters == "" {
+func (s *servicesScreen) letterPad(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	typed := T("services.letters", map[string]any{"Letters": strings.ToUpper(s.letters)})
+	if s.letters == "" {
 		typed = T("services.letters_hint")
 	}
 	var keys []string
@@ -216,9 +240,9 @@ func (t *Terminal) letterPad(th fyne.Theme) fyne.CanvasObject {
 		keys = append(keys, string(c))
 	}
 	pad := t.keypad(th, keypad{keys: append(keys, keyBackspace), label: strings.ToUpper, max: 12,
-		get: func() string { return t.browse.letters }, set: func(v string) { t.browse.letters = v },
-		changed: func() { t.browse.page, t.browse.category = 0, "" },
-		after:   []fyne.CanvasObject{t.namedKey(th, "key:clear", T("services.clear"), func() { t.browse.letters = "" })}})
+		get: func() string { return s.letters }, set: func(v string) { s.letters = v },
+		changed: func() { s.page, s.category = 0, "" },
+		after:   []fyne.CanvasObject{t.namedKey(th, "key:clear", T("services.clear"), func() { s.letters = "" })}})
 	return newCard(th, container.NewVBox(
 		text(th, typed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true), pad))
 }
@@ -243,10 +267,11 @@ func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyn
 // counter, who can, what to bring and how each thing is given, the steps,
 // what they get and how, how long it takes, what it costs, who handles
 // it, where to ask and to complain, and the rules it rests on.
-func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
-	s := t.browse.service
-	if s == nil {
-		return t.servicesScreen(th)
+func (s *servicesScreen) guide(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	svc := s.service
+	if svc == nil {
+		return s.list(th)
 	}
 	t.sess.SetPatience(journey.Guide.Patience()) // a guide takes reading
 	lang := t.sess.Lang()
@@ -254,50 +279,50 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 	heading := func(key string) fyne.CanvasObject {
 		return text(th, T(key), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)
 	}
-	name := widget.NewLabel(s.Name.In(lang))
+	name := widget.NewLabel(svc.Name.In(lang))
 	name.Wrapping, name.SizeName, name.TextStyle.Bold = fyne.TextWrapWord, fynetheme.SizeNameHeadingText, true
-	visits := guidePara(guideVisits(s.Visits))
+	visits := guidePara(guideVisits(svc.Visits))
 	visits.TextStyle.Bold = true
-	body := container.NewVBox(name, guidePara(s.Description.In(lang)), visits, heading("guide.conditions"))
-	for _, c := range s.Conditions {
+	body := container.NewVBox(name, guidePara(svc.Description.In(lang)), visits, heading("guide.conditions"))
+	for _, c := range svc.Conditions {
 		body.Add(guidePara("· " + c.In(lang)))
 	}
 	body.Add(heading("guide.materials"))
-	for _, m := range s.Materials {
+	for _, m := range svc.Materials {
 		body.Add(guidePara(guideMaterial(m, lang)))
 	}
 	body.Add(heading("guide.steps"))
-	for i, step := range s.Steps {
+	for i, step := range svc.Steps {
 		body.Add(guidePara(fmt.Sprintf("%d. %s", i+1, step.In(lang))))
 	}
 	body.Add(heading("guide.result"))
-	body.Add(guidePara(s.Result.In(lang)))
+	body.Add(guidePara(svc.Result.In(lang)))
 	body.Add(heading("guide.facts"))
 	limit := T("guide.immediate")
-	if !s.Immediate {
-		limit = T("guide.days", map[string]any{"Committed": s.CommittedDays, "Legal": s.LegalDays})
+	if !svc.Immediate {
+		limit = T("guide.days", map[string]any{"Committed": svc.CommittedDays, "Legal": svc.LegalDays})
 	}
 	fee := T("guide.free")
-	if s.FeeYuan > 0 {
-		fee = T("guide.fee", map[string]any{"Yuan": s.FeeYuan})
-		if basis := s.FeeBasis.In(lang); basis != "" {
+	if svc.FeeYuan > 0 {
+		fee = T("guide.fee", map[string]any{"Yuan": svc.FeeYuan})
+		if basis := svc.FeeBasis.In(lang); basis != "" {
 			fee += T("guide.fee_basis", map[string]any{"Basis": basis})
 		}
 	}
 	facts := []string{
 		T("guide.limit") + limit,
 		T("guide.fee_label") + fee,
-		T("guide.department") + s.Department.In(lang),
-		T("guide.phone") + s.Phones.Consult,
+		T("guide.department") + svc.Department.In(lang),
+		T("guide.phone") + svc.Phones.Consult,
 	}
-	if s.Phones.Complaint != "" {
-		facts = append(facts, T("guide.complaint_phone")+s.Phones.Complaint)
+	if svc.Phones.Complaint != "" {
+		facts = append(facts, T("guide.complaint_phone")+svc.Phones.Complaint)
 	}
 	for _, line := range facts {
 		body.Add(guidePara(line))
 	}
 	body.Add(heading("guide.legal_basis"))
-	for _, b := range s.LegalBasis {
+	for _, b := range svc.LegalBasis {
 		body.Add(guidePara("· " + b.In(lang)))
 	}
 	if t.opt.Catalog != nil && t.opt.Catalog.Sample {
@@ -306,10 +331,10 @@ func (t *Terminal) guideScreen(th fyne.Theme) fyne.CanvasObject {
 		body.Add(note)
 	}
 	back := widget.NewButtonWithIcon(T("guide.back"), fynetheme.NavigateBackIcon(), t.input(func() {
-		t.browse.service = nil
+		s.service = nil
 		t.show(screenApply)
 	}))
-	start := widget.NewButton(T("guide.start"), t.input(func() { t.startApply(s) }))
+	start := widget.NewButton(T("guide.start"), t.input(func() { t.startApply(svc) }))
 	start.Importance = widget.HighImportance
 	if t.opt.ApplyDeps == nil {
 		start.Disable()

@@ -59,7 +59,7 @@ func TestElderlyListShowsElderlyFirst(t *testing.T) {
 	test.Tap(h.term.tiles[""])
 	test.Tap(h.term.tiles[screenApply])
 	var names []string
-	for _, s := range h.term.listed()[:h.term.perPage()] {
+	for _, s := range h.term.services.listed()[:h.term.services.perPage()] {
 		names = append(names, s.Name.ZH)
 		if !s.ElderlyFirst {
 			t.Fatalf("elderly list starts with %v", names)
@@ -84,11 +84,11 @@ func TestServiceScreensFit(t *testing.T) {
 						test.Tap(h.term.tiles[screenApply])
 						switch screen {
 						case "keypad":
-							h.term.browse.keypad = true
+							h.term.services.keypad = true
 							h.term.rebuild()
 						case "guide":
 							s, _ := h.term.opt.Catalog.Service("HJ-003")
-							h.term.browse.service = s
+							h.term.services.service = s
 							h.term.show(screenGuide)
 						}
 						h.win.Resize(size)
@@ -132,7 +132,7 @@ func openGuide(t *testing.T, h *harness, code string) {
 	if !ok {
 		t.Fatalf("no service %s", code)
 	}
-	h.term.browse.service = s
+	h.term.services.service = s
 	h.term.show(screenGuide)
 }
 
@@ -208,7 +208,7 @@ func TestGuideWords(t *testing.T) {
 	paid := *s
 	paid.FeeYuan, paid.FeeBasis = 10, catalog.Text{ZH: "发改价格〔2017〕1号"}
 	test.Tap(h.term.tiles[screenApply])
-	h.term.browse.service = &paid
+	h.term.services.service = &paid
 	h.term.show(screenGuide)
 	if !h.showing("收费标准：10 元（依据：发改价格〔2017〕1号）") {
 		t.Errorf("a fee: %q", h.texts())

@@ -47,7 +47,7 @@ func TestApplyStepsRender(t *testing.T) {
 				assertImage(t, "steps/"+name+"_"+v.name+".png", h.win.Canvas())
 			}
 			s, _ := h.term.opt.Catalog.Service("MZ-001")
-			h.term.browse.service = s
+			h.term.services.service = s
 			h.term.show(screenGuide)
 			step("1_guide")
 			test.Tap(button(t, h, T("guide.start")))
@@ -95,7 +95,7 @@ func TestApplyStepsRender(t *testing.T) {
 				test.Tap(h.term.tiles[""])
 			}
 
-			h.term.browse.service = s
+			h.term.services.service = s
 			h.term.show(screenGuide)
 			test.Tap(button(t, h, T("guide.start")))
 			test.Tap(button(t, h, T("apply.no_card_button")))

@@ -145,16 +145,16 @@ type Terminal struct {
 
 	notice notice       // a short message on the home screen
 	photos photoSession // the photo steps of this session
-	browse browse       // the service list and guide
 	apply  applyState   // the apply journey on screen
 	// screens are the screens by the names the session shows them by;
 	// staff is one of them, which every screen offers.
-	screens map[string]screen
-	staff   *staffScreen
-	query   *queryScreen
-	ask     *askScreen
-	preview *preview   // the live preview on screen, if any
-	maint   maintState // the technician's gesture, PIN pad and messages
+	screens  map[string]screen
+	staff    *staffScreen
+	query    *queryScreen
+	ask      *askScreen
+	services *servicesScreen
+	preview  *preview   // the live preview on screen, if any
+	maint    maintState // the technician's gesture, PIN pad and messages
 }
 
 // notice is a message shown on the home screen for a while.
@@ -193,11 +193,14 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	t.staff = &staffScreen{term: t}
 	t.query = &queryScreen{term: t}
 	t.ask = &askScreen{term: t}
+	t.services = &servicesScreen{term: t}
 	t.screens = map[string]screen{
 		screenStaff:    t.staff,
 		screenQuery:    t.query,
 		screenRate:     t.query,
 		screenComplain: t.ask,
+		screenApply:    t.services,
+		screenGuide:    t.services,
 	}
 	win.SetPadded(false) // the header and status bar run to the screen's edges
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -356,10 +359,10 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 			return t.message(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}))
 		}
 		if t.opt.Catalog != nil {
-			return t.servicesScreen(th)
+			return t.services.content(th)
 		}
 	case screenGuide:
-		return t.guideScreen(th)
+		return t.services.content(th)
 	case screenApplying:
 		return t.applyScreen(th)
 	case screenStaff:
@@ -505,7 +508,6 @@ func (t *Terminal) touched() {
 // forgetHelp clears the query and question screens: the resident's
 // applications and words go with the session.
 func (t *Terminal) forgetHelp() {
-	t.browse = browse{}
 	t.wipeScreens()
 }
 
