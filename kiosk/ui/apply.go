@@ -28,7 +28,15 @@ const screenApplying = "applying"
 // The reasons a resident may give for a bad rating (1–2 of 5).
 var ratingReasons = []string{"waiting", "attitude", "hard_to_use", "unclear_materials", "other"}
 
-// applyState is the apply journey of this session on screen.
+// applyScreen is the apply journey on screen, a step at a time: the card,
+// the face photo and the materials (shown by the capture screen), the
+// form, the review, the receipt and the rating.
+type applyScreen struct {
+	term *Terminal
+	applyState
+}
+
+// applyState is the apply journey of this session.
 type applyState struct {
 	j       *journey.Apply
 	editing string    // the form field the keypad types into
@@ -54,20 +62,22 @@ const (
 	printNoPrinter = "no_printer"
 )
 
-// beginApply starts the journey for a service from its guide.
-func (t *Terminal) beginApply(s *catalog.Service) {
-	t.endApply() // a journey left unfinished is wiped before the next
+// begin starts the journey for a service from its guide.
+func (s *applyScreen) begin(svc *catalog.Service) {
+	t := s.term
+	s.leave() // a journey left unfinished is wiped before the next
 	deps := *t.opt.ApplyDeps
-	t.apply = applyState{j: journey.NewApply(deps, s, t.photos.consented)}
-	t.apply.j.Start()
-	t.checkReader()
+	s.applyState = applyState{j: journey.NewApply(deps, svc, t.capture.consented)}
+	s.j.Start()
+	s.checkReader()
 	t.show(screenApplying)
 }
 
 // checkReader stops a journey waiting for a card when the card reader is
 // out of order: staff help, not a screen that waits for ever.
-func (t *Terminal) checkReader() {
-	j := t.apply.j
+func (s *applyScreen) checkReader() {
+	t := s.term
+	j := s.j
 	if j == nil || j.Step() != journey.Card {
 		return
 	}
@@ -83,61 +93,71 @@ func (t *Terminal) checkReader() {
 	j.NoReader() // the terminal has no reader at all
 }
 
-// endApply forgets the journey and everything it held.
-func (t *Terminal) endApply() {
-	if t.apply.j == nil {
-		return
+// leave forgets the journey and everything it held, but for the
+// resident's consent to a face photo: that holds for the rest of their
+// session.
+func (s *applyScreen) leave() {
+	if s.j != nil && s.j.Consented() {
+		s.term.capture.consented = true
 	}
-	if t.apply.j.Consented() {
-		t.photos.consented = true
-	}
-	t.apply.j.Wipe() // the journey's face and document flows with it
-	t.apply = applyState{}
-	t.photos.face, t.photos.doc = nil, nil
+	s.wipe()
 }
 
-func (t *Terminal) applyCardRead(ev idcard.Event) {
-	j := t.apply.j
+// wipe forgets the journey and everything it held. The photo flows on the
+// capture screen are the journey's: they go with it.
+func (s *applyScreen) wipe() {
+	if s.j == nil {
+		return
+	}
+	s.j.Wipe()
+	s.applyState = applyState{}
+	s.term.capture.face, s.term.capture.doc = nil, nil
+}
+
+func (s *applyScreen) cardRead(ev idcard.Event) {
+	t := s.term
+	j := s.j
 	if j == nil || j.Step() != journey.Card {
 		return
 	}
 	j.CardRead(ev, nil)
 	if j.Step() == journey.Face {
-		t.photos.face = j.FaceFlow()
+		t.capture.face = j.FaceFlow()
 	}
 	t.rebuild()
 }
 
-// applyScreen renders the journey's step.
-func (t *Terminal) applyScreen(th fyne.Theme) fyne.CanvasObject {
-	j := t.apply.j
+// content renders the journey's step.
+func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	if j == nil {
 		return t.message(th, T("capture.unavailable"))
 	}
 	t.sess.SetPatience(j.Step().Patience())
 	switch j.Step() {
 	case journey.Card:
-		return t.cardStep(th)
+		return s.cardStep(th)
 	case journey.Face:
-		return t.captureScreen(th)
+		return t.capture.content(th)
 	case journey.Form:
-		return t.formStep(th)
+		return s.formStep(th)
 	case journey.Materials:
-		t.photos.doc = j.DocumentFlow()
-		if t.photos.doc.Step() == capture.Unavailable {
+		t.capture.doc = j.DocumentFlow()
+		if t.capture.doc.Step() == capture.Unavailable {
 			m, _, _ := j.Material()
 			return t.stepCard(th, m.Name.In(t.sess.Lang()), sentence(T("apply.no_doc_camera")), t.button(th, T("apply.next"), true, func() {
 				j.DocumentDone()
 				t.rebuild()
 			}))
 		}
-		return t.captureScreen(th)
+		return t.capture.content(th)
 	case journey.Review:
-		return t.reviewStep(th)
+		return s.reviewStep(th)
 	case journey.Receipt:
-		return t.receiptStep(th)
+		return s.receiptStep(th)
 	case journey.Rating:
-		return t.ratingStep(th)
+		return s.ratingStep(th)
 	case journey.StaffHelp:
 		// Staff carry on from here: call them (the foot's 呼叫帮办, drawn
 		// as this step's main action), or leave.
@@ -179,13 +199,14 @@ func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) f
 	return bigButton(th, b)
 }
 
-func (t *Terminal) cardStep(th fyne.Theme) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) cardStep(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	hint := sentence(T("apply.card_hint"))
 	return t.stepCard(th, T("apply.card_title"), hint,
 		t.button(th, T("apply.no_card_button"), false, func() { j.NoCard(); t.rebuild() }),
 		t.button(th, T("guide.back"), false, func() {
-			t.endApply()
+			s.leave()
 			t.show(screenGuide)
 		}))
 }
@@ -193,11 +214,12 @@ func (t *Terminal) cardStep(th fyne.Theme) fyne.CanvasObject {
 // formStep shows the one form: what the card gave, read only; choices as
 // large buttons; numbers on a large keypad. Text the card does not give
 // cannot be typed on the terminal: staff help with it.
-func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	lang := t.sess.Lang()
-	if fl := j.Service().Form.Field(t.apply.editing); fl != nil && fl.Type == catalog.TypeText {
-		return t.typingStep(th, fl)
+	if fl := j.Service().Form.Field(s.editing); fl != nil && fl.Type == catalog.TypeText {
+		return s.typingStep(th, fl)
 	}
 	values := j.Values()
 	errs := map[string]string{}
@@ -251,31 +273,31 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 			}
 			id := fl.ID
 			b := widget.NewButton(shown, t.input(func() {
-				t.apply.editing = id
+				s.editing = id
 				t.rebuild()
 			}))
 			t.name(b, "field:"+id)
-			if t.apply.editing == id {
+			if s.editing == id {
 				b.Importance = widget.HighImportance
 			}
 			row.Add(bigButton(th, b))
 			// Whatever the card does not give, the staff can fill in.
 			row.Add(container.NewHBox(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() {
-				if t.apply.editing == id {
-					t.apply.editing = ""
+				if s.editing == id {
+					s.editing = ""
 				}
 				j.LeaveToStaff(id)
 				t.rebuild()
 			})))
-			if t.apply.editing == id {
+			if s.editing == id {
 				// The keypad stays put above the form's buttons, like a
 				// phone's keyboard; the field it types into is scrolled
 				// into sight above it.
-				pad = t.digitPad(th, fl)
+				pad = s.digitPad(th, fl)
 				t.reveal = row
 			}
 		default:
-			row.Add(t.textField(th, fl))
+			row.Add(s.textField(th, fl))
 		}
 		if e, ok := errs[fl.ID]; ok {
 			row.Add(text(th, e, fynetheme.SizeNameText, fynetheme.ColorNameError, true))
@@ -296,7 +318,7 @@ func (t *Terminal) formStep(th fyne.Theme) fyne.CanvasObject {
 	bottom.Add(container.NewGridWithColumns(2,
 		t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
 		t.button(th, T("apply.next"), true, func() {
-			t.apply.editing = ""
+			s.editing = ""
 			j.FormDone()
 			t.rebuild()
 		})))
@@ -321,10 +343,11 @@ func shownValue(fl *catalog.Field, v, lang string) string {
 // textField is a text field on the form: what is typed so far (tap to
 // type), the card's value to take with one tap where the field offers it,
 // and the staff's help instead; or, once left to the staff, a way back.
-func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	id := fl.ID
-	edit := func() { t.apply.editing, t.apply.typed, t.apply.page = id, "", 0 }
+	edit := func() { s.editing, s.typed, s.page = id, "", 0 }
 	if j.LeftToStaff(id) {
 		return container.NewVBox(
 			text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
@@ -347,8 +370,9 @@ func (t *Terminal) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject
 
 // digitPad types digits (and X for an ID number, - for a date) into the
 // field being edited.
-func (t *Terminal) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	keys := append([]string{}, digitKeys...)
 	switch fl.Type {
 	case catalog.TypeIDNumber:
@@ -358,11 +382,12 @@ func (t *Terminal) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject 
 	}
 	return t.keypad(th, keypad{keys: append(keys, keyBackspace),
 		get: func() string { return j.Values()[fl.ID] }, set: func(v string) { j.Set(fl.ID, v) },
-		after: []fyne.CanvasObject{t.namedKey(th, "key:done", T("apply.done_typing"), func() { t.apply.editing = "" })}})
+		after: []fyne.CanvasObject{t.namedKey(th, "key:done", T("apply.done_typing"), func() { s.editing = "" })}})
 }
 
-func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	lang := t.sess.Lang()
 	lines := container.NewVBox()
 	for _, fl := range j.Service().Form.Fields {
@@ -377,15 +402,15 @@ func (t *Terminal) reviewStep(th fyne.Theme) fyne.CanvasObject {
 	verdict := facematchVerdict(j)
 	lines.Add(text(th, T("apply.identity")+T("capture.verdict."+verdict), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
 	submit := func() {
-		if t.apply.busy {
+		if s.busy {
 			return
 		}
-		t.apply.busy = true
+		s.busy = true
 		// Sealed and fsynced before Submit returns.
 		t.save("application", j.Submit, func(error) {
-			t.apply.busy = false
+			s.busy = false
 			if j.Step() == journey.Receipt {
-				t.printApplyReceipt()
+				s.printReceipt()
 			}
 			t.rebuild()
 		})
@@ -402,15 +427,16 @@ func facematchVerdict(j *journey.Apply) string {
 	return "by_staff"
 }
 
-func (t *Terminal) receiptStep(th fyne.Theme) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	r := j.Receipt()
 	lang := t.sess.Lang()
 	// Words true to where the application is: 当场办结 only once the
 	// district has it and the face matched; "sent when online" only
 	// while offline.
 	delivered := t.delivered(r.RecordID)
-	t.apply.delivered = delivered
+	s.delivered = delivered
 	where := "apply.saved"
 	switch {
 	case delivered:
@@ -439,37 +465,38 @@ func (t *Terminal) receiptStep(th fyne.Theme) fyne.CanvasObject {
 	if t.portrait() { // too narrow for both side by side
 		body = container.NewVBox(info, container.NewCenter(code))
 	}
-	if t.apply.printed != printNone {
+	if s.printed != printNone {
 		kind := fynetheme.ColorNameWarning
-		if t.apply.printed == printDone || t.apply.printed == printPrinting {
+		if s.printed == printDone || s.printed == printPrinting {
 			kind = fynetheme.ColorNameSuccess
 		}
-		body.Add(callout(th, T("receipt."+t.apply.printed), kind))
+		body.Add(callout(th, T("receipt."+s.printed), kind))
 	}
 	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.rebuild() })}
-	if t.apply.printed == printPaperOut || t.apply.printed == printFailed {
+	if s.printed == printPaperOut || s.printed == printFailed {
 		buttons = append([]fyne.CanvasObject{t.button(th, T("apply.print_again"), false, func() {
-			t.printApplyReceipt()
+			s.printReceipt()
 			t.rebuild()
 		})}, buttons...)
 	}
 	return t.stepCard(th, T("apply.receipt_title"), body, buttons...)
 }
 
-// printApplyReceipt prints the receipt of the submitted application, off
+// printReceipt prints the receipt of the submitted application, off
 // the UI goroutine; the receipt step says how it went. The QR code and the
 // receipt number stay on screen whatever happens, so a printer out of
 // paper costs the resident nothing.
-func (t *Terminal) printApplyReceipt() {
-	j := t.apply.j
+func (s *applyScreen) printReceipt() {
+	t := s.term
+	j := s.j
 	if t.opt.PrintReceipt == nil {
-		t.apply.printed = printNoPrinter
+		s.printed = printNoPrinter
 		return
 	}
-	if t.apply.printed == printPrinting {
+	if s.printed == printPrinting {
 		return
 	}
-	t.apply.printed = printPrinting
+	s.printed = printPrinting
 	r, district, lang, words := j.Receipt(), t.opt.Config.District, t.sess.Lang(), receiptWords()
 	online := t.online()
 	t.async(func() {
@@ -482,16 +509,16 @@ func (t *Terminal) printApplyReceipt() {
 		}
 		img, err := t.opt.PrintReceipt(journey.PrintedReceipt(r, delivered, district, lang, words))
 		t.do(func() {
-			if t.apply.j != j {
+			if s.j != j {
 				return // the session ended meanwhile
 			}
 			switch {
 			case errors.Is(err, printer.ErrPaperOut):
-				t.apply.printed = printPaperOut
+				s.printed = printPaperOut
 			case err != nil:
-				t.apply.printed = printFailed
+				s.printed = printFailed
 			default:
-				t.apply.printed = printDone
+				s.printed = printDone
 			}
 			if err != nil {
 				t.opt.Log.Warn("receipt not printed", "record", j.Receipt().RecordID, "err", err)
@@ -521,9 +548,10 @@ func (t *Terminal) online() bool {
 
 // followReceipt redraws the receipt step when its application reaches
 // the district: its words change.
-func (t *Terminal) followReceipt() {
-	j := t.apply.j
-	if j == nil || j.Step() != journey.Receipt || t.sess.Screen() != screenApplying || t.apply.delivered {
+func (s *applyScreen) followReceipt() {
+	t := s.term
+	j := s.j
+	if j == nil || j.Step() != journey.Receipt || t.sess.Screen() != screenApplying || s.delivered {
 		return
 	}
 	if t.delivered(j.Receipt().RecordID) {
@@ -539,17 +567,18 @@ func receiptWords() journey.ReceiptText {
 		AfterCheck: T("apply.after_check"), AfterSending: T("apply.after_sending")}
 }
 
-func (t *Terminal) ratingStep(th fyne.Theme) fyne.CanvasObject {
-	j := t.apply.j
-	return t.ratingScreen(th, j.Service().Name.In(t.sess.Lang()), &t.apply.bad, func(level int, reason, phone string) {
-		if t.apply.rating {
+func (s *applyScreen) ratingStep(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	j := s.j
+	return t.ratingScreen(th, j.Service().Name.In(t.sess.Lang()), &s.bad, func(level int, reason, phone string) {
+		if s.rating {
 			return // a second tap while the first is saved
 		}
-		t.apply.rating = true
+		s.rating = true
 		// The journey ends once the rating is kept.
 		t.save("rating", func(ctx context.Context) error { return j.Rate(ctx, level, reason, phone) },
-			func(error) { t.finishApply(true) })
-	}, func() { j.SkipRating(); t.finishApply(false) })
+			func(error) { s.finish(true) })
+	}, func() { j.SkipRating(); s.finish(false) })
 }
 
 // badRating is a bad rating (1–2 of 5) while its reason and an optional
@@ -626,11 +655,12 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 		}))
 }
 
-// finishApply ends the journey, forgets it, and thanks the resident.
-// finishApply ends a finished journey: the resident is leaving, so the
+// finish ends the journey, forgets it, and thanks the resident.
+// finish ends a finished journey: the resident is leaving, so the
 // session ends with it (language and mode back to the site's), and the
 // home screen thanks them — for the rating only if they gave one.
-func (t *Terminal) finishApply(rated bool) {
+func (s *applyScreen) finish(rated bool) {
+	t := s.term
 	key := "apply.thanks_done"
 	if rated {
 		key = "apply.thanks"

@@ -164,7 +164,7 @@ func TestIdleWipesAnApplication(t *testing.T) {
 			}
 		}
 	}
-	if h.term.apply.j != nil || h.term.photos.face != nil || h.term.preview != nil {
+	if h.term.apply.j != nil || h.term.capture.face != nil || h.term.preview != nil {
 		t.Fatal("the journey outlived the session")
 	}
 	if len(face) > 0 && face[0] != 0 {

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,7 +34,16 @@ type Cameras struct {
 	Quality                int
 }
 
-// photoSession is the photo steps of one resident's session.
+// captureScreen is the photo steps — consent, then the face photo and the
+// document photos, each framed over the live preview and reviewed — as
+// the apply journey's face and material steps and as the demo's own
+// capture screen (F5). It owns the session's photos.
+type captureScreen struct {
+	term *Terminal
+	photoSession
+}
+
+// photoSession is the photos of one resident's session.
 type photoSession struct {
 	face      *capture.Face
 	doc       *capture.Document
@@ -44,13 +52,14 @@ type photoSession struct {
 	busy      bool // a photo is being taken
 }
 
-// startCaptureDemo runs the photo steps as a resident would meet them.
-func (t *Terminal) startCaptureDemo() {
+// startDemo runs the photo steps as a resident would meet them.
+func (s *captureScreen) startDemo() {
+	t := s.term
 	c := t.opt.Cameras
-	t.photos.face = capture.NewFace(liveOrNil(c.Face), c.Matcher, nil, c.FaceWant, c.Quality, t.photos.consented)
+	s.face = capture.NewFace(liveOrNil(c.Face), c.Matcher, nil, c.FaceWant, c.Quality, s.consented)
 	t.sess.Show(screenCapture, t.opt.Now())
-	if t.photos.face.Step() == capture.Unavailable {
-		t.faceEnded() // no face camera: staff verify; on to the documents
+	if s.face.Step() == capture.Unavailable {
+		s.faceEnded() // no face camera: staff verify; on to the documents
 		return
 	}
 	t.rebuild()
@@ -64,48 +73,50 @@ func liveOrNil(c LiveCamera) capture.Camera {
 	return c
 }
 
-// endPhotos forgets every photo of the session.
-func (t *Terminal) endPhotos() {
-	if t.photos.face != nil {
-		t.photos.face.Wipe()
+// wipe forgets every photo of the session.
+func (s *captureScreen) wipe() {
+	if s.face != nil {
+		s.face.Wipe()
 	}
-	if t.photos.doc != nil {
-		t.photos.doc.Wipe()
+	if s.doc != nil {
+		s.doc.Wipe()
 	}
-	t.photos = photoSession{}
+	s.photoSession = photoSession{}
 }
 
-// captureScreen renders the step the photo flows are at.
-func (t *Terminal) captureScreen(th fyne.Theme) fyne.CanvasObject {
-	f, d := t.photos.face, t.photos.doc
+// content renders the step the photo flows are at.
+func (s *captureScreen) content(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	f, d := s.face, s.doc
 	switch {
 	case f != nil && f.Step() == capture.Consent:
-		return t.consentScreen(th)
+		return s.consent(th)
 	case f != nil && (f.Step() == capture.Framing || f.Step() == capture.Review):
-		return t.photoStep(th, t.opt.Cameras.Face, faceGuide, f.Step(), f.Photo(), f.Failure())
+		return s.photoStep(th, t.opt.Cameras.Face, faceGuide, f.Step(), f.Photo(), f.Failure())
 	case d != nil && (d.Step() == capture.Framing || d.Step() == capture.Review):
-		return t.photoStep(th, t.opt.Cameras.Document, pageGuide, d.Step(), d.Photo(), d.Failure())
+		return s.photoStep(th, t.opt.Cameras.Document, pageGuide, d.Step(), d.Photo(), d.Failure())
 	case d != nil && d.Step() == capture.Unavailable:
 		return t.message(th, T("capture.unavailable"))
 	}
 	return t.message(th, T("capture.unavailable"))
 }
 
-func (t *Terminal) consentScreen(th fyne.Theme) fyne.CanvasObject {
+func (s *captureScreen) consent(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
 	title := text(th, T("capture.consent.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	lines := container.NewVBox(title, spacer(th))
 	for _, key := range []string{"capture.consent.what", "capture.consent.why", "capture.consent.keep", "capture.consent.decline"} {
 		lines.Add(sentence("· " + T(key)))
 	}
 	agree := widget.NewButton(T("capture.agree"), t.input(func() {
-		t.photos.face.Agree()
-		t.photos.consented = true
+		s.face.Agree()
+		s.consented = true
 		t.rebuild()
 	}))
 	agree.Importance = widget.HighImportance
 	decline := widget.NewButton(T("capture.decline"), t.input(func() {
-		t.photos.face.Decline()
-		t.faceEnded()
+		s.face.Decline()
+		s.faceEnded()
 	}))
 	// The choice stays in sight under the words, which scroll if they
 	// must (elderly sizes on a short panel).
@@ -115,7 +126,8 @@ func (t *Terminal) consentScreen(th fyne.Theme) fyne.CanvasObject {
 
 // photoStep is framing (the live preview and "take the photo") or review
 // (the photo large, "use it" or "take it again").
-func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step capture.Step, photo []byte, failure string) fyne.CanvasObject {
+func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step capture.Step, photo []byte, failure string) fyne.CanvasObject {
+	t := s.term
 	hintKey := "capture.face.hint"
 	if g == pageGuide {
 		hintKey = "capture.document.hint"
@@ -129,19 +141,19 @@ func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step captur
 		img.FillMode = canvas.ImageFillContain
 		img.SetMinSize(fyne.NewSize(8*target, 6*target))
 		view = img
-		use := widget.NewButton(T("capture.use"), t.input(t.usePhoto))
+		use := widget.NewButton(T("capture.use"), t.input(s.use))
 		use.Importance = widget.HighImportance
-		buttons = append(buttons, bigButton(th, use), bigButton(th, widget.NewButton(T("capture.retake"), t.input(t.retakePhoto))))
+		buttons = append(buttons, bigButton(th, use), bigButton(th, widget.NewButton(T("capture.retake"), t.input(s.retake))))
 	} else {
 		t.preview = newPreview(cam, g, fyne.NewSize(8*target, 6*target), t.do)
 		view = t.preview.root
-		take := widget.NewButton(T("capture.take"), t.input(t.takePhoto))
+		take := widget.NewButton(T("capture.take"), t.input(s.take))
 		take.Importance = widget.HighImportance
 		buttons = append(buttons, bigButton(th, take))
 		if g == faceGuide {
 			buttons = append(buttons, bigButton(th, widget.NewButton(T("capture.decline"), t.input(func() {
-				t.photos.face.Decline()
-				t.faceEnded()
+				s.face.Decline()
+				s.faceEnded()
 			}))))
 		}
 	}
@@ -152,38 +164,15 @@ func (t *Terminal) photoStep(th fyne.Theme, cam LiveCamera, g guide, step captur
 	return t.framed(th, container.NewBorder(top, container.NewGridWithColumns(len(buttons), buttons...), nil, nil, view))
 }
 
-// framed pads a screen and gives it the way home, the call for staff and
-// the screen's own actions (navRow), at its foot.
-func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
-	p := th.Size(fynetheme.SizeNamePadding)
-	return container.NewPadded(container.NewBorder(nil, t.navRow(th, actions...), nil, nil,
-		container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 4*p, 4*p), content)))
-}
-
-// message is a calm sentence with the way home.
-func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
-	l := sentence(s)
-	l.Alignment = fyne.TextAlignCenter
-	return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
-}
-
-// goHome ends whatever the resident was doing — a journey, photos, a
-// query — forgetting all of it, and shows the home screen.
-func (t *Terminal) goHome() {
-	t.endApply()
-	t.endPhotos()
-	t.forgetHelp()
-	t.show(t.restScreen())
-}
-
-// takePhoto takes the still off Fyne's goroutine: the camera may reopen at
+// take takes the still off Fyne's goroutine: the camera may reopen at
 // a larger size for it.
-func (t *Terminal) takePhoto() {
-	if t.photos.busy {
+func (s *captureScreen) take() {
+	t := s.term
+	if s.busy {
 		return
 	}
-	t.photos.busy = true
-	f, d := t.photos.face, t.photos.doc
+	s.busy = true
+	f, d := s.face, s.doc
 	t.async(func() {
 		ctx := context.Background()
 		var err error
@@ -193,7 +182,7 @@ func (t *Terminal) takePhoto() {
 			err = f.Take(ctx)
 		}
 		t.do(func() {
-			t.photos.busy = false
+			s.busy = false
 			if err != nil {
 				t.opt.Log.Warn("photo failed", "err", err)
 			}
@@ -202,61 +191,65 @@ func (t *Terminal) takePhoto() {
 	})
 }
 
-func (t *Terminal) retakePhoto() {
-	if d := t.photos.doc; d != nil {
+func (s *captureScreen) retake() {
+	t := s.term
+	if d := s.doc; d != nil {
 		d.Retake()
 	} else {
-		t.photos.face.Retake()
+		s.face.Retake()
 	}
 	t.rebuild()
 }
 
-func (t *Terminal) usePhoto() {
-	if d := t.photos.doc; d != nil {
+func (s *captureScreen) use() {
+	t := s.term
+	if d := s.doc; d != nil {
 		d.Use()
 		if j := t.apply.j; j != nil {
-			t.photos.doc = nil
+			s.doc = nil
 			j.DocumentDone()
 			t.rebuild()
 			return
 		}
-		t.photos.docs++
-		t.photosEnded()
+		s.docs++
+		s.ended()
 		return
 	}
-	f := t.photos.face
-	t.photos.busy = true
+	f := s.face
+	s.busy = true
 	t.async(func() {
 		f.Use(context.Background()) // the comparison may take seconds
 		t.do(func() {
-			t.photos.busy = false
-			t.faceEnded()
+			s.busy = false
+			s.faceEnded()
 		})
 	})
 }
 
 // faceEnded moves from the face photo (taken, declined or impossible) to
 // the document photo.
-func (t *Terminal) faceEnded() {
+func (s *captureScreen) faceEnded() {
+	t := s.term
 	if j := t.apply.j; j != nil {
 		j.FaceDone()
 		t.rebuild()
 		return
 	}
 	c := t.opt.Cameras
-	t.photos.doc = capture.NewDocument(liveOrNil(c.Document), c.DocumentWant, c.Quality)
+	s.doc = capture.NewDocument(liveOrNil(c.Document), c.DocumentWant, c.Quality)
 	t.rebuild()
 }
 
-// photosEnded says what was captured and goes home, forgetting the photos:
+// ended says what was captured and goes home, forgetting the photos:
 // in the demo nothing is kept.
-func (t *Terminal) photosEnded() {
+func (s *captureScreen) ended() {
+	t := s.term
 	verdict := facematch.ByStaff
-	if t.photos.face != nil {
-		verdict = t.photos.face.Result().Verdict
+	if s.face != nil {
+		verdict = s.face.Result().Verdict
 	}
-	docs := t.photos.docs
-	t.endPhotos()
+	docs := s.docs
+	s.wipe()
 	t.notice = notice{key: "demo.captured", args: map[string]any{"Verdict": T("capture.verdict." + string(verdict)), "Docs": docs},
 		kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
 	t.show(session.Home)

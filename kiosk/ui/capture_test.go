@@ -124,7 +124,7 @@ func TestPhotoStepsTakeReviewAndUse(t *testing.T) {
 	}
 	test.Tap(button(t, h, "拍照"))
 	q.run()
-	if !h.showing("请确认照片是否清晰") || len(h.term.photos.face.Photo()) == 0 {
+	if !h.showing("请确认照片是否清晰") || len(h.term.capture.face.Photo()) == 0 {
 		t.Fatalf("no review: %q", h.texts())
 	}
 	if dir := os.Getenv("YIZHAN_UI_SHOTS"); dir != "" {
@@ -134,7 +134,7 @@ func TestPhotoStepsTakeReviewAndUse(t *testing.T) {
 	waitPreview(t, h, q)
 	test.Tap(button(t, h, "拍照"))
 	q.run()
-	face := h.term.photos.face.Photo()
+	face := h.term.capture.face.Photo()
 	test.Tap(button(t, h, "使用这张照片"))
 	q.run()
 	waitPreview(t, h, q)
@@ -148,7 +148,7 @@ func TestPhotoStepsTakeReviewAndUse(t *testing.T) {
 	if h.term.sess.Screen() != "home" || !h.showing("人脸照片未比对") || !h.showing("材料照片 1 张") {
 		t.Fatalf("after the photos: %s %q", h.term.sess.Screen(), h.texts())
 	}
-	if h.term.photos.face != nil || face[0] != 0 || h.term.preview != nil {
+	if h.term.capture.face != nil || face[0] != 0 || h.term.preview != nil {
 		t.Fatal("the photos or the preview outlived the steps")
 	}
 }
@@ -189,10 +189,10 @@ func TestIdleEndsThePhotoSteps(t *testing.T) {
 	waitPreview(t, h, q)
 	test.Tap(button(t, h, "拍照"))
 	q.run()
-	photo := h.term.photos.face.Photo()
+	photo := h.term.capture.face.Photo()
 	h.tick(h.term.opt.Config.Idle.Timeout.Duration + h.term.opt.Config.Idle.Countdown.Duration + 2*time.Second)
 	h.tick(time.Second)
-	if h.term.photos.face != nil || photo[0] != 0 || h.term.preview != nil {
+	if h.term.capture.face != nil || photo[0] != 0 || h.term.preview != nil {
 		t.Fatal("the idle timeout left the photo or the preview")
 	}
 }

@@ -85,3 +85,18 @@ func callout(th fyne.Theme, s string, kind fyne.ThemeColorName) fyne.CanvasObjec
 	}
 	return container.NewStack(bg, l)
 }
+
+// framed pads a screen and gives it the way home, the call for staff and
+// the screen's own actions (navRow), at its foot.
+func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
+	p := th.Size(fynetheme.SizeNamePadding)
+	return container.NewPadded(container.NewBorder(nil, t.navRow(th, actions...), nil, nil,
+		container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 4*p, 4*p), content)))
+}
+
+// message is a calm sentence with the way home.
+func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
+	l := sentence(s)
+	l.Alignment = fyne.TextAlignCenter
+	return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))
+}

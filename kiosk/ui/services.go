@@ -401,6 +401,6 @@ func guideMaterial(m catalog.Material, lang string) string {
 // startApply begins the apply journey for the chosen service.
 func (t *Terminal) startApply(s *catalog.Service) {
 	if t.opt.ApplyDeps != nil {
-		t.beginApply(s)
+		t.apply.begin(s)
 	}
 }

@@ -143,9 +143,7 @@ type Terminal struct {
 	// tests a queue the test goroutine runs.
 	do func(func())
 
-	notice notice       // a short message on the home screen
-	photos photoSession // the photo steps of this session
-	apply  applyState   // the apply journey on screen
+	notice notice // a short message on the home screen
 	// screens are the screens by the names the session shows them by;
 	// staff is one of them, which every screen offers.
 	screens  map[string]screen
@@ -153,6 +151,8 @@ type Terminal struct {
 	query    *queryScreen
 	ask      *askScreen
 	services *servicesScreen
+	capture  *captureScreen
+	apply    *applyScreen
 	preview  *preview   // the live preview on screen, if any
 	maint    maintState // the technician's gesture, PIN pad and messages
 }
@@ -194,6 +194,8 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	t.query = &queryScreen{term: t}
 	t.ask = &askScreen{term: t}
 	t.services = &servicesScreen{term: t}
+	t.capture = &captureScreen{term: t}
+	t.apply = &applyScreen{term: t}
 	t.screens = map[string]screen{
 		screenStaff:    t.staff,
 		screenQuery:    t.query,
@@ -201,6 +203,8 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 		screenComplain: t.ask,
 		screenApply:    t.services,
 		screenGuide:    t.services,
+		screenCapture:  t.capture,
+		screenApplying: t.apply,
 	}
 	win.SetPadded(false) // the header and status bar run to the screen's edges
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -212,7 +216,7 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 		case ev.Name == fyne.KeyF4 && t.opt.SubmitSample != nil:
 			t.submitSample()
 		case ev.Name == fyne.KeyF5 && t.opt.Demo && t.sess.Screen() == session.Home:
-			t.startCaptureDemo()
+			t.capture.startDemo()
 		}
 	})
 	t.applyTheme()
@@ -329,7 +333,7 @@ func (t *Terminal) demoStrip(th fyne.Theme) fyne.CanvasObject {
 	if t.opt.Demo && (t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil) {
 		t.demoCapture = demoButton("demo.capture", func() {
 			if t.sess.Screen() == session.Home {
-				t.startCaptureDemo()
+				t.capture.startDemo()
 			}
 		})
 	}
@@ -353,7 +357,7 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 	case session.Home:
 		return t.home(th)
 	case screenCapture:
-		return t.captureScreen(th)
+		return t.capture.content(th)
 	case screenApply:
 		if !t.inServiceHours() {
 			return t.message(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}))
@@ -364,7 +368,7 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 	case screenGuide:
 		return t.services.content(th)
 	case screenApplying:
-		return t.applyScreen(th)
+		return t.apply.content(th)
 	case screenStaff:
 		return t.staff.content(th)
 	case screenQuery, screenRate:
@@ -505,10 +509,11 @@ func (t *Terminal) touched() {
 	t.maint.gesture.Reset() // a tap anywhere but the corner ends the gesture
 }
 
-// forgetHelp clears the query and question screens: the resident's
-// applications and words go with the session.
-func (t *Terminal) forgetHelp() {
+// goHome ends whatever the resident was doing — a journey, photos, a
+// query — forgetting all of it, and shows the home screen.
+func (t *Terminal) goHome() {
 	t.wipeScreens()
+	t.show(t.restScreen())
 }
 
 // endSession forgets the resident — the journey, the photos, what they
@@ -516,9 +521,7 @@ func (t *Terminal) forgetHelp() {
 // in the site's language and standard mode.
 func (t *Terminal) endSession(reason string) {
 	t.opt.Log.Info("session cleared", "reason", reason)
-	t.endApply()
-	t.endPhotos()
-	t.forgetHelp()
+	t.wipeScreens()
 	t.sess.Clear(t.opt.Now())
 	if r := t.restScreen(); r != session.Home {
 		t.sess.Show(r, t.opt.Now())
@@ -568,7 +571,7 @@ func (t *Terminal) Tick(now time.Time) {
 	t.staff.follow(now)
 	t.query.follow(now)
 	t.followSync(now)
-	t.followReceipt()
+	t.apply.followReceipt()
 	if t.notice.key != "" && !now.Before(t.notice.until) {
 		t.notice = notice{}
 		if t.sess.Screen() == session.Home && t.homeTop != nil {
@@ -662,7 +665,7 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 	t.sess.Touch(now)
 	switch t.sess.Screen() {
 	case screenApplying:
-		t.applyCardRead(ev)
+		t.apply.cardRead(ev)
 		return
 	case screenQuery, screenRate:
 		t.query.cardRead(ev)
@@ -704,7 +707,7 @@ func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 func (t *Terminal) DevicesChanged() {
 	t.status.setDevices(t.opt.Devices.Snapshot())
 	if j := t.apply.j; j != nil && j.Step() == journey.Card {
-		t.checkReader()
+		t.apply.checkReader()
 		if j.Step() != journey.Card {
 			t.rebuild()
 		}

@@ -113,7 +113,7 @@ func (r *tileRenderer) Refresh() {
 func (r *tileRenderer) gap() float32 { return r.th().Size(fynetheme.SizeNamePadding) * 2 }
 
 // minIcon is the smallest the icon is drawn when a tile is short of room;
-// the words always get theirs.
+// below it, the icon is not drawn.
 const minIcon = 32
 
 func (r *tileRenderer) Layout(size fyne.Size) {
@@ -130,9 +130,21 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 			t.TextSize *= (size.Width - 2*pad) / w
 		}
 	}
+	// A short tile (a small panel, the demo's own row above) gives up its
+	// icon first, then its hint: the title, what the tile does, stays.
 	icon, title, hint := r.iconSize(), r.title.MinSize(), r.hint.MinSize()
-	if room := size.Height - 2*pad - gap - title.Height - hint.Height; room < icon.Height {
-		icon = fyne.NewSquareSize(max(minIcon, room))
+	room := size.Height - 2*pad - title.Height
+	r.hint.Hidden = room < hint.Height
+	if r.hint.Hidden {
+		hint = fyne.Size{}
+	} else {
+		room -= hint.Height
+	}
+	r.icon.Hidden = room < minIcon+gap
+	if r.icon.Hidden {
+		icon, gap = fyne.Size{}, 0
+	} else if room-gap < icon.Height {
+		icon = fyne.NewSquareSize(room - gap)
 	}
 	total := icon.Height + gap + title.Height + hint.Height
 	y := (size.Height - total) / 2
@@ -151,12 +163,13 @@ func (r *tileRenderer) iconSize() fyne.Size {
 }
 
 func (r *tileRenderer) MinSize() fyne.Size {
-	icon, title, hint := fyne.NewSquareSize(minIcon), r.title.MinSize(), r.hint.MinSize()
+	title, hint := r.title.MinSize(), r.hint.MinSize()
 	pad := r.th().Size(fynetheme.SizeNameInnerPadding) * 2
 	// The words shrink to the tile (Layout), down to two thirds of their
-	// size: a tile asks for no more width than that.
-	w := max(icon.Width, title.Width*2/3, hint.Width*2/3) + 2*pad
-	h := icon.Height + r.gap() + title.Height + hint.Height + 2*pad
+	// size: a tile asks for no more width than that, and for no more
+	// height than its title's (the icon and the hint give way).
+	w := max(minIcon, title.Width*2/3, hint.Width*2/3) + 2*pad
+	h := title.Height + 2*pad
 	target := r.th().Size(theme.SizeTarget)
 	return fyne.NewSize(max(w, target), max(h, target))
 }

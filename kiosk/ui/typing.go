@@ -30,8 +30,9 @@ const (
 // the value in large text, the pinyin typed so far with its characters to
 // pick (or letters and digits as they are, for a certificate number), and
 // a way to hand the field to the staff instead.
-func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
-	j := t.apply.j
+func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	t := s.term
+	j := s.j
 	lang := t.sess.Lang()
 	value := j.Values()[fl.ID]
 	shown := value
@@ -45,16 +46,16 @@ func (t *Terminal) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 			text(th, count, fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
 			text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false))))
 	if !fl.ASCIIOnly() {
-		top.Add(t.candidates(th, fl))
+		top.Add(s.candidates(th, fl))
 	}
-	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10, press: func(k string) { t.typingKey(fl, k) },
+	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10, press: func(k string) { s.typingKey(fl, k) },
 		label: func(k string) string {
 			if k == keyClear {
 				return T("services.clear")
 			}
 			return k
 		}})
-	done := func() { t.apply.editing, t.apply.typed, t.apply.page = "", "", 0 }
+	done := func() { s.editing, s.typed, s.page = "", "", 0 }
 	return t.framed(th, container.NewBorder(top, nil, nil, nil, container.NewVBox(spacer(th), keys)),
 		t.button(th, T("apply.by_staff_button"), false, func() {
 			j.LeaveToStaff(fl.ID)
@@ -76,8 +77,9 @@ func valueBox(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 }
 
 // candidates is the pinyin typed so far and a page of its characters.
-func (t *Terminal) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
-	typed := t.apply.typed
+func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+	t := s.term
+	typed := s.typed
 	if typed == "" {
 		// The hint takes the row the candidates will: the keys below must
 		// not move when the first letter brings the candidates up.
@@ -92,18 +94,18 @@ func (t *Terminal) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObjec
 	}
 	all := pinyin.Default().Candidates(typed)
 	pages := max(1, (len(all)+per-1)/per)
-	page := min(t.apply.page, pages-1)
-	keys := []fyne.CanvasObject{t.pageKey(th, "‹", page > 0, func() { t.apply.page = page - 1 })}
+	page := min(s.page, pages-1)
+	keys := []fyne.CanvasObject{t.pageKey(th, "‹", page > 0, func() { s.page = page - 1 })}
 	for _, r := range all[page*per : min(len(all), (page+1)*per)] {
 		keys = append(keys, t.key(th, string(r), func() {
-			t.typeInto(fl, string(r))
-			t.apply.typed, t.apply.page = "", 0
+			s.typeInto(fl, string(r))
+			s.typed, s.page = "", 0
 		}))
 	}
 	for len(keys) <= per {
 		keys = append(keys, spacer(th))
 	}
-	keys = append(keys, t.pageKey(th, "›", page < pages-1, func() { t.apply.page = page + 1 }))
+	keys = append(keys, t.pageKey(th, "›", page < pages-1, func() { s.page = page + 1 }))
 	// What was typed, to the left of its characters, on the one row.
 	return container.NewBorder(nil, nil,
 		container.NewCenter(text(th, T("apply.pinyin", map[string]any{"Letters": typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)),
@@ -125,29 +127,29 @@ func (t *Terminal) pageKey(th fyne.Theme, label string, enabled bool, turn func(
 
 // typingKey is a key of the keyboard pressed: a letter goes to the pinyin
 // (or as it is into a certificate number), the rest into the value.
-func (t *Terminal) typingKey(fl *catalog.Field, k string) {
-	j := t.apply.j
+func (s *applyScreen) typingKey(fl *catalog.Field, k string) {
+	j := s.j
 	value := j.Values()[fl.ID]
 	switch {
 	case k == keyClear:
-		t.apply.typed, t.apply.page = "", 0
+		s.typed, s.page = "", 0
 		j.Set(fl.ID, "")
-	case k == keyBackspace && t.apply.typed != "":
-		t.apply.typed, t.apply.page = typeKey(t.apply.typed, k, 0), 0
+	case k == keyBackspace && s.typed != "":
+		s.typed, s.page = typeKey(s.typed, k, 0), 0
 	case k == keyBackspace:
 		j.Set(fl.ID, typeKey(value, k, 0))
 	case k >= "A" && k <= "Z" && len(k) == 1 && !fl.ASCIIOnly():
-		next := t.apply.typed + strings.ToLower(k)
+		next := s.typed + strings.ToLower(k)
 		if len(next) <= pinyin.MaxTyped && pinyin.Default().Valid(next) {
-			t.apply.typed, t.apply.page = next, 0
+			s.typed, s.page = next, 0
 		}
 	default:
-		t.typeInto(fl, k)
+		s.typeInto(fl, k)
 	}
 }
 
-// typeInto adds s to the field's value, up to its length.
-func (t *Terminal) typeInto(fl *catalog.Field, s string) {
-	j := t.apply.j
-	j.Set(fl.ID, typeKey(j.Values()[fl.ID], s, fl.MaxLen))
+// typeInto adds typed to the field's value, up to its length.
+func (s *applyScreen) typeInto(fl *catalog.Field, typed string) {
+	j := s.j
+	j.Set(fl.ID, typeKey(j.Values()[fl.ID], typed, fl.MaxLen))
 }
