@@ -139,13 +139,13 @@ func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step c
 		hintKey = "capture.review"
 		img := canvas.NewImageFromImage(decodeJPEG(photo))
 		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(8*target, 6*target))
+		img.SetMinSize(previewMin(target))
 		view = img
 		use := widget.NewButton(T("capture.use"), t.input(s.use))
 		use.Importance = widget.HighImportance
 		buttons = append(buttons, bigButton(th, use), bigButton(th, widget.NewButton(T("capture.retake"), t.input(s.retake))))
 	} else {
-		t.preview = newPreview(cam, g, fyne.NewSize(8*target, 6*target), t.do)
+		t.preview = newPreview(cam, g, previewMin(target), t.do)
 		view = t.preview.root
 		take := widget.NewButton(T("capture.take"), t.input(s.take))
 		take.Importance = widget.HighImportance
@@ -253,6 +253,13 @@ func (s *captureScreen) ended() {
 	t.notice = notice{key: "demo.captured", args: map[string]any{"Verdict": T("capture.verdict." + string(verdict)), "Docs": docs},
 		kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
 	t.show(session.Home)
+}
+
+// previewMin is the least room the preview or the photo asks for: it
+// grows into what the screen has, and on a small panel (1280×720, with the
+// header and the action buttons) a face still shows at this size.
+func previewMin(target float32) fyne.Size {
+	return fyne.NewSize(4*target, 3*target)
 }
 
 func decodeJPEG(data []byte) image.Image {

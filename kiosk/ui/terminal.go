@@ -313,7 +313,10 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 // demoStrip is the bar of demo actions under the header: place a sample
 // card, print a sample receipt, submit a sample application. Nil when there
 // are none. Its buttons wrap onto more lines on a narrow screen.
-func (t *Terminal) demoStrip(th fyne.Theme) fyne.CanvasObject {
+func (t *Terminal) demoStrip(fyne.Theme) fyne.CanvasObject {
+	// The demonstrator's buttons, not a resident's: standard sizes in
+	// elderly mode too, so the strip takes no more of a small panel.
+	th := theme.New(theme.Standard)
 	var items []fyne.CanvasObject
 	demoButton := func(key string, f func()) *widget.Button {
 		b := widget.NewButton(T(key), t.input(f))
@@ -340,8 +343,18 @@ func (t *Terminal) demoStrip(th fyne.Theme) fyne.CanvasObject {
 	if len(items) == 0 {
 		return nil
 	}
-	return newBar(theme.ColorHeader, false, items...)
+	b := newBar(theme.ColorHeader, false, items...)
+	return &standardBar{ThemeOverride: container.NewThemeOverride(b, th), bar: b}
 }
+
+// standardBar is a bar drawn in the standard theme whatever the mode,
+// still as tall as its items need at the width it gets (frameLayout).
+type standardBar struct {
+	*container.ThemeOverride
+	bar *bar
+}
+
+func (s *standardBar) HeightAt(width float32) float32 { return s.bar.HeightAt(width) }
 
 // badge is a small coloured label in the header.
 func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObject {
