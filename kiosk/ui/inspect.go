@@ -190,6 +190,9 @@ func (w *walker) walk(o fyne.CanvasObject, base, clip fyne.Position, clipSize fy
 		if hidden {
 			break
 		}
+		if f.hidden {
+			continue // out of sight: the harness drags it into view first
+		}
 		cx, cy := f.pos.X+f.size.Width/2, f.pos.Y+f.size.Height/2
 		if cx >= shown.X && cx < shown.X+shownSize.Width && cy >= shown.Y && cy < shown.Y+shownSize.Height {
 			f.covered = true
