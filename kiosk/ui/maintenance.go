@@ -68,7 +68,37 @@ type SyncReport struct {
 // queueStates are the outbox's states in the order the screen lists them.
 var queueStates = []outbox.State{outbox.Queued, outbox.Sending, outbox.Exported, outbox.Acknowledged, outbox.Rejected}
 
-// maintState is the technician's part of the terminal.
+// maintenanceScreen is the technician's part of the terminal: the hidden
+// gesture, the PIN pad, the maintenance actions, and the out-of-service
+// screen a technician may leave the terminal on.
+type maintenanceScreen struct {
+	term *Terminal
+	maintState
+}
+
+func (s *maintenanceScreen) content(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	switch t.sess.Screen() {
+	case screenPIN:
+		return s.pinPad(th)
+	case screenMaintenance:
+		if s.active() {
+			t.sess.SetPatience(5) // a technician reads and tests at length
+			return s.actions(th)
+		}
+	case screenOutOfService:
+		if s.paused {
+			return s.outOfService(th)
+		}
+	}
+	return t.placeholder(th, t.sess.Screen())
+}
+
+// wipe forgets the PIN digits typed. Being paused is the terminal's, not
+// a session's: it stays until a technician resumes service.
+func (s *maintenanceScreen) wipe() { s.pin = "" }
+
+// maintState is what the technician did.
 type maintState struct {
 	gesture maintenance.Gesture
 	pin     string // digits typed on the PIN pad, forgotten once checked
@@ -85,17 +115,19 @@ type maintState struct {
 	paused bool
 }
 
-// maintActive reports whether the terminal is in maintenance mode.
-func (t *Terminal) maintActive() bool {
+// active reports whether the terminal is in maintenance mode.
+func (s *maintenanceScreen) active() bool {
+	t := s.term
 	m := t.opt.Maintenance
 	return m != nil && m.Session != nil && m.Session.Active()
 }
 
 // cornerTapped takes a tap in the screen's top-right corner; anywhere else
 // (touched) ends the run of taps.
-func (t *Terminal) cornerTapped(x, y float32) {
+func (s *maintenanceScreen) cornerTapped(x, y float32) {
+	t := s.term
 	size := t.win.Canvas().Size()
-	if !t.maint.gesture.Tap(x, y, size.Width, size.Height, t.opt.Now()) {
+	if !s.gesture.Tap(x, y, size.Width, size.Height, t.opt.Now()) {
 		return
 	}
 	m := t.opt.Maintenance
@@ -103,13 +135,13 @@ func (t *Terminal) cornerTapped(x, y float32) {
 		t.opt.Log.Info("maintenance gesture on a terminal without maintenance mode")
 		return
 	}
-	if t.maintActive() {
+	if s.active() {
 		t.show(screenMaintenance)
 		return
 	}
 	// Always the PIN, from the paused screen too.
 	t.goHome()
-	t.maint.pin, t.maint.note = "", ""
+	s.pin, s.note = "", ""
 	t.show(screenPIN)
 }
 
@@ -124,64 +156,66 @@ func (t *Terminal) restScreen() string {
 
 // pause puts the terminal out of service: audited, and the technician's
 // session ends with it, so leaving the paused screen takes the PIN again.
-func (t *Terminal) pause() {
-	t.audit("out_of_service", "on")
-	t.maint.paused = true
-	t.exitMaintenance()
+func (s *maintenanceScreen) pause() {
+	s.audit("out_of_service", "on")
+	s.paused = true
+	s.exit()
 }
 
-// pinScreen is the technician's PIN pad: digits shown as dots.
-func (t *Terminal) pinScreen(th fyne.Theme) fyne.CanvasObject {
-	dots := strings.Repeat("●", len(t.maint.pin))
+// pinPad is the technician's PIN pad: digits shown as dots.
+func (s *maintenanceScreen) pinPad(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
+	dots := strings.Repeat("●", len(s.pin))
 	if dots == "" {
 		dots = " "
 	}
 	// A phone's layout: 1–9, then ⌫ 0 and enter.
 	pad := t.keypad(th, keypad{keys: strings.Split("1 2 3 4 5 6 7 8 9 ⌫ 0", " "), cols: 3, max: 12,
-		get: func() string { return t.maint.pin }, set: func(v string) { t.maint.pin = v },
-		after: []fyne.CanvasObject{t.namedKey(th, "key:enter", T("maint.enter"), t.enterMaintenance)}})
+		get: func() string { return s.pin }, set: func(v string) { s.pin = v },
+		after: []fyne.CanvasObject{t.namedKey(th, "key:enter", T("maint.enter"), s.enter)}})
 	body := container.NewVBox(
 		text(th, dots, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
 		pad)
-	if t.maint.note != "" {
-		body.Add(callout(th, t.maint.note, fynetheme.ColorNameWarning))
+	if s.note != "" {
+		body.Add(callout(th, s.note, fynetheme.ColorNameWarning))
 	}
 	return t.framed(th, newCard(th, container.NewVBox(
 		text(th, T("maint.pin_title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
 		body)))
 }
 
-// enterMaintenance checks the PIN off the UI goroutine (argon2id takes a
+// enter checks the PIN off the UI goroutine (argon2id takes a
 // moment on purpose) and enters, or says why not.
-func (t *Terminal) enterMaintenance() {
-	if t.maint.busy {
+func (s *maintenanceScreen) enter() {
+	t := s.term
+	if s.busy {
 		return
 	}
-	pin := t.maint.pin
-	t.maint.pin, t.maint.busy = "", true
+	pin := s.pin
+	s.pin, s.busy = "", true
 	// Checking takes a few seconds on purpose (argon2id): say so at once.
-	t.maint.note = T("maint.checking")
+	s.note = T("maint.checking")
 	t.rebuild()
-	s := t.opt.Maintenance.Session
+	ms := t.opt.Maintenance.Session
 	t.async(func() {
-		res, err := s.Enter(context.Background(), pin)
+		res, err := ms.Enter(context.Background(), pin)
 		t.do(func() {
-			t.maint.busy = false
+			s.busy = false
 			switch {
 			case errors.Is(err, maintenance.ErrNoPIN):
-				t.maint.note = T("maint.no_pin")
+				s.note = T("maint.no_pin")
 			case err != nil:
 				t.opt.Log.Warn("maintenance entry failed", "err", err)
-				t.maint.note = T("maint.cannot_enter")
+				s.note = T("maint.cannot_enter")
 			case res.Outcome == maintenance.Entered:
 				t.opt.Log.Info("maintenance entered")
-				t.maint.note = ""
+				s.note = ""
 				t.show(screenMaintenance)
 				return
 			case res.Outcome == maintenance.WrongPIN:
-				t.maint.note = T("maint.wrong_pin", map[string]any{"Left": res.AttemptsLeft})
+				s.note = T("maint.wrong_pin", map[string]any{"Left": res.AttemptsLeft})
 			case res.Outcome == maintenance.Locked:
-				t.maint.note = T("maint.locked", map[string]any{"Until": res.LockedUntil.In(time.Local).Format("15:04")})
+				s.note = T("maint.locked", map[string]any{"Until": res.LockedUntil.In(time.Local).Format("15:04")})
 			}
 			if t.sess.Screen() == screenPIN {
 				t.rebuild()
@@ -190,9 +224,10 @@ func (t *Terminal) enterMaintenance() {
 	})
 }
 
-// maintenanceScreen is the technician's view: devices, queue, link,
+// actions is the technician's view: devices, queue, link,
 // network, version, and the actions, all audited.
-func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
+func (s *maintenanceScreen) actions(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
 	m := t.opt.Maintenance
 	lines := container.NewVBox()
 	section := func(key string) {
@@ -265,20 +300,20 @@ func (t *Terminal) maintenanceScreen(th fyne.Theme) fyne.CanvasObject {
 
 	var actions []fyne.CanvasObject
 	if m.TestPage != nil {
-		actions = append(actions, t.button(th, T("maint.test_page"), false, t.printTestPage))
+		actions = append(actions, t.button(th, T("maint.test_page"), false, s.printTestPage))
 	}
 	if m.SyncNow != nil {
-		actions = append(actions, t.button(th, T("maint.sync_now"), false, t.syncNow))
+		actions = append(actions, t.button(th, T("maint.sync_now"), false, s.syncNow))
 	}
 	if t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil {
-		actions = append(actions, t.button(th, T("maint.test_cameras"), false, t.testCameras))
+		actions = append(actions, t.button(th, T("maint.test_cameras"), false, s.testCameras))
 	}
 	actions = append(actions,
-		t.button(th, T("maint.out_of_service"), false, t.pause),
-		t.button(th, T("maint.exit"), true, t.resume))
+		t.button(th, T("maint.out_of_service"), false, s.pause),
+		t.button(th, T("maint.exit"), true, s.resume))
 	top := container.NewVBox(banner(th, T("maint.banner"), fynetheme.ColorNameWarning))
-	if t.maint.note != "" {
-		top.Add(callout(th, t.maint.note, fynetheme.ColorNameSuccess))
+	if s.note != "" {
+		top.Add(callout(th, s.note, fynetheme.ColorNameSuccess))
 	}
 	p := th.Size(fynetheme.SizeNamePadding)
 	cols := len(actions)
@@ -297,35 +332,37 @@ const syncWait = 20 * time.Second
 // syncNow asks the sync for a round at once and follows it (followSync):
 // the screen says what happened — sent, or why not — not only that it
 // was asked.
-func (t *Terminal) syncNow() {
+func (s *maintenanceScreen) syncNow() {
+	t := s.term
 	m := t.opt.Maintenance
-	if !t.maint.syncAsked.IsZero() {
+	if !s.syncAsked.IsZero() {
 		return
 	}
-	t.maint.syncBefore = m.Sync().LastAttempt
-	t.maint.syncAsked = t.opt.Now()
+	s.syncBefore = m.Sync().LastAttempt
+	s.syncAsked = t.opt.Now()
 	m.SyncNow()
-	t.maint.note = T("maint.syncing")
+	s.note = T("maint.syncing")
 	t.rebuild()
 }
 
 // followSync ends a "sync now" once a round after it has finished.
-func (t *Terminal) followSync(now time.Time) {
+func (s *maintenanceScreen) followSync(now time.Time) {
+	t := s.term
 	m := t.opt.Maintenance
-	if t.maint.syncAsked.IsZero() || m == nil || m.Sync == nil {
+	if s.syncAsked.IsZero() || m == nil || m.Sync == nil {
 		return
 	}
 	r := m.Sync()
-	done := r.LastAttempt.After(t.maint.syncBefore)
-	if !done && now.Sub(t.maint.syncAsked) < syncWait {
+	done := r.LastAttempt.After(s.syncBefore)
+	if !done && now.Sub(s.syncAsked) < syncWait {
 		return
 	}
-	t.maint.syncAsked = time.Time{}
+	s.syncAsked = time.Time{}
 	outcome := "ok"
 	switch {
 	case !done:
 		outcome = "no_round"
-		t.maint.note = T("maint.sync_no_round")
+		s.note = T("maint.sync_no_round")
 	case r.Online && r.LastError == "":
 		waiting := 0
 		if m.Queue != nil {
@@ -333,12 +370,12 @@ func (t *Terminal) followSync(now time.Time) {
 				waiting = st.ByState[outbox.Queued] + st.ByState[outbox.Sending]
 			}
 		}
-		t.maint.note = T("maint.sync_done", map[string]any{"Waiting": waiting})
+		s.note = T("maint.sync_done", map[string]any{"Waiting": waiting})
 	default:
 		outcome = "failed"
-		t.maint.note = T("maint.sync_failed", map[string]any{"Error": r.LastError})
+		s.note = T("maint.sync_failed", map[string]any{"Error": r.LastError})
 	}
-	t.audit("sync_now", outcome)
+	s.audit("sync_now", outcome)
 	if t.sess.Screen() == screenMaintenance {
 		t.rebuild()
 	}
@@ -346,7 +383,8 @@ func (t *Terminal) followSync(now time.Time) {
 
 // testCameras reports each camera's latest frame: its format and age. The
 // picture itself is neither shown nor kept.
-func (t *Terminal) testCameras() {
+func (s *maintenanceScreen) testCameras() {
+	t := s.term
 	var notes []string
 	outcome := "ok"
 	for _, c := range []struct {
@@ -366,44 +404,46 @@ func (t *Terminal) testCameras() {
 		notes = append(notes, T("maint.camera_frame", map[string]any{"Camera": T("device." + c.kind), "Format": f.Format.String(), "Age": age.String()}))
 		clear(f.Data)
 	}
-	t.audit("camera_test", outcome)
-	t.maint.note = strings.Join(notes, "\n")
+	s.audit("camera_test", outcome)
+	s.note = strings.Join(notes, "\n")
 	t.rebuild()
 }
 
-// maintenanceCardRead tests the card reader: a card placed on it while the
+// cardRead tests the card reader: a card placed on it while the
 // maintenance screen shows says only whether it was read and its kind.
-func (t *Terminal) maintenanceCardRead(ev idcard.Event) {
+func (s *maintenanceScreen) cardRead(ev idcard.Event) {
+	t := s.term
 	outcome := "ok"
-	t.maint.note = T("maint.card_ok")
+	s.note = T("maint.card_ok")
 	if ev.Err != nil {
 		outcome = "failed"
-		t.maint.note = T("maint.card_failed")
+		s.note = T("maint.card_failed")
 	}
-	t.audit("card_test", outcome)
+	s.audit("card_test", outcome)
 	t.rebuild()
 }
 
 // printTestPage prints the printer's test page and says how it went.
-func (t *Terminal) printTestPage() {
-	if t.maint.busy {
+func (s *maintenanceScreen) printTestPage() {
+	t := s.term
+	if s.busy {
 		return
 	}
-	t.maint.busy = true
-	t.maint.note = T("receipt.printing")
+	s.busy = true
+	s.note = T("receipt.printing")
 	print := t.opt.Maintenance.TestPage
 	t.async(func() {
 		err := print()
 		t.do(func() {
-			t.maint.busy = false
+			s.busy = false
 			outcome := "ok"
-			t.maint.note = T("maint.test_page_ok")
+			s.note = T("maint.test_page_ok")
 			if err != nil {
 				outcome = "failed"
-				t.maint.note = T("maint.test_page_failed")
+				s.note = T("maint.test_page_failed")
 				t.opt.Log.Warn("test page", "err", err)
 			}
-			t.audit("test_page", outcome)
+			s.audit("test_page", outcome)
 			if t.sess.Screen() == screenMaintenance {
 				t.rebuild()
 			}
@@ -412,36 +452,39 @@ func (t *Terminal) printTestPage() {
 }
 
 // audit records an action of the maintenance session.
-func (t *Terminal) audit(action, outcome string) {
-	s := t.opt.Maintenance.Session
-	t.save("audit "+action, func(ctx context.Context) error { return s.Log(ctx, action, outcome) }, nil)
+func (s *maintenanceScreen) audit(action, outcome string) {
+	t := s.term
+	ms := t.opt.Maintenance.Session
+	t.save("audit "+action, func(ctx context.Context) error { return ms.Log(ctx, action, outcome) }, nil)
 }
 
 // resume leaves maintenance and returns the terminal to residents, out of
 // a pause too (audited).
-func (t *Terminal) resume() {
-	if t.maint.paused {
-		t.audit("out_of_service", "off")
-		t.maint.paused = false
+func (s *maintenanceScreen) resume() {
+	if s.paused {
+		s.audit("out_of_service", "off")
+		s.paused = false
 	}
-	t.exitMaintenance()
+	s.exit()
 }
 
-// exitMaintenance leaves maintenance mode (audited) for the screen the
+// exit leaves maintenance mode (audited) for the screen the
 // terminal rests on: home, or still paused.
-func (t *Terminal) exitMaintenance() {
-	if t.maintActive() {
+func (s *maintenanceScreen) exit() {
+	t := s.term
+	if s.active() {
 		// Leaving is at once; only its audit record waits in line.
 		t.save("maintenance exit", t.opt.Maintenance.Session.Leave(), nil)
-		t.opt.Log.Info("maintenance left", "paused", t.maint.paused)
+		t.opt.Log.Info("maintenance left", "paused", s.paused)
 	}
-	t.maint = maintState{paused: t.maint.paused}
+	s.maintState = maintState{paused: s.paused}
 	t.show(t.restScreen())
 }
 
-// outOfServiceScreen tells residents the terminal is not serving; only
+// outOfService tells residents the terminal is not serving; only
 // the hidden gesture and the PIN lead out of it.
-func (t *Terminal) outOfServiceScreen(th fyne.Theme) fyne.CanvasObject {
+func (s *maintenanceScreen) outOfService(th fyne.Theme) fyne.CanvasObject {
+	t := s.term
 	zh := text(th, "暂停服务", fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	en := text(th, "Out of service", fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true)
 	zh.Alignment, en.Alignment = fyne.TextAlignCenter, fyne.TextAlignCenter

@@ -110,7 +110,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 	assertImage(t, "out_of_service_zh_landscape.png", h.win.Canvas())
 	// Pausing ended the technician's session: the gesture asks for the
 	// PIN again, and going back from the PIN pad stays paused.
-	if h.term.maintActive() {
+	if h.term.maint.active() {
 		t.Fatal("maintenance still active behind the paused screen")
 	}
 	tapCorner(h, 5)
@@ -127,7 +127,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 		t.Fatalf("back from out of service: %s", h.term.sess.Screen())
 	}
 	test.Tap(button(t, h, "退出维护，恢复服务"))
-	if h.term.sess.Screen() != "home" || h.term.maintActive() {
+	if h.term.sess.Screen() != "home" || h.term.maint.active() {
 		t.Fatal("still in maintenance")
 	}
 
@@ -157,12 +157,12 @@ func TestMaintenanceLockout(t *testing.T) {
 		t.Fatalf("after five wrong PINs: %q", h.texts())
 	}
 	typePIN(t, h, techPIN) // locked: even the right PIN waits
-	if h.term.maintActive() {
+	if h.term.maint.active() {
 		t.Fatal("entered while locked")
 	}
 	h.clock.advance(15 * time.Minute)
 	typePIN(t, h, techPIN)
-	if !h.term.maintActive() {
+	if !h.term.maint.active() {
 		t.Fatalf("not entered after the lockout: %q", h.texts())
 	}
 }
@@ -173,12 +173,12 @@ func TestMaintenanceIdleReturnsToService(t *testing.T) {
 	withMaintenance(t, h)
 	tapCorner(h, 5)
 	typePIN(t, h, techPIN)
-	if !h.term.maintActive() {
+	if !h.term.maint.active() {
 		t.Fatal("not entered")
 	}
 	h.tick(6 * h.term.opt.Config.Idle.Timeout.Duration)
 	h.tick(h.term.opt.Config.Idle.Countdown.Duration + time.Second)
-	if h.term.maintActive() || h.term.sess.Screen() != "home" {
+	if h.term.maint.active() || h.term.sess.Screen() != "home" {
 		t.Fatalf("still in maintenance after the idle timeout: %s", h.term.sess.Screen())
 	}
 	for _, s := range h.texts() {

@@ -30,8 +30,14 @@ type servicesScreen struct {
 }
 
 func (s *servicesScreen) content(th fyne.Theme) fyne.CanvasObject {
-	if s.term.sess.Screen() == screenGuide {
+	t := s.term
+	switch {
+	case t.sess.Screen() == screenGuide:
 		return s.guide(th)
+	case !t.inServiceHours():
+		return t.message(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}))
+	case t.opt.Catalog == nil:
+		return t.placeholder(th, screenApply)
 	}
 	return s.list(th)
 }

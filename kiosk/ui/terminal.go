@@ -153,8 +153,8 @@ type Terminal struct {
 	services *servicesScreen
 	capture  *captureScreen
 	apply    *applyScreen
-	preview  *preview   // the live preview on screen, if any
-	maint    maintState // the technician's gesture, PIN pad and messages
+	maint    *maintenanceScreen
+	preview  *preview // the live preview on screen, if any
 }
 
 // notice is a message shown on the home screen for a while.
@@ -196,15 +196,19 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	t.services = &servicesScreen{term: t}
 	t.capture = &captureScreen{term: t}
 	t.apply = &applyScreen{term: t}
+	t.maint = &maintenanceScreen{term: t}
 	t.screens = map[string]screen{
-		screenStaff:    t.staff,
-		screenQuery:    t.query,
-		screenRate:     t.query,
-		screenComplain: t.ask,
-		screenApply:    t.services,
-		screenGuide:    t.services,
-		screenCapture:  t.capture,
-		screenApplying: t.apply,
+		screenStaff:        t.staff,
+		screenQuery:        t.query,
+		screenRate:         t.query,
+		screenComplain:     t.ask,
+		screenApply:        t.services,
+		screenGuide:        t.services,
+		screenCapture:      t.capture,
+		screenApplying:     t.apply,
+		screenPIN:          t.maint,
+		screenMaintenance:  t.maint,
+		screenOutOfService: t.maint,
 	}
 	win.SetPadded(false) // the header and status bar run to the screen's edges
 	win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -272,7 +276,7 @@ func (t *Terminal) rebuild() {
 		container.NewStack(newTouchCatcher(t.touched), t.body, newDragLayer(t.body)), t.status.bar)...)
 	t.countdown = newCountdown(th, t.touched)
 	t.overlay = container.NewStack()
-	hidden := container.New(cornerLayout{}, newCorner(func(at fyne.Position) { t.cornerTapped(at.X, at.Y) }))
+	hidden := container.New(cornerLayout{}, newCorner(func(at fyne.Position) { t.maint.cornerTapped(at.X, at.Y) }))
 	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root, hidden))
 	if kept := t.offsets[t.shown]; kept != nil {
 		restoreOffsets(t.body, kept)
@@ -366,39 +370,11 @@ func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObjec
 }
 
 func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
-	switch screen {
-	case session.Home:
+	if screen == session.Home {
 		return t.home(th)
-	case screenCapture:
-		return t.capture.content(th)
-	case screenApply:
-		if !t.inServiceHours() {
-			return t.message(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}))
-		}
-		if t.opt.Catalog != nil {
-			return t.services.content(th)
-		}
-	case screenGuide:
-		return t.services.content(th)
-	case screenApplying:
-		return t.apply.content(th)
-	case screenStaff:
-		return t.staff.content(th)
-	case screenQuery, screenRate:
-		return t.query.content(th)
-	case screenComplain:
-		return t.ask.content(th)
-	case screenPIN:
-		return t.pinScreen(th)
-	case screenMaintenance:
-		if t.maintActive() {
-			t.sess.SetPatience(5) // a technician reads and tests at length
-			return t.maintenanceScreen(th)
-		}
-	case screenOutOfService:
-		if t.maint.paused {
-			return t.outOfServiceScreen(th)
-		}
+	}
+	if s := t.screenOf(screen); s != nil {
+		return s.content(th)
 	}
 	return t.placeholder(th, screen)
 }
@@ -583,7 +559,7 @@ func (t *Terminal) Tick(now time.Time) {
 	t.refreshStatus(now)
 	t.staff.follow(now)
 	t.query.follow(now)
-	t.followSync(now)
+	t.maint.followSync(now)
 	t.apply.followReceipt()
 	if t.notice.key != "" && !now.Before(t.notice.until) {
 		t.notice = notice{}
@@ -599,8 +575,8 @@ func (t *Terminal) Tick(now time.Time) {
 	case session.CountingDown:
 		t.countdown.show(st.Remaining)
 	case session.Expired:
-		if t.maintActive() { // a technician who walked away: back to service
-			t.exitMaintenance()
+		if t.maint.active() { // a technician who walked away: back to service
+			t.maint.exit()
 		}
 		t.endSession("idle")
 	default:
@@ -684,8 +660,8 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 		t.query.cardRead(ev)
 		return
 	case screenMaintenance:
-		if t.maintActive() {
-			t.maintenanceCardRead(ev)
+		if t.maint.active() {
+			t.maint.cardRead(ev)
 		}
 		return
 	}
