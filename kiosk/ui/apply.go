@@ -62,6 +62,17 @@ const (
 	printNoPrinter = "no_printer"
 )
 
+// printedAs is where printing stands once the printer answered err.
+func printedAs(err error) string {
+	switch {
+	case errors.Is(err, printer.ErrPaperOut):
+		return printPaperOut
+	case err != nil:
+		return printFailed
+	}
+	return printDone
+}
+
 // begin starts the journey for a service from its guide.
 func (s *applyScreen) begin(svc *catalog.Service) {
 	t := s.term
@@ -512,14 +523,7 @@ func (s *applyScreen) printReceipt() {
 			if s.j != j {
 				return // the session ended meanwhile
 			}
-			switch {
-			case errors.Is(err, printer.ErrPaperOut):
-				s.printed = printPaperOut
-			case err != nil:
-				s.printed = printFailed
-			default:
-				s.printed = printDone
-			}
+			s.printed = printedAs(err)
 			if err != nil {
 				t.opt.Log.Warn("receipt not printed", "record", j.Receipt().RecordID, "err", err)
 			}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 
@@ -11,7 +10,6 @@ import (
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 )
 
@@ -146,14 +144,7 @@ func (s *askScreen) printSlip() {
 			if s.a != a {
 				return // the session ended meanwhile
 			}
-			switch {
-			case errors.Is(err, printer.ErrPaperOut):
-				s.printed = printPaperOut
-			case err != nil:
-				s.printed = printFailed
-			default:
-				s.printed = printDone
-			}
+			s.printed = printedAs(err)
 			if err != nil {
 				t.opt.Log.Warn("question slip not printed", "err", err)
 			}
