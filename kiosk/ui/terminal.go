@@ -1,5 +1,6 @@
-// Package ui is the terminal's screens in Fyne: the frame (header, status
-// bar, idle countdown), the home screen and the screens behind its tiles.
+// Package ui is the terminal's screens in Fyne: the frame (Terminal: header,
+// status bar, idle countdown), the home screen and the screens behind its
+// tiles, each a type that owns its part of the resident's session (screen).
 // It renders what the session and the device registry say and sends them
 // the resident's input; it never talks to a device directly. Everything here
 // runs on Fyne's goroutine: other goroutines reach it through fyne.Do.
