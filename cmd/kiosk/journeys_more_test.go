@@ -303,18 +303,7 @@ func TestJourneyIdle(t *testing.T) {
 	card := idcard.SampleCards()[0]
 	personal := []string{card.Name, card.IDNumber, idcard.MaskNumber(card.IDNumber), card.Address}
 	eachPanel(t, "idle", opt, nil, func(t *testing.T, k *harness.Kiosk) {
-		k.Tap("tile.apply")
-		k.WaitScreen("apply", "")
-		tapService(t, k, "异地就医备案")
-		k.WaitScreen("guide", "")
-		k.Tap("guide.start")
-		k.WaitScreen("applying", "card")
-		k.Key(harness.KeyF2)
-		k.WaitScreen("applying", "face")
-		k.Tap("capture.agree")
-		k.Tap("capture.take")
-		k.Tap("capture.use")
-		form := k.WaitScreen("applying", "form")
+		form := toForm(t, k)
 		// The check below means something only if the form shows the card.
 		if !hasText(form, card.Name) {
 			t.Fatalf("the form does not show the card's name: %q", form.Texts)

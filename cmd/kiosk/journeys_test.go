@@ -84,7 +84,9 @@ func TestJourneyApply(t *testing.T) {
 	}
 }
 
-func applyJourney(t *testing.T, k *harness.Kiosk) {
+// toForm goes from home to the form of 异地就医备案: the service, its
+// guide, the first sample card (F2), consent and the face photo.
+func toForm(t *testing.T, k *harness.Kiosk) inspect.Snapshot {
 	k.Tap("tile.apply")
 	k.WaitScreen("apply", "")
 	tapService(t, k, "异地就医备案")
@@ -96,7 +98,11 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 	k.Tap("capture.agree")
 	k.Tap("capture.take")
 	k.Tap("capture.use")
-	k.WaitScreen("applying", "form")
+	return k.WaitScreen("applying", "form")
+}
+
+func applyJourney(t *testing.T, k *harness.Kiosk) {
+	toForm(t, k)
 	k.TapLabel("异地长期居住")
 	k.Wait("the choice marked", 10*time.Second, func(s inspect.Snapshot) bool {
 		var chosen, other string
