@@ -71,6 +71,10 @@ func TestDemoPlaceCardButtonAndKey(t *testing.T) {
 	if h.term.demoCard == nil || h.term.demoCard.Text != "放置示例证件" {
 		t.Fatal("no place-card button in demo mode")
 	}
+	// The journey harness finds it where it is drawn.
+	if tp, ok := h.term.Inspect().Find("demo.place_card"); !ok || tp.Rect.W == 0 || tp.Rect.H == 0 {
+		t.Fatalf("inspection does not list the place-card button: %+v", tp)
+	}
 	test.Tap(h.term.demoCard)
 	if placed != 1 {
 		t.Fatalf("button placed %d cards", placed)

@@ -361,6 +361,9 @@ type standardBar struct {
 
 func (s *standardBar) HeightAt(width float32) float32 { return s.bar.HeightAt(width) }
 
+// children lets Inspect walk into the bar (its buttons are tappable).
+func (s *standardBar) children() []fyne.CanvasObject { return []fyne.CanvasObject{s.bar} }
+
 // badge is a small coloured label in the header.
 func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObject {
 	r := canvas.NewRectangle(th.Color(bg, fynetheme.VariantLight))
