@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/printer/printersim"
 	"github.com/yizhan-kiosk/yizhan/devices/printer/virtual"
+	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
@@ -25,33 +24,7 @@ import (
 // returns it with its address.
 func selftestDistrict(t *testing.T) (*district.District, string) {
 	t.Helper()
-	d, err := district.Open(district.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		d.Serve(ctx, ln)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-served
-		d.Close()
-	})
-	// A handshake proves the server is up; readiness only, so the
-	// certificate is not checked here (provisioning checks it).
-	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Close()
-	return d, "https://" + ln.Addr().String()
+	return harness.StartDistrict(context.Background(), t)
 }
 
 // selftestTerminal writes a terminal's configuration into a new data

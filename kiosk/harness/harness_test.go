@@ -24,10 +24,7 @@ func TestTapCatchesDrawingAndTouchApart(t *testing.T) {
 		t.Skip("starts an X server")
 	}
 	d := StartDisplay(t, 1280, 720)
-	bin := filepath.Join(t.TempDir(), "driftapp")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/driftapp").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildDriftApp(t)
 
 	t.Run("true", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "inspect.sock")
@@ -58,10 +55,7 @@ func TestSetupRepeatAndShot(t *testing.T) {
 		t.Skip("starts an X server")
 	}
 	d := StartDisplay(t, 1280, 720)
-	bin := filepath.Join(t.TempDir(), "driftapp")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/driftapp").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildDriftApp(t)
 
 	// Setup prepares the work folder before the program starts: here the
 	// folder its socket is made in, which it cannot make itself.
@@ -164,4 +158,14 @@ func (f *failures) run(fn func()) {
 		fn()
 	}()
 	<-done
+}
+
+// buildDriftApp builds the test program of testdata/driftapp.
+func buildDriftApp(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "driftapp")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/driftapp").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
