@@ -298,10 +298,7 @@ func TestRateAPastApplication(t *testing.T) {
 	withCatalog(t, h)
 	store := withOutbox(t, h)
 	card := idcard.SampleCards()[0]
-	if _, err := store.Submit(context.Background(), outbox.Submission{Kind: outbox.Application,
-		Public: outbox.Public{Service: "SB-001", Receipt: "DEMO-0001-261120-100000"}, Personal: []byte("{}"), IDNumber: card.IDNumber}); err != nil {
-		t.Fatal(err)
-	}
+	pastApplication(t, store, card)
 	test.Tap(h.term.tiles[screenRate])
 	h.term.CardRead(idcard.Event{Card: card})
 	if !h.showing("养老金领取资格认证") {
@@ -333,10 +330,7 @@ func TestRatingHasAWayBack(t *testing.T) {
 	withCatalog(t, h)
 	store := withOutbox(t, h)
 	card := idcard.SampleCards()[0]
-	if _, err := store.Submit(context.Background(), outbox.Submission{Kind: outbox.Application,
-		Public: outbox.Public{Service: "SB-001", Receipt: "DEMO-0001-261120-100000"}, Personal: []byte("{}"), IDNumber: card.IDNumber}); err != nil {
-		t.Fatal(err)
-	}
+	pastApplication(t, store, card)
 	test.Tap(h.term.tiles[screenRate])
 	h.term.CardRead(idcard.Event{Card: card})
 	test.Tap(button(t, h, "评价这次服务"))
@@ -368,11 +362,7 @@ func TestMyApplicationsFollowsStatuses(t *testing.T) {
 	kicks := 0
 	h.term.opt.ApplyDeps.Kick = func() { kicks++ }
 	card := idcard.SampleCards()[0]
-	rec, err := store.Submit(context.Background(), outbox.Submission{Kind: outbox.Application,
-		Public: outbox.Public{Service: "SB-001", Receipt: "DEMO-0001-261120-100000"}, Personal: []byte("{}"), IDNumber: card.IDNumber})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := pastApplication(t, store, card)
 	st := statusBook{}
 	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, st, id) }
 	test.Tap(h.term.tiles[screenQuery])
@@ -481,4 +471,16 @@ func TestAskScreenFits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pastApplication queues an application of 养老金领取资格认证 (SB-001) made
+// earlier with card.
+func pastApplication(t *testing.T, store *outbox.Store, card idcard.Card) outbox.Record {
+	t.Helper()
+	rec, err := store.Submit(context.Background(), outbox.Submission{Kind: outbox.Application,
+		Public: outbox.Public{Service: "SB-001", Receipt: "DEMO-0001-261120-100000"}, Personal: []byte("{}"), IDNumber: card.IDNumber})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }
