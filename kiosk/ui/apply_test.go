@@ -37,12 +37,7 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	if !h.showing("拍摄人脸照片前，请您知悉") {
 		t.Fatalf("after the card: %q", h.texts())
 	}
-	test.Tap(button(t, h, "同意拍摄"))
-	waitPreview(t, h, q)
-	test.Tap(button(t, h, "拍照"))
-	q.run()
-	test.Tap(button(t, h, "使用这张照片"))
-	q.run()
+	agreeAndUseFacePhoto(t, h, q)
 	if !h.showing(card.Name) || !h.showing("（来自身份证）") {
 		t.Fatalf("form: %q", h.texts())
 	}
@@ -122,12 +117,7 @@ func TestIdleWipesAnApplication(t *testing.T) {
 	test.Tap(button(t, h, "开始办理"))
 	card := idcard.SampleCards()[0]
 	h.term.CardRead(idcard.Event{Card: card})
-	test.Tap(button(t, h, "同意拍摄"))
-	waitPreview(t, h, q)
-	test.Tap(button(t, h, "拍照"))
-	q.run()
-	test.Tap(button(t, h, "使用这张照片"))
-	q.run()
+	agreeAndUseFacePhoto(t, h, q)
 	if !h.showing(card.Name) {
 		t.Fatalf("form: %q", h.texts())
 	}
@@ -195,12 +185,7 @@ func TestReceiptWordsAreTrue(t *testing.T) {
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
 	test.Tap(button(t, h, "开始办理"))
 	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0], At: h.clock.Now()})
-	test.Tap(button(t, h, "同意拍摄"))
-	waitPreview(t, h, q)
-	test.Tap(button(t, h, "拍照"))
-	q.run()
-	test.Tap(button(t, h, "使用这张照片"))
-	q.run()
+	agreeAndUseFacePhoto(t, h, q)
 	test.Tap(button(t, h, "城乡居民基本养老保险"))
 	test.Tap(button(t, h, "下一步"))
 	test.Tap(button(t, h, "提交申请"))

@@ -91,6 +91,17 @@ func button(t *testing.T, h *harness, label string) *widget.Button {
 }
 
 // waitPreview runs queued screen changes until the preview shows a frame.
+// agreeAndUseFacePhoto consents to the face photo, takes it and uses it.
+func agreeAndUseFacePhoto(t *testing.T, h *harness, q *uiQueue) {
+	t.Helper()
+	test.Tap(button(t, h, "同意拍摄"))
+	waitPreview(t, h, q)
+	test.Tap(button(t, h, "拍照"))
+	q.run()
+	test.Tap(button(t, h, "使用这张照片"))
+	q.run()
+}
+
 func waitPreview(t *testing.T, h *harness, q *uiQueue) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
