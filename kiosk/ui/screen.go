@@ -18,11 +18,6 @@ type screen interface {
 	wipe()
 }
 
-// screenOf returns the screen that shows name, or nil.
-func (t *Terminal) screenOf(name string) screen {
-	return t.screens[name]
-}
-
 // wipeScreens forgets the resident on every screen.
 func (t *Terminal) wipeScreens() {
 	done := make(map[screen]bool)

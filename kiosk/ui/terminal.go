@@ -377,7 +377,7 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 	if screen == session.Home {
 		return t.home(th)
 	}
-	if s := t.screenOf(screen); s != nil {
+	if s := t.screens[screen]; s != nil {
 		return s.content(th)
 	}
 	return t.placeholder(th, screen)
