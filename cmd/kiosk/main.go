@@ -161,18 +161,23 @@ func run(f flags, log *slog.Logger) error {
 	signal.Ignore(syscall.SIGUSR1)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	// Deferred calls run last to first: the goroutines are told to stop,
-	// waited for, and only then are the devices closed.
+	// finish tells the goroutines to stop, waits for them, and only then
+	// closes the devices and the outbox (cleanup, last added first). It
+	// runs once: when run returns, or from exitIfFyneHangs.
 	var cleanup []func()
-	defer func() {
-		for i := len(cleanup) - 1; i >= 0; i-- {
-			cleanup[i]()
-		}
-	}()
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // runs before wg.Wait: the goroutines stop, then we wait for them
+	var finishOnce sync.Once
+	finish := func() {
+		finishOnce.Do(func() {
+			cancel()
+			wg.Wait()
+			for i := len(cleanup) - 1; i >= 0; i-- {
+				cleanup[i]()
+			}
+		})
+	}
+	defer finish()
 
 	queue, err := openOutbox(cfg, f.demo, log)
 	if err != nil {
@@ -338,6 +343,35 @@ func run(f flags, log *slog.Logger) error {
 		screens.quit(a)
 	})
 
+	ran := make(chan struct{})
+	go exitIfFyneHangs(ctx, ran, fyneQuitWait, finish, os.Exit, log)
 	w.ShowAndRun()
+	close(ran)
 	return nil
+}
+
+// fyneQuitWait is how long the terminal, told to stop, waits for Fyne's
+// loop to end.
+const fyneQuitWait = 5 * time.Second
+
+// exitIfFyneHangs ends the process if Fyne's loop has not ended within
+// wait of the terminal being told to stop (ctx), after finishing the
+// terminal's own parts as a normal stop does. Fyne 2.7.1 can deadlock in
+// its own shutdown: a lifecycle event sent to the main loop as the loop
+// drains its queue is never run, and ShowAndRun waits for it for ever
+// (seen about once in sixty stops under load, every goroutine of ours
+// already gone). It returns when the loop ends (ran).
+func exitIfFyneHangs(ctx context.Context, ran <-chan struct{}, wait time.Duration, finish func(), exit func(int), log *slog.Logger) {
+	select {
+	case <-ran:
+		return
+	case <-ctx.Done():
+	}
+	select {
+	case <-ran:
+	case <-time.After(wait):
+		log.Warn("the window system's loop did not end; stopping without it", "waited", wait)
+		finish()
+		exit(0)
+	}
 }

@@ -67,3 +67,33 @@ func TestWatchdogPingsOnlyWhileTheUIAnswers(t *testing.T) {
 		t.Fatalf("the pings did not resume: %q %v", got, ok)
 	}
 }
+
+// TestExitIfFyneHangs: told to stop, the terminal waits for Fyne's loop to
+// end; if it does not, it finishes its own parts and exits 0 — and only
+// then.
+func TestExitIfFyneHangs(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	run := func(loopEnds bool, wait time.Duration) (finished, exited []int) {
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			exitIfFyneHangs(ctx, ran, wait,
+				func() { finished = append(finished, 1) },
+				func(code int) { exited = append(exited, code) }, log)
+		}()
+		cancel()
+		if loopEnds {
+			close(ran)
+		}
+		<-done
+		return finished, exited
+	}
+	if f, e := run(true, time.Minute); len(f) != 0 || len(e) != 0 {
+		t.Fatalf("the loop ended, yet finish ran %d times and exit %v", len(f), e)
+	}
+	if f, e := run(false, 50*time.Millisecond); len(f) != 1 || len(e) != 1 || e[0] != 0 {
+		t.Fatalf("the loop hung: finish ran %d times, exit %v; want once, [0]", len(f), e)
+	}
+}
