@@ -265,7 +265,7 @@ func (t *Terminal) rebuild() {
 	var frame *fyne.Container
 	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
 	tops := []fyne.CanvasObject{header}
-	if strip := t.demoStrip(th); strip != nil {
+	if strip := t.demoStrip(); strip != nil {
 		tops = append(tops, strip)
 	}
 	// Every screen keeps its long parts in scroll regions of its own and
@@ -318,7 +318,7 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 // demoStrip is the bar of demo actions under the header: place a sample
 // card, print a sample receipt, submit a sample application. Nil when there
 // are none. Its buttons wrap onto more lines on a narrow screen.
-func (t *Terminal) demoStrip(fyne.Theme) fyne.CanvasObject {
+func (t *Terminal) demoStrip() fyne.CanvasObject {
 	// The demonstrator's buttons, not a resident's: standard sizes in
 	// elderly mode too, so the strip takes no more of a small panel.
 	th := theme.New(theme.Standard)
