@@ -179,6 +179,12 @@ func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
 
 // stepCard is a step's frame: a title, what to show, and buttons.
 func (t *Terminal) stepCard(th fyne.Theme, title string, body fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+	return t.stepCardWithNews(th, title, body, nil, buttons...)
+}
+
+// stepCardWithNews is stepCard with news of what is happening now (the
+// receipt printing, or not) kept in sight under what scrolls.
+func (t *Terminal) stepCardWithNews(th fyne.Theme, title string, body, news fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
 	content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
 	if j := t.apply.j; j != nil && j.Why() != "" && j.Step() != journey.StaffHelp {
 		content.Add(banner(th, T(j.Why()), fynetheme.ColorNameWarning))
@@ -188,7 +194,11 @@ func (t *Terminal) stepCard(th fyne.Theme, title string, body fyne.CanvasObject,
 	}
 	// The step's buttons stay in sight at the foot of the screen; what
 	// the step shows scrolls above them when it must.
-	return t.framed(th, newCard(th, vscroll(content)), buttons...)
+	var card fyne.CanvasObject = vscroll(content)
+	if news != nil {
+		card = container.NewBorder(nil, news, nil, nil, card)
+	}
+	return t.framed(th, newCard(th, card), buttons...)
 }
 
 // namedButton is button with a stable name for the journey harness (a
@@ -476,12 +486,13 @@ func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
 	if t.portrait() { // too narrow for both side by side
 		body = container.NewVBox(info, container.NewCenter(code))
 	}
+	var news fyne.CanvasObject
 	if s.printed != printNone {
 		kind := fynetheme.ColorNameWarning
 		if s.printed == printDone || s.printed == printPrinting {
 			kind = fynetheme.ColorNameSuccess
 		}
-		body.Add(callout(th, T("receipt."+s.printed), kind))
+		news = callout(th, T("receipt."+s.printed), kind)
 	}
 	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.rebuild() })}
 	if s.printed == printPaperOut || s.printed == printFailed {
@@ -490,7 +501,7 @@ func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
 			t.rebuild()
 		})}, buttons...)
 	}
-	return t.stepCard(th, T("apply.receipt_title"), body, buttons...)
+	return t.stepCardWithNews(th, T("apply.receipt_title"), body, news, buttons...)
 }
 
 // printReceipt prints the receipt of the submitted application, off

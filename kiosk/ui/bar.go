@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	fynetheme "fyne.io/fyne/v2/theme"
@@ -17,6 +19,23 @@ type bar struct {
 	bg       fyne.ThemeColorName
 	items    []fyne.CanvasObject
 	pushLast bool
+	// fold, when set, chooses the items shown at a width inside the
+	// bar's padding; the others are hidden. Nil: the visible items.
+	fold func(inner float32) []fyne.CanvasObject
+}
+
+// shown is the items the bar shows inner wide.
+func (b *bar) shown(inner float32) []fyne.CanvasObject {
+	if b.fold != nil {
+		return b.fold(inner)
+	}
+	var out []fyne.CanvasObject
+	for _, o := range b.items {
+		if o.Visible() {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func newBar(bg fyne.ThemeColorName, pushLast bool, items ...fyne.CanvasObject) *bar {
@@ -39,7 +58,13 @@ func (b *bar) gaps() (x, y float32) {
 func (b *bar) HeightAt(width float32) float32 {
 	px, py := b.pad()
 	gx, gy := b.gaps()
-	return flow(b.items, width-2*px, gx, gy, false, fyne.Position{}) + 2*py
+	return flow(b.shown(width-2*px), width-2*px, gx, gy, false, fyne.Position{}) + 2*py
+}
+
+// oneLine reports whether items fit on one line of the bar inner wide.
+func (b *bar) oneLine(items []fyne.CanvasObject, inner float32) bool {
+	gx, gy := b.gaps()
+	return flow(items, inner, gx, gy, false, fyne.Position{}) <= lineHeight(items)+0.5
 }
 
 func (b *bar) CreateRenderer() fyne.WidgetRenderer {
@@ -57,26 +82,34 @@ func (r *barRenderer) Layout(size fyne.Size) {
 	px, py := r.b.pad()
 	gx, gy := r.b.gaps()
 	inner := size.Width - 2*px
-	h := flow(r.b.items, inner, gx, gy, true, fyne.NewPos(px, py))
-	// One line: centre the items vertically, and push the last to the right.
-	if last := len(r.b.items) - 1; last >= 0 && h <= lineHeight(r.b.items)+0.5 {
+	items := r.b.shown(inner)
+	if r.b.fold != nil {
 		for _, o := range r.b.items {
+			if slices.Contains(items, o) {
+				o.Show()
+			} else {
+				o.Hide()
+			}
+		}
+	}
+	h := flow(items, inner, gx, gy, true, fyne.NewPos(px, py))
+	// One line: centre the items vertically, and push the last to the right.
+	if last := len(items) - 1; last >= 0 && h <= lineHeight(items)+0.5 {
+		for _, o := range items {
 			o.Move(fyne.NewPos(o.Position().X, (size.Height-o.Size().Height)/2))
 		}
 		if r.b.pushLast {
-			o := r.b.items[last]
+			o := items[last]
 			o.Move(fyne.NewPos(size.Width-px-o.Size().Width, o.Position().Y))
 		}
 	}
 }
 
-// lineHeight is the height of the tallest visible item.
+// lineHeight is the height of the tallest item.
 func lineHeight(items []fyne.CanvasObject) float32 {
 	var h float32
 	for _, o := range items {
-		if o.Visible() {
-			h = max(h, o.MinSize().Height)
-		}
+		h = max(h, o.MinSize().Height)
 	}
 	return h
 }

@@ -161,7 +161,12 @@ func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step c
 	if failure != "" {
 		top.Add(banner(th, T("capture.failed"), fynetheme.ColorNameWarning))
 	}
-	return t.framed(th, container.NewBorder(top, container.NewGridWithColumns(len(buttons), buttons...), nil, nil, view))
+	if t.portrait() {
+		return t.framed(th, container.NewBorder(top, container.NewGridWithColumns(len(buttons), buttons...), nil, nil, view))
+	}
+	// On a landscape panel the buttons stand right of the picture, in
+	// the room its 4:3 leaves, and the picture keeps the height.
+	return t.framed(th, container.NewBorder(top, nil, nil, container.NewVBox(buttons...), view))
 }
 
 // take takes the still off Fyne's goroutine: the camera may reopen at

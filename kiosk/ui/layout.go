@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 )
 
 // heightAt is implemented by parts whose height depends on the width they
@@ -115,14 +117,26 @@ func (l atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return m
 }
 
+// keyCell gives a key of a keypad the size of a touch target whatever its
+// label: a row of ten keys on a small panel is narrower than a row of
+// ten of its widest label with a button's padding ("清空"), and the label
+// still fits with less padding.
+type keyCell struct{ min fyne.Size }
+
+func (l keyCell) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l keyCell) MinSize([]fyne.CanvasObject) fyne.Size { return l.min }
+
 // flow places items left to right and wraps them onto new lines when the
 // width runs out; every line is as tall as its tallest item.
 func flow(items []fyne.CanvasObject, width, gapX, gapY float32, place bool, origin fyne.Position) float32 {
 	x, y, lineH := float32(0), float32(0), float32(0)
 	for _, o := range items {
-		if !o.Visible() {
-			continue
-		}
 		m := o.MinSize()
 		if x > 0 && x+m.Width > width {
 			x, y = 0, y+lineH+gapY
@@ -191,4 +205,126 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	h, _ := l.lines(objs, max(width, widest))
 	return fyne.NewSize(widest, h)
+}
+
+// homeLayout puts the home screen's top (the greeting, then the hint or
+// the banners) over its tiles, which take the rest. On a short panel the
+// hint gives way, so the tiles keep the height of their titles.
+type homeLayout struct {
+	hint fyne.CanvasObject // in the top; nil when banners took its place
+	gap  float32
+}
+
+func (l *homeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	top, tiles := objs[0], objs[1]
+	if l.hint != nil {
+		l.hint.Show()
+		if top.MinSize().Height+l.gap+tiles.MinSize().Height > size.Height {
+			l.hint.Hide()
+		}
+	}
+	h := top.MinSize().Height
+	top.Move(fyne.NewPos(0, 0))
+	top.Resize(fyne.NewSize(size.Width, h))
+	tiles.Move(fyne.NewPos(0, h+l.gap))
+	tiles.Resize(fyne.NewSize(size.Width, max(0, size.Height-h-l.gap)))
+}
+
+// MinSize leaves the hint out: it is shown only where there is room.
+func (l *homeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	top, tiles := objs[0], objs[1]
+	shown := l.hint != nil && l.hint.Visible()
+	if shown {
+		l.hint.Hide()
+	}
+	m := top.MinSize()
+	if shown {
+		l.hint.Show()
+	}
+	t := tiles.MinSize()
+	return fyne.NewSize(max(m.Width, t.Width), m.Height+l.gap+t.Height)
+}
+
+// roomyPadding pads its one object by up to x on the left and right and
+// y above and below, and by as little as a quarter of that where a small
+// panel has no more room: margins give way before anything a resident
+// reads or taps.
+type roomyPadding struct{ x, y float32 }
+
+func (l roomyPadding) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		m := o.MinSize()
+		px := min(l.x, max(l.x/4, (size.Width-m.Width)/2))
+		py := min(l.y, max(l.y/4, (size.Height-m.Height)/2))
+		o.Move(fyne.NewPos(px, py))
+		o.Resize(fyne.NewSize(max(0, size.Width-2*px), max(0, size.Height-2*py)))
+	}
+}
+
+func (l roomyPadding) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m.AddWidthHeight(l.x/2, l.y/2)
+}
+
+// sideBySide puts two parts next to each other at the top: the left takes
+// share of the width, or more if it needs it, or less if the right would
+// not get its own. The left is as tall as it needs; the right (a keypad)
+// grows by up to half its height where the panel has room.
+type sideBySide struct {
+	gap   float32
+	share float32
+}
+
+func (l sideBySide) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	left, right := objs[0], objs[1]
+	lm, rm := left.MinSize(), right.MinSize()
+	lw := max(lm.Width, min(l.share*size.Width, size.Width-rm.Width-l.gap))
+	left.Move(fyne.NewPos(0, 0))
+	left.Resize(fyne.NewSize(lw, max(lm.Height, left.MinSize().Height)))
+	right.Move(fyne.NewPos(lw+l.gap, 0))
+	right.Resize(fyne.NewSize(max(0, size.Width-lw-l.gap), max(rm.Height, min(size.Height, 1.5*rm.Height))))
+}
+
+func (l sideBySide) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	lm, rm := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(lm.Width+l.gap+rm.Width, max(lm.Height, rm.Height))
+}
+
+// tailFit shows as much of the end of its one line of text as its width
+// holds, after "…": what was typed last stays in sight.
+type tailFit struct{ full string }
+
+// tailOf shows the end of t's text where the whole does not fit.
+func tailOf(t *canvas.Text) fyne.CanvasObject {
+	return container.New(&tailFit{full: t.Text}, t)
+}
+
+func (l *tailFit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	t := objs[0].(*canvas.Text)
+	runes := []rune(l.full)
+	shown := l.full
+	for i := 1; i < len(runes) && fyne.MeasureText(shown, t.TextSize, t.TextStyle).Width > size.Width; i++ {
+		shown = "…" + string(runes[i:])
+	}
+	if t.Text != shown {
+		t.Text = shown
+		t.Refresh()
+	}
+	h := t.MinSize().Height
+	t.Move(fyne.NewPos(0, (size.Height-h)/2))
+	t.Resize(fyne.NewSize(size.Width, h))
+}
+
+// MinSize is one line high and as wide as "…" and the last character.
+func (l *tailFit) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	t := objs[0].(*canvas.Text)
+	runes := []rune(l.full)
+	last := ""
+	if len(runes) > 0 {
+		last = string(runes[len(runes)-1])
+	}
+	return fyne.NewSize(fyne.MeasureText("…"+last, t.TextSize, t.TextStyle).Width, t.MinSize().Height)
 }

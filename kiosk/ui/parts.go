@@ -91,7 +91,7 @@ func callout(th fyne.Theme, s string, kind fyne.ThemeColorName) fyne.CanvasObjec
 func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	return container.NewPadded(container.NewBorder(nil, t.navRow(th, actions...), nil, nil,
-		container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 4*p, 4*p), content)))
+		container.New(roomyPadding{x: 4 * p, y: 4 * p}, content)))
 }
 
 // message is a calm sentence with the way home.

@@ -27,9 +27,12 @@ func newReceiptView(th fyne.Theme, screen fyne.Size, img image.Image, failure st
 		pic := canvas.NewImageFromImage(img)
 		pic.FillMode = canvas.ImageFillContain
 		pic.ScaleMode = canvas.ImageScaleFastest
-		// As tall as the screen allows, keeping the paper's proportions.
+		// As tall as the screen allows with the title, the button and
+		// the card's padding, keeping the paper's proportions.
+		p := th.Size(fynetheme.SizeNamePadding)
+		chrome := title.MinSize().Height + th.Size(theme.SizeTarget) + 12*p + 3*p + 3*p + 8*p
 		b := img.Bounds()
-		h := min(screen.Height*0.62, float32(b.Dy()))
+		h := max(0, min(screen.Height*0.62, screen.Height-chrome, float32(b.Dy())))
 		w := h * float32(b.Dx()) / float32(b.Dy())
 		pic.SetMinSize(fyne.NewSize(w, h))
 		body = pic

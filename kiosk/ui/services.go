@@ -265,7 +265,7 @@ func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyn
 	}))
 	t.name(b, name)
 	target := th.Size(theme.SizeTarget)
-	return container.New(atLeast{min: fyne.NewSize(target, target)}, b)
+	return container.New(keyCell{min: fyne.NewSize(target, target)}, b)
 }
 
 // guideScreen is a service's guide (办事指南), every part of it in short

@@ -110,7 +110,7 @@ func (s *staffScreen) content(th fyne.Theme) fyne.CanvasObject {
 		t.show(from)
 	}))
 	back.Importance = widget.HighImportance
-	return t.framed(th, container.NewCenter(t.wide(newCard(th, container.NewVBox(l, spacer(th), bigButton(th, back))))))
+	return t.framed(th, container.NewCenter(t.wide(newCard(th, container.NewVBox(l, bigButton(th, back))))))
 }
 
 // wipe forgets where the resident called from. The call itself stays

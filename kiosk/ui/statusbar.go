@@ -27,7 +27,12 @@ type statusBar struct {
 	th      fyne.Theme
 	network *statusItem
 	devices map[devices.Kind]*statusItem
+	kinds   []devices.Kind // the devices in the bar's order
+	// healthy stands for the devices that work when the bar is too
+	// narrow to name each one on one line (a small panel).
+	healthy *statusItem
 	clock   *canvas.Text
+	id      *canvas.Text // the terminal's id
 	// relayout asks the frame to lay the bar out again when its text
 	// changed how many lines it needs.
 	relayout func()
@@ -38,6 +43,7 @@ type statusItem struct {
 	box  *fyne.Container
 	dot  *canvas.Rectangle
 	text *canvas.Text
+	ok   bool
 }
 
 func newStatusItem(th fyne.Theme) *statusItem {
@@ -51,6 +57,7 @@ func newStatusItem(th fyne.Theme) *statusItem {
 
 func (s *statusItem) set(th fyne.Theme, label string, ok bool) {
 	s.text.Text = label
+	s.ok = ok
 	if ok {
 		s.dot.FillColor = th.Color(theme.ColorStatusOK, fynetheme.VariantLight)
 		s.text.Color = th.Color(theme.ColorOnStatusBar, fynetheme.VariantLight)
@@ -69,20 +76,45 @@ func statusText(th fyne.Theme, s string) *canvas.Text {
 }
 
 func newStatusBar(th fyne.Theme, terminalID string, kinds []devices.Kind, relayout func()) *statusBar {
-	s := &statusBar{th: th, network: newStatusItem(th), devices: make(map[devices.Kind]*statusItem), relayout: relayout}
-	items := []fyne.CanvasObject{
-		statusText(th, T("status.terminal", map[string]any{"ID": terminalID})),
-		s.network.box,
+	s := &statusBar{
+		th: th, network: newStatusItem(th), devices: make(map[devices.Kind]*statusItem), kinds: kinds,
+		healthy: newStatusItem(th), clock: statusText(th, ""), relayout: relayout,
+		id: statusText(th, T("status.terminal", map[string]any{"ID": terminalID})),
 	}
+	items := []fyne.CanvasObject{s.id, s.network.box}
 	for _, k := range kinds {
 		it := newStatusItem(th)
 		s.devices[k] = it
 		items = append(items, it.box)
 	}
-	s.clock = statusText(th, "")
-	items = append(items, s.clock)
+	items = append(items, s.healthy.box, s.clock)
 	s.bar = newBar(theme.ColorStatusBar, true, items...)
+	s.bar.fold = s.fold
 	return s
+}
+
+// fold names every device when the bar has room for them all on one line;
+// otherwise the devices that work give their places to one "devices OK",
+// so the bar keeps one line on a small panel and a fault still shows by
+// name.
+func (s *statusBar) fold(inner float32) []fyne.CanvasObject {
+	all := []fyne.CanvasObject{s.id, s.network.box}
+	folded := []fyne.CanvasObject{s.id, s.network.box}
+	working := 0
+	for _, k := range s.kinds {
+		it := s.devices[k]
+		all = append(all, it.box)
+		if it.ok {
+			working++
+		} else {
+			folded = append(folded, it.box)
+		}
+	}
+	all = append(all, s.clock)
+	if working == 0 || s.bar.oneLine(all, inner) {
+		return all
+	}
+	return append(folded, s.healthy.box, s.clock)
 }
 
 // setDevices shows each device's state.
@@ -95,6 +127,13 @@ func (s *statusBar) setDevices(states []devices.Status) {
 		label := T("device."+string(st.Kind)) + " " + T("state."+st.State.String())
 		it.set(s.th, label, st.State == devices.Online || st.State == devices.Busy)
 	}
+	healthy := T("status.devices_ok")
+	for _, it := range s.devices {
+		if !it.ok {
+			healthy = T("status.other_devices_ok")
+		}
+	}
+	s.healthy.set(s.th, healthy, true)
 	s.changed()
 }
 

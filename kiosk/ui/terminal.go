@@ -114,6 +114,7 @@ type Terminal struct {
 	countdown   *countdown
 	tiles       map[string]*tile // by screen ("" for the elderly switch), for tests
 	homeTop     *fyne.Container  // the home screen's greeting and banners
+	homeLayout  *homeLayout      // places homeTop over the tiles
 	langBtn     *widget.Button
 	homeBtn     *widget.Button
 	demoCard    *widget.Button
@@ -412,8 +413,9 @@ func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
 	t.homeTop = container.NewVBox()
+	t.homeLayout = &homeLayout{gap: p}
 	t.fillHomeTop(th)
-	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.NewBorder(t.homeTop, nil, nil, nil, grid))
+	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.New(t.homeLayout, t.homeTop, grid))
 }
 
 // fillHomeTop fills the home screen's top — the greeting, then the hint or
@@ -441,8 +443,10 @@ func (t *Terminal) fillHomeTop(th fyne.Theme) {
 	}
 	// A banner takes the hint's line: the tiles keep their room.
 	objs := []fyne.CanvasObject{greeting}
+	t.homeLayout.hint = nil
 	if len(banners) == 0 {
 		objs = append(objs, hint)
+		t.homeLayout.hint = hint
 	}
 	objs = append(objs, banners...)
 	objs = append(objs, spacer(th))

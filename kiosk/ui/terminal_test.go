@@ -420,6 +420,35 @@ func TestStatusBarShowsDevicesAndLink(t *testing.T) {
 	}
 }
 
+// TestStatusBarFoldsWorkingDevices: on a panel too narrow to name every
+// device on one line, the working ones become one "设备正常" and a fault
+// still shows by name; the bar stays one line.
+func TestStatusBarFoldsWorkingDevices(t *testing.T) {
+	h := newHarness(t, fyne.NewSize(1280, 720), "zh")
+	oneLine := func() {
+		t.Helper()
+		bar := h.term.status.bar
+		if got, want := bar.Size().Height, bar.HeightAt(1920); got > want+0.5 {
+			t.Errorf("the status bar is %v high, more than one line (%v)", got, want)
+		}
+	}
+	if !h.showing("设备正常") || h.showing("凭条打印机 正常") || !h.showing("网络离线 · 待上传 3 件") {
+		t.Errorf("folded status bar: %q", h.texts())
+	}
+	oneLine()
+	h.reg.Report(devices.Status{Kind: devices.ReceiptPrinter, State: devices.HardwareError, Actor: devices.Technician})
+	h.term.DevicesChanged()
+	h.win.Resize(fyne.NewSize(1280, 720))
+	if !h.showing("凭条打印机 故障") || !h.showing("其他设备正常") || h.showing("身份证阅读器 正常") {
+		t.Errorf("a fault among working devices: %q", h.texts())
+	}
+	oneLine()
+	h.win.Resize(landscape)
+	if !h.showing("身份证阅读器 正常") || h.showing("其他设备正常") {
+		t.Errorf("at 1920 every device is named: %q", h.texts())
+	}
+}
+
 // inDemoStrip reports whether o is one of the demo strip's buttons.
 func (t *Terminal) inDemoStrip(o fyne.CanvasObject) bool {
 	for _, b := range []*widget.Button{t.demoCard, t.demoPrint, t.demoSubmit, t.demoCapture} {

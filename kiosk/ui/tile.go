@@ -167,9 +167,10 @@ func (r *tileRenderer) MinSize() fyne.Size {
 	pad := r.th().Size(fynetheme.SizeNameInnerPadding) * 2
 	// The words shrink to the tile (Layout), down to two thirds of their
 	// size: a tile asks for no more width than that, and for no more
-	// height than its title's (the icon and the hint give way).
+	// height than its title's with half its padding (the icon and the
+	// hint give way, and on a small panel the margins narrow).
 	w := max(minIcon, title.Width*2/3, hint.Width*2/3) + 2*pad
-	h := title.Height + 2*pad
+	h := title.Height + pad
 	target := r.th().Size(theme.SizeTarget)
 	return fyne.NewSize(max(w, target), max(h, target))
 }

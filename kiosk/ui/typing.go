@@ -29,25 +29,38 @@ const (
 // typingStep types one text field of the form on a full-screen keyboard:
 // the value in large text, the pinyin typed so far with its characters to
 // pick (or letters and digits as they are, for a certificate number), and
-// a way to hand the field to the staff instead.
+// a way to hand the field to the staff instead. On a landscape panel the
+// value and the characters stand left of the keys, so the keyboard keeps
+// the height of a small panel; on a portrait one, above them.
 func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
 	t := s.term
 	j := s.j
 	lang := t.sess.Lang()
 	value := j.Values()[fl.ID]
-	shown := value
-	if shown == "" {
-		shown = T("apply.tap_keys")
+	shown := text(th, value, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false)
+	if value == "" && s.typed == "" {
+		shown = text(th, T("apply.tap_keys"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false)
 	}
-	count := fmt.Sprintf("%d / %d", utf8.RuneCountInString(value), fl.MaxLen)
-	top := container.NewVBox(
-		text(th, fl.Label.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		valueBox(th, container.NewBorder(nil, nil, nil,
-			text(th, count, fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
-			text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false))))
-	if !fl.ASCIIOnly() {
-		top.Add(s.candidates(th, fl))
+	// Right of the value, how much of the field is used, or, while a
+	// character is being typed, its pinyin so far.
+	right := text(th, fmt.Sprintf("%d / %d", utf8.RuneCountInString(value), fl.MaxLen), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
+	if s.typed != "" {
+		right = text(th, T("apply.pinyin", map[string]any{"Letters": s.typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)
 	}
+	// Beside the keys (landscape), the label is a size smaller: the
+	// column must be no taller than the keys on a small panel.
+	labelSize := fynetheme.SizeNameHeadingText
+	if !t.portrait() {
+		labelSize = fynetheme.SizeNameSubHeadingText
+	}
+	label := text(th, fl.Label.In(lang), labelSize, fynetheme.ColorNameForeground, true)
+	// The box keeps the height of a line of the value whatever it shows
+	// (the hint is smaller), so the keys under it never move.
+	line := canvas.NewRectangle(color.Transparent)
+	line.SetMinSize(fyne.NewSize(0, fyne.MeasureText("国", th.Size(fynetheme.SizeNameHeadingText), fyne.TextStyle{}).Height))
+	box := valueBox(th, container.NewBorder(nil, nil, nil, container.NewCenter(right),
+		container.NewStack(line, tailOf(shown))))
+	top := container.NewVBox(label, box)
 	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10, press: func(k string) { s.typingKey(fl, k) },
 		label: func(k string) string {
 			if k == keyClear {
@@ -55,8 +68,21 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 			}
 			return k
 		}})
+	var body fyne.CanvasObject
+	if t.portrait() {
+		if !fl.ASCIIOnly() {
+			top.Add(s.candidates(th, fl, 1))
+		}
+		body = container.NewBorder(top, nil, nil, nil, container.NewVBox(spacer(th), keys))
+	} else {
+		if !fl.ASCIIOnly() {
+			top.Add(s.candidates(th, fl, 2))
+		}
+		p := th.Size(fynetheme.SizeNamePadding)
+		body = container.New(sideBySide{gap: 4 * p, share: 0.36}, top, keys)
+	}
 	done := func() { s.editing, s.typed, s.page = "", "", 0 }
-	return t.framed(th, container.NewBorder(top, nil, nil, nil, container.NewVBox(spacer(th), keys)),
+	return t.framed(th, body,
 		t.button(th, T("apply.by_staff_button"), false, func() {
 			j.LeaveToStaff(fl.ID)
 			done()
@@ -76,40 +102,60 @@ func valueBox(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), content))
 }
 
-// candidates is the pinyin typed so far and a page of its characters.
-func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+// candidates is a page of the characters the pinyin typed so far may
+// stand for, in rows (one above the keys, two beside them), each row
+// ending in a key that turns the page. Before the first letter the hint
+// holds their place: the keys must not move when the characters come.
+func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int) fyne.CanvasObject {
 	t := s.term
-	typed := s.typed
-	if typed == "" {
-		// The hint takes the row the candidates will: the keys below must
-		// not move when the first letter brings the candidates up.
-		row := canvas.NewRectangle(color.Transparent)
-		row.SetMinSize(fyne.NewSize(0, th.Size(theme.SizeTarget)))
-		hint := text(th, T("apply.pinyin_hint"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false)
-		return container.NewStack(row, container.NewCenter(container.NewHBox(hint, layout.NewSpacer())))
+	target := th.Size(theme.SizeTarget)
+	gap := th.Size(fynetheme.SizeNamePadding)
+	if s.typed == "" {
+		room := canvas.NewRectangle(color.Transparent)
+		room.SetMinSize(fyne.NewSize(0, float32(rows)*target+float32(rows-1)*gap))
+		hint := sentence(T("apply.pinyin_hint"))
+		hint.Importance = widget.LowImportance
+		if rows == 1 {
+			hint.Alignment = fyne.TextAlignCenter
+		}
+		return container.NewStack(room, hint)
 	}
 	per := pinyin.FirstPage
-	if t.sess.Elderly() || t.portrait() {
+	if t.sess.Elderly() || rows == 1 && t.portrait() {
 		per = 6
 	}
-	all := pinyin.Default().Candidates(typed)
+	all := pinyin.Default().Candidates(s.typed)
 	pages := max(1, (len(all)+per-1)/per)
 	page := min(s.page, pages-1)
-	keys := []fyne.CanvasObject{t.pageKey(th, "‹", page > 0, func() { s.page = page - 1 })}
-	for _, r := range all[page*per : min(len(all), (page+1)*per)] {
-		keys = append(keys, t.key(th, string(r), func() {
-			s.typeInto(fl, string(r))
-			s.typed, s.page = "", 0
-		}))
+	shown := all[page*per : min(len(all), (page+1)*per)]
+	var keys []fyne.CanvasObject
+	row := func(chars []rune, turn fyne.CanvasObject) {
+		for _, r := range chars {
+			keys = append(keys, t.key(th, string(r), func() {
+				s.typeInto(fl, string(r))
+				s.typed, s.page = "", 0
+			}))
+		}
+		for n := len(chars); n < per/rows; n++ {
+			keys = append(keys, spacer(th))
+		}
+		keys = append(keys, turn)
 	}
-	for len(keys) <= per {
-		keys = append(keys, spacer(th))
+	back := t.pageKey(th, "‹", page > 0, func() { s.page = page - 1 })
+	next := t.pageKey(th, "›", page < pages-1, func() { s.page = page + 1 })
+	if rows == 1 {
+		keys = append(keys, back)
+		row(shown, next)
+	} else {
+		half := per / 2
+		row(shown[:min(half, len(shown))], back)
+		row(shown[min(half, len(shown)):], next)
 	}
-	keys = append(keys, t.pageKey(th, "›", page < pages-1, func() { s.page = page + 1 }))
-	// What was typed, to the left of its characters, on the one row.
-	return container.NewBorder(nil, nil,
-		container.NewCenter(text(th, T("apply.pinyin", map[string]any{"Letters": typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)),
-		nil, container.NewGridWithColumns(len(keys), keys...))
+	cols := per/rows + 1
+	if rows == 1 {
+		cols++ // the row starts with the key back, too
+	}
+	return container.NewGridWithColumns(cols, keys...)
 }
 
 // pageKey turns a page of candidates; it does nothing at either end.
