@@ -4,6 +4,8 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
+# all: make test taps the journeys at every panel, as make journeys does.
+JOURNEYS ?=
 
 # Debian packages the build and the tests need: cgo and the X/GL headers for
 # Fyne's desktop driver, libusb for USB devices, Mesa's software GL and Xvfb
@@ -103,15 +105,15 @@ test: test-deps deb
 	$(GO) vet ./...
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
-	YIZHAN_REQUIRE_XVFB=1 $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk
 	$(GO) test -count=1 ./kiosk/ui
 
 # The residents' journeys on the real binary (cmd/kiosk/journeys_test.go,
-# kiosk/harness) at every supported panel: make test runs them at 1920x1080
-# and 1080x1920 only. Each step's screenshot is kept in
-# var/screenshots/journeys.
+# kiosk/harness) at every supported panel and in elderly mode: make test
+# runs them at 1920x1080 and 1080x1920 only, unless JOURNEYS=all (as
+# .ci/run does). Each step's screenshot is kept in var/screenshots/journeys.
 journeys: test-deps
-	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=all $(GO) test -count=1 -timeout 30m -run Journey -v ./cmd/kiosk
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=all $(GO) test -count=1 -timeout 30m -run '^TestJourney' -v ./cmd/kiosk
 
 # dist/yizhan_$(DEB_VERSION)_amd64.deb (the terminal) and
 # dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb (the district backend), from

@@ -198,7 +198,7 @@ func (t *Terminal) stepCardWithNews(th fyne.Theme, title string, body, news fyne
 	if news != nil {
 		card = container.NewBorder(nil, news, nil, nil, card)
 	}
-	return t.framed(th, newCard(th, card), buttons...)
+	return t.framed(th, fillingCard(th, card), buttons...)
 }
 
 // namedButton is button with a stable name for the journey harness (a

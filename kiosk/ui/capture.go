@@ -118,10 +118,10 @@ func (s *captureScreen) consent(th fyne.Theme) fyne.CanvasObject {
 		s.face.Decline()
 		s.faceEnded()
 	}))
-	// The choice stays in sight under the words, which scroll if they
-	// must (elderly sizes on a short panel).
-	choice := container.NewVBox(spacer(th), container.NewGridWithColumns(2, bigButton(th, agree), bigButton(th, decline)))
-	return t.framed(th, newCard(th, container.NewBorder(nil, choice, nil, nil, vscroll(lines))))
+	// The choice stays in sight at the foot of the screen, like every
+	// step's; the words scroll above it if they must (elderly sizes on a
+	// short panel).
+	return t.framed(th, fillingCard(th, vscroll(lines)), bigButton(th, agree), bigButton(th, decline))
 }
 
 // photoStep is framing (the live preview and "take the photo") or review

@@ -81,6 +81,50 @@ func TestDemoPlaceCardButtonAndKey(t *testing.T) {
 	}
 }
 
+// TestDemoStripFoldsOnAShortPanel: at 1280×720 the strip of demo actions
+// starts hidden behind the 演示模式 button, which shows and hides it; at
+// 1920×1080 it starts shown.
+func TestDemoStripFoldsOnAShortPanel(t *testing.T) {
+	short := fyne.NewSize(1280, 720)
+	h := newHarness(t, short, "zh")
+	withDemoActions(h, func() (string, error) { return "", nil })
+	h.win.Resize(short)
+	listed := func() bool {
+		_, ok := h.term.Inspect().Find("demo.place_card")
+		return ok
+	}
+	if listed() || h.showing("放置示例证件") {
+		t.Fatal("the demo strip shows on a 1280x720 panel")
+	}
+	toggle := func() {
+		t.Helper()
+		tp, ok := h.term.Inspect().Find("app.demo")
+		if !ok {
+			t.Fatal("no 演示模式 button")
+		}
+		for o, name := range h.term.names {
+			if name == tp.ID {
+				test.Tap(o.(fyne.Tappable))
+				break
+			}
+		}
+		h.win.Resize(short)
+	}
+	toggle()
+	if !listed() || !h.showing("放置示例证件") {
+		t.Fatalf("the 演示模式 button did not open the strip: %q", h.texts())
+	}
+	toggle()
+	if listed() {
+		t.Fatal("the 演示模式 button did not close the strip")
+	}
+	h.term.demoFold = demoAuto
+	h.win.Resize(landscape)
+	if !listed() {
+		t.Fatal("the demo strip is folded at 1920x1080")
+	}
+}
+
 func TestDemoF2PlacesCard(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)

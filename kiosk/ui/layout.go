@@ -22,13 +22,27 @@ func heightOf(o fyne.CanvasObject, width float32) float32 {
 // frameLayout stacks the bars at the top (the header, and in demo mode the
 // strip of demo actions), a body and a status bar: the bars take the height
 // they need at the window's width, the body the rest. The last two objects
-// are the body and the status bar; all before them are top bars.
-type frameLayout struct{}
+// are the body and the status bar; all before them are top bars. The
+// strip shows where stripShown says, for the window's height.
+type frameLayout struct {
+	strip      fyne.CanvasObject
+	stripShown func(height float32) bool
+}
 
-func (frameLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (l frameLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	tops, body, status := objs[:len(objs)-2], objs[len(objs)-2], objs[len(objs)-1]
+	if l.strip != nil {
+		if l.stripShown(size.Height) {
+			l.strip.Show()
+		} else {
+			l.strip.Hide()
+		}
+	}
 	y := float32(0)
 	for _, top := range tops {
+		if !top.Visible() {
+			continue
+		}
 		h := heightOf(top, size.Width)
 		top.Move(fyne.NewPos(0, y))
 		top.Resize(fyne.NewSize(size.Width, h))
@@ -56,6 +70,9 @@ func (frameLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	w := max(m.Width, status.MinSize().Width)
 	h := m.Height + heightOf(status, designWidth)
 	for _, top := range tops {
+		if !top.Visible() {
+			continue
+		}
 		w = max(w, top.MinSize().Width)
 		h += heightOf(top, designWidth)
 	}
@@ -117,11 +134,14 @@ func (l atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return m
 }
 
-// keyCell gives a key of a keypad the size of a touch target whatever its
-// label: a row of ten keys on a small panel is narrower than a row of
-// ten of its widest label with a button's padding ("清空"), and the label
-// still fits with less padding.
-type keyCell struct{ min fyne.Size }
+// keyCell gives a key of a keypad the size of a touch target, or its
+// label's if wider, but with less padding round the label than a button
+// takes (slack less in all): a row of ten keys on a small panel is
+// narrower than ten of its widest label ("清空") with a button's padding.
+type keyCell struct {
+	min   fyne.Size
+	slack float32
+}
 
 func (l keyCell) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
@@ -130,7 +150,13 @@ func (l keyCell) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-func (l keyCell) MinSize([]fyne.CanvasObject) fyne.Size { return l.min }
+func (l keyCell) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := l.min
+	for _, o := range objs {
+		m = m.Max(o.MinSize().SubtractWidthHeight(l.slack, 0))
+	}
+	return m
+}
 
 // flow places items left to right and wraps them onto new lines when the
 // width runs out; every line is as tall as its tallest item.

@@ -24,12 +24,24 @@ func bigButton(th fyne.Theme, b *widget.Button) fyne.CanvasObject {
 
 // newCard puts content on a white rounded card with a border and padding.
 func newCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
+	p := th.Size(fynetheme.SizeNamePadding) * 6
+	return container.NewStack(cardBackground(th), container.New(layout.NewCustomPaddedLayout(p, p, p*1.5, p*1.5), content))
+}
+
+func cardBackground(th fyne.Theme) fyne.CanvasObject {
 	bg := canvas.NewRectangle(th.Color(theme.ColorCard, fynetheme.VariantLight))
 	bg.CornerRadius = th.Size(theme.SizeCorner)
 	bg.StrokeColor = th.Color(theme.ColorCardBorder, fynetheme.VariantLight)
 	bg.StrokeWidth = 2
+	return bg
+}
+
+// fillingCard is newCard for content that takes the room it is given (a
+// step whose words scroll): its padding gives way on a small panel, so the
+// words keep the height.
+func fillingCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding) * 6
-	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(p, p, p*1.5, p*1.5), content))
+	return container.NewStack(cardBackground(th), container.New(roomyPadding{x: 1.5 * p, y: p}, content))
 }
 
 // spacer is an empty gap of a few paddings.

@@ -147,7 +147,7 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 			content.Add(banner(th, T(s.err), fynetheme.ColorNameWarning))
 		}
 		content.Add(hint)
-		return t.framed(th, newCard(th, content))
+		return t.framed(th, fillingCard(th, content))
 	}
 	serviceName := func(code string) string {
 		if t.opt.Catalog != nil {

@@ -121,6 +121,10 @@ type Terminal struct {
 	demoPrint   *widget.Button
 	demoSubmit  *widget.Button
 	demoCapture *widget.Button
+	// demoFold is whether the demo's strip of actions shows: by the
+	// panel's height (demoAuto), or as the demonstrator chose.
+	demoFold demoFold
+	strip    fyne.CanvasObject // the strip as last built; nil without demo actions
 	overlay     *fyne.Container   // holds the receipt view while it is shown
 	body        *container.Scroll // the screen between the header and the status bar
 	shown       string            // where the body was built for (where)
@@ -266,15 +270,16 @@ func (t *Terminal) rebuild() {
 	var frame *fyne.Container
 	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
 	tops := []fyne.CanvasObject{header}
-	if strip := t.demoStrip(); strip != nil {
-		tops = append(tops, strip)
+	t.strip = t.demoStrip()
+	if t.strip != nil {
+		tops = append(tops, t.strip)
 	}
 	// Every screen keeps its long parts in scroll regions of its own and
 	// fits the window; should one not, the whole body scrolls rather than
 	// ask for a window larger than the screen (the journey harness fails
 	// such a screen: Inspect reports it).
 	t.body = container.NewVScroll(body)
-	frame = container.New(frameLayout{}, append(tops,
+	frame = container.New(frameLayout{strip: t.strip, stripShown: t.demoShown}, append(tops,
 		container.NewStack(newTouchCatcher(t.touched), t.body, newDragLayer(t.body)), t.status.bar)...)
 	t.countdown = newCountdown(th, t.touched)
 	t.overlay = container.NewStack()
@@ -305,7 +310,14 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 	left := container.NewVBox(district, text(th, sub, fynetheme.SizeNameText, theme.ColorOnHeader, false))
 
 	var right []fyne.CanvasObject
-	if t.opt.Demo {
+	switch {
+	case t.opt.Demo && t.hasDemoActions():
+		// The demonstrator shows or hides the strip of demo actions.
+		b := widget.NewButton(T("app.demo")+" ▾", t.input(t.toggleDemoStrip))
+		b.Importance = widget.WarningImportance
+		t.name(b, "app.demo")
+		right = append(right, container.New(atLeast{min: fyne.NewSize(0, th.Size(theme.SizeTarget))}, b))
+	case t.opt.Demo:
 		right = append(right, badge(th, T("app.demo"), fynetheme.ColorNameWarning, fynetheme.ColorNameForegroundOnWarning))
 	}
 	if t.sess.Elderly() {
@@ -351,6 +363,47 @@ func (t *Terminal) demoStrip() fyne.CanvasObject {
 	}
 	b := newBar(theme.ColorHeader, false, items...)
 	return &standardBar{ThemeOverride: container.NewThemeOverride(b, th), bar: b}
+}
+
+// demoFold is whether the strip of demo actions shows.
+type demoFold int
+
+const (
+	demoAuto   demoFold = iota // on a panel at least shortPanel high
+	demoOpen                   // the demonstrator opened it
+	demoClosed                 // the demonstrator closed it
+)
+
+// shortPanel is the height below which the demo's strip starts folded: on
+// 1366×768 and 1280×720 the residents' screens need its room (a real
+// terminal has no strip).
+const shortPanel = 900
+
+// demoShown reports whether the strip of demo actions shows on a window
+// height high.
+func (t *Terminal) demoShown(height float32) bool {
+	switch t.demoFold {
+	case demoOpen:
+		return true
+	case demoClosed:
+		return false
+	}
+	return height >= shortPanel
+}
+
+// toggleDemoStrip shows the strip of demo actions if it is hidden, and
+// hides it if it shows.
+func (t *Terminal) toggleDemoStrip() {
+	t.demoFold = demoOpen
+	if t.strip != nil && t.strip.Visible() {
+		t.demoFold = demoClosed
+	}
+	t.rebuild()
+}
+
+func (t *Terminal) hasDemoActions() bool {
+	return t.opt.PlaceSampleCard != nil || t.opt.PrintSample != nil || t.opt.SubmitSample != nil ||
+		t.opt.Demo && (t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil)
 }
 
 // standardBar is a bar drawn in the standard theme whatever the mode,
