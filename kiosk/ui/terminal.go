@@ -125,11 +125,11 @@ type Terminal struct {
 	// panel's height (demoAuto), or as the demonstrator chose.
 	demoFold demoFold
 	strip    fyne.CanvasObject // the strip as last built; nil without demo actions
-	overlay     *fyne.Container   // holds the receipt view while it is shown
-	body        *container.Scroll // the screen between the header and the status bar
-	shown       string            // where the body was built for (where)
-	touches     int               // the resident's touches so far, for Inspect
-	saves       saves             // the outbox writes in line (save)
+	overlay  *fyne.Container   // holds the receipt view while it is shown
+	body     *container.Scroll // the screen between the header and the status bar
+	shown    string            // where the body was built for (where)
+	touches  int               // the resident's touches so far, for Inspect
+	saves    saves             // the outbox writes in line (save)
 	// reveal is what the screen being built wants scrolled into sight:
 	// the field being typed, or the first with an error.
 	reveal fyne.CanvasObject
