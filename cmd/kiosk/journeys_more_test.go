@@ -433,7 +433,7 @@ func typePIN(t *testing.T, k *harness.Kiosk) {
 // screen's notice.
 func submitSampleApplication(t *testing.T, k *harness.Kiosk) string {
 	t.Helper()
-	number := regexp.MustCompile(regexp.QuoteMeta(config.Demo().TerminalID) + `-\d{12}`)
+	number := regexp.MustCompile(regexp.QuoteMeta(config.Demo().TerminalID) + `-\d{6}-\d{6}`)
 	k.Key(harness.KeyF4)
 	s := k.Wait("the sample application saved", 30*time.Second, func(s inspect.Snapshot) bool {
 		return number.MatchString(strings.Join(s.Texts, " "))

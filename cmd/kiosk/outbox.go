@@ -21,6 +21,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
@@ -136,10 +137,12 @@ func submitSample(ctx context.Context, q *outbox.Store, terminalID string, link 
 	if err := png.Encode(&scan, sampleScan()); err != nil {
 		return "", err
 	}
-	receipt := terminalID + "-" + time.Now().Format("060102150405")
+	// A receipt as a resident's application gets, for the catalog's
+	// 养老金领取资格认证 (SB-001): 查询 shows it by its name.
+	receipt := journey.ReceiptNumber(terminalID, time.Now())
 	_, err = q.Submit(ctx, outbox.Submission{
 		Kind:     outbox.Application,
-		Public:   outbox.Public{Service: "DEMO-SB-001", Receipt: receipt},
+		Public:   outbox.Public{Service: "SB-001", Receipt: receipt},
 		Personal: personal,
 		IDNumber: card.IDNumber,
 		Attachments: []outbox.Attachment{

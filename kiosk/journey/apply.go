@@ -365,6 +365,21 @@ func (a *Apply) DocumentDone() error {
 	return nil
 }
 
+// LeaveMaterial goes on without the current material's photo, whatever
+// the camera did: the resident has not brought it, or it does not apply
+// to them (a catalog's "when" is words for people, not a rule). The
+// application says it was left for the counter, as with no camera.
+func (a *Apply) LeaveMaterial() error {
+	if a.step != Materials {
+		return ErrWrongStep
+	}
+	a.doc.Wipe()
+	a.docs = append(a.docs, nil)
+	a.doc = nil
+	a.startMaterials()
+	return nil
+}
+
 func (a *Apply) clearDocs() {
 	for _, d := range a.docs {
 		clear(d)

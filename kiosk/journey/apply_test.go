@@ -224,6 +224,38 @@ func TestDeclineAndNoCameras(t *testing.T) {
 	}
 }
 
+// TestLeaveAMaterial: a resident without the material goes on without
+// photographing it, even with the camera working; the application says it
+// is for the counter and carries no photo of it.
+func TestLeaveAMaterial(t *testing.T) {
+	r := newRig(t)
+	a := NewApply(r.deps, service(t, "MZ-001"), false)
+	a.Start()
+	a.CardRead(idcard.Event{Card: sampleCard()}, nil)
+	must(t, a.FaceFlow().Decline())
+	must(t, a.FaceDone())
+	if err := a.LeaveMaterial(); err != ErrWrongStep {
+		t.Fatalf("left a material from the form: %v", err)
+	}
+	a.Set("delivery", "mail")
+	a.Set("phone", "13800138000")
+	must(t, a.FormDone())
+	if a.Step() != Materials || a.DocumentFlow().Step() != capture.Framing {
+		t.Fatalf("not framing the material: %s", a.Step())
+	}
+	must(t, a.LeaveMaterial())
+	if a.Step() != Review {
+		t.Fatalf("after leaving the material: %s", a.Step())
+	}
+	must(t, a.Submit(context.Background()))
+	rec, _ := r.store.Get(a.Receipt().RecordID)
+	var app Application
+	json.Unmarshal(r.open(t, rec), &app)
+	if len(app.Materials) != 1 || app.Materials[0].Attachment != "" || len(rec.Attachments) != 0 {
+		t.Fatalf("a material left for the counter: %+v, %d attachments", app.Materials, len(rec.Attachments))
+	}
+}
+
 func TestStaffHelpWays(t *testing.T) {
 	r := newRig(t)
 	svc := service(t, "HJ-001")
@@ -292,6 +324,14 @@ func TestFullDiskKeepsTheApplication(t *testing.T) {
 func TestMaskName(t *testing.T) {
 	for in, want := range map[string]string{"张三": "张*", "欧阳娜娜": "欧***", "李": "李", "": ""} {
 		if got := MaskName(in); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMaskPhone(t *testing.T) {
+	for in, want := range map[string]string{"13800138000": "138****8000", "12345": "*****", "": ""} {
+		if got := MaskPhone(in); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
 		}
 	}

@@ -83,7 +83,7 @@ func (a *Ask) Submit(ctx context.Context) (string, error) {
 		return "", errors.New("journey: " + why)
 	}
 	now := a.deps.Now()
-	number := receiptNumber(a.deps.TerminalID, now)
+	number := ReceiptNumber(a.deps.TerminalID, now)
 	personal, _ := json.Marshal(AskRecord{Type: a.Type, Topic: a.Topic, Text: strings.TrimSpace(a.Text), Phone: a.Phone, Receipt: number, At: now.UTC()})
 	_, err := a.deps.Outbox.Submit(ctx, outbox.Submission{Kind: outbox.Complaint, Public: outbox.Public{Receipt: number}, Personal: personal})
 	clear(personal)

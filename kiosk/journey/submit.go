@@ -69,7 +69,7 @@ func (a *Apply) Submit(ctx context.Context) error {
 		return ErrWrongStep
 	}
 	now := a.deps.Now()
-	number := receiptNumber(a.deps.TerminalID, now)
+	number := ReceiptNumber(a.deps.TerminalID, now)
 	app := Application{Service: a.svc.Code, Receipt: number, Form: a.values, Submitted: now.UTC(),
 		Card: cardFields(*a.card)}
 	for _, fl := range a.svc.Form.Fields {
@@ -249,9 +249,9 @@ func (a *Apply) forgetCard() {
 	clear(a.byStaff)
 }
 
-// receiptNumber is the terminal id, the date and the time to the second:
+// ReceiptNumber is the terminal id, the date and the time to the second:
 // one terminal serves one resident at a time, so it is unique.
-func receiptNumber(terminal string, now time.Time) string {
+func ReceiptNumber(terminal string, now time.Time) string {
 	return terminal + "-" + now.Format("060102-150405")
 }
 
@@ -263,6 +263,16 @@ func MaskName(name string) string {
 	}
 	r, size := utf8.DecodeRuneInString(name)
 	return string(r) + strings.Repeat("*", utf8.RuneCountInString(name[size:]))
+}
+
+// MaskPhone shows a mobile number as residents are used to seeing one on
+// a screen others may read: 13800138000 → 138****8000. Anything that is
+// not a mobile number is hidden whole.
+func MaskPhone(p string) string {
+	if !ValidPhone(p) {
+		return strings.Repeat("*", utf8.RuneCountInString(p))
+	}
+	return p[:3] + "****" + p[7:]
 }
 
 // ValidPhone reports whether p is a mainland mobile number, as a

@@ -154,9 +154,14 @@ func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
 	case journey.Form:
 		return s.formStep(th)
 	case journey.Materials:
+		m, _, _ := j.Material()
 		t.capture.doc = j.DocumentFlow()
+		t.capture.material = m.Name.In(t.sess.Lang())
+		t.capture.leave = func() {
+			j.LeaveMaterial()
+			t.rebuild()
+		}
 		if t.capture.doc.Step() == capture.Unavailable {
-			m, _, _ := j.Material()
 			return t.stepCard(th, m.Name.In(t.sess.Lang()), sentence(T("apply.no_doc_camera")), t.button(th, T("apply.next"), true, func() {
 				j.DocumentDone()
 				t.rebuild()
@@ -421,12 +426,17 @@ func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {
 		}
 	}
 	verdict := facematchVerdict(j)
-	lines.Add(text(th, T("apply.identity")+T("capture.verdict."+verdict), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false))
+	lines.Add(text(th, T("apply.identity")+T("capture.verdict."+verdict), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false))
 	submit := func() {
 		if s.busy {
 			return
 		}
 		s.busy = true
+		// The form is forgotten once submitted; its mobile number is
+		// kept for this session's call back only (wipe forgets it).
+		if p := j.Values()["phone"]; journey.ValidPhone(p) {
+			s.bad.known = p
+		}
 		// Sealed and fsynced before Submit returns.
 		t.save("application", j.Submit, func(error) {
 			s.busy = false
@@ -603,6 +613,9 @@ type badRating struct {
 	reason string
 	phone  string
 	wrong  bool // the number typed is not a mobile number
+	// known is the mobile number the resident gave on this session's
+	// form, offered for the call back so it is not typed twice.
+	known string
 }
 
 // ratingScreen asks for 好差评 of the named service: five levels; a bad
@@ -652,8 +665,14 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 		get: func() string { return bad.phone }, set: func(v string) { bad.phone = v },
 		changed: func() { bad.wrong = false }})
 	body := container.NewVBox(sentence(T("rating.call_back_hint")),
-		text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		pad)
+		text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+	if bad.known != "" && bad.phone != bad.known {
+		body.Add(t.namedButton(th, "rating.use_phone", T("rating.use_phone", map[string]any{"Phone": journey.MaskPhone(bad.known)}), false, func() {
+			bad.phone, bad.wrong = bad.known, false
+			t.rebuild()
+		}))
+	}
+	body.Add(pad)
 	if bad.wrong {
 		body.Add(text(th, T("rating.phone_wrong"), fynetheme.SizeNameText, fynetheme.ColorNameError, true))
 	}

@@ -204,3 +204,32 @@ func TestReceiptWordsAreTrue(t *testing.T) {
 		t.Fatalf("delivered: %q", h.texts())
 	}
 }
+
+// TestCallBackOffersTheFormsNumber: a resident who gave a mobile number on
+// the form is offered it, masked, for the call back about a bad rating,
+// instead of typing it again; wiping the session forgets it.
+func TestCallBackOffersTheFormsNumber(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	withCatalog(t, h)
+	withOutbox(t, h)
+	startAt(t, h, "SB-001")
+	j := h.term.apply.j
+	j.Set("pension_type", "resident")
+	j.Set("phone", "13800138000")
+	test.Tap(button(t, h, "下一步"))
+	test.Tap(button(t, h, "提交申请"))
+	test.Tap(button(t, h, "下一步"))
+	test.Tap(button(t, h, "不满意"))
+	test.Tap(button(t, h, "等候时间长"))
+	if h.showing("13800138000") {
+		t.Fatalf("the number shows unmasked before it is chosen: %q", h.texts())
+	}
+	test.Tap(button(t, h, "用刚才填写的号码 138****8000"))
+	if !h.showing("13800138000") || h.term.apply.bad.phone != "13800138000" {
+		t.Fatalf("the form's number was not taken: %q", h.texts())
+	}
+	h.term.goHome()
+	if h.term.apply.bad.known != "" {
+		t.Fatal("the form's number outlived the session")
+	}
+}

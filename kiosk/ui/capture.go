@@ -50,6 +50,11 @@ type photoSession struct {
 	docs      int  // document photos kept
 	consented bool // the resident agreed to a face photo this session
 	busy      bool // a photo is being taken
+	// material names the document being photographed for an
+	// application, and leave goes on without it; both unset for the
+	// demo's trial photos.
+	material string
+	leave    func()
 }
 
 // startDemo runs the photo steps as a resident would meet them.
@@ -132,6 +137,7 @@ func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step c
 	if g == pageGuide {
 		hintKey = "capture.document.hint"
 	}
+	named := g == pageGuide && s.material != "" && step != capture.Review
 	target := th.Size(theme.SizeTarget)
 	var view fyne.CanvasObject
 	var buttons []fyne.CanvasObject
@@ -156,8 +162,15 @@ func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step c
 				s.faceEnded()
 			}))))
 		}
+		if g == pageGuide && s.leave != nil {
+			buttons = append(buttons, bigButton(th, widget.NewButton(T("capture.no_material"), t.input(s.leave))))
+		}
 	}
-	top := container.NewVBox(text(th, T(hintKey), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+	hint := T(hintKey)
+	if named { // which paper, in the catalog's words
+		hint = T("capture.document.named", map[string]any{"Name": s.material})
+	}
+	top := container.NewVBox(text(th, hint, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
 	if failure != "" {
 		top.Add(banner(th, T("capture.failed"), fynetheme.ColorNameWarning))
 	}

@@ -156,7 +156,7 @@ func TestPhotoStepsTakeReviewAndUse(t *testing.T) {
 	q.run()
 	test.Tap(button(t, h, "使用这张照片"))
 	q.run()
-	if h.term.sess.Screen() != "home" || !h.showing("人脸照片未比对") || !h.showing("材料照片 1 张") {
+	if h.term.sess.Screen() != "home" || !h.showing("已拍照，将由工作人员核对") || !h.showing("材料照片 1 张") {
 		t.Fatalf("after the photos: %s %q", h.term.sess.Screen(), h.texts())
 	}
 	if h.term.capture.face != nil || face[0] != 0 || h.term.preview != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/camerasim"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 )
 
 // stillCamera runs a camera that shows one picture for ever (a folder
@@ -150,5 +151,33 @@ func waitFrame(t *testing.T, h *harness, q *uiQueue) {
 			t.Fatal("no frame in the preview")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestMaterialStepNamesItAndCanBeLeft: the material photo says which paper
+// it wants, and a resident without it goes on, leaving it for the counter.
+func TestMaterialStepNamesItAndCanBeLeft(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	q := withCameras(t, h)
+	withCatalog(t, h)
+	withOutbox(t, h)
+	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
+	h.term.opt.ApplyDeps.DocCamera = h.term.opt.Cameras.Document
+	startAt(t, h, "MZ-001")
+	agreeAndUseFacePhoto(t, h, q)
+	j := h.term.apply.j
+	j.Set("delivery", "community")
+	j.Set("phone", "13800138000")
+	test.Tap(button(t, h, "下一步"))
+	waitPreview(t, h, q)
+	if !h.showing("请把“本人近期免冠照片”平放在拍摄区，对齐框线") {
+		t.Fatalf("the material step does not name the material: %q", h.texts())
+	}
+	test.Tap(button(t, h, "没有这份材料"))
+	if j.Step() != journey.Review || !h.showing("请核对您的申请") {
+		t.Fatalf("after leaving the material: %s %q", j.Step(), h.texts())
+	}
+	if h.term.preview != nil {
+		t.Fatal("the preview outlived the material step")
 	}
 }
