@@ -182,6 +182,7 @@ func TestDeclineGoesToStaffVerification(t *testing.T) {
 }
 
 func TestConsentScreenFitsElderlyPortrait(t *testing.T) {
+	layoutOnly(t)
 	for _, lang := range []string{"zh", "en"} {
 		h := newHarness(t, portrait, lang)
 		withCameras(t, h)

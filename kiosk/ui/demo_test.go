@@ -57,6 +57,7 @@ func TestDemoSubmitShowsTheReceiptNumber(t *testing.T) {
 }
 
 func TestDemoHeaderFits(t *testing.T) {
+	layoutOnly(t)
 	for _, size := range []fyne.Size{landscape, portrait} {
 		for _, lang := range []string{"zh", "en"} {
 			for _, elderly := range []bool{false, true} {

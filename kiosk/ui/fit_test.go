@@ -22,6 +22,7 @@ var panels = []fyne.Size{
 // than the room between the header and the status bar. The journey harness
 // proves the same on the running binary; this finds it in a second.
 func TestEveryScreenFitsEveryPanel(t *testing.T) {
+	layoutOnly(t)
 	steps := []struct {
 		name  string
 		reach func(t *testing.T, h *harness)

@@ -19,3 +19,13 @@ func assertImage(t *testing.T, name string, c fyne.Canvas) {
 	}
 	test.AssertRendersToImage(t, name, c)
 }
+
+// layoutOnly skips a test of layout arithmetic (what fits where) under the
+// race detector, for the reason assertImage gives: it starts no goroutine,
+// the detector only slows it, and make test runs it in the plain run.
+func layoutOnly(t *testing.T) {
+	t.Helper()
+	if raceDetector {
+		t.Skip("layout only: run without -race (make test does)")
+	}
+}

@@ -439,6 +439,7 @@ func TestCallStaffTellsTheTruth(t *testing.T) {
 // confirmation fit the panels in both languages and modes, submit and
 // 呼叫帮办 in sight.
 func TestAskScreenFits(t *testing.T) {
+	layoutOnly(t)
 	for _, size := range []fyne.Size{landscape, portrait, fyne.NewSize(1280, 720)} {
 		for _, lang := range []string{"zh", "en"} {
 			for _, elderly := range []bool{false, true} {

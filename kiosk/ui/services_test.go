@@ -68,6 +68,7 @@ func TestElderlyListShowsElderlyFirst(t *testing.T) {
 }
 
 func TestServiceScreensFit(t *testing.T) {
+	layoutOnly(t)
 	for _, size := range []fyne.Size{landscape, portrait} {
 		for _, lang := range []string{"zh", "en"} {
 			for _, elderly := range []bool{false, true} {

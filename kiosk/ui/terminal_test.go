@@ -154,6 +154,7 @@ func TestScreensRender(t *testing.T) {
 // room it needs, lies on the screen, and that everything a resident can tap
 // is at least a touch target in size.
 func TestNothingCutOff(t *testing.T) {
+	layoutOnly(t)
 	screens := []string{session.Home, screenApply, screenQuery, screenRate, screenComplain, screenStaff, "countdown"}
 	for _, size := range []fyne.Size{landscape, portrait} {
 		for _, lang := range []string{"zh", "en"} {
