@@ -124,5 +124,10 @@ func (g *uiGate) doAndWait(f func()) bool {
 // quit closes the gate, then ends Fyne's loop.
 func (g *uiGate) quit(a fyne.App) {
 	g.quitting.Store(true)
+	// Fyne quits on SIGINT and SIGTERM by itself too, so its loop may
+	// have ended already: then it runs this call at once, here, and
+	// quitting a window system it has shut down panics. There is nothing
+	// left to quit, and the terminal must still stop cleanly.
+	defer func() { _ = recover() }()
 	fyne.Do(a.Quit)
 }

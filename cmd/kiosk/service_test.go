@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 )
 
 // A UI loop that stops answering stops the watchdog pings, so systemd
@@ -95,5 +98,25 @@ func TestExitIfFyneHangs(t *testing.T) {
 	}
 	if f, e := run(false, 50*time.Millisecond); len(f) != 1 || len(e) != 1 || e[0] != 0 {
 		t.Fatalf("the loop hung: finish ran %d times, exit %v; want once, [0]", len(f), e)
+	}
+}
+
+// quitTwice is an app whose window system is already gone, as after Fyne's
+// own handler of SIGTERM ended its loop: quitting it panics.
+type quitTwice struct{ fyne.App }
+
+func (quitTwice) Quit() { panic("the GLFW library is not initialized") }
+
+// TestQuitAfterFyneQuitItself: a stop that finds Fyne's loop already ended
+// (Fyne and the terminal both answer SIGTERM) stops cleanly, and the gate
+// drops the screens' late calls.
+func TestQuitAfterFyneQuitItself(t *testing.T) {
+	test.NewTempApp(t)
+	var g uiGate
+	g.quit(quitTwice{})
+	called := false
+	g.do(func() { called = true })
+	if called {
+		t.Fatal("a call went to the screens after quit")
 	}
 }

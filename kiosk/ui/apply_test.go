@@ -26,7 +26,7 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
 	h.term.opt.ApplyDeps.DocCamera = h.term.opt.Cameras.Document
 
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
 	test.Tap(button(t, h, "开始办理"))
 	if !h.showing("请放置身份证") {
@@ -111,8 +111,8 @@ func TestIdleWipesAnApplication(t *testing.T) {
 	withCatalog(t, h)
 	withOutbox(t, h)
 	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
-	test.Tap(h.term.tiles[""]) // elderly mode
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[""]) // elderly mode
+	test.Tap(h.term.home.tiles[screenApply])
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
 	test.Tap(button(t, h, "开始办理"))
 	card := idcard.SampleCards()[0]
@@ -181,7 +181,7 @@ func TestReceiptWordsAreTrue(t *testing.T) {
 	h.term.opt.ApplyDeps.Matcher = matched{}
 	online(h, store, false)
 
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
 	test.Tap(button(t, h, "开始办理"))
 	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0], At: h.clock.Now()})

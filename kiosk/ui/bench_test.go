@@ -21,7 +21,7 @@ func BenchmarkSwitchLanguage(b *testing.B) {
 // idle rules, on a screen in use.
 func BenchmarkTick(b *testing.B) {
 	h := newHarness(b, landscape, "zh")
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	now := h.clock.Now()
 	for b.Loop() {
 		now = now.Add(time.Millisecond) // stays far from the idle timeout

@@ -186,7 +186,7 @@ func TestConsentScreenFitsElderlyPortrait(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
 		h := newHarness(t, portrait, lang)
 		withCameras(t, h)
-		test.Tap(h.term.tiles[""]) // elderly mode
+		test.Tap(h.term.home.tiles[""]) // elderly mode
 		test.Tap(h.term.demoCapture)
 		h.win.Resize(portrait)
 		checkLayout(t, h, true)

@@ -37,14 +37,14 @@ func TestCardOnHomeScreen(t *testing.T) {
 			if !h.showing(tc.want) {
 				t.Fatal("notice gone before 8 s")
 			}
-			tile := h.term.tiles[screenApply]
+			tile := h.term.home.tiles[screenApply]
 			h.tick(time.Second)
 			if h.showing(tc.want) {
 				t.Fatal("notice still shown after 8 s")
 			}
 			// The notice goes in place: a tile pressed as it goes is the
 			// tile released, so the tap lands.
-			if h.term.tiles[screenApply] != tile {
+			if h.term.home.tiles[screenApply] != tile {
 				t.Fatal("the home screen was made anew when the notice went")
 			}
 		})
@@ -53,7 +53,7 @@ func TestCardOnHomeScreen(t *testing.T) {
 
 func TestCardAwayFromHomeIsIgnoredHere(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0]})
 	if h.showing("已读取您的证件，请选择要办理的业务") {
 		t.Fatal("home notice on another screen")

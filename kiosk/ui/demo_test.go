@@ -65,7 +65,7 @@ func TestDemoHeaderFits(t *testing.T) {
 					h := newHarness(t, size, lang)
 					withDemoActions(h, func() (string, error) { return "R", nil })
 					if elderly {
-						test.Tap(h.term.tiles[""])
+						test.Tap(h.term.home.tiles[""])
 					}
 					h.win.Resize(size)
 					checkLayout(t, h, elderly)

@@ -332,7 +332,7 @@ func TestJourneyFailures(t *testing.T) {
 		if !h.showing("10:00-18:00") {
 			t.Fatalf("home out of hours: %q", h.texts())
 		}
-		test.Tap(h.term.tiles[screenApply])
+		test.Tap(h.term.home.tiles[screenApply])
 		if h.term.sess.Screen() == screenApplying || !h.showing("10:00-18:00") || button(t, h, "返回首页") == nil {
 			t.Fatalf("applying out of hours: %q", h.texts())
 		}

@@ -28,9 +28,9 @@ func TestEveryScreenFitsEveryPanel(t *testing.T) {
 		reach func(t *testing.T, h *harness)
 	}{
 		{"home", func(t *testing.T, h *harness) {}},
-		{"services", func(t *testing.T, h *harness) { test.Tap(h.term.tiles[screenApply]) }},
+		{"services", func(t *testing.T, h *harness) { test.Tap(h.term.home.tiles[screenApply]) }},
 		{"search", func(t *testing.T, h *harness) {
-			test.Tap(h.term.tiles[screenApply])
+			test.Tap(h.term.home.tiles[screenApply])
 			h.term.services.keypad = true
 			h.term.rebuild()
 		}},
@@ -53,9 +53,9 @@ func TestEveryScreenFitsEveryPanel(t *testing.T) {
 			h.term.apply.editing = "phone"
 			h.term.rebuild()
 		}},
-		{"staff", func(t *testing.T, h *harness) { test.Tap(h.term.tiles[screenStaff]) }},
-		{"query", func(t *testing.T, h *harness) { test.Tap(h.term.tiles[screenQuery]) }},
-		{"complain", func(t *testing.T, h *harness) { test.Tap(h.term.tiles[screenComplain]) }},
+		{"staff", func(t *testing.T, h *harness) { test.Tap(h.term.home.tiles[screenStaff]) }},
+		{"query", func(t *testing.T, h *harness) { test.Tap(h.term.home.tiles[screenQuery]) }},
+		{"complain", func(t *testing.T, h *harness) { test.Tap(h.term.home.tiles[screenComplain]) }},
 	}
 	for _, size := range panels {
 		for _, elderly := range []bool{false, true} {
@@ -66,7 +66,7 @@ func TestEveryScreenFitsEveryPanel(t *testing.T) {
 			// harness meets it: a real terminal has more room.
 			withDemoActions(h, func() (string, error) { return "", nil })
 			if elderly {
-				test.Tap(h.term.tiles[""])
+				test.Tap(h.term.home.tiles[""])
 			}
 			for _, st := range steps {
 				name := fmt.Sprintf("%vx%v/elderly=%v/%s", size.Width, size.Height, elderly, st.name)

@@ -62,7 +62,7 @@ func TestCallStaffFromAnyScreenAndBack(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	store := withOutbox(t, h)
 	online(h, store, true)
-	test.Tap(h.term.tiles[screenQuery])
+	test.Tap(h.term.home.tiles[screenQuery])
 	test.Tap(button(t, h, "呼叫帮办"))
 	// Nothing is promised until the district has the call.
 	if !h.showing("正在通知工作人员") || h.showing("马上过来") {
@@ -78,7 +78,7 @@ func TestCallStaffFromAnyScreenAndBack(t *testing.T) {
 		t.Fatalf("back to %s", h.term.sess.Screen())
 	}
 	test.Tap(h.term.homeBtn)
-	test.Tap(h.term.tiles[screenStaff])
+	test.Tap(h.term.home.tiles[screenStaff])
 	if k := kinds(store); len(k) != 2 || k[0] != outbox.StaffCall || k[1] != outbox.StaffCall {
 		t.Fatalf("records %v", k)
 	}
@@ -88,7 +88,7 @@ func TestMyApplicationsScreen(t *testing.T) {
 	h := newHarness(t, portrait, "zh")
 	withCatalog(t, h)
 	withOutbox(t, h)
-	test.Tap(h.term.tiles[screenQuery])
+	test.Tap(h.term.home.tiles[screenQuery])
 	if !h.showing("请将身份证放在读卡区") {
 		t.Fatalf("query: %q", h.texts())
 	}
@@ -106,7 +106,7 @@ func TestMyApplicationsScreen(t *testing.T) {
 func TestAskScreen(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	store := withOutbox(t, h)
-	test.Tap(h.term.tiles[screenComplain])
+	test.Tap(h.term.home.tiles[screenComplain])
 	test.Tap(button(t, h, "提交"))
 	if !h.showing("请选择咨询、投诉或建议") {
 		t.Fatalf("empty question went through: %q", h.texts())
@@ -204,7 +204,7 @@ func TestAskWithPhonePrintsASlip(t *testing.T) {
 			f()
 		}
 	}
-	test.Tap(h.term.tiles[screenComplain])
+	test.Tap(h.term.home.tiles[screenComplain])
 	test.Tap(button(t, h, "咨询"))
 	test.Tap(button(t, h, "办事效率"))
 	test.Tap(button(t, h, "办事指南不够清楚"))
@@ -261,7 +261,7 @@ func TestAskSlipWithoutPhone(t *testing.T) {
 	h.term.opt.District = protocol.TerminalConfig{Version: 1, Hotline: "0371-12345"}
 	printed := &slips{}
 	h.term.opt.PrintReceipt = printed.print
-	test.Tap(h.term.tiles[screenComplain])
+	test.Tap(h.term.home.tiles[screenComplain])
 	test.Tap(button(t, h, "建议"))
 	test.Tap(button(t, h, "自助终端"))
 	test.Tap(button(t, h, "希望增加自助办理事项"))
@@ -280,7 +280,7 @@ func TestAskSlipWithoutPhone(t *testing.T) {
 func TestAskChoicesSurviveTheLanguage(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	withOutbox(t, h)
-	test.Tap(h.term.tiles[screenComplain])
+	test.Tap(h.term.home.tiles[screenComplain])
 	test.Tap(button(t, h, "投诉"))
 	test.Tap(button(t, h, "窗口服务"))
 	test.Tap(button(t, h, "工作人员态度需改进"))
@@ -299,7 +299,7 @@ func TestRateAPastApplication(t *testing.T) {
 	store := withOutbox(t, h)
 	card := idcard.SampleCards()[0]
 	pastApplication(t, store, card)
-	test.Tap(h.term.tiles[screenRate])
+	test.Tap(h.term.home.tiles[screenRate])
 	h.term.CardRead(idcard.Event{Card: card})
 	if !h.showing("养老金领取资格认证") {
 		t.Fatalf("list: %q", h.texts())
@@ -316,7 +316,7 @@ func TestRateAPastApplication(t *testing.T) {
 	}
 
 	// Once rated, the list says so and offers no second rating.
-	test.Tap(h.term.tiles[screenRate])
+	test.Tap(h.term.home.tiles[screenRate])
 	h.term.CardRead(idcard.Event{Card: card})
 	if !h.showing("已评价") || len(buttonsLabelled(h, "评价这次服务")) != 0 {
 		t.Fatalf("a rated application offered again: %q", h.texts())
@@ -331,7 +331,7 @@ func TestRatingHasAWayBack(t *testing.T) {
 	store := withOutbox(t, h)
 	card := idcard.SampleCards()[0]
 	pastApplication(t, store, card)
-	test.Tap(h.term.tiles[screenRate])
+	test.Tap(h.term.home.tiles[screenRate])
 	h.term.CardRead(idcard.Event{Card: card})
 	test.Tap(button(t, h, "评价这次服务"))
 	if !h.showing("养老金领取资格认证") {
@@ -365,7 +365,7 @@ func TestMyApplicationsFollowsStatuses(t *testing.T) {
 	rec := pastApplication(t, store, card)
 	st := statusBook{}
 	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, st, id) }
-	test.Tap(h.term.tiles[screenQuery])
+	test.Tap(h.term.home.tiles[screenQuery])
 	h.term.CardRead(idcard.Event{Card: card})
 	if kicks != 1 {
 		t.Fatalf("opening the list asked the district %d times, want 1", kicks)
@@ -399,7 +399,7 @@ func TestCallStaffTellsTheTruth(t *testing.T) {
 		h := newHarness(t, landscape, "zh")
 		store := withOutbox(t, h)
 		online(h, store, false)
-		test.Tap(h.term.tiles[screenStaff])
+		test.Tap(h.term.home.tiles[screenStaff])
 		if !h.showing("请拨打政务服务热线 12345") || h.showing("马上过来") {
 			t.Fatalf("offline: %q", h.texts())
 		}
@@ -411,7 +411,7 @@ func TestCallStaffTellsTheTruth(t *testing.T) {
 		h := newHarness(t, landscape, "zh")
 		store := withOutbox(t, h)
 		online(h, store, true)
-		test.Tap(h.term.tiles[screenStaff])
+		test.Tap(h.term.home.tiles[screenStaff])
 		h.tick(journey.StaffCallPatience - time.Second)
 		if !h.showing("正在通知工作人员") {
 			t.Fatalf("before the call's patience ran out: %q", h.texts())
@@ -426,7 +426,7 @@ func TestCallStaffTellsTheTruth(t *testing.T) {
 		store := withOutbox(t, h)
 		online(h, store, true)
 		h.term.opt.District = protocol.TerminalConfig{Version: 1, ServiceHours: "13:00-17:00", Hotline: "0371-12345"}
-		test.Tap(h.term.tiles[screenStaff])
+		test.Tap(h.term.home.tiles[screenStaff])
 		acknowledgeAll(t, store)
 		h.tick(time.Second)
 		if !h.showing("在岗时间 13:00-17:00") || !h.showing("0371-12345") || h.showing("马上过来") {
@@ -448,9 +448,9 @@ func TestAskScreenFits(t *testing.T) {
 					withOutbox(t, h)
 					h.term.opt.PrintReceipt = (&slips{err: printer.ErrPaperOut}).print
 					if elderly {
-						test.Tap(h.term.tiles[""])
+						test.Tap(h.term.home.tiles[""])
 					}
-					test.Tap(h.term.tiles[screenComplain])
+					test.Tap(h.term.home.tiles[screenComplain])
 					test.Tap(button(t, h, T("ask.submit")))
 					test.Tap(button(t, h, T("ask.phone_optional")))
 					fits := func(step string) {

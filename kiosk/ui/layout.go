@@ -271,28 +271,81 @@ func (l *homeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(max(m.Width, t.Width), m.Height+l.gap+t.Height)
 }
 
-// roomyPadding pads its one object by up to x on the left and right and
-// y above and below, and by as little as a quarter of that where a small
-// panel has no more room: margins give way before anything a resident
-// reads or taps.
-type roomyPadding struct{ x, y float32 }
+// roomyPadding pads its objects by up to x on the left and right and y
+// above and below, and by as little as a quarter of that where a small
+// panel has no more room for what they would show (a scroll region's
+// whole content): margins give way before anything a resident reads or
+// taps. With background, the first object is a background that fills the
+// whole (a card's).
+type roomyPadding struct {
+	x, y       float32
+	background bool
+}
 
 func (l roomyPadding) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if l.background && len(objs) > 0 {
+		objs[0].Move(fyne.NewPos(0, 0))
+		objs[0].Resize(size)
+		objs = objs[1:]
+	}
 	for _, o := range objs {
-		m := o.MinSize()
-		px := min(l.x, max(l.x/4, (size.Width-m.Width)/2))
-		py := min(l.y, max(l.y/4, (size.Height-m.Height)/2))
+		// A card gives up its margins for the words it scrolls; the
+		// screen's own margins, only where its parts would not fit.
+		want := o.MinSize()
+		if l.background {
+			want = wantSize(o)
+		}
+		px := min(l.x, max(l.x/4, (size.Width-want.Width)/2))
+		py := min(l.y, max(l.y/4, (size.Height-want.Height)/2))
 		o.Move(fyne.NewPos(px, py))
 		o.Resize(fyne.NewSize(max(0, size.Width-2*px), max(0, size.Height-2*py)))
 	}
 }
 
 func (l roomyPadding) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if l.background && len(objs) > 0 {
+		objs = objs[1:]
+	}
 	var m fyne.Size
 	for _, o := range objs {
 		m = m.Max(o.MinSize())
 	}
 	return m.AddWidthHeight(l.x/2, l.y/2)
+}
+
+// wantSize is the room o would use if it had it: for a scroll region, its
+// whole content; through roomy paddings, with the padding; through other
+// containers, their minimum and what the regions in them would add;
+// otherwise its minimum.
+func wantSize(o fyne.CanvasObject) fyne.Size {
+	switch v := o.(type) {
+	case *container.Scroll:
+		if v.Content != nil {
+			return v.MinSize().Max(v.Content.MinSize())
+		}
+	case *fyne.Container:
+		if l, ok := v.Layout.(roomyPadding); ok {
+			objs := v.Objects
+			if l.background && len(objs) > 0 {
+				objs = objs[1:]
+			}
+			var m fyne.Size
+			for _, c := range objs {
+				m = m.Max(wantSize(c))
+			}
+			return m.AddWidthHeight(2*l.x, 2*l.y).Max(v.MinSize())
+		}
+		// Any other container (a border round a scroll region, a stack):
+		// what its parts would use beyond their minimum, one above another.
+		m := v.MinSize()
+		for _, c := range v.Objects {
+			if c.Visible() {
+				m.Height += max(0, wantSize(c).Height-c.MinSize().Height)
+			}
+		}
+		return m
+	}
+	return o.MinSize()
 }
 
 // sideBySide puts two parts next to each other at the top: the left takes

@@ -71,7 +71,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 		t.Fatal("five taps over seven seconds opened the PIN pad")
 	}
 	tapCorner(h, 4)
-	test.Tap(h.term.tiles[screenQuery]) // a tap elsewhere ends the run
+	test.Tap(h.term.home.tiles[screenQuery]) // a tap elsewhere ends the run
 	h.term.goHome()
 	tapCorner(h, 1)
 	if h.term.sess.Screen() == screenPIN {

@@ -41,7 +41,7 @@ func cardBackground(th fyne.Theme) fyne.CanvasObject {
 // words keep the height.
 func fillingCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding) * 6
-	return container.NewStack(cardBackground(th), container.New(roomyPadding{x: 1.5 * p, y: p}, content))
+	return container.New(roomyPadding{x: 1.5 * p, y: p, background: true}, cardBackground(th), content)
 }
 
 // spacer is an empty gap of a few paddings.

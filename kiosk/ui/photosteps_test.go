@@ -98,7 +98,7 @@ func TestPhotoStepsRender(t *testing.T) {
 			deps.FaceCamera, deps.DocCamera = h.term.opt.Cameras.Face, h.term.opt.Cameras.Document
 			deps.FaceWant, deps.DocWant = h.term.opt.Cameras.FaceWant, h.term.opt.Cameras.DocumentWant
 			if v.elderly {
-				test.Tap(h.term.tiles[""])
+				test.Tap(h.term.home.tiles[""])
 			}
 			step := func(name string, live bool) {
 				t.Helper()

@@ -25,7 +25,7 @@ func withCatalog(t *testing.T, h *harness) {
 func TestServiceListSearchAndGuide(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	withCatalog(t, h)
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	if !h.showing("请选择要办理的事项") || !h.showing("养老金领取资格认证") {
 		t.Fatalf("service list: %q", h.texts())
 	}
@@ -56,8 +56,8 @@ func TestServiceListSearchAndGuide(t *testing.T) {
 func TestElderlyListShowsElderlyFirst(t *testing.T) {
 	h := newHarness(t, portrait, "zh")
 	withCatalog(t, h)
-	test.Tap(h.term.tiles[""])
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[""])
+	test.Tap(h.term.home.tiles[screenApply])
 	var names []string
 	for _, s := range h.term.services.listed()[:h.term.services.perPage()] {
 		names = append(names, s.Name.ZH)
@@ -76,13 +76,13 @@ func TestServiceScreensFit(t *testing.T) {
 				h := newHarness(t, size, lang)
 				withCatalog(t, h)
 				if elderly {
-					test.Tap(h.term.tiles[""])
+					test.Tap(h.term.home.tiles[""])
 				}
 				for _, screen := range []string{"list", "keypad", "guide"} {
 					t.Run(fmt.Sprintf("%vx%v/%s/elderly=%v/%s", size.Width, size.Height, lang, elderly, screen), func(t *testing.T) {
 						h.t = t
 						h.term.goHome()
-						test.Tap(h.term.tiles[screenApply])
+						test.Tap(h.term.home.tiles[screenApply])
 						switch screen {
 						case "keypad":
 							h.term.services.keypad = true
@@ -114,13 +114,13 @@ func TestServiceHoursAndAnnouncements(t *testing.T) {
 	if !h.showing("12月1日凌晨系统维护") || h.showing("已过期的通知") || !h.showing("现在不在服务时间（10:00-18:00）") {
 		t.Fatalf("home out of hours: %q", h.texts())
 	}
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	if !h.showing("现在不在服务时间") || h.showing("请选择要办理的事项") {
 		t.Fatalf("the list opened out of hours: %q", h.texts())
 	}
 	test.Tap(h.term.homeBtn)
 	h.term.opt.District.ServiceHours = "08:00-20:00"
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	if !h.showing("请选择要办理的事项") {
 		t.Fatalf("the list did not open in hours: %q", h.texts())
 	}
@@ -143,7 +143,7 @@ func openGuide(t *testing.T, h *harness, code string) {
 func TestGuideShowsTheWholeGuide(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	withCatalog(t, h)
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	openGuide(t, h, "HJ-003")
 	for _, want := range []string{
 		"居住证申领", "离开常住户口所在地", // description
@@ -180,7 +180,7 @@ func TestGuideShowsTheWholeGuide(t *testing.T) {
 func TestGuideInEnglish(t *testing.T) {
 	h := newHarness(t, landscape, "en")
 	withCatalog(t, h)
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	openGuide(t, h, "HJ-003")
 	for _, want := range []string{"One trip to a counter is needed", "Steps", "1. Read the ID card", "What you get, and how",
 		"Legal basis", "Interim Regulations on Residence Permits", "Phone: 12345", "Complaints: 12389",
@@ -208,7 +208,7 @@ func TestGuideWords(t *testing.T) {
 	s, _ := h.term.opt.Catalog.Service("HJ-003")
 	paid := *s
 	paid.FeeYuan, paid.FeeBasis = 10, catalog.Text{ZH: "发改价格〔2017〕1号"}
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[screenApply])
 	h.term.services.service = &paid
 	h.term.show(screenGuide)
 	if !h.showing("收费标准：10 元（依据：发改价格〔2017〕1号）") {

@@ -35,7 +35,7 @@ func TestApplyStepsRender(t *testing.T) {
 			withOutbox(t, h)
 			h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
 			if v.elderly {
-				test.Tap(h.term.tiles[""])
+				test.Tap(h.term.home.tiles[""])
 			}
 			step := func(name string) {
 				t.Helper()
@@ -92,7 +92,7 @@ func TestApplyStepsRender(t *testing.T) {
 				test.Tap(h.term.langBtn)
 			}
 			if v.elderly {
-				test.Tap(h.term.tiles[""])
+				test.Tap(h.term.home.tiles[""])
 			}
 
 			h.term.services.service = s

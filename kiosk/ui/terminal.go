@@ -87,21 +87,6 @@ const (
 	screenStaff    = "staff"
 )
 
-// homeTile describes one tile of the home screen.
-type homeTile struct {
-	screen, icon, key string
-	color             fyne.ThemeColorName
-}
-
-var homeTiles = []homeTile{
-	{screenApply, "apply", "tile.apply", theme.ColorTileApply},
-	{screenQuery, "query", "tile.query", theme.ColorTileQuery},
-	{screenRate, "rate", "tile.rate", theme.ColorTileRate},
-	{screenComplain, "complain", "tile.complain", theme.ColorTileComplain},
-	{"", "elderly", "tile.elderly", theme.ColorTileElderly}, // a switch, not a screen
-	{screenStaff, "staff", "tile.staff", theme.ColorTileStaff},
-}
-
 // Terminal is the window's content and the resident's session.
 type Terminal struct {
 	app  fyne.App
@@ -112,9 +97,6 @@ type Terminal struct {
 
 	status      *statusBar
 	countdown   *countdown
-	tiles       map[string]*tile // by screen ("" for the elderly switch), for tests
-	homeTop     *fyne.Container  // the home screen's greeting and banners
-	homeLayout  *homeLayout      // places homeTop over the tiles
 	langBtn     *widget.Button
 	homeBtn     *widget.Button
 	demoCard    *widget.Button
@@ -153,6 +135,7 @@ type Terminal struct {
 	// screens are the screens by the names the session shows them by;
 	// staff is one of them, which every screen offers.
 	screens  map[string]screen
+	home     *homeScreen
 	staff    *staffScreen
 	query    *queryScreen
 	ask      *askScreen
@@ -196,6 +179,7 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	if err := UseLanguage(c.Language); err != nil {
 		return nil, err
 	}
+	t.home = &homeScreen{term: t}
 	t.staff = &staffScreen{term: t}
 	t.query = &queryScreen{term: t}
 	t.ask = &askScreen{term: t}
@@ -204,6 +188,7 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	t.apply = &applyScreen{term: t}
 	t.maint = &maintenanceScreen{term: t}
 	t.screens = map[string]screen{
+		session.Home:       t.home,
 		screenStaff:        t.staff,
 		screenQuery:        t.query,
 		screenRate:         t.query,
@@ -428,83 +413,10 @@ func badge(th fyne.Theme, s string, bg, fg fyne.ThemeColorName) fyne.CanvasObjec
 }
 
 func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
-	if screen == session.Home {
-		return t.home(th)
-	}
 	if s := t.screens[screen]; s != nil {
 		return s.content(th)
 	}
 	return t.placeholder(th, screen)
-}
-
-func (t *Terminal) home(th fyne.Theme) fyne.CanvasObject {
-	t.tiles = make(map[string]*tile)
-	var tiles []fyne.CanvasObject
-	for _, ht := range homeTiles {
-		key := ht.key
-		if ht.screen == "" && t.sess.Elderly() {
-			key = "tile.standard"
-		}
-		var onTap func()
-		if ht.screen == "" {
-			onTap = t.input(t.switchElderly)
-		} else {
-			screen := ht.screen
-			onTap = t.input(func() {
-				if screen == screenStaff {
-					t.staff.call()
-					return
-				}
-				t.show(screen)
-			})
-		}
-		tl := newTile(ht.icon, T(key), T(key+".hint"), ht.color, onTap)
-		tl.id = key
-		t.tiles[ht.screen] = tl
-		tiles = append(tiles, tl)
-	}
-	p := th.Size(fynetheme.SizeNamePadding)
-	grid := container.New(tileGrid{gap: 4 * p}, tiles...)
-	t.homeTop = container.NewVBox()
-	t.homeLayout = &homeLayout{gap: p}
-	t.fillHomeTop(th)
-	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p), container.New(t.homeLayout, t.homeTop, grid))
-}
-
-// fillHomeTop fills the home screen's top — the greeting, then the hint or
-// the banners — in place: when a notice ends, the tiles stay the same
-// objects, so a tap pressed on one as the notice goes still lands.
-func (t *Terminal) fillHomeTop(th fyne.Theme) {
-	greeting := text(th, T("home.greeting"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
-	hint := text(th, T("home.hint"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
-	var banners []fyne.CanvasObject
-	now := t.opt.Now()
-	for _, a := range t.opt.District.Announcements {
-		if now.Before(a.Until) {
-			msg := a.ZH
-			if t.sess.Lang() == "en" && a.EN != "" {
-				msg = a.EN
-			}
-			banners = append(banners, banner(th, msg, fynetheme.ColorNameWarning))
-		}
-	}
-	if !t.inServiceHours() {
-		banners = append(banners, banner(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}), fynetheme.ColorNameWarning))
-	}
-	if t.notice.key != "" && now.Before(t.notice.until) {
-		banners = append(banners, banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
-	}
-	// A banner takes the hint's line: the tiles keep their room.
-	objs := []fyne.CanvasObject{greeting}
-	t.homeLayout.hint = nil
-	if len(banners) == 0 {
-		objs = append(objs, hint)
-		t.homeLayout.hint = hint
-	}
-	objs = append(objs, banners...)
-	objs = append(objs, spacer(th))
-	t.homeTop.Objects = objs
-	t.homeTop.Refresh()
 }
 
 // placeholder is the screen of a service this terminal does not offer yet:
@@ -624,8 +536,8 @@ func (t *Terminal) Tick(now time.Time) {
 	t.apply.followReceipt()
 	if t.notice.key != "" && !now.Before(t.notice.until) {
 		t.notice = notice{}
-		if t.sess.Screen() == session.Home && t.homeTop != nil {
-			t.fillHomeTop(t.th)
+		if t.sess.Screen() == session.Home {
+			t.home.fillTop(t.th)
 		}
 	}
 	if t.sess.Screen() == screenOutOfService && t.maint.paused {

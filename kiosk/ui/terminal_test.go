@@ -126,15 +126,15 @@ func TestScreensRender(t *testing.T) {
 		{"home_zh_landscape", landscape, "zh", nil},
 		{"home_zh_portrait", portrait, "zh", nil},
 		{"home_en_landscape", landscape, "en", nil},
-		{"home_elderly_landscape", landscape, "zh", func(h *harness) { test.Tap(h.term.tiles[""]) }},
+		{"home_elderly_landscape", landscape, "zh", func(h *harness) { test.Tap(h.term.home.tiles[""]) }},
 		{"home_elderly_portrait_printer_fault", portrait, "zh", func(h *harness) {
-			test.Tap(h.term.tiles[""])
+			test.Tap(h.term.home.tiles[""])
 			h.reg.Report(devices.Status{Kind: devices.ReceiptPrinter, State: devices.UserError, Actor: devices.Staff})
 			h.term.DevicesChanged()
 		}},
-		{"placeholder_apply_zh_landscape", landscape, "zh", func(h *harness) { test.Tap(h.term.tiles[screenApply]) }},
+		{"placeholder_apply_zh_landscape", landscape, "zh", func(h *harness) { test.Tap(h.term.home.tiles[screenApply]) }},
 		{"countdown_zh_landscape", landscape, "zh", func(h *harness) {
-			test.Tap(h.term.tiles[screenQuery])
+			test.Tap(h.term.home.tiles[screenQuery])
 			h.tick(95 * time.Second)
 		}},
 	} {
@@ -163,7 +163,7 @@ func TestNothingCutOff(t *testing.T) {
 				// a terminal and its theme cost more than a screen.
 				h := newHarness(t, size, lang)
 				if elderly {
-					test.Tap(h.term.tiles[""])
+					test.Tap(h.term.home.tiles[""])
 				}
 				for _, screen := range screens {
 					name := fmt.Sprintf("%vx%v/%s/elderly=%v/%s", size.Width, size.Height, lang, elderly, screen)
@@ -174,7 +174,7 @@ func TestNothingCutOff(t *testing.T) {
 						switch screen {
 						case session.Home:
 						case "countdown":
-							test.Tap(h.term.tiles[screenRate])
+							test.Tap(h.term.home.tiles[screenRate])
 							quiet := h.term.opt.Config.Idle.Timeout.Duration
 							if elderly {
 								quiet = h.term.opt.Config.Idle.ElderlyTimeout.Duration
@@ -184,7 +184,7 @@ func TestNothingCutOff(t *testing.T) {
 								t.Fatal("countdown not shown")
 							}
 						default:
-							test.Tap(h.term.tiles[screen])
+							test.Tap(h.term.home.tiles[screen])
 						}
 						h.win.Resize(size)
 						checkLayout(t, h, elderly)
@@ -280,8 +280,8 @@ func isUnder(o, root fyne.CanvasObject) bool {
 func TestIdleCountdownClearsSession(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	test.Tap(h.term.langBtn) // English
-	test.Tap(h.term.tiles[""])
-	test.Tap(h.term.tiles[screenApply])
+	test.Tap(h.term.home.tiles[""])
+	test.Tap(h.term.home.tiles[screenApply])
 	if h.term.sess.Screen() != screenApply || !h.term.sess.Elderly() || h.term.sess.Lang() != "en" {
 		t.Fatalf("setup: screen %s elderly %v lang %s", h.term.sess.Screen(), h.term.sess.Elderly(), h.term.sess.Lang())
 	}
@@ -330,7 +330,7 @@ func TestIdleCountdownClearsSession(t *testing.T) {
 
 func TestContinueButtonCancelsCountdown(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
-	test.Tap(h.term.tiles[screenStaff])
+	test.Tap(h.term.home.tiles[screenStaff])
 	h.tick(91 * time.Second)
 	if !h.term.countdown.root.Visible() {
 		t.Fatal("no countdown")
@@ -391,7 +391,7 @@ func TestLanguageButtonSwitchesAndBack(t *testing.T) {
 
 func TestPlaceholderLeadsHome(t *testing.T) {
 	h := newHarness(t, portrait, "zh")
-	test.Tap(h.term.tiles[screenApply]) // no catalog: the service list is not open
+	test.Tap(h.term.home.tiles[screenApply]) // no catalog: the service list is not open
 	if !h.showing("办事") || !h.showing("本终端暂未开通此项服务。") {
 		t.Fatalf("placeholder: %q", h.texts())
 	}
