@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -17,14 +18,21 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
-func TestApplyJourneyOnScreen(t *testing.T) {
-	h := newHarness(t, landscape, "zh")
+// cameraRig is a terminal with the catalog, an outbox and both cameras
+// simulated, its applications photographing faces and materials.
+func cameraRig(t *testing.T, size fyne.Size) (*harness, *uiQueue, *outbox.Store) {
+	h := newHarness(t, size, "zh")
 	q := withCameras(t, h)
 	withCatalog(t, h)
 	store := withOutbox(t, h)
-	h.term.async = func(f func()) { f() }
 	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
 	h.term.opt.ApplyDeps.DocCamera = h.term.opt.Cameras.Document
+	return h, q, store
+}
+
+func TestApplyJourneyOnScreen(t *testing.T) {
+	h, q, store := cameraRig(t, landscape)
+	h.term.async = func(f func()) { f() }
 
 	test.Tap(h.term.home.tiles[screenApply])
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))

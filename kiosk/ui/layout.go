@@ -117,7 +117,14 @@ func (g tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 // atLeast gives its one object at least a minimum size: touch targets.
-type atLeast struct{ min fyne.Size }
+// With slack, the object may get that much less width than it asks: a
+// key of a keypad, whose label then has less padding round it than a
+// button takes, so a row of ten keys on a small panel is not as wide as
+// ten of its widest label ("清空") with a button's padding.
+type atLeast struct {
+	min   fyne.Size
+	slack float32
+}
 
 func (l atLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
@@ -127,30 +134,6 @@ func (l atLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l atLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	m := l.min
-	for _, o := range objs {
-		m = m.Max(o.MinSize())
-	}
-	return m
-}
-
-// keyCell gives a key of a keypad the size of a touch target, or its
-// label's if wider, but with less padding round the label than a button
-// takes (slack less in all): a row of ten keys on a small panel is
-// narrower than ten of its widest label ("清空") with a button's padding.
-type keyCell struct {
-	min   fyne.Size
-	slack float32
-}
-
-func (l keyCell) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
-}
-
-func (l keyCell) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	m := l.min
 	for _, o := range objs {
 		m = m.Max(o.MinSize().SubtractWidthHeight(l.slack, 0))

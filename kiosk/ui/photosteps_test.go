@@ -157,12 +157,7 @@ func waitFrame(t *testing.T, h *harness, q *uiQueue) {
 // TestMaterialStepNamesItAndCanBeLeft: the material photo says which paper
 // it wants, and a resident without it goes on, leaving it for the counter.
 func TestMaterialStepNamesItAndCanBeLeft(t *testing.T) {
-	h := newHarness(t, landscape, "zh")
-	q := withCameras(t, h)
-	withCatalog(t, h)
-	withOutbox(t, h)
-	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
-	h.term.opt.ApplyDeps.DocCamera = h.term.opt.Cameras.Document
+	h, q, _ := cameraRig(t, landscape)
 	startAt(t, h, "MZ-001")
 	agreeAndUseFacePhoto(t, h, q)
 	j := h.term.apply.j

@@ -266,7 +266,7 @@ func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyn
 	t.name(b, name)
 	target := th.Size(theme.SizeTarget)
 	slack := 2 * (th.Size(fynetheme.SizeNameInnerPadding) - th.Size(fynetheme.SizeNamePadding))
-	return container.New(keyCell{min: fyne.NewSize(target, target), slack: slack}, b)
+	return container.New(atLeast{min: fyne.NewSize(target, target), slack: slack}, b)
 }
 
 // guideScreen is a service's guide (办事指南), every part of it in short
