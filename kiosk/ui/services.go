@@ -158,13 +158,21 @@ func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
 		next.Disable()
 	}
 	pageNo := text(th, T("services.page", map[string]any{"Page": s.page + 1, "Pages": pages}), fynetheme.SizeNameText, fynetheme.ColorNameForeground, false)
-	// Paging on a row of its own: with elderly sizes, home and paging do
-	// not fit one row of a portrait screen. Both rows stay in sight; the
-	// categories, the keypad and the page of services scroll between them
-	// and the header when the screen is too short for all of them.
-	bottom := container.NewVBox(
-		container.NewGridWithColumns(3, bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next)),
-		t.navRow(th))
+	// Paging joins home and staff on one row where it fits (a landscape
+	// panel: the services keep the height); on a portrait screen it has a
+	// row of its own. Both stay in sight; the categories, the keypad and
+	// the page of services scroll between them and the header when the
+	// screen is too short for all of them.
+	target := th.Size(theme.SizeTarget)
+	pager := func(b *widget.Button) fyne.CanvasObject {
+		return container.New(atLeast{min: fyne.NewSize(2*target, target)}, b)
+	}
+	bottom := t.navRow(th, pager(prev), container.NewCenter(pageNo), pager(next))
+	if t.portrait() {
+		bottom = container.NewVBox(
+			container.NewGridWithColumns(3, bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next)),
+			t.navRow(th))
+	}
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
 		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil,
 			vscroll(container.NewVBox(top, spacer(th), grid))))
@@ -212,7 +220,11 @@ func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyn
 	if on {
 		b.Importance = widget.HighImportance
 	}
-	return bigButton(th, b)
+	// As wide as its words (two targets at least), not a big button's
+	// four: the categories take two rows rather than three on a small
+	// panel, and the services under them come into sight.
+	target := th.Size(theme.SizeTarget)
+	return container.New(atLeast{min: fyne.NewSize(2*target, target)}, b)
 }
 
 // serviceButton is one service in the list: its name, and how far it can
