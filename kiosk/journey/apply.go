@@ -359,9 +359,7 @@ func (a *Apply) DocumentDone() error {
 	if a.step != Materials || (a.doc.Step() != capture.Done && a.doc.Step() != capture.Unavailable) {
 		return ErrWrongStep
 	}
-	a.docs = append(a.docs, a.doc.Photo()) // nil when there was no camera
-	a.doc = nil
-	a.startMaterials()
+	a.nextMaterial(a.doc.Photo()) // nil when there was no camera
 	return nil
 }
 
@@ -374,10 +372,16 @@ func (a *Apply) LeaveMaterial() error {
 		return ErrWrongStep
 	}
 	a.doc.Wipe()
-	a.docs = append(a.docs, nil)
+	a.nextMaterial(nil)
+	return nil
+}
+
+// nextMaterial keeps the current material's photo (nil: left for the
+// counter) and goes on to the next material, or to review.
+func (a *Apply) nextMaterial(photo []byte) {
+	a.docs = append(a.docs, photo)
 	a.doc = nil
 	a.startMaterials()
-	return nil
 }
 
 func (a *Apply) clearDocs() {

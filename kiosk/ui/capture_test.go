@@ -90,11 +90,16 @@ func button(t *testing.T, h *harness, label string) *widget.Button {
 	return found
 }
 
-// waitPreview runs queued screen changes until the preview shows a frame.
 // agreeAndUseFacePhoto consents to the face photo, takes it and uses it.
 func agreeAndUseFacePhoto(t *testing.T, h *harness, q *uiQueue) {
 	t.Helper()
 	test.Tap(button(t, h, "同意拍摄"))
+	takeAndUsePhoto(t, h, q)
+}
+
+// takeAndUsePhoto waits for the preview, takes the photo and uses it.
+func takeAndUsePhoto(t *testing.T, h *harness, q *uiQueue) {
+	t.Helper()
 	waitPreview(t, h, q)
 	test.Tap(button(t, h, "拍照"))
 	q.run()
@@ -102,6 +107,7 @@ func agreeAndUseFacePhoto(t *testing.T, h *harness, q *uiQueue) {
 	q.run()
 }
 
+// waitPreview runs queued screen changes until the preview shows a frame.
 func waitPreview(t *testing.T, h *harness, q *uiQueue) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

@@ -287,11 +287,7 @@ func TestJourneyFailures(t *testing.T) {
 			test.Tap(button(t, h, k))
 		}
 		test.Tap(button(t, h, "下一步"))
-		waitPreview(t, h, q)
-		test.Tap(button(t, h, "拍照"))
-		q.run()
-		test.Tap(button(t, h, "使用这张照片"))
-		q.run()
+		takeAndUsePhoto(t, h, q)
 		test.Tap(button(t, h, "提交申请"))
 		q.run()
 		if !h.showing("终端存储已满") || h.term.apply.j.Step() != journey.Review {

@@ -345,7 +345,7 @@ func (l sideBySide) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	lm, rm := left.MinSize(), right.MinSize()
 	lw := max(lm.Width, min(l.share*size.Width, size.Width-rm.Width-l.gap))
 	left.Move(fyne.NewPos(0, 0))
-	left.Resize(fyne.NewSize(lw, max(lm.Height, left.MinSize().Height)))
+	left.Resize(fyne.NewSize(lw, lm.Height))
 	right.Move(fyne.NewPos(lw+l.gap, 0))
 	right.Resize(fyne.NewSize(max(0, size.Width-lw-l.gap), max(rm.Height, min(size.Height, 1.5*rm.Height))))
 }

@@ -22,6 +22,14 @@ func bigButton(th fyne.Theme, b *widget.Button) fyne.CanvasObject {
 	return container.New(atLeast{min: fyne.NewSize(4*t, t)}, b)
 }
 
+// smallButton gives a button a touch target's height and at least two
+// targets' width: for a row of short words (categories, paging) that
+// must not take the room of big buttons.
+func smallButton(th fyne.Theme, b *widget.Button) fyne.CanvasObject {
+	t := th.Size(theme.SizeTarget)
+	return container.New(atLeast{min: fyne.NewSize(2*t, t)}, b)
+}
+
 // newCard puts content on a white rounded card with a border and padding.
 func newCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding) * 6
@@ -42,6 +50,16 @@ func cardBackground(th fyne.Theme) fyne.CanvasObject {
 func fillingCard(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding) * 6
 	return container.New(roomyPadding{x: 1.5 * p, y: p, background: true}, cardBackground(th), content)
+}
+
+// linesRoom is an empty object as high as lines of text of size (and
+// extra): stacked under words that change, it keeps their room, so what
+// lies below them does not move.
+func linesRoom(th fyne.Theme, size fyne.ThemeSizeName, lines int, extra float32) fyne.CanvasObject {
+	line := fyne.MeasureText("国", th.Size(size), fyne.TextStyle{}).Height
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, float32(lines)*line+float32(lines-1)*th.Size(fynetheme.SizeNameLineSpacing)+extra))
+	return r
 }
 
 // spacer is an empty gap of a few paddings.

@@ -163,15 +163,13 @@ func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
 	// row of its own. Both stay in sight; the categories, the keypad and
 	// the page of services scroll between them and the header when the
 	// screen is too short for all of them.
-	target := th.Size(theme.SizeTarget)
-	pager := func(b *widget.Button) fyne.CanvasObject {
-		return container.New(atLeast{min: fyne.NewSize(2*target, target)}, b)
-	}
-	bottom := t.navRow(th, pager(prev), container.NewCenter(pageNo), pager(next))
+	var bottom fyne.CanvasObject
 	if t.portrait() {
 		bottom = container.NewVBox(
 			container.NewGridWithColumns(3, bigButton(th, prev), container.NewCenter(pageNo), bigButton(th, next)),
 			t.navRow(th))
+	} else {
+		bottom = t.navRow(th, smallButton(th, prev), container.NewCenter(pageNo), smallButton(th, next))
 	}
 	return container.New(layout.NewCustomPaddedLayout(4*p, 4*p, 6*p, 6*p),
 		container.NewBorder(nil, container.NewVBox(spacer(th), bottom), nil, nil,
@@ -220,11 +218,10 @@ func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyn
 	if on {
 		b.Importance = widget.HighImportance
 	}
-	// As wide as its words (two targets at least), not a big button's
-	// four: the categories take two rows rather than three on a small
-	// panel, and the services under them come into sight.
-	target := th.Size(theme.SizeTarget)
-	return container.New(atLeast{min: fyne.NewSize(2*target, target)}, b)
+	// As wide as its words, not a big button's four targets: the
+	// categories take two rows rather than three on a small panel, and
+	// the services under them come into sight.
+	return smallButton(th, b)
 }
 
 // serviceButton is one service in the list: its name, and how far it can

@@ -2,11 +2,9 @@ package ui
 
 import (
 	"context"
-	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -116,8 +114,7 @@ func (s *staffScreen) content(th fyne.Theme) fyne.CanvasObject {
 	// The words change as the call goes (calling, then coming or the
 	// hotline): they keep the room of two lines, so the button does not
 	// move under a finger on its way to it.
-	lines := canvas.NewRectangle(color.Transparent)
-	lines.SetMinSize(fyne.NewSize(0, 2*fyne.MeasureText("国", th.Size(fynetheme.SizeNameSubHeadingText), fyne.TextStyle{}).Height+th.Size(fynetheme.SizeNameLineSpacing)+2*th.Size(fynetheme.SizeNameInnerPadding)))
+	lines := linesRoom(th, fynetheme.SizeNameSubHeadingText, 2, 2*th.Size(fynetheme.SizeNameInnerPadding))
 	return t.framed(th, container.NewCenter(t.wide(newCard(th, container.NewVBox(container.NewStack(lines, l), bigButton(th, back))))))
 }
 

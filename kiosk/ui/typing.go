@@ -56,10 +56,8 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 	label := text(th, fl.Label.In(lang), labelSize, fynetheme.ColorNameForeground, true)
 	// The box keeps the height of a line of the value whatever it shows
 	// (the hint is smaller), so the keys under it never move.
-	line := canvas.NewRectangle(color.Transparent)
-	line.SetMinSize(fyne.NewSize(0, fyne.MeasureText("国", th.Size(fynetheme.SizeNameHeadingText), fyne.TextStyle{}).Height))
 	box := valueBox(th, container.NewBorder(nil, nil, nil, container.NewCenter(right),
-		container.NewStack(line, tailOf(shown))))
+		container.NewStack(linesRoom(th, fynetheme.SizeNameHeadingText, 1, 0), tailOf(shown))))
 	top := container.NewVBox(label, box)
 	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10, press: func(k string) { s.typingKey(fl, k) },
 		label: func(k string) string {
