@@ -135,7 +135,7 @@ func (s *applyScreen) cardRead(ev idcard.Event) {
 	if j.Step() == journey.Face {
 		t.capture.face = j.FaceFlow()
 	}
-	t.rebuild()
+	t.refresh()
 }
 
 // content renders the journey's step.
@@ -159,12 +159,12 @@ func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
 		t.capture.material = m.Name.In(t.sess.Lang())
 		t.capture.leave = func() {
 			j.LeaveMaterial()
-			t.rebuild()
+			t.refresh()
 		}
 		if t.capture.doc.Step() == capture.Unavailable {
 			return t.stepCard(th, m.Name.In(t.sess.Lang()), sentence(T("apply.no_doc_camera")), t.button(th, T("apply.next"), true, func() {
 				j.DocumentDone()
-				t.rebuild()
+				t.refresh()
 			}))
 		}
 		return t.capture.content(th)
@@ -230,7 +230,7 @@ func (s *applyScreen) cardStep(th fyne.Theme) fyne.CanvasObject {
 	j := s.j
 	hint := sentence(T("apply.card_hint"))
 	return t.stepCard(th, T("apply.card_title"), hint,
-		t.button(th, T("apply.no_card_button"), false, func() { j.NoCard(); t.rebuild() }),
+		t.button(th, T("apply.no_card_button"), false, func() { j.NoCard(); t.refresh() }),
 		t.button(th, T("guide.back"), false, func() {
 			s.leave()
 			t.show(screenGuide)
@@ -270,20 +270,20 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 				// The card's value is one the form refuses: the staff
 				// fill it in, the resident is not stopped.
 				id := fl.ID
-				row.Add(container.NewHBox(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.rebuild() })))
+				row.Add(container.NewHBox(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.refresh() })))
 			}
 		case j.LeftToStaff(fl.ID):
 			id := fl.ID
 			row.Add(container.NewVBox(
 				text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
-				container.NewHBox(t.namedButton(th, "mine:"+id, T("apply.type_myself"), false, func() { j.Set(id, ""); t.rebuild() }))))
+				container.NewHBox(t.namedButton(th, "mine:"+id, T("apply.type_myself"), false, func() { j.Set(id, ""); t.refresh() }))))
 		case fl.Type == catalog.TypeChoice:
 			var opts []fyne.CanvasObject
 			for _, o := range fl.Options {
 				value := o.Value
 				b := widget.NewButton(o.Label.In(lang), t.input(func() {
 					j.Set(fl.ID, value)
-					t.rebuild()
+					t.refresh()
 				}))
 				t.name(b, "choice:"+fl.ID+":"+value)
 				if values[fl.ID] == value {
@@ -300,7 +300,7 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 			id := fl.ID
 			b := widget.NewButton(shown, t.input(func() {
 				s.editing = id
-				t.rebuild()
+				t.refresh()
 			}))
 			t.name(b, "field:"+id)
 			if s.editing == id {
@@ -313,7 +313,7 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 					s.editing = ""
 				}
 				j.LeaveToStaff(id)
-				t.rebuild()
+				t.refresh()
 			})))
 			if s.editing == id {
 				// The keypad stays put above the form's buttons, like a
@@ -342,11 +342,11 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 		bottom.Add(pad)
 	}
 	bottom.Add(container.NewGridWithColumns(2,
-		t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
+		t.button(th, T("apply.back"), false, func() { j.Back(); t.refresh() }),
 		t.button(th, T("apply.next"), true, func() {
 			s.editing = ""
 			j.FormDone()
-			t.rebuild()
+			t.refresh()
 		})))
 	return t.framed(th, container.NewBorder(top, bottom, nil, nil, vscroll(rows)))
 }
@@ -377,20 +377,20 @@ func (s *applyScreen) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObj
 	if j.LeftToStaff(id) {
 		return container.NewVBox(
 			text(th, T("apply.text_by_staff"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
-			container.NewHBox(t.namedButton(th, "mine:"+id, T("apply.type_myself"), false, func() { edit(); t.rebuild() })))
+			container.NewHBox(t.namedButton(th, "mine:"+id, T("apply.type_myself"), false, func() { edit(); t.refresh() })))
 	}
 	shown := j.Values()[id]
 	if shown == "" {
 		shown = T("apply.tap_to_enter")
 	}
-	value := widget.NewButton(shown, t.input(func() { edit(); t.rebuild() }))
+	value := widget.NewButton(shown, t.input(func() { edit(); t.refresh() }))
 	t.name(value, "field:"+id)
 	value.Alignment = widget.ButtonAlignLeading
 	ways := container.NewHBox()
 	if s := j.Suggestion(id); s != "" && j.Values()[id] != s {
-		ways.Add(t.button(th, T("apply.same_as_card"), false, func() { j.Set(id, s); t.rebuild() }))
+		ways.Add(t.button(th, T("apply.same_as_card"), false, func() { j.Set(id, s); t.refresh() }))
 	}
-	ways.Add(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.rebuild() }))
+	ways.Add(t.namedButton(th, "staff:"+id, T("apply.by_staff_button"), false, func() { j.LeaveToStaff(id); t.refresh() }))
 	return container.NewVBox(bigButton(th, value), ways)
 }
 
@@ -443,11 +443,11 @@ func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {
 			if j.Step() == journey.Receipt {
 				s.printReceipt()
 			}
-			t.rebuild()
+			t.refresh()
 		})
 	}
 	return t.stepCard(th, T("apply.review_title"), lines,
-		t.button(th, T("apply.back"), false, func() { j.Back(); t.rebuild() }),
+		t.button(th, T("apply.back"), false, func() { j.Back(); t.refresh() }),
 		t.button(th, T("apply.submit"), true, submit))
 }
 
@@ -504,11 +504,11 @@ func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
 		}
 		news = callout(th, T("receipt."+s.printed), kind)
 	}
-	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.rebuild() })}
+	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.refresh() })}
 	if s.printed == printPaperOut || s.printed == printFailed {
 		buttons = append([]fyne.CanvasObject{t.button(th, T("apply.print_again"), false, func() {
 			s.printReceipt()
-			t.rebuild()
+			t.refresh()
 		})}, buttons...)
 	}
 	return t.stepCardWithNews(th, T("apply.receipt_title"), body, news, buttons...)
@@ -548,7 +548,7 @@ func (s *applyScreen) printReceipt() {
 			if err != nil {
 				t.opt.Log.Warn("receipt not printed", "record", j.Receipt().RecordID, "err", err)
 			}
-			t.rebuild()
+			t.refresh()
 			if img != nil { // the virtual printer: show what it printed
 				t.showReceipt(img, nil)
 			}
@@ -580,7 +580,7 @@ func (s *applyScreen) followReceipt() {
 		return
 	}
 	if t.delivered(j.Receipt().RecordID) {
-		t.rebuild()
+		t.refresh()
 	}
 }
 
@@ -634,17 +634,17 @@ func (t *Terminal) ratingScreen(th fyne.Theme, service string, bad *badRating, r
 			reason := r
 			buttons = append(buttons, t.button(th, T("rating.reason."+r), false, func() {
 				bad.reason = reason
-				t.rebuild()
+				t.refresh()
 			}))
 		}
 		return t.stepCard(th, T("rating.why"), named(container.NewGridWithColumns(1, buttons...)),
-			t.button(th, T("apply.back"), false, func() { *bad = badRating{}; t.rebuild() }))
+			t.button(th, T("apply.back"), false, func() { *bad = badRating{}; t.refresh() }))
 	}
 	for l := 5; l >= 1; l-- {
 		buttons = append(buttons, t.button(th, T(fmt.Sprintf("rating.%d", l)), false, func() { // five levels of equal weight: no nudge towards 满意
 			if l <= 2 {
 				bad.level = l
-				t.rebuild()
+				t.refresh()
 				return
 			}
 			rate(l, "", "")
@@ -669,7 +669,7 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 	if bad.known != "" && bad.phone != bad.known {
 		body.Add(t.namedButton(th, "rating.use_phone", T("rating.use_phone", map[string]any{"Phone": journey.MaskPhone(bad.known)}), false, func() {
 			bad.phone, bad.wrong = bad.known, false
-			t.rebuild()
+			t.refresh()
 		}))
 	}
 	body.Add(pad)
@@ -677,12 +677,12 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 		body.Add(text(th, T("rating.phone_wrong"), fynetheme.SizeNameText, fynetheme.ColorNameError, true))
 	}
 	return t.stepCard(th, T("rating.call_back"), body,
-		t.button(th, T("apply.back"), false, func() { bad.reason, bad.phone, bad.wrong = "", "", false; t.rebuild() }),
+		t.button(th, T("apply.back"), false, func() { bad.reason, bad.phone, bad.wrong = "", "", false; t.refresh() }),
 		t.button(th, T("rating.no_call_back"), false, func() { rate(bad.level, bad.reason, "") }),
 		t.button(th, T("rating.send"), true, func() {
 			if bad.phone != "" && !journey.ValidPhone(bad.phone) {
 				bad.wrong = true
-				t.rebuild()
+				t.refresh()
 				return
 			}
 			rate(bad.level, bad.reason, bad.phone)

@@ -89,11 +89,11 @@ func (s *askScreen) submit() {
 	s.words()
 	if why := a.Check(); why != "" {
 		s.err = why
-		t.rebuild()
+		t.refresh()
 		return
 	}
 	s.busy, s.err = true, ""
-	t.rebuild()
+	t.refresh()
 	// The goroutine stores its own copy: taps meanwhile, or the session
 	// ending and wiping the screen's, do not touch what is being stored.
 	send := *a
@@ -110,7 +110,7 @@ func (s *askScreen) submit() {
 		if err != nil {
 			send.Wipe()
 			s.err = journey.WhySaveFailed
-			t.rebuild()
+			t.refresh()
 			return
 		}
 		a.Wipe()
@@ -126,14 +126,14 @@ func (s *askScreen) printSlip() {
 	a := s.a
 	if t.opt.PrintReceipt == nil {
 		s.printed = printNoPrinter
-		t.rebuild()
+		t.refresh()
 		return
 	}
 	if s.printed == printPrinting {
 		return
 	}
 	s.printed = printPrinting
-	t.rebuild()
+	t.refresh()
 	slip := a.Slip(t.opt.Config.District, journey.AskSlipText{
 		Title: T("ask.slip_title"), Number: T("ask.slip_number"), Date: T("receipt.date"),
 		TypeLabel: T("ask.slip_type"), TypeName: T("ask.type." + a.Type), TopicLabel: T("ask.slip_topic"), Topic: a.Topic,
@@ -148,7 +148,7 @@ func (s *askScreen) printSlip() {
 			if err != nil {
 				t.opt.Log.Warn("question slip not printed", "err", err)
 			}
-			t.rebuild()
+			t.refresh()
 			if img != nil { // the virtual printer: show what it printed
 				t.showReceipt(img, nil)
 			}
@@ -232,7 +232,7 @@ func (s *askScreen) content(th fyne.Theme) fyne.CanvasObject {
 			b := widget.NewButton(T(prefix+value), t.input(func() {
 				choose(value)
 				s.changed()
-				t.rebuild()
+				t.refresh()
 			}))
 			if chosen(value) {
 				b.Importance = widget.HighImportance
@@ -269,7 +269,7 @@ func (s *askScreen) content(th fyne.Theme) fyne.CanvasObject {
 	if phone == "" {
 		phone = T("ask.phone_optional")
 	}
-	phoneBtn := widget.NewButton(phone, t.input(func() { s.phone = !s.phone; t.rebuild() }))
+	phoneBtn := widget.NewButton(phone, t.input(func() { s.phone = !s.phone; t.refresh() }))
 	t.name(phoneBtn, "ask:phone")
 	body.Add(bigButton(th, phoneBtn))
 	if s.phone {

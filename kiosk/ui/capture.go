@@ -67,7 +67,7 @@ func (s *captureScreen) startDemo() {
 		s.faceEnded() // no face camera: staff verify; on to the documents
 		return
 	}
-	t.rebuild()
+	t.refresh()
 }
 
 // liveOrNil keeps a missing camera nil as a capture.Camera.
@@ -116,7 +116,7 @@ func (s *captureScreen) consent(th fyne.Theme) fyne.CanvasObject {
 	agree := widget.NewButton(T("capture.agree"), t.input(func() {
 		s.face.Agree()
 		s.consented = true
-		t.rebuild()
+		t.refresh()
 	}))
 	agree.Importance = widget.HighImportance
 	decline := widget.NewButton(T("capture.decline"), t.input(func() {
@@ -204,7 +204,7 @@ func (s *captureScreen) take() {
 			if err != nil {
 				t.opt.Log.Warn("photo failed", "err", err)
 			}
-			t.rebuild()
+			t.refresh()
 		})
 	})
 }
@@ -216,7 +216,7 @@ func (s *captureScreen) retake() {
 	} else {
 		s.face.Retake()
 	}
-	t.rebuild()
+	t.refresh()
 }
 
 func (s *captureScreen) use() {
@@ -226,7 +226,7 @@ func (s *captureScreen) use() {
 		if j := t.apply.j; j != nil {
 			s.doc = nil
 			j.DocumentDone()
-			t.rebuild()
+			t.refresh()
 			return
 		}
 		s.docs++
@@ -250,12 +250,12 @@ func (s *captureScreen) faceEnded() {
 	t := s.term
 	if j := t.apply.j; j != nil {
 		j.FaceDone()
-		t.rebuild()
+		t.refresh()
 		return
 	}
 	c := t.opt.Cameras
 	s.doc = capture.NewDocument(liveOrNil(c.Document), c.DocumentWant, c.Quality)
-	t.rebuild()
+	t.refresh()
 }
 
 // ended says what was captured and goes home, forgetting the photos:

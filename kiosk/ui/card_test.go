@@ -144,6 +144,7 @@ func TestDemoF2PlacesCard(t *testing.T) {
 func TestCardNoticeRenders(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	h.term.opt.PlaceSampleCard = func() {}
+	h.term.rebuild() // the demo's strip shows the new action
 	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0]})
 	assertImage(t, "home_card_read_zh_landscape.png", h.win.Canvas())
 }

@@ -261,6 +261,7 @@ func TestJourneyFailures(t *testing.T) {
 		fillPension(t, h)
 		test.Tap(button(t, h, "提交申请"))
 		q.drain()
+		waitState(t, h, devices.ReceiptPrinter, devices.UserError)
 		if !h.showing("回执号") || !h.showing("打印机缺纸") {
 			t.Fatalf("paper out: %q", h.texts())
 		}

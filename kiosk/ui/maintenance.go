@@ -195,7 +195,7 @@ func (s *maintenanceScreen) enter() {
 	s.pin, s.busy = "", true
 	// Checking takes a few seconds on purpose (argon2id): say so at once.
 	s.note = T("maint.checking")
-	t.rebuild()
+	t.refresh()
 	ms := t.opt.Maintenance.Session
 	t.async(func() {
 		res, err := ms.Enter(context.Background(), pin)
@@ -218,7 +218,7 @@ func (s *maintenanceScreen) enter() {
 				s.note = T("maint.locked", map[string]any{"Until": res.LockedUntil.In(time.Local).Format("15:04")})
 			}
 			if t.sess.Screen() == screenPIN {
-				t.rebuild()
+				t.refresh()
 			}
 		})
 	})
@@ -342,7 +342,7 @@ func (s *maintenanceScreen) syncNow() {
 	s.syncAsked = t.opt.Now()
 	m.SyncNow()
 	s.note = T("maint.syncing")
-	t.rebuild()
+	t.refresh()
 }
 
 // followSync ends a "sync now" once a round after it has finished.
@@ -377,7 +377,7 @@ func (s *maintenanceScreen) followSync(now time.Time) {
 	}
 	s.audit("sync_now", outcome)
 	if t.sess.Screen() == screenMaintenance {
-		t.rebuild()
+		t.refresh()
 	}
 }
 
@@ -406,7 +406,7 @@ func (s *maintenanceScreen) testCameras() {
 	}
 	s.audit("camera_test", outcome)
 	s.note = strings.Join(notes, "\n")
-	t.rebuild()
+	t.refresh()
 }
 
 // cardRead tests the card reader: a card placed on it while the
@@ -420,7 +420,7 @@ func (s *maintenanceScreen) cardRead(ev idcard.Event) {
 		s.note = T("maint.card_failed")
 	}
 	s.audit("card_test", outcome)
-	t.rebuild()
+	t.refresh()
 }
 
 // printTestPage prints the printer's test page and says how it went.
@@ -445,7 +445,7 @@ func (s *maintenanceScreen) printTestPage() {
 			}
 			s.audit("test_page", outcome)
 			if t.sess.Screen() == screenMaintenance {
-				t.rebuild()
+				t.refresh()
 			}
 		})
 	})

@@ -92,6 +92,7 @@ func TestPhotoStepsRender(t *testing.T) {
 				DocumentWant: camera.Want{Size: camera.Size{Width: 800, Height: 600}},
 				Quality:      85,
 			}
+			h.term.rebuild() // the demo's strip offers to try them
 			withCatalog(t, h)
 			withOutbox(t, h)
 			deps := h.term.opt.ApplyDeps

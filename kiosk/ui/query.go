@@ -55,7 +55,7 @@ func (s *queryScreen) cardRead(ev idcard.Event) {
 	t := s.term
 	if ev.Err != nil || t.opt.MyApplications == nil {
 		s.err = "card.damaged"
-		t.rebuild()
+		t.refresh()
 		return
 	}
 	s.queryState = queryState{idNumber: ev.Card.IDNumber, holder: journey.MaskName(ev.Card.Name)}
@@ -87,11 +87,11 @@ func (s *queryScreen) load() {
 				t.opt.Log.Warn("my applications", "err", err)
 				if !s.read {
 					s.err = "query.failed"
-					t.rebuild()
+					t.refresh()
 				}
 			case !s.read || !reflect.DeepEqual(list, s.list):
 				s.list, s.read, s.err = list, true, ""
-				t.rebuild()
+				t.refresh()
 			}
 		})
 	})
@@ -162,7 +162,7 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 			s.rate(*p, level, reason, phone)
 		}, func() {
 			s.rating, s.bad = nil, badRating{}
-			t.rebuild()
+			t.refresh()
 		})
 	}
 	rows := container.NewVBox(
@@ -187,7 +187,7 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 				progress := p
 				b := widget.NewButton(T("rating.this"), t.input(func() {
 					s.rating = &progress
-					t.rebuild()
+					t.refresh()
 				}))
 				b.Importance = widget.HighImportance
 				t.name(b, "rate:"+p.Receipt)

@@ -122,7 +122,7 @@ func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
 	}
 	search := widget.NewButtonWithIcon(T("services.search"), fynetheme.SearchIcon(), t.input(func() {
 		s.keypad = !s.keypad
-		t.rebuild()
+		t.refresh()
 	}))
 	// The rows' height depends on the width: start from the screen's.
 	inner := t.win.Canvas().Size().Width - 12*p
@@ -149,8 +149,8 @@ func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
 	}
 	grid := container.NewGridWithColumns(cols, items...)
 
-	prev := widget.NewButton(T("services.prev"), t.input(func() { s.page--; t.rebuild() }))
-	next := widget.NewButton(T("services.next"), t.input(func() { s.page++; t.rebuild() }))
+	prev := widget.NewButton(T("services.prev"), t.input(func() { s.page--; t.refresh() }))
+	next := widget.NewButton(T("services.next"), t.input(func() { s.page++; t.refresh() }))
 	if s.page == 0 {
 		prev.Disable()
 	}
@@ -213,7 +213,7 @@ func (t *Terminal) navRow(th fyne.Theme, actions ...fyne.CanvasObject) fyne.Canv
 func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
 		choose()
-		t.rebuild()
+		t.refresh()
 	}))
 	if on {
 		b.Importance = widget.HighImportance
@@ -270,7 +270,7 @@ func (t *Terminal) key(th fyne.Theme, label string, press func()) fyne.CanvasObj
 func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
 		press()
-		t.rebuild()
+		t.refresh()
 	}))
 	t.name(b, name)
 	target := th.Size(theme.SizeTarget)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"maps"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -119,6 +120,9 @@ type Terminal struct {
 	// key, a form field showing its value), for Inspect; made anew with
 	// the screen.
 	names map[fyne.CanvasObject]string
+	// frameNames are the names in the header and the demo's strip, made
+	// anew with the frame; names starts from them with each screen.
+	frameNames map[fyne.CanvasObject]string
 	// offsets are the scroll positions of each screen of this session,
 	// by where; forgotten when the session goes home.
 	offsets    map[string][]fyne.Position
@@ -231,27 +235,13 @@ func (t *Terminal) applyTheme() {
 	}
 }
 
-// rebuild makes the whole window content anew: after a change of language
-// or mode, every string and size changes.
+// rebuild makes the whole window anew — the header, the demo's strip, the
+// status bar and the screen: after a change of language or mode every
+// string and size changes. Any other change is refresh's.
 func (t *Terminal) rebuild() {
-	if t.preview != nil {
-		t.opt.Log.Info("preview stopped", "fps", fmt.Sprintf("%.1f", t.preview.stop()))
-		t.preview = nil
-	}
-	// Keep where the resident had scrolled to on this screen, and go back
-	// to where they were on the screen now shown: a tap that changes one
-	// thing must not move the screen under their finger.
-	if t.body != nil {
-		if t.offsets == nil {
-			t.offsets = make(map[string][]fyne.Position)
-		}
-		t.offsets[t.shown] = scrollOffsets(t.body, nil)
-	}
-	t.shown = t.where()
 	t.names = make(map[fyne.CanvasObject]string)
 	th := t.th
 	header := t.header(th)
-	body := t.screenBody(th, t.sess.Screen())
 	var frame *fyne.Container
 	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
 	tops := []fyne.CanvasObject{header}
@@ -259,17 +249,57 @@ func (t *Terminal) rebuild() {
 	if t.strip != nil {
 		tops = append(tops, t.strip)
 	}
+	t.frameNames = t.names
 	// Every screen keeps its long parts in scroll regions of its own and
 	// fits the window; should one not, the whole body scrolls rather than
 	// ask for a window larger than the screen (the journey harness fails
 	// such a screen: Inspect reports it).
-	t.body = container.NewVScroll(body)
+	old := t.body
+	t.body = container.NewVScroll(layout.NewSpacer())
 	frame = container.New(frameLayout{strip: t.strip, stripShown: t.demoShown}, append(tops,
 		container.NewStack(newTouchCatcher(t.touched), t.body, newDragLayer(t.body)), t.status.bar)...)
 	t.countdown = newCountdown(th, t.touched)
 	t.overlay = container.NewStack()
 	hidden := container.New(cornerLayout{}, newCorner(func(at fyne.Position) { t.maint.cornerTapped(at.X, at.Y) }))
 	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root, hidden))
+	t.fill(old)
+	t.DevicesChanged()
+	t.refreshStatus(t.opt.Now())
+}
+
+// refresh shows the screen as the session now stands in the frame as it
+// is: the header, the status bar, the countdown and whatever covers the
+// screen stay; only the body between the header and the status bar is
+// made anew, scrolled to where the resident left it.
+func (t *Terminal) refresh() {
+	if t.body == nil {
+		t.rebuild()
+		return
+	}
+	t.fill(t.body)
+}
+
+// fill puts the session's screen into the body, keeping the scroll
+// positions of the screen that was shown in was (the body before a
+// rebuild, or the body itself) and going back to those of the screen now
+// shown: a tap that changes one thing must not move the screen under the
+// resident's finger.
+func (t *Terminal) fill(was *container.Scroll) {
+	if t.preview != nil {
+		t.opt.Log.Info("preview stopped", "fps", fmt.Sprintf("%.1f", t.preview.stop()))
+		t.preview = nil
+	}
+	if was != nil && was.Content != nil {
+		if t.offsets == nil {
+			t.offsets = make(map[string][]fyne.Position)
+		}
+		t.offsets[t.shown] = scrollOffsets(was, nil)
+	}
+	t.shown = t.where()
+	t.names = maps.Clone(t.frameNames)
+	t.body.Content = t.screenBody(t.th, t.sess.Screen())
+	t.body.Offset = fyne.Position{}
+	t.body.Refresh()
 	if kept := t.offsets[t.shown]; kept != nil {
 		restoreOffsets(t.body, kept)
 	}
@@ -277,8 +307,6 @@ func (t *Terminal) rebuild() {
 		revealIn(t.body, t.reveal)
 		t.reveal = nil
 	}
-	t.DevicesChanged()
-	t.refreshStatus(t.opt.Now())
 }
 
 func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
@@ -502,7 +530,7 @@ func (t *Terminal) show(screen string) {
 		t.offsets = nil
 	}
 	t.opt.Log.Debug("screen", "screen", screen)
-	t.rebuild()
+	t.refresh()
 }
 
 func (t *Terminal) switchLanguage() {
@@ -600,7 +628,7 @@ func (t *Terminal) submitSample() {
 			n = notice{key: "demo.submit_failed", kind: fynetheme.ColorNameWarning, until: t.opt.Now().Add(10 * time.Second)}
 		}
 		t.notice = n
-		t.rebuild()
+		t.refresh()
 	})
 }
 
@@ -649,7 +677,7 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 		n.key, n.kind = "card.expired", fynetheme.ColorNameWarning
 	}
 	t.notice = n
-	t.rebuild()
+	t.refresh()
 }
 
 // banner is a coloured strip with one line of text on it.
@@ -671,7 +699,7 @@ func (t *Terminal) DevicesChanged() {
 	if j := t.apply.j; j != nil && j.Step() == journey.Card {
 		t.apply.checkReader()
 		if j.Step() != journey.Card {
-			t.rebuild()
+			t.refresh()
 		}
 	}
 }

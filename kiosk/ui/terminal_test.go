@@ -389,6 +389,31 @@ func TestLanguageButtonSwitchesAndBack(t *testing.T) {
 	}
 }
 
+// TestAScreenChangeKeepsTheFrame: going from screen to screen makes only
+// the body anew; the header, the status bar and the countdown stay the
+// same objects (a tap on the header as the screen changes still lands).
+// A change of language makes the frame anew: every word in it changes.
+func TestAScreenChangeKeepsTheFrame(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	content, lang, status, body := h.win.Content(), h.term.langBtn, h.term.status, h.term.body
+	test.Tap(h.term.home.tiles[screenApply])
+	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.home.tiles[screenStaff])
+	if h.term.sess.Screen() != screenStaff {
+		t.Fatalf("on %q", h.term.sess.Screen())
+	}
+	if h.win.Content() != content || h.term.langBtn != lang || h.term.status != status || h.term.body != body {
+		t.Fatal("the frame was made anew for a change of screen")
+	}
+	test.Tap(h.term.langBtn)
+	if h.win.Content() == content || h.term.langBtn == lang {
+		t.Fatal("the frame kept its words across a change of language")
+	}
+	if h.term.sess.Screen() != screenStaff || !h.showing("Back to home") {
+		t.Fatalf("the screen did not follow the language: %q", h.texts())
+	}
+}
+
 func TestPlaceholderLeadsHome(t *testing.T) {
 	h := newHarness(t, portrait, "zh")
 	test.Tap(h.term.home.tiles[screenApply]) // no catalog: the service list is not open

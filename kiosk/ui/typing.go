@@ -84,9 +84,9 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 		t.button(th, T("apply.by_staff_button"), false, func() {
 			j.LeaveToStaff(fl.ID)
 			done()
-			t.rebuild()
+			t.refresh()
 		}),
-		t.button(th, T("apply.done_typing"), true, func() { done(); t.rebuild() }))
+		t.button(th, T("apply.done_typing"), true, func() { done(); t.refresh() }))
 }
 
 // valueBox shows what is being typed on a white outlined box, slimmer
@@ -160,7 +160,7 @@ func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int) fyn
 func (t *Terminal) pageKey(th fyne.Theme, label string, enabled bool, turn func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
 		turn()
-		t.rebuild()
+		t.refresh()
 	}))
 	if !enabled {
 		b.Disable()
