@@ -318,8 +318,10 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 			if s.editing == id {
 				// The keypad stays put above the form's buttons, like a
 				// phone's keyboard; the field it types into is scrolled
-				// into sight above it.
-				pad = s.digitPad(th, fl)
+				// into sight above it and shows each digit in place.
+				pad = s.digitPad(th, fl, func() {
+					b.SetText(or(j.Values()[id], T("apply.tap_to_enter")))
+				})
 				t.reveal = row
 			}
 		default:
@@ -395,8 +397,8 @@ func (s *applyScreen) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObj
 }
 
 // digitPad types digits (and X for an ID number, - for a date) into the
-// field being edited.
-func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
+// field being edited; shown shows its new value in place.
+func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field, shown func()) fyne.CanvasObject {
 	t := s.term
 	j := s.j
 	keys := append([]string{}, digitKeys...)
@@ -408,7 +410,8 @@ func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field) fyne.CanvasObje
 	}
 	return t.keypad(th, keypad{keys: append(keys, keyBackspace),
 		get: func() string { return j.Values()[fl.ID] }, set: func(v string) { j.Set(fl.ID, v) },
-		after: []fyne.CanvasObject{t.namedKey(th, "key:done", T("apply.done_typing"), func() { s.editing = "" })}})
+		changed: func() bool { shown(); return true },
+		after:   []fyne.CanvasObject{t.namedKey(th, "key:done", T("apply.done_typing"), func() { s.editing = "" })}})
 }
 
 func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {
@@ -657,15 +660,19 @@ func (t *Terminal) ratingScreen(th fyne.Theme, service string, bad *badRating, r
 // callBackStep offers a call back about a bad rating: a mobile number on
 // the digit keypad, or none.
 func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string)) fyne.CanvasObject {
-	shown := bad.phone
-	if shown == "" {
-		shown = T("rating.phone_none")
-	}
+	number := text(th, or(bad.phone, T("rating.phone_none")), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	pad := t.keypad(th, keypad{keys: append(append([]string{}, digitKeys...), keyBackspace), cols: 6, max: 11,
 		get: func() string { return bad.phone }, set: func(v string) { bad.phone = v },
-		changed: func() { bad.wrong = false }})
-	body := container.NewVBox(sentence(T("rating.call_back_hint")),
-		text(th, shown, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
+		changed: func() bool {
+			if bad.wrong { // the error under the keys goes with a new screen
+				bad.wrong = false
+				return false
+			}
+			number.Text = or(bad.phone, T("rating.phone_none"))
+			number.Refresh()
+			return true
+		}})
+	body := container.NewVBox(sentence(T("rating.call_back_hint")), number)
 	if bad.known != "" && bad.phone != bad.known {
 		body.Add(t.namedButton(th, "rating.use_phone", T("rating.use_phone", map[string]any{"Phone": journey.MaskPhone(bad.known)}), false, func() {
 			bad.phone, bad.wrong = bad.known, false

@@ -274,7 +274,13 @@ func (s *askScreen) content(th fyne.Theme) fyne.CanvasObject {
 	body.Add(bigButton(th, phoneBtn))
 	if s.phone {
 		body.Add(t.keypad(th, keypad{keys: append(append([]string{}, digitKeys...), keyBackspace), max: 11,
-			get: func() string { return a.Phone }, set: func(v string) { a.Phone = v }, changed: s.changed}))
+			get: func() string { return a.Phone }, set: func(v string) { a.Phone = v },
+			changed: func() bool {
+				was := s.err
+				s.changed()
+				phoneBtn.SetText(or(a.Phone, T("ask.phone_optional")))
+				return s.err == was // an error that went takes a new screen
+			}}))
 	}
 	submit := widget.NewButton(T("ask.submit"), t.input(s.submit))
 	submit.Importance = widget.HighImportance

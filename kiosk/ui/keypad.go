@@ -18,17 +18,26 @@ const keyBackspace = "⌫"
 // key:<k> for the journey harness; what it does is press's, or, for a pad
 // that types into a value (get and set), the key is added while the value
 // is shorter than max and ⌫ takes the last character off.
+//
+// A key shows what it changed in place where it can (press or changed
+// report true): the keys stay the very objects under the finger, and
+// nothing else on the screen moves or is made anew. Otherwise the screen
+// is refreshed.
 type keypad struct {
 	keys  []string
 	label func(k string) string // the key's label; nil: the key itself
 	cols  int                   // keys a row; 0: lines that flow with the width
-	press func(k string)        // nil: type into the value
+	// press is what a key does, reporting whether it showed the change
+	// in place; nil: type into the value.
+	press func(k string) (shown bool)
 	get   func() string
 	set   func(string)
 	max   int
 	after []fyne.CanvasObject // the pad's own actions (done, enter, clear)
-	// changed runs after a key typed into the value.
-	changed func()
+	// changed runs after a key typed into the value; it shows the new
+	// value in place and reports true, or reports false for the screen
+	// to be made anew (nil: made anew).
+	changed func() (shown bool)
 }
 
 // typeKey is what typing k does to s: ⌫ takes the last character off, any
@@ -54,16 +63,12 @@ func (t *Terminal) keypad(th fyne.Theme, p keypad) fyne.CanvasObject {
 		if p.label != nil {
 			label = p.label(k)
 		}
-		objs = append(objs, t.namedKey(th, "key:"+k, label, func() {
-			switch {
-			case p.press != nil:
-				p.press(k)
-			default:
-				p.set(typeKey(p.get(), k, p.max))
-				if p.changed != nil {
-					p.changed()
-				}
+		objs = append(objs, t.keyShown(th, "key:"+k, label, func() bool {
+			if p.press != nil {
+				return p.press(k)
 			}
+			p.set(typeKey(p.get(), k, p.max))
+			return p.changed != nil && p.changed()
 		}))
 	}
 	objs = append(objs, p.after...)

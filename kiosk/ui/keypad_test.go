@@ -1,6 +1,12 @@
 package ui
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
 
 func TestTypeKey(t *testing.T) {
 	for _, c := range []struct {
@@ -18,5 +24,34 @@ func TestTypeKey(t *testing.T) {
 		if got := typeKey(c.s, c.k, c.max); got != c.want {
 			t.Errorf("typeKey(%q, %q, %d) = %q, want %q", c.s, c.k, c.max, got, c.want)
 		}
+	}
+}
+
+// TestDigitsTypeInPlace: an 11-digit phone number on the form is 11 taps
+// on keys that stay where they are; the field shows each digit as it
+// comes, the form keeps its scroll position and is not made anew.
+func TestDigitsTypeInPlace(t *testing.T) {
+	h := newHarness(t, portrait, "zh")
+	withCatalog(t, h)
+	withOutbox(t, h)
+	startAt(t, h, "SB-001")
+	test.Tap(button(t, h, "企业职工基本养老保险"))
+	test.Tap(buttonsLabelled(h, "点此输入")[0]) // the phone
+	content, one, offsets := h.term.body.Content, button(t, h, "1"), scrollOffsets(h.term.body, nil)
+	for _, k := range strings.Split("13800138000", "") {
+		test.Tap(button(t, h, k))
+	}
+	if h.term.body.Content != content || button(t, h, "1") != one {
+		t.Fatal("a digit made the form anew")
+	}
+	if got := scrollOffsets(h.term.body, nil); !slices.Equal(got, offsets) {
+		t.Fatalf("the form scrolled from %v to %v", offsets, got)
+	}
+	if got := h.term.apply.j.Values()["phone"]; got != "13800138000" || len(buttonsLabelled(h, got)) != 1 {
+		t.Fatalf("typed %q; showing %q", got, h.texts())
+	}
+	test.Tap(button(t, h, "⌫"))
+	if len(buttonsLabelled(h, "1380013800")) != 1 {
+		t.Fatalf("⌫ not shown: %q", h.texts())
 	}
 }

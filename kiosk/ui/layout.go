@@ -355,14 +355,10 @@ func (l sideBySide) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(lm.Width+l.gap+rm.Width, max(lm.Height, rm.Height))
 }
 
-// tailFit shows as much of the end of its one line of text as its width
-// holds, after "…": what was typed last stays in sight.
+// tailFit lays out one line of text (its one object), showing as much of
+// the end of full as its width holds, after "…": what was typed last
+// stays in sight. Set full, then refresh the container.
 type tailFit struct{ full string }
-
-// tailOf shows the end of t's text where the whole does not fit.
-func tailOf(t *canvas.Text) fyne.CanvasObject {
-	return container.New(&tailFit{full: t.Text}, t)
-}
 
 func (l *tailFit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	t := objs[0].(*canvas.Text)

@@ -165,17 +165,14 @@ func (s *maintenanceScreen) pause() {
 // pinPad is the technician's PIN pad: digits shown as dots.
 func (s *maintenanceScreen) pinPad(th fyne.Theme) fyne.CanvasObject {
 	t := s.term
-	dots := strings.Repeat("●", len(s.pin))
-	if dots == "" {
-		dots = " "
-	}
+	dots := func() string { return or(strings.Repeat("●", len(s.pin)), " ") }
+	shown := text(th, dots(), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	// A phone's layout: 1–9, then ⌫ 0 and enter.
 	pad := t.keypad(th, keypad{keys: strings.Split("1 2 3 4 5 6 7 8 9 ⌫ 0", " "), cols: 3, max: 12,
 		get: func() string { return s.pin }, set: func(v string) { s.pin = v },
-		after: []fyne.CanvasObject{t.namedKey(th, "key:enter", T("maint.enter"), s.enter)}})
-	body := container.NewVBox(
-		text(th, dots, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-		pad)
+		changed: func() bool { shown.Text = dots(); shown.Refresh(); return true },
+		after:   []fyne.CanvasObject{t.namedKey(th, "key:enter", T("maint.enter"), s.enter)}})
+	body := container.NewVBox(shown, pad)
 	if s.note != "" {
 		body.Add(callout(th, s.note, fynetheme.ColorNameWarning))
 	}

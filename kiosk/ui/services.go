@@ -256,21 +256,25 @@ func (s *servicesScreen) letterPad(th fyne.Theme) fyne.CanvasObject {
 	}
 	pad := t.keypad(th, keypad{keys: append(keys, keyBackspace), label: strings.ToUpper, max: 12,
 		get: func() string { return s.letters }, set: func(v string) { s.letters = v },
-		changed: func() { s.page, s.category = 0, "" },
+		changed: func() bool { s.page, s.category = 0, ""; return false }, // the list follows
 		after:   []fyne.CanvasObject{t.namedKey(th, "key:clear", T("services.clear"), func() { s.letters = "" })}})
 	return newCard(th, container.NewVBox(
 		text(th, typed, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true), pad))
 }
 
-func (t *Terminal) key(th fyne.Theme, label string, press func()) fyne.CanvasObject {
-	return t.namedKey(th, "key:"+label, label, press)
+// namedKey is a key whose label is a word of the language: name stays.
+// The screen is refreshed after press.
+func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyne.CanvasObject {
+	return t.keyShown(th, name, label, func() bool { press(); return false })
 }
 
-// namedKey is a key whose label is a word of the language: name stays.
-func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyne.CanvasObject {
+// keyShown is a key whose press reports whether it showed what it
+// changed in place; if not, the screen is refreshed.
+func (t *Terminal) keyShown(th fyne.Theme, name, label string, press func() (shown bool)) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
-		press()
-		t.refresh()
+		if !press() {
+			t.refresh()
+		}
 	}))
 	t.name(b, name)
 	target := th.Size(theme.SizeTarget)

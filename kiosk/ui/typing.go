@@ -36,17 +36,6 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 	t := s.term
 	j := s.j
 	lang := t.sess.Lang()
-	value := j.Values()[fl.ID]
-	shown := text(th, value, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false)
-	if value == "" && s.typed == "" {
-		shown = text(th, T("apply.tap_keys"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false)
-	}
-	// Right of the value, how much of the field is used, or, while a
-	// character is being typed, its pinyin so far.
-	right := text(th, fmt.Sprintf("%d / %d", utf8.RuneCountInString(value), fl.MaxLen), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false)
-	if s.typed != "" {
-		right = text(th, T("apply.pinyin", map[string]any{"Letters": s.typed}), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true)
-	}
 	// Beside the keys (landscape), the label is a size smaller: the
 	// column must be no taller than the keys on a small panel.
 	labelSize := fynetheme.SizeNameHeadingText
@@ -54,12 +43,27 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 		labelSize = fynetheme.SizeNameSubHeadingText
 	}
 	label := text(th, fl.Label.In(lang), labelSize, fynetheme.ColorNameForeground, true)
+	v := &typingView{th: th, s: s, fl: fl, rows: 2,
+		value: text(th, "", fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, false),
+		right: text(th, "", fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
+		tail:  &tailFit{},
+		cands: container.NewStack(),
+	}
+	if t.portrait() {
+		v.rows = 1
+	}
 	// The box keeps the height of a line of the value whatever it shows
 	// (the hint is smaller), so the keys under it never move.
-	box := valueBox(th, container.NewBorder(nil, nil, nil, container.NewCenter(right),
-		container.NewStack(linesRoom(th, fynetheme.SizeNameHeadingText, 1, 0), tailOf(shown))))
-	top := container.NewVBox(label, box)
-	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10, press: func(k string) { s.typingKey(fl, k) },
+	v.shown = container.New(v.tail, v.value)
+	v.box = valueBox(th, container.NewBorder(nil, nil, nil, container.NewCenter(v.right),
+		container.NewStack(linesRoom(th, fynetheme.SizeNameHeadingText, 1, 0), v.shown)))
+	top := container.NewVBox(label, v.box)
+	if !fl.ASCIIOnly() {
+		top.Add(v.cands)
+	}
+	v.update()
+	keys := t.keypad(th, keypad{keys: keyboardKeys, cols: 10,
+		press: func(k string) bool { s.typingKey(fl, k); v.update(); return true },
 		label: func(k string) string {
 			if k == keyClear {
 				return T("services.clear")
@@ -68,14 +72,8 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 		}})
 	var body fyne.CanvasObject
 	if t.portrait() {
-		if !fl.ASCIIOnly() {
-			top.Add(s.candidates(th, fl, 1))
-		}
 		body = container.NewBorder(top, nil, nil, nil, container.NewVBox(spacer(th), keys))
 	} else {
-		if !fl.ASCIIOnly() {
-			top.Add(s.candidates(th, fl, 2))
-		}
 		p := th.Size(fynetheme.SizeNamePadding)
 		body = container.New(sideBySide{gap: 4 * p, share: 0.36}, top, keys)
 	}
@@ -87,6 +85,46 @@ func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasOb
 			t.refresh()
 		}),
 		t.button(th, T("apply.done_typing"), true, func() { done(); t.refresh() }))
+}
+
+// typingView is what the keyboard changes as it is typed on: the value,
+// what stands right of it, and the characters to pick. A key changes them
+// in place; the keys themselves stay.
+type typingView struct {
+	th    fyne.Theme
+	s     *applyScreen
+	fl    *catalog.Field
+	rows  int // rows of characters to pick: one above the keys, two beside
+	value *canvas.Text
+	right *canvas.Text
+	tail  *tailFit
+	shown *fyne.Container   // the value, its tail in sight
+	box   fyne.CanvasObject // the value and what stands right of it
+	cands *fyne.Container   // the characters to pick, or the hint
+}
+
+// update shows the field's value (or, before anything is typed, what to
+// do), right of it how much of the field is used or, while a character
+// is being typed, its pinyin so far, and the characters it may stand for.
+func (v *typingView) update() {
+	th, s := v.th, v.s
+	value := s.j.Values()[v.fl.ID]
+	v.value.Text, v.value.TextSize, v.value.Color = value, th.Size(fynetheme.SizeNameHeadingText), th.Color(fynetheme.ColorNameForeground, fynetheme.VariantLight)
+	if value == "" && s.typed == "" {
+		v.value.Text, v.value.TextSize, v.value.Color = T("apply.tap_keys"), th.Size(fynetheme.SizeNameSubHeadingText), th.Color(theme.ColorSecondaryLabel, fynetheme.VariantLight)
+	}
+	v.tail.full = v.value.Text
+	v.right.Text = fmt.Sprintf("%d / %d", utf8.RuneCountInString(value), v.fl.MaxLen)
+	v.right.TextSize, v.right.Color, v.right.TextStyle.Bold = th.Size(fynetheme.SizeNameText), th.Color(theme.ColorSecondaryLabel, fynetheme.VariantLight), false
+	if s.typed != "" {
+		v.right.Text = T("apply.pinyin", map[string]any{"Letters": s.typed})
+		v.right.TextSize, v.right.Color, v.right.TextStyle.Bold = th.Size(fynetheme.SizeNameSubHeadingText), th.Color(fynetheme.ColorNameForeground, fynetheme.VariantLight), true
+	}
+	if !v.fl.ASCIIOnly() {
+		v.cands.Objects = []fyne.CanvasObject{s.candidates(th, v.fl, v.rows, v.update)}
+	}
+	v.box.Refresh() // lays the value and its right out anew
+	v.cands.Refresh()
 }
 
 // valueBox shows what is being typed on a white outlined box, slimmer
@@ -104,7 +142,8 @@ func valueBox(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 // stand for, in rows (one above the keys, two beside them), each row
 // ending in a key that turns the page. Before the first letter the hint
 // holds their place: the keys must not move when the characters come.
-func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int) fyne.CanvasObject {
+// Picking a character or turning the page shows it with changed.
+func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int, changed func()) fyne.CanvasObject {
 	t := s.term
 	target := th.Size(theme.SizeTarget)
 	gap := th.Size(fynetheme.SizeNamePadding)
@@ -129,9 +168,11 @@ func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int) fyn
 	var keys []fyne.CanvasObject
 	row := func(chars []rune, turn fyne.CanvasObject) {
 		for _, r := range chars {
-			keys = append(keys, t.key(th, string(r), func() {
+			keys = append(keys, t.keyShown(th, "key:"+string(r), string(r), func() bool {
 				s.typeInto(fl, string(r))
 				s.typed, s.page = "", 0
+				changed()
+				return true
 			}))
 		}
 		for n := len(chars); n < per/rows; n++ {
@@ -139,8 +180,8 @@ func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int) fyn
 		}
 		keys = append(keys, turn)
 	}
-	back := t.pageKey(th, "‹", page > 0, func() { s.page = page - 1 })
-	next := t.pageKey(th, "›", page < pages-1, func() { s.page = page + 1 })
+	back := t.pageKey(th, "‹", page > 0, func() { s.page = page - 1; changed() })
+	next := t.pageKey(th, "›", page < pages-1, func() { s.page = page + 1; changed() })
 	if rows == 1 {
 		keys = append(keys, back)
 		row(shown, next)
@@ -156,12 +197,10 @@ func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int) fyn
 	return container.NewGridWithColumns(cols, keys...)
 }
 
-// pageKey turns a page of candidates; it does nothing at either end.
+// pageKey turns a page of candidates, and shows it itself; it does
+// nothing at either end.
 func (t *Terminal) pageKey(th fyne.Theme, label string, enabled bool, turn func()) fyne.CanvasObject {
-	b := widget.NewButton(label, t.input(func() {
-		turn()
-		t.refresh()
-	}))
+	b := widget.NewButton(label, t.input(turn))
 	if !enabled {
 		b.Disable()
 	}

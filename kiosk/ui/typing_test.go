@@ -34,6 +34,9 @@ func TestTypeAnAddressByPinyin(t *testing.T) {
 	if !h.showing("现居住地址") || !h.showing("按拼音字母，再点选汉字；数字直接按") {
 		t.Fatalf("typing screen: %q", h.texts())
 	}
+	// The keys type in place: the keyboard under the finger stays the
+	// very same objects, and the screen is not made anew.
+	content, keyB := h.term.body.Content, button(t, h, "B")
 	for _, k := range []string{"B", "E", "I"} {
 		test.Tap(button(t, h, k))
 	}
@@ -41,6 +44,9 @@ func TestTypeAnAddressByPinyin(t *testing.T) {
 		t.Fatalf("pinyin: %q", h.texts())
 	}
 	test.Tap(button(t, h, "北"))
+	if h.term.body.Content != content || button(t, h, "B") != keyB {
+		t.Fatal("typing made the keyboard anew")
+	}
 	for _, k := range []string{"J", "I", "N", "G"} {
 		test.Tap(button(t, h, k))
 	}
