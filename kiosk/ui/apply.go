@@ -32,7 +32,8 @@ var ratingReasons = []string{"waiting", "attitude", "hard_to_use", "unclear_mate
 // the face photo and the materials (shown by the capture screen), the
 // form, the review, the receipt and the rating.
 type applyScreen struct {
-	term *Terminal
+	kit     *kit
+	capture *captureScreen // shows the photo steps
 	applyState
 }
 
@@ -75,10 +76,10 @@ func printedAs(err error) string {
 
 // begin starts the journey for a service from its guide.
 func (s *applyScreen) begin(svc *catalog.Service) {
-	t := s.term
+	t := s.kit
 	s.leave() // a journey left unfinished is wiped before the next
 	deps := *t.opt.ApplyDeps
-	s.applyState = applyState{j: journey.NewApply(deps, svc, t.capture.consented)}
+	s.applyState = applyState{j: journey.NewApply(deps, svc, s.capture.consented)}
 	s.j.Start()
 	s.checkReader()
 	t.show(screenApplying)
@@ -87,7 +88,7 @@ func (s *applyScreen) begin(svc *catalog.Service) {
 // checkReader stops a journey waiting for a card when the card reader is
 // out of order: staff help, not a screen that waits for ever.
 func (s *applyScreen) checkReader() {
-	t := s.term
+	t := s.kit
 	j := s.j
 	if j == nil || j.Step() != journey.Card {
 		return
@@ -109,7 +110,7 @@ func (s *applyScreen) checkReader() {
 // session.
 func (s *applyScreen) leave() {
 	if s.j != nil && s.j.Consented() {
-		s.term.capture.consented = true
+		s.capture.consented = true
 	}
 	s.wipe()
 }
@@ -122,25 +123,25 @@ func (s *applyScreen) wipe() {
 	}
 	s.j.Wipe()
 	s.applyState = applyState{}
-	s.term.capture.face, s.term.capture.doc = nil, nil
+	s.capture.face, s.capture.doc = nil, nil
 }
 
 func (s *applyScreen) cardRead(ev idcard.Event) {
-	t := s.term
+	t := s.kit
 	j := s.j
 	if j == nil || j.Step() != journey.Card {
 		return
 	}
 	j.CardRead(ev, nil)
 	if j.Step() == journey.Face {
-		t.capture.face = j.FaceFlow()
+		s.capture.face = j.FaceFlow()
 	}
 	t.refresh()
 }
 
 // content renders the journey's step.
 func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	if j == nil {
 		return t.message(th, T("capture.unavailable"))
@@ -150,24 +151,24 @@ func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
 	case journey.Card:
 		return s.cardStep(th)
 	case journey.Face:
-		return t.capture.content(th)
+		return s.capture.content(th)
 	case journey.Form:
 		return s.formStep(th)
 	case journey.Materials:
 		m, _, _ := j.Material()
-		t.capture.doc = j.DocumentFlow()
-		t.capture.material = m.Name.In(t.sess.Lang())
-		t.capture.leave = func() {
+		s.capture.doc = j.DocumentFlow()
+		s.capture.material = m.Name.In(t.sess.Lang())
+		s.capture.leave = func() {
 			j.LeaveMaterial()
 			t.refresh()
 		}
-		if t.capture.doc.Step() == capture.Unavailable {
+		if s.capture.doc.Step() == capture.Unavailable {
 			return t.stepCard(th, m.Name.In(t.sess.Lang()), sentence(T("apply.no_doc_camera")), t.button(th, T("apply.next"), true, func() {
 				j.DocumentDone()
 				t.refresh()
 			}))
 		}
-		return t.capture.content(th)
+		return s.capture.content(th)
 	case journey.Review:
 		return s.reviewStep(th)
 	case journey.Receipt:
@@ -183,15 +184,15 @@ func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
 }
 
 // stepCard is a step's frame: a title, what to show, and buttons.
-func (t *Terminal) stepCard(th fyne.Theme, title string, body fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+func (t *kit) stepCard(th fyne.Theme, title string, body fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
 	return t.stepCardWithNews(th, title, body, nil, buttons...)
 }
 
 // stepCardWithNews is stepCard with news of what is happening now (the
 // receipt printing, or not) kept in sight under what scrolls.
-func (t *Terminal) stepCardWithNews(th fyne.Theme, title string, body, news fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
+func (t *kit) stepCardWithNews(th fyne.Theme, title string, body, news fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
 	content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
-	if j := t.apply.j; j != nil && j.Why() != "" && j.Step() != journey.StaffHelp {
+	if j := t.applying(); j != nil && j.Why() != "" && j.Step() != journey.StaffHelp {
 		content.Add(banner(th, T(j.Why()), fynetheme.ColorNameWarning))
 	}
 	if body != nil {
@@ -208,7 +209,7 @@ func (t *Terminal) stepCardWithNews(th fyne.Theme, title string, body, news fyne
 
 // namedButton is button with a stable name for the journey harness (a
 // label repeated on one screen names nothing).
-func (t *Terminal) namedButton(th fyne.Theme, name, label string, primary bool, f func()) fyne.CanvasObject {
+func (t *kit) namedButton(th fyne.Theme, name, label string, primary bool, f func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(f))
 	if primary {
 		b.Importance = widget.HighImportance
@@ -217,7 +218,7 @@ func (t *Terminal) namedButton(th fyne.Theme, name, label string, primary bool, 
 	return bigButton(th, b)
 }
 
-func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) fyne.CanvasObject {
+func (t *kit) button(th fyne.Theme, label string, primary bool, f func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(f))
 	if primary {
 		b.Importance = widget.HighImportance
@@ -226,7 +227,7 @@ func (t *Terminal) button(th fyne.Theme, label string, primary bool, f func()) f
 }
 
 func (s *applyScreen) cardStep(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	hint := sentence(T("apply.card_hint"))
 	return t.stepCard(th, T("apply.card_title"), hint,
@@ -241,7 +242,7 @@ func (s *applyScreen) cardStep(th fyne.Theme) fyne.CanvasObject {
 // large buttons; numbers on a large keypad. Text the card does not give
 // cannot be typed on the terminal: staff help with it.
 func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	lang := t.sess.Lang()
 	if fl := j.Service().Form.Field(s.editing); fl != nil && fl.Type == catalog.TypeText {
@@ -372,7 +373,7 @@ func shownValue(fl *catalog.Field, v, lang string) string {
 // type), the card's value to take with one tap where the field offers it,
 // and the staff's help instead; or, once left to the staff, a way back.
 func (s *applyScreen) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	id := fl.ID
 	edit := func() { s.editing, s.typed, s.page = id, "", 0 }
@@ -399,7 +400,7 @@ func (s *applyScreen) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObj
 // digitPad types digits (and X for an ID number, - for a date) into the
 // field being edited; shown shows its new value in place.
 func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field, shown func()) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	keys := append([]string{}, digitKeys...)
 	switch fl.Type {
@@ -415,7 +416,7 @@ func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field, shown func()) f
 }
 
 func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	lang := t.sess.Lang()
 	lines := container.NewVBox()
@@ -462,7 +463,7 @@ func facematchVerdict(j *journey.Apply) string {
 }
 
 func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	r := j.Receipt()
 	lang := t.sess.Lang()
@@ -522,7 +523,7 @@ func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
 // receipt number stay on screen whatever happens, so a printer out of
 // paper costs the resident nothing.
 func (s *applyScreen) printReceipt() {
-	t := s.term
+	t := s.kit
 	j := s.j
 	if t.opt.PrintReceipt == nil {
 		s.printed = printNoPrinter
@@ -565,19 +566,19 @@ const deliveryWait = 5 * time.Second
 
 // delivered reports whether the district has the record; false when there
 // is no link to ask. Safe off Fyne's goroutine.
-func (t *Terminal) delivered(recordID string) bool {
+func (t *kit) delivered(recordID string) bool {
 	return recordID != "" && t.opt.Delivered != nil && t.opt.Delivered(recordID)
 }
 
 // online reports whether the district answered the last round.
-func (t *Terminal) online() bool {
+func (t *kit) online() bool {
 	return t.opt.Link != nil && t.opt.Link().Online
 }
 
 // followReceipt redraws the receipt step when its application reaches
 // the district: its words change.
 func (s *applyScreen) followReceipt() {
-	t := s.term
+	t := s.kit
 	j := s.j
 	if j == nil || j.Step() != journey.Receipt || t.sess.Screen() != screenApplying || s.delivered {
 		return
@@ -596,7 +597,7 @@ func receiptWords() journey.ReceiptText {
 }
 
 func (s *applyScreen) ratingStep(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	return t.ratingScreen(th, j.Service().Name.In(t.sess.Lang()), &s.bad, func(level int, reason, phone string) {
 		if s.rating {
@@ -624,7 +625,7 @@ type badRating struct {
 // ratingScreen asks for 好差评 of the named service: five levels; a bad
 // one (1–2) then asks the reason and offers a call back, never forced.
 // Each later stage has a way back to the one before, for a wrong tap.
-func (t *Terminal) ratingScreen(th fyne.Theme, service string, bad *badRating, rate func(level int, reason, phone string), skip func()) fyne.CanvasObject {
+func (t *kit) ratingScreen(th fyne.Theme, service string, bad *badRating, rate func(level int, reason, phone string), skip func()) fyne.CanvasObject {
 	var buttons []fyne.CanvasObject
 	named := func(body fyne.CanvasObject) fyne.CanvasObject {
 		return container.NewVBox(text(th, service, fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true), body)
@@ -659,7 +660,7 @@ func (t *Terminal) ratingScreen(th fyne.Theme, service string, bad *badRating, r
 
 // callBackStep offers a call back about a bad rating: a mobile number on
 // the digit keypad, or none.
-func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string)) fyne.CanvasObject {
+func (t *kit) callBackStep(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string)) fyne.CanvasObject {
 	number := text(th, or(bad.phone, T("rating.phone_none")), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	pad := t.keypad(th, keypad{keys: append(append([]string{}, digitKeys...), keyBackspace), cols: 6, max: 11,
 		get: func() string { return bad.phone }, set: func(v string) { bad.phone = v },
@@ -701,11 +702,11 @@ func (t *Terminal) callBackStep(th fyne.Theme, bad *badRating, rate func(level i
 // session ends with it (language and mode back to the site's), and the
 // home screen thanks them — for the rating only if they gave one.
 func (s *applyScreen) finish(rated bool) {
-	t := s.term
+	t := s.kit
 	key := "apply.thanks_done"
 	if rated {
 		key = "apply.thanks"
 	}
-	t.notice = notice{key: key, kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+	t.tell(notice{key: key, kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)})
 	t.endSession("finished")
 }

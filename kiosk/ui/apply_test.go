@@ -32,7 +32,7 @@ func cameraRig(t *testing.T, size fyne.Size) (*harness, *uiQueue, *outbox.Store)
 
 func TestApplyJourneyOnScreen(t *testing.T) {
 	h, q, store := cameraRig(t, landscape)
-	h.term.async = func(f func()) { f() }
+	h.term.offUI = func(f func()) { f() }
 
 	test.Tap(h.term.home.tiles[screenApply])
 	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
@@ -162,7 +162,7 @@ func TestIdleWipesAnApplication(t *testing.T) {
 			}
 		}
 	}
-	if h.term.apply.j != nil || h.term.capture.face != nil || h.term.preview != nil {
+	if h.term.apply.j != nil || h.term.capture.face != nil || h.term.capture.preview != nil {
 		t.Fatal("the journey outlived the session")
 	}
 	if len(face) > 0 && face[0] != 0 {

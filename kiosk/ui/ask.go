@@ -17,7 +17,7 @@ import (
 // choices (no typing but an optional phone number), stored, and confirmed
 // with a printed slip.
 type askScreen struct {
-	term *Terminal
+	kit *kit
 	askState
 }
 
@@ -52,7 +52,7 @@ var (
 // language shown now; the screen keeps the choices, so they stay marked
 // whatever the language.
 func (s *askScreen) words() {
-	t := s.term
+	t := s.kit
 	a := s.a
 	a.Topic = ""
 	if s.topic != "" {
@@ -81,7 +81,7 @@ func (s *askScreen) changed() {
 // submit stores the question off Fyne's goroutine (the outbox fsyncs)
 // and then prints its slip.
 func (s *askScreen) submit() {
-	t := s.term
+	t := s.kit
 	a := s.a
 	if s.busy {
 		return // a second tap while the first is stored
@@ -122,7 +122,7 @@ func (s *askScreen) submit() {
 // printSlip shows the stored question's confirmation and prints its
 // slip off Fyne's goroutine; the screen then says how printing went.
 func (s *askScreen) printSlip() {
-	t := s.term
+	t := s.kit
 	a := s.a
 	if t.opt.PrintReceipt == nil {
 		s.printed = printNoPrinter
@@ -159,7 +159,7 @@ func (s *askScreen) printSlip() {
 // followUp tells a resident who left no phone how to follow the
 // question up: by its number on the district's hotline.
 func (s *askScreen) followUp() string {
-	t := s.term
+	t := s.kit
 	hotline := t.opt.District.Hotline
 	if hotline == "" {
 		hotline = "12345"
@@ -187,7 +187,7 @@ func askPrinted(state string) string {
 // done is the confirmation: the number to quote, how the resident
 // hears back — a reply only to one who left a phone — and the slip.
 func (s *askScreen) done(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	reply := s.followUp()
 	if s.a.CallBack() {
 		reply = T("ask.reply_phone")
@@ -210,7 +210,7 @@ func (s *askScreen) done(th fyne.Theme) fyne.CanvasObject {
 }
 
 func (s *askScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	if s.a == nil {
 		deps := journey.Deps{TerminalID: t.opt.Config.TerminalID, Now: t.opt.Now}
 		if t.opt.ApplyDeps != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"time"
@@ -39,7 +40,9 @@ type Cameras struct {
 // the apply journey's face and material steps and as the demo's own
 // capture screen (F5). It owns the session's photos.
 type captureScreen struct {
-	term *Terminal
+	kit     *kit
+	apply   *applyScreen // the journey the photos are for, if any
+	preview *preview     // the live preview on screen, if any
 	photoSession
 }
 
@@ -59,7 +62,7 @@ type photoSession struct {
 
 // startDemo runs the photo steps as a resident would meet them.
 func (s *captureScreen) startDemo() {
-	t := s.term
+	t := s.kit
 	c := t.opt.Cameras
 	s.face = capture.NewFace(liveOrNil(c.Face), c.Matcher, nil, c.FaceWant, c.Quality, s.consented)
 	t.sess.Show(screenCapture, t.opt.Now())
@@ -91,7 +94,7 @@ func (s *captureScreen) wipe() {
 
 // content renders the step the photo flows are at.
 func (s *captureScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	f, d := s.face, s.doc
 	switch {
 	case f != nil && f.Step() == capture.Consent:
@@ -107,7 +110,7 @@ func (s *captureScreen) content(th fyne.Theme) fyne.CanvasObject {
 }
 
 func (s *captureScreen) consent(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	title := text(th, T("capture.consent.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	lines := container.NewVBox(title, spacer(th))
 	for _, key := range []string{"capture.consent.what", "capture.consent.why", "capture.consent.keep", "capture.consent.decline"} {
@@ -132,7 +135,7 @@ func (s *captureScreen) consent(th fyne.Theme) fyne.CanvasObject {
 // photoStep is framing (the live preview and "take the photo") or review
 // (the photo large, "use it" or "take it again").
 func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step capture.Step, photo []byte, failure string) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	hintKey := "capture.face.hint"
 	if g == pageGuide {
 		hintKey = "capture.document.hint"
@@ -151,8 +154,8 @@ func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step c
 		use.Importance = widget.HighImportance
 		buttons = append(buttons, bigButton(th, use), bigButton(th, widget.NewButton(T("capture.retake"), t.input(s.retake))))
 	} else {
-		t.preview = newPreview(cam, g, previewMin(target), t.do)
-		view = t.preview.root
+		s.preview = newPreview(cam, g, previewMin(target), t.do)
+		view = s.preview.root
 		take := widget.NewButton(T("capture.take"), t.input(s.take))
 		take.Importance = widget.HighImportance
 		buttons = append(buttons, bigButton(th, take))
@@ -185,7 +188,7 @@ func (s *captureScreen) photoStep(th fyne.Theme, cam LiveCamera, g guide, step c
 // take takes the still off Fyne's goroutine: the camera may reopen at
 // a larger size for it.
 func (s *captureScreen) take() {
-	t := s.term
+	t := s.kit
 	if s.busy {
 		return
 	}
@@ -210,7 +213,7 @@ func (s *captureScreen) take() {
 }
 
 func (s *captureScreen) retake() {
-	t := s.term
+	t := s.kit
 	if d := s.doc; d != nil {
 		d.Retake()
 	} else {
@@ -220,10 +223,10 @@ func (s *captureScreen) retake() {
 }
 
 func (s *captureScreen) use() {
-	t := s.term
+	t := s.kit
 	if d := s.doc; d != nil {
 		d.Use()
-		if j := t.apply.j; j != nil {
+		if j := s.apply.j; j != nil {
 			s.doc = nil
 			j.DocumentDone()
 			t.refresh()
@@ -247,8 +250,8 @@ func (s *captureScreen) use() {
 // faceEnded moves from the face photo (taken, declined or impossible) to
 // the document photo.
 func (s *captureScreen) faceEnded() {
-	t := s.term
-	if j := t.apply.j; j != nil {
+	t := s.kit
+	if j := s.apply.j; j != nil {
 		j.FaceDone()
 		t.refresh()
 		return
@@ -261,16 +264,25 @@ func (s *captureScreen) faceEnded() {
 // ended says what was captured and goes home, forgetting the photos:
 // in the demo nothing is kept.
 func (s *captureScreen) ended() {
-	t := s.term
+	t := s.kit
 	verdict := facematch.ByStaff
 	if s.face != nil {
 		verdict = s.face.Result().Verdict
 	}
 	docs := s.docs
 	s.wipe()
-	t.notice = notice{key: "demo.captured", args: map[string]any{"Verdict": T("capture.verdict." + string(verdict)), "Docs": docs},
-		kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)}
+	t.tell(notice{key: "demo.captured", args: map[string]any{"Verdict": T("capture.verdict." + string(verdict)), "Docs": docs},
+		kind: fynetheme.ColorNameSuccess, until: t.opt.Now().Add(10 * time.Second)})
 	t.show(session.Home)
+}
+
+// stopPreview stops the live preview, if one is on screen: the frame
+// calls it whenever the screen is made anew.
+func (s *captureScreen) stopPreview() {
+	if s.preview != nil {
+		s.kit.opt.Log.Info("preview stopped", "fps", fmt.Sprintf("%.1f", s.preview.stop()))
+		s.preview = nil
+	}
 }
 
 // previewMin is the least room the preview or the photo asks for: it

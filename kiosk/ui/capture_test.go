@@ -64,8 +64,8 @@ func startCamera(t testing.TB, kind devices.Kind, formats []camera.Format, reg *
 
 func withCameras(t *testing.T, h *harness) *uiQueue {
 	q := &uiQueue{}
-	h.term.do = q.do
-	h.term.async = func(f func()) { f() }
+	h.term.toUI = q.do
+	h.term.offUI = func(f func()) { f() }
 	h.term.opt.Cameras = Cameras{
 		Face:     startCamera(t, devices.FaceCamera, camerasim.FaceFormats, h.reg),
 		Document: startCamera(t, devices.DocumentCamera, camerasim.DocumentFormats, h.reg),
@@ -113,7 +113,7 @@ func waitPreview(t *testing.T, h *harness, q *uiQueue) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		q.run()
-		if p := h.term.preview; p != nil && p.img.Image.Bounds().Dx() == 640 {
+		if p := h.term.capture.preview; p != nil && p.img.Image.Bounds().Dx() == 640 {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -165,7 +165,7 @@ func TestPhotoStepsTakeReviewAndUse(t *testing.T) {
 	if h.term.sess.Screen() != "home" || !h.showing("已拍照，将由工作人员核对") || !h.showing("材料照片 1 张") {
 		t.Fatalf("after the photos: %s %q", h.term.sess.Screen(), h.texts())
 	}
-	if h.term.capture.face != nil || face[0] != 0 || h.term.preview != nil {
+	if h.term.capture.face != nil || face[0] != 0 || h.term.capture.preview != nil {
 		t.Fatal("the photos or the preview outlived the steps")
 	}
 }
@@ -210,7 +210,7 @@ func TestIdleEndsThePhotoSteps(t *testing.T) {
 	photo := h.term.capture.face.Photo()
 	h.tick(h.term.opt.Config.Idle.Timeout.Duration + h.term.opt.Config.Idle.Countdown.Duration + 2*time.Second)
 	h.tick(time.Second)
-	if h.term.capture.face != nil || photo[0] != 0 || h.term.preview != nil {
+	if h.term.capture.face != nil || photo[0] != 0 || h.term.capture.preview != nil {
 		t.Fatal("the idle timeout left the photo or the preview")
 	}
 }

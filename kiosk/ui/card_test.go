@@ -102,7 +102,7 @@ func TestDemoStripFoldsOnAShortPanel(t *testing.T) {
 		if !ok {
 			t.Fatal("no 演示模式 button")
 		}
-		for o, name := range h.term.names {
+		for o, name := range h.term.kit.names {
 			if name == tp.ID {
 				test.Tap(o.(fyne.Tappable))
 				break

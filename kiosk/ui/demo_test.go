@@ -16,7 +16,7 @@ func withDemoActions(h *harness, submit func() (string, error)) {
 	h.term.opt.PlaceSampleCard = func() {}
 	h.term.opt.PrintSample = func() (image.Image, error) { return image.NewGray(image.Rect(0, 0, 8, 8)), nil }
 	h.term.opt.SubmitSample = submit
-	h.term.async = func(f func()) { f() } // no other goroutine touches the window
+	h.term.offUI = func(f func()) { f() } // no other goroutine touches the window
 	h.term.rebuild()
 }
 

@@ -86,7 +86,7 @@ func journeyRig(t *testing.T) (*harness, *outbox.Store, *uiQueue, *simDevices) {
 	withCatalog(t, h)
 	store := withOutbox(t, h)
 	q := &uiQueue{}
-	h.term.do = q.do
+	h.term.toUI = q.do
 	return h, store, q, withSimDevices(t, h)
 }
 
@@ -130,7 +130,7 @@ func (d *simDevices) place(t *testing.T, h *harness, c idcard.Card) idcard.Event
 func toForm(t *testing.T, h *harness, d *simDevices, code string) idcard.Card {
 	t.Helper()
 	s, _ := h.term.opt.Catalog.Service(code)
-	h.term.startApply(s)
+	h.term.services.startApply(s)
 	card := idcard.SampleCards()[0]
 	d.place(t, h, card)
 	if h.term.apply.j.Step() != journey.Form {
@@ -183,7 +183,7 @@ func TestJourneyFailures(t *testing.T) {
 	t.Run("no card reader", func(t *testing.T) {
 		h, _, _, d := journeyRig(t)
 		s, _ := h.term.opt.Catalog.Service("SB-001")
-		h.term.startApply(s)
+		h.term.services.startApply(s)
 		if !h.showing("请放置身份证") {
 			t.Fatalf("card step: %q", h.texts())
 		}
@@ -198,7 +198,7 @@ func TestJourneyFailures(t *testing.T) {
 		}
 		// A journey started while the reader is away goes straight to staff.
 		h.term.goHome()
-		h.term.startApply(s)
+		h.term.services.startApply(s)
 		if !h.showing("读卡器暂时不可用，请工作人员为您办理") {
 			t.Fatalf("started without a reader: %q", h.texts())
 		}
@@ -206,7 +206,7 @@ func TestJourneyFailures(t *testing.T) {
 	t.Run("card unreadable, then read", func(t *testing.T) {
 		h, _, _, d := journeyRig(t)
 		s, _ := h.term.opt.Catalog.Service("SB-001")
-		h.term.startApply(s)
+		h.term.services.startApply(s)
 		d.cards.Inject(idcardsim.Transient, 1000) // every read fails
 		ev := d.place(t, h, idcard.SampleCards()[0])
 		if ev.Err == nil {
@@ -227,7 +227,7 @@ func TestJourneyFailures(t *testing.T) {
 	t.Run("card expired", func(t *testing.T) {
 		h, _, _, d := journeyRig(t)
 		s, _ := h.term.opt.Catalog.Service("SB-001")
-		h.term.startApply(s)
+		h.term.services.startApply(s)
 		card := idcard.SampleCards()[0]
 		card.LongTerm, card.ValidTo = false, idcard.Date{Year: 2024, Month: 3, Day: 1}
 		d.place(t, h, card)
@@ -306,7 +306,7 @@ func TestJourneyFailures(t *testing.T) {
 		withCatalog(t, h)
 		store := withOutbox(t, h)
 		q := &uiQueue{}
-		h.term.do = q.do
+		h.term.toUI = q.do
 		d := withSimDevices(t, h)
 		toForm(t, h, d, "SB-001")
 		fillPension(t, h)

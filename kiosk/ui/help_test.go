@@ -21,7 +21,7 @@ import (
 
 func withOutbox(t *testing.T, h *harness) *outbox.Store {
 	store := openOutbox(t, t.TempDir(), 0)
-	h.term.async = func(f func()) { f() }
+	h.term.offUI = func(f func()) { f() }
 	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now, Quality: 85}
 	h.term.opt.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(store, nil, id) }
 	return store
@@ -77,7 +77,7 @@ func TestCallStaffFromAnyScreenAndBack(t *testing.T) {
 	if h.term.sess.Screen() != screenQuery {
 		t.Fatalf("back to %s", h.term.sess.Screen())
 	}
-	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.kit.homeBtn)
 	test.Tap(h.term.home.tiles[screenStaff])
 	if k := kinds(store); len(k) != 2 || k[0] != outbox.StaffCall || k[1] != outbox.StaffCall {
 		t.Fatalf("records %v", k)
@@ -97,7 +97,7 @@ func TestMyApplicationsScreen(t *testing.T) {
 		t.Fatalf("no applications: %q", h.texts())
 	}
 	checkLayout(t, h, false)
-	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.kit.homeBtn)
 	if h.term.query.read {
 		t.Fatal("the list outlived the screen")
 	}
@@ -196,7 +196,7 @@ func TestAskWithPhonePrintsASlip(t *testing.T) {
 	printed := &slips{err: printer.ErrPaperOut}
 	h.term.opt.PrintReceipt = printed.print
 	var later []func()
-	h.term.async = func(f func()) { later = append(later, f) }
+	h.term.offUI = func(f func()) { later = append(later, f) }
 	runLater := func() {
 		for len(later) > 0 {
 			f := later[0]

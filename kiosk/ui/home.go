@@ -28,7 +28,9 @@ var homeTiles = []homeTile{
 // district's announcements and the terminal's notices, and a tile for each
 // thing a resident can do. It holds nothing of a resident.
 type homeScreen struct {
-	term   *Terminal
+	kit    *kit
+	staff  *staffScreen     // the call for staff, a tile of its own
+	notice notice           // a short message under the greeting
 	tiles  map[string]*tile // by screen ("" for the elderly switch)
 	top    *fyne.Container  // the greeting and the banners
 	layout *homeLayout      // places top over the tiles
@@ -39,7 +41,7 @@ func (s *homeScreen) wipe() {}
 
 // content is the greeting over a tile for each thing a resident can do.
 func (s *homeScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	s.tiles = make(map[string]*tile)
 	var tiles []fyne.CanvasObject
 	for _, ht := range homeTiles {
@@ -54,7 +56,7 @@ func (s *homeScreen) content(th fyne.Theme) fyne.CanvasObject {
 			screen := ht.screen
 			onTap = t.input(func() {
 				if screen == screenStaff {
-					t.staff.call()
+					s.staff.call()
 					return
 				}
 				t.show(screen)
@@ -77,7 +79,7 @@ func (s *homeScreen) content(th fyne.Theme) fyne.CanvasObject {
 // the banners — in place: when a notice ends, the tiles stay the same
 // objects, so a tap pressed on one as the notice goes still lands.
 func (s *homeScreen) fillTop(th fyne.Theme) {
-	t := s.term
+	t := s.kit
 	if s.top == nil {
 		return // not built yet
 	}
@@ -97,8 +99,8 @@ func (s *homeScreen) fillTop(th fyne.Theme) {
 	if !t.inServiceHours() {
 		banners = append(banners, banner(th, T("home.out_of_hours", map[string]any{"Hours": t.opt.District.ServiceHours}), fynetheme.ColorNameWarning))
 	}
-	if t.notice.key != "" && now.Before(t.notice.until) {
-		banners = append(banners, banner(th, T(t.notice.key, t.notice.args), t.notice.kind))
+	if s.notice.key != "" && now.Before(s.notice.until) {
+		banners = append(banners, banner(th, T(s.notice.key, s.notice.args), s.notice.kind))
 	}
 	// A banner takes the hint's line: the tiles keep their room.
 	objs := []fyne.CanvasObject{greeting}

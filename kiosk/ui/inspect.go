@@ -31,15 +31,6 @@ type filled interface {
 
 func (t *tile) fill() color.Color { return t.Theme().Color(t.bg, fynetheme.VariantLight) }
 
-// name gives a control a stable name for Inspect, where its label is not
-// one (a key, a field showing what was typed into it), and returns it.
-func (t *Terminal) name(o fyne.CanvasObject, name string) fyne.CanvasObject {
-	if t.names != nil {
-		t.names[o] = name
-	}
-	return o
-}
-
 // Inspect lists what is on screen and where each tappable thing is, in the
 // window's pixels, for the demo's journey harness (kiosk/inspect). It walks
 // the window's objects as Fyne's hit test does: later objects lie over
@@ -223,7 +214,7 @@ func (w *walker) walk(o fyne.CanvasObject, base, clip fyne.Position, clipSize fy
 		}
 	}
 	if f.id == "" {
-		f.id = w.t.names[o]
+		f.id = w.t.kit.names[o]
 	}
 	if f.id == "" {
 		if key, ok := w.keys[f.label]; ok {

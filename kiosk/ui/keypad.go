@@ -56,7 +56,7 @@ func typeKey(s, k string, max int) string {
 // digitKeys are the digits in a phone's order, for flowing pads.
 var digitKeys = strings.Split("1 2 3 4 5 6 7 8 9 0", " ")
 
-func (t *Terminal) keypad(th fyne.Theme, p keypad) fyne.CanvasObject {
+func (t *kit) keypad(th fyne.Theme, p keypad) fyne.CanvasObject {
 	objs := make([]fyne.CanvasObject, 0, len(p.keys)+len(p.after))
 	for _, k := range p.keys {
 		label := k

@@ -72,12 +72,12 @@ var queueStates = []outbox.State{outbox.Queued, outbox.Sending, outbox.Exported,
 // gesture, the PIN pad, the maintenance actions, and the out-of-service
 // screen a technician may leave the terminal on.
 type maintenanceScreen struct {
-	term *Terminal
+	kit *kit
 	maintState
 }
 
 func (s *maintenanceScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	switch t.sess.Screen() {
 	case screenPIN:
 		return s.pinPad(th)
@@ -117,7 +117,7 @@ type maintState struct {
 
 // active reports whether the terminal is in maintenance mode.
 func (s *maintenanceScreen) active() bool {
-	t := s.term
+	t := s.kit
 	m := t.opt.Maintenance
 	return m != nil && m.Session != nil && m.Session.Active()
 }
@@ -125,7 +125,7 @@ func (s *maintenanceScreen) active() bool {
 // cornerTapped takes a tap in the screen's top-right corner; anywhere else
 // (touched) ends the run of taps.
 func (s *maintenanceScreen) cornerTapped(x, y float32) {
-	t := s.term
+	t := s.kit
 	size := t.win.Canvas().Size()
 	if !s.gesture.Tap(x, y, size.Width, size.Height, t.opt.Now()) {
 		return
@@ -147,8 +147,8 @@ func (s *maintenanceScreen) cornerTapped(x, y float32) {
 
 // restScreen is where the terminal rests between residents: home, or the
 // out-of-service screen while paused.
-func (t *Terminal) restScreen() string {
-	if t.maint.paused {
+func (s *maintenanceScreen) restScreen() string {
+	if s.paused {
 		return screenOutOfService
 	}
 	return session.Home
@@ -164,7 +164,7 @@ func (s *maintenanceScreen) pause() {
 
 // pinPad is the technician's PIN pad: digits shown as dots.
 func (s *maintenanceScreen) pinPad(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	dots := func() string { return or(strings.Repeat("●", len(s.pin)), " ") }
 	shown := text(th, dots(), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	// A phone's layout: 1–9, then ⌫ 0 and enter.
@@ -184,7 +184,7 @@ func (s *maintenanceScreen) pinPad(th fyne.Theme) fyne.CanvasObject {
 // enter checks the PIN off the UI goroutine (argon2id takes a
 // moment on purpose) and enters, or says why not.
 func (s *maintenanceScreen) enter() {
-	t := s.term
+	t := s.kit
 	if s.busy {
 		return
 	}
@@ -224,7 +224,7 @@ func (s *maintenanceScreen) enter() {
 // actions is the technician's view: devices, queue, link,
 // network, version, and the actions, all audited.
 func (s *maintenanceScreen) actions(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	m := t.opt.Maintenance
 	lines := container.NewVBox()
 	section := func(key string) {
@@ -330,7 +330,7 @@ const syncWait = 20 * time.Second
 // the screen says what happened — sent, or why not — not only that it
 // was asked.
 func (s *maintenanceScreen) syncNow() {
-	t := s.term
+	t := s.kit
 	m := t.opt.Maintenance
 	if !s.syncAsked.IsZero() {
 		return
@@ -344,7 +344,7 @@ func (s *maintenanceScreen) syncNow() {
 
 // followSync ends a "sync now" once a round after it has finished.
 func (s *maintenanceScreen) followSync(now time.Time) {
-	t := s.term
+	t := s.kit
 	m := t.opt.Maintenance
 	if s.syncAsked.IsZero() || m == nil || m.Sync == nil {
 		return
@@ -381,7 +381,7 @@ func (s *maintenanceScreen) followSync(now time.Time) {
 // testCameras reports each camera's latest frame: its format and age. The
 // picture itself is neither shown nor kept.
 func (s *maintenanceScreen) testCameras() {
-	t := s.term
+	t := s.kit
 	var notes []string
 	outcome := "ok"
 	for _, c := range []struct {
@@ -409,7 +409,7 @@ func (s *maintenanceScreen) testCameras() {
 // cardRead tests the card reader: a card placed on it while the
 // maintenance screen shows says only whether it was read and its kind.
 func (s *maintenanceScreen) cardRead(ev idcard.Event) {
-	t := s.term
+	t := s.kit
 	outcome := "ok"
 	s.note = T("maint.card_ok")
 	if ev.Err != nil {
@@ -422,7 +422,7 @@ func (s *maintenanceScreen) cardRead(ev idcard.Event) {
 
 // printTestPage prints the printer's test page and says how it went.
 func (s *maintenanceScreen) printTestPage() {
-	t := s.term
+	t := s.kit
 	if s.busy {
 		return
 	}
@@ -450,7 +450,7 @@ func (s *maintenanceScreen) printTestPage() {
 
 // audit records an action of the maintenance session.
 func (s *maintenanceScreen) audit(action, outcome string) {
-	t := s.term
+	t := s.kit
 	ms := t.opt.Maintenance.Session
 	t.save("audit "+action, func(ctx context.Context) error { return ms.Log(ctx, action, outcome) }, nil)
 }
@@ -468,20 +468,20 @@ func (s *maintenanceScreen) resume() {
 // exit leaves maintenance mode (audited) for the screen the
 // terminal rests on: home, or still paused.
 func (s *maintenanceScreen) exit() {
-	t := s.term
+	t := s.kit
 	if s.active() {
 		// Leaving is at once; only its audit record waits in line.
 		t.save("maintenance exit", t.opt.Maintenance.Session.Leave(), nil)
 		t.opt.Log.Info("maintenance left", "paused", s.paused)
 	}
 	s.maintState = maintState{paused: s.paused}
-	t.show(t.restScreen())
+	t.show(s.restScreen())
 }
 
 // outOfService tells residents the terminal is not serving; only
 // the hidden gesture and the PIN lead out of it.
 func (s *maintenanceScreen) outOfService(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	zh := text(th, "暂停服务", fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	en := text(th, "Out of service", fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true)
 	zh.Alignment, en.Alignment = fyne.TextAlignCenter, fyne.TextAlignCenter

@@ -37,8 +37,8 @@ func withMaintenance(t *testing.T, h *harness) (*outbox.Store, *int) {
 		SyncNow:   func() {},
 		TestPage:  func() error { pages++; return nil },
 		Addresses: func() []string { return []string{"192.0.2.10/24"} }}
-	h.term.async = func(f func()) { f() }
-	h.term.do = func(f func()) { f() }
+	h.term.offUI = func(f func()) { f() }
+	h.term.toUI = func(f func()) { f() }
 	return store, &pages
 }
 
@@ -117,7 +117,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 	if h.term.sess.Screen() != screenPIN {
 		t.Fatalf("the gesture on the paused screen: %s, want the PIN pad", h.term.sess.Screen())
 	}
-	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.kit.homeBtn)
 	if h.term.sess.Screen() != screenOutOfService {
 		t.Fatalf("back from the PIN pad of a paused terminal: %s", h.term.sess.Screen())
 	}
@@ -235,7 +235,7 @@ func TestPINCheckShowsProgress(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	withMaintenance(t, h)
 	var pending []func()
-	h.term.async = func(f func()) { pending = append(pending, f) }
+	h.term.offUI = func(f func()) { pending = append(pending, f) }
 	tapCorner(h, 5)
 	typePIN(t, h, techPIN)
 	if len(pending) != 1 || !h.showing("正在核对密码") {

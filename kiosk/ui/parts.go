@@ -79,7 +79,7 @@ func text(th fyne.Theme, s string, size fyne.ThemeSizeName, fg fyne.ThemeColorNa
 
 // wide gives a centred card with wrapped text a width to wrap in: centred,
 // a wrapping label would otherwise shrink to one character a line.
-func (t *Terminal) wide(o fyne.CanvasObject) fyne.CanvasObject {
+func (t *kit) wide(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.New(atLeast{min: fyne.NewSize(t.win.Canvas().Size().Width*0.6, 0)}, o)
 }
 
@@ -118,14 +118,14 @@ func callout(th fyne.Theme, s string, kind fyne.ThemeColorName) fyne.CanvasObjec
 
 // framed pads a screen and gives it the way home, the call for staff and
 // the screen's own actions (navRow), at its foot.
-func (t *Terminal) framed(th fyne.Theme, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
+func (t *kit) framed(th fyne.Theme, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	p := th.Size(fynetheme.SizeNamePadding)
 	return container.NewPadded(container.NewBorder(nil, t.navRow(th, actions...), nil, nil,
 		container.New(roomyPadding{x: 4 * p, y: 4 * p}, content)))
 }
 
 // message is a calm sentence with the way home.
-func (t *Terminal) message(th fyne.Theme, s string) fyne.CanvasObject {
+func (t *kit) message(th fyne.Theme, s string) fyne.CanvasObject {
 	l := sentence(s)
 	l.Alignment = fyne.TextAlignCenter
 	return t.framed(th, container.NewCenter(t.wide(newCard(th, l))))

@@ -84,7 +84,7 @@ func TestPhotoStepsRender(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			h := newHarness(t, v.size, v.lang)
 			q := &uiQueue{}
-			h.term.do, h.term.async = q.do, func(f func()) { f() }
+			h.term.toUI, h.term.offUI = q.do, func(f func()) { f() }
 			h.term.opt.Cameras = Cameras{
 				Face:         stillCamera(t, devices.FaceCamera, picture(640, 480, false), h.reg),
 				Document:     stillCamera(t, devices.DocumentCamera, picture(800, 600, true), h.reg),
@@ -114,7 +114,7 @@ func TestPhotoStepsRender(t *testing.T) {
 				assertImage(t, "steps/photo_"+name+"_"+v.name+".png", h.win.Canvas())
 			}
 			s, _ := h.term.opt.Catalog.Service("MZ-001")
-			h.term.startApply(s)
+			h.term.services.startApply(s)
 			h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[1], At: h.clock.Now()})
 			test.Tap(button(t, h, T("capture.agree")))
 			step("1_face_framing", true)
@@ -141,7 +141,7 @@ func waitFrame(t *testing.T, h *harness, q *uiQueue) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		q.drain()
-		if p := h.term.preview; p != nil && p.img.Image != nil && p.img.Image.Bounds().Dx() > 1 {
+		if p := h.term.capture.preview; p != nil && p.img.Image != nil && p.img.Image.Bounds().Dx() > 1 {
 			// Drawn: the middle of the test picture is not black.
 			b := p.img.Image.Bounds()
 			if r, g, _, _ := p.img.Image.At(b.Dx()/2, b.Dy()/2).RGBA(); r+g > 0 {
@@ -173,7 +173,7 @@ func TestMaterialStepNamesItAndCanBeLeft(t *testing.T) {
 	if j.Step() != journey.Review || !h.showing("请核对您的申请") {
 		t.Fatalf("after leaving the material: %s %q", j.Step(), h.texts())
 	}
-	if h.term.preview != nil {
+	if h.term.capture.preview != nil {
 		t.Fatal("the preview outlived the material step")
 	}
 }

@@ -19,7 +19,7 @@ import (
 // queryScreen is "my applications" (查询) and, under the 评价 tile, the
 // same list to rate one from: the card's applications once read.
 type queryScreen struct {
-	term *Terminal
+	kit *kit
 	queryState
 }
 
@@ -52,7 +52,7 @@ type queryState struct {
 const queryRefresh = 5 * time.Second
 
 func (s *queryScreen) cardRead(ev idcard.Event) {
-	t := s.term
+	t := s.kit
 	if ev.Err != nil || t.opt.MyApplications == nil {
 		s.err = "card.damaged"
 		t.refresh()
@@ -69,7 +69,7 @@ func (s *queryScreen) cardRead(ev idcard.Event) {
 // load reads the card's applications off Fyne's goroutine
 // and shows them when they differ from what is shown.
 func (s *queryScreen) load() {
-	t := s.term
+	t := s.kit
 	if s.loading || s.idNumber == "" {
 		return
 	}
@@ -99,7 +99,7 @@ func (s *queryScreen) load() {
 
 // follow reads a shown list again now and then.
 func (s *queryScreen) follow(now time.Time) {
-	shown := s.term.sess.Screen()
+	shown := s.kit.sess.Screen()
 	if (shown == screenQuery || shown == screenRate) && s.read && s.rating == nil && now.Sub(s.loaded) >= queryRefresh {
 		s.load()
 	}
@@ -109,7 +109,7 @@ func (s *queryScreen) follow(now time.Time) {
 // off Fyne's goroutine, and goes home with thanks — or says it was rated
 // already (the first rating counts).
 func (s *queryScreen) rate(p journey.Progress, level int, reason, phone string) {
-	t := s.term
+	t := s.kit
 	deps := t.opt.ApplyDeps
 	if deps == nil || s.saving {
 		return
@@ -126,7 +126,7 @@ func (s *queryScreen) rate(p journey.Progress, level int, reason, phone string) 
 		case err != nil:
 			key, kind = "apply.save_failed", fynetheme.ColorNameWarning
 		}
-		t.notice = notice{key: key, kind: kind, until: t.opt.Now().Add(10 * time.Second)}
+		t.tell(notice{key: key, kind: kind, until: t.opt.Now().Add(10 * time.Second)})
 		t.goHome()
 	})
 }
@@ -134,7 +134,7 @@ func (s *queryScreen) rate(p journey.Progress, level int, reason, phone string) 
 // content asks for the card, then lists the resident's applications
 // on this terminal with where each stands.
 func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	lang := t.sess.Lang()
 	if !s.read {
 		hint := sentence(T("query.card_hint"))

@@ -13,8 +13,8 @@ import (
 func TestSavesRunInTheOrderAsked(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	var started []func()
-	h.term.async = func(f func()) { started = append(started, f) }
-	h.term.do = func(f func()) { f() }
+	h.term.offUI = func(f func()) { started = append(started, f) }
+	h.term.toUI = func(f func()) { f() }
 	var (
 		mu      sync.Mutex
 		order   []int

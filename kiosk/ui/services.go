@@ -25,12 +25,13 @@ const screenGuide = "guide"
 // category, or found by pinyin initials), a page at a time, and a
 // service's guide (办事指南), from which its application starts.
 type servicesScreen struct {
-	term *Terminal
+	kit   *kit
+	apply *applyScreen // where a guide's start leads
 	browse
 }
 
 func (s *servicesScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	switch {
 	case t.sess.Screen() == screenGuide:
 		return s.guide(th)
@@ -57,7 +58,7 @@ type browse struct {
 // perPage is how many services a page of the list shows: fewer, larger
 // choices in elderly mode and on a portrait screen.
 func (s *servicesScreen) perPage() int {
-	t := s.term
+	t := s.kit
 	n := 6
 	if t.sess.Elderly() {
 		n = 4
@@ -75,7 +76,7 @@ func (s *servicesScreen) perPage() int {
 }
 
 // portrait reports a screen taller than wide: one column of services.
-func (t *Terminal) portrait() bool {
+func (t *kit) portrait() bool {
 	s := t.win.Canvas().Size()
 	return s.Height > s.Width
 }
@@ -84,7 +85,7 @@ func (t *Terminal) portrait() bool {
 // typed, or the category's, or the most used (elderly-first services first
 // in elderly mode).
 func (s *servicesScreen) listed() []*catalog.Service {
-	t := s.term
+	t := s.kit
 	c := t.opt.Catalog
 	switch {
 	case c == nil:
@@ -103,7 +104,7 @@ func (s *servicesScreen) listed() []*catalog.Service {
 // initials on a letter keypad, and the services as large buttons, paged
 // with buttons (no swiping).
 func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	lang := t.sess.Lang()
 	p := th.Size(fynetheme.SizeNamePadding)
 	title := text(th, T("services.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
@@ -180,12 +181,12 @@ func (s *servicesScreen) list(th fyne.Theme) fyne.CanvasObject {
 // and the screen's own actions (its main one last). On one row when the
 // screen is wide enough for all of them — home and staff at the left, the
 // actions sharing the rest — otherwise the actions on a row above.
-func (t *Terminal) navRow(th fyne.Theme, actions ...fyne.CanvasObject) fyne.CanvasObject {
+func (t *kit) navRow(th fyne.Theme, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	t.homeBtn = widget.NewButtonWithIcon(T("nav.home"), fynetheme.HomeIcon(), t.input(t.goHome))
 	nav := []fyne.CanvasObject{bigButton(th, t.homeBtn)}
 	if t.sess.Screen() != screenStaff {
-		staff := widget.NewButton(T("tile.staff"), t.input(t.staff.call))
-		if j := t.apply.j; j != nil && j.Step() == journey.StaffHelp && t.sess.Screen() == screenApplying {
+		staff := widget.NewButton(T("tile.staff"), t.input(t.callStaff))
+		if j := t.applying(); j != nil && j.Step() == journey.StaffHelp && t.sess.Screen() == screenApplying {
 			staff.Importance = widget.HighImportance // what the resident should do now
 		}
 		nav = append(nav, bigButton(th, staff))
@@ -210,7 +211,7 @@ func (t *Terminal) navRow(th fyne.Theme, actions ...fyne.CanvasObject) fyne.Canv
 }
 
 // chip is a category button; the chosen one stands out.
-func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyne.CanvasObject {
+func (t *kit) chip(th fyne.Theme, label string, on bool, choose func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
 		choose()
 		t.refresh()
@@ -227,7 +228,7 @@ func (t *Terminal) chip(th fyne.Theme, label string, on bool, choose func()) fyn
 // serviceButton is one service in the list: its name, and how far it can
 // be done here.
 func (s *servicesScreen) serviceButton(th fyne.Theme, svc *catalog.Service) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	lang := t.sess.Lang()
 	label := svc.Name.In(lang)
 	if svc.Immediate {
@@ -245,7 +246,7 @@ func (s *servicesScreen) serviceButton(th fyne.Theme, svc *catalog.Service) fyne
 // letterPad is the on-screen keypad of the pinyin initials' letters, large
 // and in alphabetical rows (residents type few letters: "ylj").
 func (s *servicesScreen) letterPad(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	typed := T("services.letters", map[string]any{"Letters": strings.ToUpper(s.letters)})
 	if s.letters == "" {
 		typed = T("services.letters_hint")
@@ -264,13 +265,13 @@ func (s *servicesScreen) letterPad(th fyne.Theme) fyne.CanvasObject {
 
 // namedKey is a key whose label is a word of the language: name stays.
 // The screen is refreshed after press.
-func (t *Terminal) namedKey(th fyne.Theme, name, label string, press func()) fyne.CanvasObject {
+func (t *kit) namedKey(th fyne.Theme, name, label string, press func()) fyne.CanvasObject {
 	return t.keyShown(th, name, label, func() bool { press(); return false })
 }
 
 // keyShown is a key whose press reports whether it showed what it
 // changed in place; if not, the screen is refreshed.
-func (t *Terminal) keyShown(th fyne.Theme, name, label string, press func() (shown bool)) fyne.CanvasObject {
+func (t *kit) keyShown(th fyne.Theme, name, label string, press func() (shown bool)) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(func() {
 		if !press() {
 			t.refresh()
@@ -288,7 +289,7 @@ func (t *Terminal) keyShown(th fyne.Theme, name, label string, press func() (sho
 // what they get and how, how long it takes, what it costs, who handles
 // it, where to ask and to complain, and the rules it rests on.
 func (s *servicesScreen) guide(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	svc := s.service
 	if svc == nil {
 		return s.list(th)
@@ -354,7 +355,7 @@ func (s *servicesScreen) guide(th fyne.Theme) fyne.CanvasObject {
 		s.service = nil
 		t.show(screenApply)
 	}))
-	start := widget.NewButton(T("guide.start"), t.input(func() { t.startApply(svc) }))
+	start := widget.NewButton(T("guide.start"), t.input(func() { s.startApply(svc) }))
 	start.Importance = widget.HighImportance
 	if t.opt.ApplyDeps == nil {
 		start.Disable()
@@ -419,8 +420,8 @@ func guideMaterial(m catalog.Material, lang string) string {
 }
 
 // startApply begins the apply journey for the chosen service.
-func (t *Terminal) startApply(s *catalog.Service) {
-	if t.opt.ApplyDeps != nil {
-		t.apply.begin(s)
+func (s *servicesScreen) startApply(svc *catalog.Service) {
+	if s.kit.opt.ApplyDeps != nil {
+		s.apply.begin(svc)
 	}
 }

@@ -118,7 +118,7 @@ func TestServiceHoursAndAnnouncements(t *testing.T) {
 	if !h.showing("现在不在服务时间") || h.showing("请选择要办理的事项") {
 		t.Fatalf("the list opened out of hours: %q", h.texts())
 	}
-	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.kit.homeBtn)
 	h.term.opt.District.ServiceHours = "08:00-20:00"
 	test.Tap(h.term.home.tiles[screenApply])
 	if !h.showing("请选择要办理的事项") {

@@ -17,7 +17,7 @@ import (
 // followed — the record made of it, when, and what the resident was last
 // told — and the way back to that screen with what they had done kept.
 type staffScreen struct {
-	term  *Terminal
+	kit   *kit
 	from  string        // the screen the resident called from
 	words *widget.Label // what the screen says, updated in place
 	id    string        // the outbox record, once saved
@@ -32,7 +32,7 @@ type staffScreen struct {
 // hotline. "Back" returns to that screen, with whatever the resident had
 // done kept.
 func (s *staffScreen) call() {
-	t := s.term
+	t := s.kit
 	from := t.sess.Screen()
 	if from == screenStaff {
 		return
@@ -58,14 +58,14 @@ func (s *staffScreen) call() {
 
 // replyAt is what the screen says at now.
 func (s *staffScreen) replyAt(now time.Time) journey.StaffReply {
-	t := s.term
+	t := s.kit
 	return journey.ReplyToStaffCall(t.delivered(s.id), t.online(), t.inServiceHours(), now.Sub(s.at))
 }
 
 // follow changes the screen's words when what it should say changes (the
 // district took the call, or it went unanswered).
 func (s *staffScreen) follow(now time.Time) {
-	t := s.term
+	t := s.kit
 	if t.sess.Screen() != screenStaff || s.reply == journey.StaffComing {
 		return
 	}
@@ -81,7 +81,7 @@ func (s *staffScreen) follow(now time.Time) {
 
 // sentence is the screen's words for its reply.
 func (s *staffScreen) sentence() string {
-	t := s.term
+	t := s.kit
 	hotline := t.opt.District.Hotline
 	if hotline == "" {
 		hotline = "12345"
@@ -99,7 +99,7 @@ func (s *staffScreen) sentence() string {
 }
 
 func (s *staffScreen) content(th fyne.Theme) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	l := sentence(s.sentence())
 	l.Alignment = fyne.TextAlignCenter
 	s.words = l

@@ -1,14 +1,16 @@
 // Package ui is the terminal's screens in Fyne: the frame (Terminal: header,
 // status bar, idle countdown), the home screen and the screens behind its
-// tiles, each a type that owns its part of the resident's session (screen).
-// It renders what the session and the device registry say and sends them
-// the resident's input; it never talks to a device directly. Everything here
-// runs on Fyne's goroutine: other goroutines reach it through fyne.Do.
+// tiles, each a type that owns its part of the resident's session (screen)
+// and its widgets, which it changes in place while it is shown. A screen
+// builds with a kit and reaches the frame only through the kit's host:
+// refresh, show, go home, save, tell. It renders what the session and the
+// device registry say and sends them the resident's input; it never talks
+// to a device directly. Everything here runs on Fyne's goroutine: other
+// goroutines reach it through fyne.Do.
 package ui
 
 import (
 	"context"
-	"fmt"
 	"image"
 	"log/slog"
 	"maps"
@@ -99,7 +101,6 @@ type Terminal struct {
 	status      *statusBar
 	countdown   *countdown
 	langBtn     *widget.Button
-	homeBtn     *widget.Button
 	demoCard    *widget.Button
 	demoPrint   *widget.Button
 	demoSubmit  *widget.Button
@@ -113,29 +114,24 @@ type Terminal struct {
 	shown    string            // where the body was built for (where)
 	touches  int               // the resident's touches so far, for Inspect
 	saves    saves             // the outbox writes in line (save)
-	// reveal is what the screen being built wants scrolled into sight:
-	// the field being typed, or the first with an error.
-	reveal fyne.CanvasObject
-	// names are the stable names of controls whose labels change (a
-	// key, a form field showing its value), for Inspect; made anew with
-	// the screen.
-	names map[fyne.CanvasObject]string
+	// kit is what the screens build with and reach the frame through.
+	kit *kit
 	// frameNames are the names in the header and the demo's strip, made
-	// anew with the frame; names starts from them with each screen.
+	// anew with the frame; the kit's names start from them with each
+	// screen.
 	frameNames map[fyne.CanvasObject]string
 	// offsets are the scroll positions of each screen of this session,
 	// by where; forgotten when the session goes home.
 	offsets    map[string][]fyne.Position
 	printing   bool
 	submitting bool
-	// async runs slow work (printing, fsyncing) off Fyne's goroutine;
-	// its result comes back through fyne.Do. Tests run it in place.
-	async func(func())
-	// do runs a change of the screen on Fyne's goroutine: fyne.Do, or in
-	// tests a queue the test goroutine runs.
-	do func(func())
+	// offUI runs slow work (printing, fsyncing) off Fyne's goroutine;
+	// its result comes back through toUI. Tests run it in place.
+	offUI func(func())
+	// toUI runs a change of the screen on Fyne's goroutine: fyne.Do, or
+	// in tests a queue the test goroutine runs.
+	toUI func(func())
 
-	notice notice // a short message on the home screen
 	// screens are the screens by the names the session shows them by;
 	// staff is one of them, which every screen offers.
 	screens  map[string]screen
@@ -147,7 +143,6 @@ type Terminal struct {
 	capture  *captureScreen
 	apply    *applyScreen
 	maint    *maintenanceScreen
-	preview  *preview // the live preview on screen, if any
 }
 
 // notice is a message shown on the home screen for a while.
@@ -172,8 +167,8 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	c := opt.Config
 	t := &Terminal{
 		app: app, win: win, opt: opt,
-		async: func(f func()) { go f() },
-		do:    fyne.Do,
+		offUI: func(f func()) { go f() },
+		toUI:  fyne.Do,
 		sess: session.New(session.Timing{
 			Timeout:        c.Idle.Timeout.Duration,
 			ElderlyTimeout: c.Idle.ElderlyTimeout.Duration,
@@ -183,14 +178,19 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 	if err := UseLanguage(c.Language); err != nil {
 		return nil, err
 	}
-	t.home = &homeScreen{term: t}
-	t.staff = &staffScreen{term: t}
-	t.query = &queryScreen{term: t}
-	t.ask = &askScreen{term: t}
-	t.services = &servicesScreen{term: t}
-	t.capture = &captureScreen{term: t}
-	t.apply = &applyScreen{term: t}
-	t.maint = &maintenanceScreen{term: t}
+	k := &kit{host: t, opt: &t.opt, sess: t.sess, win: win}
+	t.kit = k
+	t.staff = &staffScreen{kit: k}
+	t.home = &homeScreen{kit: k, staff: t.staff}
+	t.query = &queryScreen{kit: k}
+	t.ask = &askScreen{kit: k}
+	t.capture = &captureScreen{kit: k}
+	t.apply = &applyScreen{kit: k, capture: t.capture}
+	t.capture.apply = t.apply
+	t.services = &servicesScreen{kit: k, apply: t.apply}
+	t.maint = &maintenanceScreen{kit: k}
+	k.applying = func() *journey.Apply { return t.apply.j }
+	k.callStaff = t.staff.call
 	t.screens = map[string]screen{
 		session.Home:       t.home,
 		screenStaff:        t.staff,
@@ -239,7 +239,7 @@ func (t *Terminal) applyTheme() {
 // status bar and the screen: after a change of language or mode every
 // string and size changes. Any other change is refresh's.
 func (t *Terminal) rebuild() {
-	t.names = make(map[fyne.CanvasObject]string)
+	t.kit.names = make(map[fyne.CanvasObject]string)
 	th := t.th
 	header := t.header(th)
 	var frame *fyne.Container
@@ -249,7 +249,7 @@ func (t *Terminal) rebuild() {
 	if t.strip != nil {
 		tops = append(tops, t.strip)
 	}
-	t.frameNames = t.names
+	t.frameNames = t.kit.names
 	// Every screen keeps its long parts in scroll regions of its own and
 	// fits the window; should one not, the whole body scrolls rather than
 	// ask for a window larger than the screen (the journey harness fails
@@ -285,10 +285,7 @@ func (t *Terminal) refresh() {
 // shown: a tap that changes one thing must not move the screen under the
 // resident's finger.
 func (t *Terminal) fill(was *container.Scroll) {
-	if t.preview != nil {
-		t.opt.Log.Info("preview stopped", "fps", fmt.Sprintf("%.1f", t.preview.stop()))
-		t.preview = nil
-	}
+	t.capture.stopPreview()
 	if was != nil && was.Content != nil {
 		if t.offsets == nil {
 			t.offsets = make(map[string][]fyne.Position)
@@ -296,16 +293,16 @@ func (t *Terminal) fill(was *container.Scroll) {
 		t.offsets[t.shown] = scrollOffsets(was, nil)
 	}
 	t.shown = t.where()
-	t.names = maps.Clone(t.frameNames)
+	t.kit.names = maps.Clone(t.frameNames)
 	t.body.Content = t.screenBody(t.th, t.sess.Screen())
 	t.body.Offset = fyne.Position{}
 	t.body.Refresh()
 	if kept := t.offsets[t.shown]; kept != nil {
 		restoreOffsets(t.body, kept)
 	}
-	if t.reveal != nil {
-		revealIn(t.body, t.reveal)
-		t.reveal = nil
+	if t.kit.reveal != nil {
+		revealIn(t.body, t.kit.reveal)
+		t.kit.reveal = nil
 	}
 }
 
@@ -328,7 +325,7 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 		// The demonstrator shows or hides the strip of demo actions.
 		b := widget.NewButton(T("app.demo")+" ▾", t.input(t.toggleDemoStrip))
 		b.Importance = widget.WarningImportance
-		t.name(b, "app.demo")
+		t.kit.name(b, "app.demo")
 		right = append(right, container.New(atLeast{min: fyne.NewSize(0, th.Size(theme.SizeTarget))}, b))
 	case t.opt.Demo:
 		right = append(right, badge(th, T("app.demo"), fynetheme.ColorNameWarning, fynetheme.ColorNameForegroundOnWarning))
@@ -444,12 +441,12 @@ func (t *Terminal) screenBody(th fyne.Theme, screen string) fyne.CanvasObject {
 	if s := t.screens[screen]; s != nil {
 		return s.content(th)
 	}
-	return t.placeholder(th, screen)
+	return t.kit.placeholder(th, screen)
 }
 
 // placeholder is the screen of a service this terminal does not offer yet:
 // it says so plainly and leads back home.
-func (t *Terminal) placeholder(th fyne.Theme, screen string) fyne.CanvasObject {
+func (t *kit) placeholder(th fyne.Theme, screen string) fyne.CanvasObject {
 	key := "tile." + screen
 	var icon fyne.CanvasObject = spacer(th)
 	if res := iconResource(screen); res != nil {
@@ -491,6 +488,20 @@ func (t *Terminal) input(f func()) func() {
 	}
 }
 
+// do runs f on Fyne's goroutine.
+func (t *Terminal) do(f func()) { t.toUI(f) }
+
+// async runs f off Fyne's goroutine.
+func (t *Terminal) async(f func()) { t.offUI(f) }
+
+// tell shows a notice on the home screen, now if it is shown.
+func (t *Terminal) tell(n notice) {
+	t.home.notice = n
+	if t.sess.Screen() == session.Home {
+		t.refresh()
+	}
+}
+
 // touched records that the resident touched the screen.
 func (t *Terminal) touched() {
 	t.touches++
@@ -503,7 +514,7 @@ func (t *Terminal) touched() {
 // query — forgetting all of it, and shows the home screen.
 func (t *Terminal) goHome() {
 	t.wipeScreens()
-	t.show(t.restScreen())
+	t.show(t.maint.restScreen())
 }
 
 // endSession forgets the resident — the journey, the photos, what they
@@ -513,7 +524,7 @@ func (t *Terminal) endSession(reason string) {
 	t.opt.Log.Info("session cleared", "reason", reason)
 	t.wipeScreens()
 	t.sess.Clear(t.opt.Now())
-	if r := t.restScreen(); r != session.Home {
+	if r := t.maint.restScreen(); r != session.Home {
 		t.sess.Show(r, t.opt.Now())
 	}
 	t.offsets = nil
@@ -562,8 +573,8 @@ func (t *Terminal) Tick(now time.Time) {
 	t.query.follow(now)
 	t.maint.followSync(now)
 	t.apply.followReceipt()
-	if t.notice.key != "" && !now.Before(t.notice.until) {
-		t.notice = notice{}
+	if t.home.notice.key != "" && !now.Before(t.home.notice.until) {
+		t.home.notice = notice{}
 		if t.sess.Screen() == session.Home {
 			t.home.fillTop(t.th)
 		}
@@ -601,7 +612,7 @@ func (t *Terminal) printSample() {
 		return
 	}
 	t.printing = true
-	t.async(func() {
+	t.offUI(func() {
 		img, err := t.opt.PrintSample()
 		fyne.Do(func() {
 			t.printing = false
@@ -627,8 +638,7 @@ func (t *Terminal) submitSample() {
 		if err != nil {
 			n = notice{key: "demo.submit_failed", kind: fynetheme.ColorNameWarning, until: t.opt.Now().Add(10 * time.Second)}
 		}
-		t.notice = n
-		t.refresh()
+		t.tell(n)
 	})
 }
 
@@ -676,8 +686,7 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 	case ev.Card.Expired(idcard.DateOf(now)):
 		n.key, n.kind = "card.expired", fynetheme.ColorNameWarning
 	}
-	t.notice = n
-	t.refresh()
+	t.tell(n)
 }
 
 // banner is a coloured strip with one line of text on it.
@@ -707,7 +716,7 @@ func (t *Terminal) DevicesChanged() {
 // inServiceHours reports whether residents are served now: always, unless
 // the district set service hours ("08:00-20:00") and now is outside them.
 // The same rule as the display's schedule.
-func (t *Terminal) inServiceHours() bool {
+func (t *kit) inServiceHours() bool {
 	hours, err := display.ParseSchedule(t.opt.District.ServiceHours)
 	return err != nil || hours.On(t.opt.Now())
 }

@@ -397,7 +397,7 @@ func TestAScreenChangeKeepsTheFrame(t *testing.T) {
 	h := newHarness(t, landscape, "zh")
 	content, lang, status, body := h.win.Content(), h.term.langBtn, h.term.status, h.term.body
 	test.Tap(h.term.home.tiles[screenApply])
-	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.kit.homeBtn)
 	test.Tap(h.term.home.tiles[screenStaff])
 	if h.term.sess.Screen() != screenStaff {
 		t.Fatalf("on %q", h.term.sess.Screen())
@@ -420,7 +420,7 @@ func TestPlaceholderLeadsHome(t *testing.T) {
 	if !h.showing("办事") || !h.showing("本终端暂未开通此项服务。") {
 		t.Fatalf("placeholder: %q", h.texts())
 	}
-	test.Tap(h.term.homeBtn)
+	test.Tap(h.term.kit.homeBtn)
 	if h.term.sess.Screen() != session.Home || !h.showing("您好，请选择您要办理的业务") {
 		t.Fatalf("返回首页 did not lead home: %q", h.texts())
 	}

@@ -33,7 +33,7 @@ const (
 // value and the characters stand left of the keys, so the keyboard keeps
 // the height of a small panel; on a portrait one, above them.
 func (s *applyScreen) typingStep(th fyne.Theme, fl *catalog.Field) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	j := s.j
 	lang := t.sess.Lang()
 	// Beside the keys (landscape), the label is a size smaller: the
@@ -144,7 +144,7 @@ func valueBox(th fyne.Theme, content fyne.CanvasObject) fyne.CanvasObject {
 // holds their place: the keys must not move when the characters come.
 // Picking a character or turning the page shows it with changed.
 func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int, changed func()) fyne.CanvasObject {
-	t := s.term
+	t := s.kit
 	target := th.Size(theme.SizeTarget)
 	gap := th.Size(fynetheme.SizeNamePadding)
 	if s.typed == "" {
@@ -199,7 +199,7 @@ func (s *applyScreen) candidates(th fyne.Theme, fl *catalog.Field, rows int, cha
 
 // pageKey turns a page of candidates, and shows it itself; it does
 // nothing at either end.
-func (t *Terminal) pageKey(th fyne.Theme, label string, enabled bool, turn func()) fyne.CanvasObject {
+func (t *kit) pageKey(th fyne.Theme, label string, enabled bool, turn func()) fyne.CanvasObject {
 	b := widget.NewButton(label, t.input(turn))
 	if !enabled {
 		b.Disable()

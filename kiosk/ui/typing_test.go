@@ -19,7 +19,7 @@ func startAt(t *testing.T, h *harness, code string) idcard.Card {
 	if !ok {
 		t.Fatalf("no service %s", code)
 	}
-	h.term.startApply(s)
+	h.term.services.startApply(s)
 	card := idcard.SampleCards()[0]
 	h.term.CardRead(idcard.Event{Card: card, At: h.clock.Now()})
 	return card
@@ -162,7 +162,7 @@ func TestLeavingWipesTheApplication(t *testing.T) {
 				h.term.rebuild()
 				test.Tap(buttonsLabelled(h, "返回首页")[0]) // the foot's, on the staff-help step
 			} else {
-				test.Tap(h.term.homeBtn)
+				test.Tap(h.term.kit.homeBtn)
 			}
 			if h.term.sess.Screen() != "home" || h.term.apply.j != nil {
 				t.Fatalf("still applying: %s", h.term.sess.Screen())
