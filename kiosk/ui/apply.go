@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -294,11 +295,12 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 			}
 			row.Add(container.New(&flowLayout{gap: th.Size(fynetheme.SizeNamePadding), width: t.win.Canvas().Size().Width - 40*th.Size(fynetheme.SizeNamePadding)}, opts...))
 		case fl.Type == catalog.TypePhone || fl.Type == catalog.TypeNumber || fl.Type == catalog.TypeIDNumber || fl.Type == catalog.TypeDate:
-			shown := values[fl.ID]
-			if shown == "" {
-				shown = T("apply.tap_to_enter")
-			}
 			id := fl.ID
+			empty := T("apply.tap_to_enter")
+			if fl.Type == catalog.TypeDate && s.editing == id {
+				empty = T("apply.date_how") // what to type, while the keypad is open
+			}
+			shown := or(values[fl.ID], empty)
 			b := widget.NewButton(shown, t.input(func() {
 				s.editing = id
 				t.refresh()
@@ -321,7 +323,7 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 				// phone's keyboard; the field it types into is scrolled
 				// into sight above it and shows each digit in place.
 				pad = s.digitPad(th, fl, func() {
-					b.SetText(or(j.Values()[id], T("apply.tap_to_enter")))
+					b.SetText(or(j.Values()[id], empty))
 				})
 				t.reveal = row
 			}
@@ -397,22 +399,39 @@ func (s *applyScreen) textField(th fyne.Theme, fl *catalog.Field) fyne.CanvasObj
 	return container.NewVBox(bigButton(th, value), ways)
 }
 
-// digitPad types digits (and X for an ID number, - for a date) into the
-// field being edited; shown shows its new value in place.
+// digitPad types digits (and X for an ID number) into the field being
+// edited; shown shows its new value in place. A date is typed as its
+// eight digits, year, month and day: the dashes come by themselves.
 func (s *applyScreen) digitPad(th fyne.Theme, fl *catalog.Field, shown func()) fyne.CanvasObject {
 	t := s.kit
 	j := s.j
 	keys := append([]string{}, digitKeys...)
+	get := func() string { return j.Values()[fl.ID] }
+	set := func(v string) { j.Set(fl.ID, v) }
+	most := 0 // characters; 0: as many as the field takes
 	switch fl.Type {
 	case catalog.TypeIDNumber:
 		keys = append(keys, "X")
 	case catalog.TypeDate:
-		keys = append(keys, "-")
+		get = func() string { return strings.ReplaceAll(j.Values()[fl.ID], "-", "") }
+		set = func(v string) { j.Set(fl.ID, dateShape(v)) }
+		most = 8
 	}
-	return t.keypad(th, keypad{keys: append(keys, keyBackspace),
-		get: func() string { return j.Values()[fl.ID] }, set: func(v string) { j.Set(fl.ID, v) },
+	return t.keypad(th, keypad{keys: append(keys, keyBackspace), get: get, set: set, max: most,
 		changed: func() bool { shown(); return true },
 		after:   []fyne.CanvasObject{t.namedKey(th, "key:done", T("apply.done_typing"), func() { s.editing = "" })}})
+}
+
+// dateShape puts the dashes of a date (2027-01-15) into the digits typed
+// so far: after the year's four, and after the month's two.
+func dateShape(digits string) string {
+	switch {
+	case len(digits) > 6:
+		return digits[:4] + "-" + digits[4:6] + "-" + digits[6:]
+	case len(digits) > 4:
+		return digits[:4] + "-" + digits[4:]
+	}
+	return digits
 }
 
 func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {

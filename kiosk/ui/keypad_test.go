@@ -55,3 +55,39 @@ func TestDigitsTypeInPlace(t *testing.T) {
 		t.Fatalf("⌫ not shown: %q", h.texts())
 	}
 }
+
+func TestDateShape(t *testing.T) {
+	for digits, want := range map[string]string{
+		"": "", "2": "2", "2027": "2027", "20270": "2027-0", "202701": "2027-01",
+		"2027011": "2027-01-1", "20270115": "2027-01-15",
+	} {
+		if got := dateShape(digits); got != want {
+			t.Errorf("dateShape(%q) = %q, want %q", digits, got, want)
+		}
+	}
+}
+
+// TestDateTypedAsDigits: a date is its eight digits — the keypad has no
+// dash, the dashes come by themselves, and the empty field says what to
+// type while the keypad is open.
+func TestDateTypedAsDigits(t *testing.T) {
+	h := newHarness(t, portrait, "en")
+	withCatalog(t, h)
+	withOutbox(t, h)
+	startAt(t, h, "HJ-004")
+	test.Tap(buttonsLabelled(h, "Tap to enter")[1]) // the date of birth
+	if len(buttonsLabelled(h, "Year, month and day as digits, e.g. 20270115")) != 1 || len(buttonsLabelled(h, "-")) != 0 {
+		t.Fatalf("date keypad: %q", h.texts())
+	}
+	for _, k := range strings.Split("202611019", "") { // a ninth digit is refused
+		test.Tap(button(t, h, k))
+	}
+	if got := h.term.apply.j.Values()["baby_birth"]; got != "2026-11-01" || len(buttonsLabelled(h, got)) != 1 {
+		t.Fatalf("typed %q; showing %q", got, h.texts())
+	}
+	test.Tap(button(t, h, "⌫"))
+	test.Tap(button(t, h, "⌫"))
+	if got := h.term.apply.j.Values()["baby_birth"]; got != "2026-11" {
+		t.Fatalf("after two ⌫: %q", got)
+	}
+}
