@@ -97,7 +97,7 @@ func sampleReceipt(terminal string, now time.Time) printer.Receipt {
 		printer.Row("办理事项", "养老保险待遇资格认证"),
 		printer.Row("申请人", "张*华"),
 		printer.Row("受理时间", now.Format("2006-01-02 15:04")),
-		printer.Row("承诺办结", now.AddDate(0, 0, 14).Format("2006年1月2日")),
+		printer.Row("办好时间", now.AddDate(0, 0, 14).Format("2006年1月2日")),
 		printer.Row("终端", terminal),
 		printer.Separator(),
 		printer.QR("https://zwfw.example.gov.cn/q/" + no),

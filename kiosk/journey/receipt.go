@@ -18,7 +18,7 @@ type ReceiptText struct {
 	AfterCheck, AfterSending string
 }
 
-// OnTheSpot reports whether the application is done on the spot (当场办结):
+// OnTheSpot reports whether the application is done on the spot (当场办好):
 // an immediate service, the resident's face matched to the card, and the
 // application delivered to the district. Anything less and a receipt must
 // not say so.
@@ -26,7 +26,7 @@ func (r ReceiptInfo) OnTheSpot(delivered bool) bool {
 	return r.Service.Immediate && r.Verdict == facematch.Matched && delivered
 }
 
-// CommittedText is what a receipt says under "committed": the date, 当场办结
+// CommittedText is what a receipt says under "committed": the date, 当场办好
 // only when OnTheSpot, otherwise what the application waits for.
 func (r ReceiptInfo) CommittedText(delivered bool, w ReceiptText) string {
 	switch {

@@ -486,7 +486,7 @@ func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
 	j := s.j
 	r := j.Receipt()
 	lang := t.sess.Lang()
-	// Words true to where the application is: 当场办结 only once the
+	// Words true to where the application is: 当场办好 only once the
 	// district has it and the face matched; "sent when online" only
 	// while offline.
 	delivered := t.delivered(r.RecordID)

@@ -35,7 +35,7 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 	h.term.offUI = func(f func()) { f() }
 
 	test.Tap(h.term.home.tiles[screenApply])
-	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "养老金领取资格认证 · 当场办好"))
 	test.Tap(button(t, h, "开始办理"))
 	if !h.showing("请放置身份证") {
 		t.Fatalf("card step: %q", h.texts())
@@ -121,7 +121,7 @@ func TestIdleWipesAnApplication(t *testing.T) {
 	h.term.opt.ApplyDeps.FaceCamera = h.term.opt.Cameras.Face
 	test.Tap(h.term.home.tiles[""]) // elderly mode
 	test.Tap(h.term.home.tiles[screenApply])
-	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "养老金领取资格认证 · 当场办好"))
 	test.Tap(button(t, h, "开始办理"))
 	card := idcard.SampleCards()[0]
 	h.term.CardRead(idcard.Event{Card: card})
@@ -177,7 +177,7 @@ func (matched) Compare(context.Context, []byte, image.Image) facematch.Result {
 	return facematch.Result{Verdict: facematch.Matched, Score: 0.95}
 }
 
-// TestReceiptWordsAreTrue: the receipt step says 当场办结 only once the
+// TestReceiptWordsAreTrue: the receipt step says 当场办好 only once the
 // district has the application (and the face matched), and "sent when
 // online" only while offline.
 func TestReceiptWordsAreTrue(t *testing.T) {
@@ -190,7 +190,7 @@ func TestReceiptWordsAreTrue(t *testing.T) {
 	online(h, store, false)
 
 	test.Tap(h.term.home.tiles[screenApply])
-	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "养老金领取资格认证 · 当场办好"))
 	test.Tap(button(t, h, "开始办理"))
 	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0], At: h.clock.Now()})
 	agreeAndUseFacePhoto(t, h, q)
@@ -198,7 +198,7 @@ func TestReceiptWordsAreTrue(t *testing.T) {
 	test.Tap(button(t, h, "下一步"))
 	test.Tap(button(t, h, "提交申请"))
 	q.run()
-	if !h.showing("申请已加密保存，联网后自动发送") || h.showing("当场办结") || !h.showing("送达政务服务中心后办理") {
+	if !h.showing("申请已加密保存，联网后自动发送") || h.showing("当场办好") || !h.showing("送达政务服务中心后办理") {
 		t.Fatalf("offline receipt: %q", h.texts())
 	}
 	online(h, store, true)
@@ -208,7 +208,7 @@ func TestReceiptWordsAreTrue(t *testing.T) {
 	}
 	acknowledgeAll(t, store)
 	h.tick(time.Second)
-	if !h.showing("申请已送达政务服务中心") || !h.showing("承诺办结：当场办结") {
+	if !h.showing("申请已送达政务服务中心") || !h.showing("办好时间：当场办好") {
 		t.Fatalf("delivered: %q", h.texts())
 	}
 }

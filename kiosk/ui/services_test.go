@@ -43,7 +43,7 @@ func TestServiceListSearchAndGuide(t *testing.T) {
 	if !h.showing("已输入：YLJ") || !h.showing("第 1 / 1 页") {
 		t.Fatalf("after YLJ: %q", h.texts())
 	}
-	test.Tap(button(t, h, "养老金领取资格认证 · 即办"))
+	test.Tap(button(t, h, "养老金领取资格认证 · 当场办好"))
 	if h.term.sess.Screen() != screenGuide || !h.showing("办理条件") || !h.showing("所需材料") || !h.showing("开始办理") {
 		t.Fatalf("guide: %q", h.texts())
 	}
@@ -153,7 +153,7 @@ func TestGuideShowsTheWholeGuide(t *testing.T) {
 		"以合法稳定住所申领的需提供", "领证时交验原件", // when, and the note
 		"办理流程", "1. 读取身份证", "5. 短信通知后到派出所领证",
 		"办理结果与领取方式", "制证完成后短信通知",
-		"办理时限：承诺 3 个工作日", "收费标准：免费", "办理部门：区公安分局",
+		"办理时限：3 个工作日内办好", "收费标准：免费", "办理部门：区公安分局",
 		"咨询电话：12345", "投诉电话：12389",
 		"设定依据", "《居住证暂行条例》",
 	} {

@@ -292,7 +292,10 @@ func (t *Terminal) fill(was *container.Scroll) {
 		}
 		t.offsets[t.shown] = scrollOffsets(was, nil)
 	}
-	t.shown = t.where()
+	if w := t.where(); w != t.shown {
+		t.shown = w
+		t.overlay.RemoveAll() // a receipt's picture belongs to the screen it was printed on
+	}
 	t.kit.names = maps.Clone(t.frameNames)
 	t.body.Content = t.screenBody(t.th, t.sess.Screen())
 	t.body.Offset = fyne.Position{}
