@@ -175,10 +175,10 @@ func TestJourneyStaff(t *testing.T) {
 		k.Tap("capture.use")
 
 		k.WaitScreen("applying", "form")
-		k.TapLabel("异地长期居住")
-		chosen := k.WaitTappable("choice:filing_type:residence").Fill
+		k.TapLabel("异地转诊") // its referral letter is photographed
+		chosen := k.WaitTappable("choice:filing_type:referral").Fill
 		staffAndBack(t, k)
-		if got := k.WaitTappable("choice:filing_type:residence").Fill; got != chosen {
+		if got := k.WaitTappable("choice:filing_type:referral").Fill; got != chosen {
 			t.Errorf("back from staff, the form's choice is drawn %s, was %s: not kept", got, chosen)
 		}
 		k.Tap("field:place")

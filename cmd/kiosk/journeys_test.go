@@ -103,14 +103,16 @@ func toForm(t *testing.T, k *harness.Kiosk) inspect.Snapshot {
 
 func applyJourney(t *testing.T, k *harness.Kiosk) {
 	toForm(t, k)
-	k.TapLabel("异地长期居住")
+	// A referral: its referral letter is photographed (the other kinds
+	// need no paper).
+	k.TapLabel("异地转诊")
 	k.Wait("the choice marked", 10*time.Second, func(s inspect.Snapshot) bool {
 		var chosen, other string
 		for _, tp := range s.Tappables {
 			switch tp.Label {
-			case "异地长期居住":
-				chosen = tp.Fill
 			case "异地转诊":
+				chosen = tp.Fill
+			case "异地长期居住":
 				other = tp.Fill
 			}
 		}
@@ -140,7 +142,8 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 	k.Tap("apply.next")
 
 	// A photo of each material the terminal photographs.
-	for {
+	photos := 0
+	for ; ; photos++ {
 		s := k.Wait("the materials or the review", 20*time.Second, func(s inspect.Snapshot) bool {
 			_, take := s.Find("capture.take")
 			return s.Step == "review" || take
@@ -150,6 +153,9 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 		}
 		k.Tap("capture.take")
 		k.Tap("capture.use")
+	}
+	if photos != 1 {
+		t.Errorf("a referral photographed %d materials, want 1 (the referral letter)", photos)
 	}
 	k.Tap("apply.submit")
 	k.WaitScreen("applying", "receipt")

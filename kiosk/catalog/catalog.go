@@ -162,7 +162,22 @@ type Material struct {
 	Trust     string `json:"trust"`     // TrustIDCard, TrustShared, ...
 	// When says in which case it is needed; empty means always.
 	When Text `json:"when,omitzero"`
-	Note Text `json:"note,omitzero"`
+	// OnlyIf, where set, is When as a rule the terminal follows: it asks
+	// for the material only when the form's answer says it is needed.
+	OnlyIf *Condition `json:"only_if,omitempty"`
+	Note   Text       `json:"note,omitzero"`
+}
+
+// Condition holds when a choice field of the form holds one of Values.
+type Condition struct {
+	Field  string   `json:"field"`
+	Values []string `json:"values"`
+}
+
+// Needed reports whether the material is needed for an application with
+// these form values: always, unless its OnlyIf does not hold.
+func (m Material) Needed(values map[string]string) bool {
+	return m.OnlyIf == nil || slices.Contains(m.OnlyIf.Values, values[m.OnlyIf.Field])
 }
 
 // Parse reads and checks a catalog. Every rule of docs/catalog.md is

@@ -297,6 +297,19 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 		{"number without max", func(d doc) { delete(d.field("SB-002", "copies"), "max") }, []string{"SB-002", "field copies", "min and max"}},
 		{"min above max", func(d doc) { d.field("SB-002", "copies")["min"] = 5 }, []string{"SB-002", "field copies", "min 5 above max 3"}},
 		{"date range", func(d doc) { d.field("HJ-001", "birth")["date_range"] = "someday" }, []string{"HJ-001", "field birth", "date_range"}},
+		{"only_if without when", func(d doc) { delete(d.material("YB-002", 2), "when") }, []string{"YB-002", "materials[2]", "only_if needs when"}},
+		{"only_if on no field", func(d doc) {
+			d.material("YB-002", 2)["only_if"] = map[string]any{"field": "colour", "values": []any{"referral"}}
+		}, []string{"YB-002", "materials[2]", "\"colour\" is not a choice field"}},
+		{"only_if on a text field", func(d doc) {
+			d.material("YB-002", 2)["only_if"] = map[string]any{"field": "place", "values": []any{"北京"}}
+		}, []string{"YB-002", "materials[2]", "\"place\" is not a choice field"}},
+		{"only_if no values", func(d doc) {
+			d.material("YB-002", 2)["only_if"] = map[string]any{"field": "filing_type", "values": []any{}}
+		}, []string{"YB-002", "materials[2]", "no values"}},
+		{"only_if not an option", func(d doc) {
+			d.material("YB-002", 2)["only_if"] = map[string]any{"field": "filing_type", "values": []any{"abroad"}}
+		}, []string{"YB-002", "materials[2]", "\"abroad\" is not an option of \"filing_type\""}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

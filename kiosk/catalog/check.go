@@ -223,6 +223,9 @@ func (s *Service) checkMaterials() error {
 		if err := checkText(what+": note", m.Note, false, maxTextRunes); err != nil {
 			return err
 		}
+		if err := s.checkOnlyIf(what, m); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -279,6 +282,31 @@ func checkText(what string, t Text, required bool, maxRunes int) error {
 		}
 		if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
 			return fmt.Errorf("%s: %q has control characters or invalid UTF-8", what, s)
+		}
+	}
+	return nil
+}
+
+// checkOnlyIf checks a material's rule: a choice field of the form and
+// some of its options, with the case in words (when) for the guide.
+func (s *Service) checkOnlyIf(what string, m Material) error {
+	c := m.OnlyIf
+	if c == nil {
+		return nil
+	}
+	if m.When.ZH == "" {
+		return fmt.Errorf("%s: only_if needs when, the same case in words for the guide", what)
+	}
+	fl := s.Form.Field(c.Field)
+	if fl == nil || fl.Type != TypeChoice {
+		return fmt.Errorf("%s: only_if: field %q is not a choice field of the form", what, c.Field)
+	}
+	if len(c.Values) == 0 {
+		return fmt.Errorf("%s: only_if: no values", what)
+	}
+	for _, v := range c.Values {
+		if !slices.ContainsFunc(fl.Options, func(o Option) bool { return o.Value == v }) {
+			return fmt.Errorf("%s: only_if: %q is not an option of %q", what, v, c.Field)
 		}
 	}
 	return nil

@@ -109,7 +109,7 @@ type Apply struct {
 	byStaff map[string]bool // fields the resident leaves for the staff to fill in
 	errs    []catalog.FieldError
 
-	toPhoto []catalog.Material // materials photographed on the document camera
+	toPhoto []catalog.Material // materials to photograph on the document camera, for the form's answers
 	doc     *capture.Document
 	docs    [][]byte
 
@@ -123,11 +123,7 @@ func NewApply(deps Deps, svc *catalog.Service, consented bool) *Apply {
 		deps.Now = time.Now
 	}
 	a := &Apply{deps: deps, svc: svc, step: Guide, consented: consented}
-	for _, m := range svc.Materials {
-		if m.Trust == catalog.TrustPhoto {
-			a.toPhoto = append(a.toPhoto, m)
-		}
-	}
+	a.toPhoto = a.photosNeeded() // known for sure once the form is done
 	return a
 }
 
@@ -328,8 +324,26 @@ func (a *Apply) FormDone() error {
 	if len(a.errs) > 0 {
 		return nil
 	}
+	// The form's answers say which materials are needed (a referral
+	// letter only for a referral); photos taken for another answer go.
+	need := a.photosNeeded()
+	if !slices.EqualFunc(need, a.toPhoto, func(x, y catalog.Material) bool { return x.Name == y.Name }) {
+		a.clearDocs()
+		a.toPhoto = need
+	}
 	a.startMaterials()
 	return nil
+}
+
+// photosNeeded are the materials to photograph for the form as filled in.
+func (a *Apply) photosNeeded() []catalog.Material {
+	var need []catalog.Material
+	for _, m := range a.svc.Materials {
+		if m.Trust == catalog.TrustPhoto && m.Needed(a.values) {
+			need = append(need, m)
+		}
+	}
+	return need
 }
 
 func (a *Apply) startMaterials() {
@@ -365,7 +379,7 @@ func (a *Apply) DocumentDone() error {
 
 // LeaveMaterial goes on without the current material's photo, whatever
 // the camera did: the resident has not brought it, or it does not apply
-// to them (a catalog's "when" is words for people, not a rule). The
+// to them (where the catalog gives its case in words only). The
 // application says it was left for the counter, as with no camera.
 func (a *Apply) LeaveMaterial() error {
 	if a.step != Materials {

@@ -256,6 +256,44 @@ func TestLeaveAMaterial(t *testing.T) {
 	}
 }
 
+// TestOnlyTheMaterialsTheAnswersNeed: 异地就医备案 asks for the referral
+// letter only of a referral; a resident who goes back and changes the
+// answer is asked again, and a photo taken for the old answer goes.
+func TestOnlyTheMaterialsTheAnswersNeed(t *testing.T) {
+	r := newRig(t)
+	a := NewApply(r.deps, service(t, "YB-002"), false)
+	a.Start()
+	a.CardRead(idcard.Event{Card: sampleCard()}, nil)
+	must(t, a.FaceFlow().Decline())
+	must(t, a.FaceDone())
+	a.Set("filing_type", "residence")
+	a.Set("place", "北京市")
+	a.Set("start_date", "2027-01-15")
+	a.Set("phone", "13800138000")
+	must(t, a.FormDone())
+	if a.Step() != Review {
+		m, _, n := a.Material()
+		t.Fatalf("living elsewhere asked for %d materials (%s): %s", n, m.Name.ZH, a.Step())
+	}
+	must(t, a.Back()) // to the form: no materials to go back through
+	if a.Step() != Form {
+		t.Fatalf("back from review: %s", a.Step())
+	}
+	a.Set("filing_type", "referral")
+	must(t, a.FormDone())
+	if m, _, n := a.Material(); a.Step() != Materials || n != 1 || m.Name.ZH != "转诊证明" {
+		t.Fatalf("a referral: %s, %d materials (%s)", a.Step(), n, m.Name.ZH)
+	}
+	must(t, a.LeaveMaterial())
+	must(t, a.Submit(context.Background()))
+	rec, _ := r.store.Get(a.Receipt().RecordID)
+	var app Application
+	json.Unmarshal(r.open(t, rec), &app)
+	if len(app.Materials) != 1 || app.Materials[0].Name != "转诊证明" {
+		t.Fatalf("materials in the record: %+v", app.Materials)
+	}
+}
+
 func TestStaffHelpWays(t *testing.T) {
 	r := newRig(t)
 	svc := service(t, "HJ-001")
@@ -519,7 +557,7 @@ func TestLeaveAFieldToStaff(t *testing.T) {
 	if a.Suggestion("phone") != "" || a.Suggestion("nope") != "" {
 		t.Fatal("a field without suggest_from_card suggests")
 	}
-	a.Set("address_changed", "no")
+	a.Set("address_changed", "yes") // so the proof of address is photographed
 	a.Set("basis", "work")
 	a.Set("phone", "13800138000")
 	must(t, a.FormDone())

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 )
 
@@ -78,11 +79,24 @@ func TestEveryScreenFitsEveryPanel(t *testing.T) {
 					if h.term.sess.Screen() == session.Home && st.name != "home" {
 						t.Fatalf("still home: %q", h.texts())
 					}
-					if o := h.term.Inspect().Overflow; o.W > 0 || o.H > 0 {
+					snap := h.term.Inspect()
+					if o := snap.Overflow; o.W > 0 || o.H > 0 {
 						t.Errorf("does not fit: %v px too wide, %v px too tall", o.W, o.H)
+					}
+					// The technician's corner takes the taps on it: nothing
+					// a resident taps may lie under it.
+					corner, _ := snap.Find("corner")
+					for _, tp := range snap.Tappables {
+						if tp.ID != "corner" && !tp.Hidden && overlap(tp.Rect, corner.Rect) {
+							t.Errorf("%s at %+v lies under the technician's corner %+v", tp.ID, tp.Rect, corner.Rect)
+						}
 					}
 				})
 			}
 		}
 	}
+}
+
+func overlap(a, b inspect.Rect) bool {
+	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
 }

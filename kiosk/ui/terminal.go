@@ -12,6 +12,7 @@ package ui
 import (
 	"context"
 	"image"
+	"image/color"
 	"log/slog"
 	"maps"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/display"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -338,6 +340,12 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 	}
 	t.langBtn = widget.NewButton(T("header.switch_language"), t.input(t.switchLanguage))
 	right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, t.langBtn))
+	// The technician's corner, a square at the top right, takes the taps
+	// on it: the header's buttons keep clear of it (the bar's own margin
+	// and the box's gap do part of it).
+	keepClear := canvas.NewRectangle(color.Transparent)
+	keepClear.SetMinSize(fyne.NewSize(max(0, maintenance.CornerSide-4*th.Size(fynetheme.SizeNamePadding)), 0))
+	right = append(right, keepClear)
 	return newBar(theme.ColorHeader, true, left, container.NewHBox(right...))
 }
 
