@@ -209,7 +209,7 @@ func TestJourneyStaff(t *testing.T) {
 		k.Tap("receipt.close")
 		k.Wait("the receipt printed", 30*time.Second, func(s inspect.Snapshot) bool { return hasText(s, "凭条已打印") })
 		staffAndBack(t, k)
-		k.Tap("apply.next")
+		k.Tap("apply.rate_it")
 		k.WaitScreen("applying", "rating")
 		staffAndBack(t, k)
 		k.Tap("rating.4")

@@ -162,7 +162,7 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 	// The demo's virtual printer shows what it printed over the screen.
 	k.Tap("receipt.close")
 	k.Wait("the receipt printed", 30*time.Second, func(s inspect.Snapshot) bool { return hasText(s, "凭条已打印") })
-	k.Tap("apply.next")
+	k.Tap("apply.rate_it")
 
 	// 好差评: 不满意, because of the wait, and a call back on the mobile
 	// number of the form, offered masked rather than typed again.

@@ -297,8 +297,11 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 		case fl.Type == catalog.TypePhone || fl.Type == catalog.TypeNumber || fl.Type == catalog.TypeIDNumber || fl.Type == catalog.TypeDate:
 			id := fl.ID
 			empty := T("apply.tap_to_enter")
-			if fl.Type == catalog.TypeDate && s.editing == id {
+			switch {
+			case fl.Type == catalog.TypeDate && s.editing == id:
 				empty = T("apply.date_how") // what to type, while the keypad is open
+			case s.editing == id:
+				empty = T("apply.type_below")
 			}
 			shown := or(values[fl.ID], empty)
 			b := widget.NewButton(shown, t.input(func() {
@@ -527,7 +530,8 @@ func (s *applyScreen) receiptStep(th fyne.Theme) fyne.CanvasObject {
 		}
 		news = callout(th, T("receipt."+s.printed), kind)
 	}
-	buttons := []fyne.CanvasObject{t.button(th, T("apply.next"), true, func() { j.ReceiptDone(); t.refresh() })}
+	// Where it leads, said: the rating (好差评), not another step of the application.
+	buttons := []fyne.CanvasObject{t.button(th, T("apply.rate_it"), true, func() { j.ReceiptDone(); t.refresh() })}
 	if s.printed == printPaperOut || s.printed == printFailed {
 		buttons = append([]fyne.CanvasObject{t.button(th, T("apply.print_again"), false, func() {
 			s.printReceipt()
@@ -680,7 +684,15 @@ func (t *kit) ratingScreen(th fyne.Theme, service string, bad *badRating, rate f
 // callBackStep offers a call back about a bad rating: a mobile number on
 // the digit keypad, or none.
 func (t *kit) callBackStep(th fyne.Theme, bad *badRating, rate func(level int, reason, phone string)) fyne.CanvasObject {
-	number := text(th, or(bad.phone, T("rating.phone_none")), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
+	// The form's number, taken with one tap, stays masked: the resident
+	// knows it, and whoever stands behind them need not.
+	shown := func() string {
+		if bad.phone != "" && bad.phone == bad.known {
+			return journey.MaskPhone(bad.phone)
+		}
+		return or(bad.phone, T("rating.phone_none"))
+	}
+	number := text(th, shown(), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
 	pad := t.keypad(th, keypad{keys: append(append([]string{}, digitKeys...), keyBackspace), cols: 6, max: 11,
 		get: func() string { return bad.phone }, set: func(v string) { bad.phone = v },
 		changed: func() bool {
@@ -688,7 +700,7 @@ func (t *kit) callBackStep(th fyne.Theme, bad *badRating, rate func(level int, r
 				bad.wrong = false
 				return false
 			}
-			number.Text = or(bad.phone, T("rating.phone_none"))
+			number.Text = shown()
 			number.Refresh()
 			return true
 		}})

@@ -73,7 +73,7 @@ func TestApplyJourneyOnScreen(t *testing.T) {
 		t.Fatalf("receipt: %q", h.texts())
 	}
 	assertImage(t, "apply_receipt_zh_landscape.png", h.win.Canvas())
-	test.Tap(button(t, h, "下一步"))
+	test.Tap(button(t, h, "评价本次服务"))
 	// The five levels are drawn alike: nothing nudges towards 满意.
 	for _, level := range []string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"} {
 		if b := button(t, h, level); b.Importance != widget.MediumImportance {
@@ -226,15 +226,21 @@ func TestCallBackOffersTheFormsNumber(t *testing.T) {
 	j.Set("phone", "13800138000")
 	test.Tap(button(t, h, "下一步"))
 	test.Tap(button(t, h, "提交申请"))
-	test.Tap(button(t, h, "下一步"))
+	test.Tap(button(t, h, "评价本次服务"))
 	test.Tap(button(t, h, "不满意"))
 	test.Tap(button(t, h, "等候时间长"))
 	if h.showing("13800138000") {
 		t.Fatalf("the number shows unmasked before it is chosen: %q", h.texts())
 	}
 	test.Tap(button(t, h, "用刚才填写的号码 138****8000"))
-	if !h.showing("13800138000") || h.term.apply.bad.phone != "13800138000" {
-		t.Fatalf("the form's number was not taken: %q", h.texts())
+	if h.term.apply.bad.phone != "13800138000" || !h.showing("138****8000") || h.showing("13800138000") {
+		t.Fatalf("the form's number was not taken, masked: %q", h.texts())
+	}
+	// Typed by hand, it shows whole, to be checked digit by digit.
+	test.Tap(button(t, h, "⌫"))
+	test.Tap(button(t, h, "1"))
+	if h.term.apply.bad.phone != "13800138001" || !h.showing("13800138001") {
+		t.Fatalf("a typed number: %q", h.texts())
 	}
 	h.term.goHome()
 	if h.term.apply.bad.known != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -112,10 +113,14 @@ func (s *captureScreen) content(th fyne.Theme) fyne.CanvasObject {
 func (s *captureScreen) consent(th fyne.Theme) fyne.CanvasObject {
 	t := s.kit
 	title := text(th, T("capture.consent.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true)
-	lines := container.NewVBox(title, spacer(th))
+	// The four points in one block of text, a line each, without a
+	// label's margins between them: on a short panel in elderly mode all
+	// of them are in sight above the choice, not only the first two.
+	var points []string
 	for _, key := range []string{"capture.consent.what", "capture.consent.why", "capture.consent.keep", "capture.consent.decline"} {
-		lines.Add(sentence("· " + T(key)))
+		points = append(points, "· "+T(key))
 	}
+	lines := container.NewVBox(title, sentence(strings.Join(points, "\n")))
 	agree := widget.NewButton(T("capture.agree"), t.input(func() {
 		s.face.Agree()
 		s.consented = true

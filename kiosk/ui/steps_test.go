@@ -75,7 +75,7 @@ func TestApplyStepsRender(t *testing.T) {
 			step("7_review")
 			test.Tap(button(t, h, T("apply.submit")))
 			step("8_receipt")
-			test.Tap(button(t, h, T("apply.next")))
+			test.Tap(button(t, h, T("apply.rate_it")))
 			step("9_rating")
 			test.Tap(button(t, h, T("rating.2")))
 			step("10_rating_reason")
