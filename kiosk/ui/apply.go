@@ -339,6 +339,11 @@ func (s *applyScreen) formStep(th fyne.Theme) fyne.CanvasObject {
 				t.reveal = row // the first field to mend
 			}
 		}
+		// A line between fields: a field's own buttons (帮填, 同身份证地址)
+		// are seen to belong to it, not to the label under them.
+		if len(rows.Objects) > 0 {
+			rows.Add(widget.NewSeparator())
+		}
 		rows.Add(row)
 	}
 	top := container.NewVBox(text(th, j.Service().Name.In(lang), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
