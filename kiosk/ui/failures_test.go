@@ -343,7 +343,7 @@ func records(s *outbox.Store) []outbox.Record {
 }
 
 // openOutbox opens a real outbox in dir with a disk budget.
-func openOutbox(t *testing.T, dir string, budget int64) *outbox.Store {
+func openOutbox(t testing.TB, dir string, budget int64) *outbox.Store {
 	t.Helper()
 	key, _ := age.GenerateX25519Identity()
 	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))

@@ -19,7 +19,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
-func withOutbox(t *testing.T, h *harness) *outbox.Store {
+func withOutbox(t testing.TB, h *harness) *outbox.Store {
 	store := openOutbox(t, t.TempDir(), 0)
 	h.term.offUI = func(f func()) { f() }
 	h.term.opt.ApplyDeps = &journey.Deps{Outbox: store, TerminalID: "DEMO-0001", Now: h.clock.Now, Quality: 85}

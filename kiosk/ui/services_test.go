@@ -13,7 +13,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
-func withCatalog(t *testing.T, h *harness) {
+func withCatalog(t testing.TB, h *harness) {
 	c, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
