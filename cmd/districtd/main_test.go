@@ -226,3 +226,49 @@ func TestCatalogPublishChecksTheCatalog(t *testing.T) {
 		t.Fatalf("publish:\n%s", out)
 	}
 }
+
+// TestStaffOutputEscapesWhatTerminalsSent: a stolen terminal's key can seal
+// anything into a rating; what staff see of it on their console is shown,
+// never acted on — no escape sequence erases a line, no bidi override
+// reorders one.
+func TestStaffOutputEscapesWhatTerminalsSent(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := startDistrictd(t, dir)
+	token := strings.Fields(districtd(t, "token", "new", "--site", "一楼", "--data", dir))[0]
+	k := provision(t, url, token, "HALL-0002")
+	rating := k.submit(t, outbox.Rating, `{"level":1,"reason":"慢\u001b[2K\r\u202e好很"}`, nil)
+	if err := k.sync.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	for _, args := range [][]string{
+		{"ratings", "list", "--bad", "--data", dir},
+		{"apps", "show", rating.ID, "--data", dir},
+	} {
+		out := districtd(t, args...)
+		if strings.ContainsAny(out, "\x1b\r\u202e") {
+			t.Errorf("districtd %s printed raw controls: %q", args[0], out)
+		}
+		if args[0] == "ratings" && !strings.Contains(out, `慢\x1b[2K\x0d\u202e好很`) {
+			t.Errorf("ratings list does not show the reason escaped: %q", out)
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"等候太久":                "等候太久",
+		"a\tb":                "a\\x09b",
+		"\x1b[31mred":         "\\x1b[31mred",
+		"\u009b2K":            "\\u009b2K",
+		"abc\u202edef\u2066":  "abc\\u202edef\\u2066",
+		"line\u2028two":       "line\\u2028two",
+		"bad\xffbyte":         "bad\\xffbyte",
+		"real \uFFFD is kept": "real \uFFFD is kept",
+		"\x7f":                "\\x7f",
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

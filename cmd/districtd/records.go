@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -72,22 +74,73 @@ func printRows(w io.Writer, kind string, rows []row) {
 			if state == "" {
 				state = "-"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%d/5\t%s\t%s\t%s\n", r.ID, r.Terminal, dash(r.Service), r.Level, dash(r.Reason), state, r.Received.Local().Format("2006-01-02 15:04"))
+			staffPrintf(w, "%s\t%s\t%s\t%d/5\t%s\t%s\t%s\n", r.ID, r.Terminal, dash(r.Service), r.Level, dash(r.Reason), state, r.Received.Local().Format("2006-01-02 15:04"))
 		}
 	case "complaint":
 		fmt.Fprintln(w, "ID\tTERMINAL\tTYPE\tTOPIC\tSTATE\tANSWER\tRECEIVED")
 		for _, r := range rows {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Terminal, dash(r.Type), dash(r.Topic), r.State, dash(r.Message), r.Received.Local().Format("2006-01-02 15:04"))
+			staffPrintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Terminal, dash(r.Type), dash(r.Topic), r.State, dash(r.Message), r.Received.Local().Format("2006-01-02 15:04"))
 		}
 	default:
 		fmt.Fprintln(w, "ID\tTERMINAL\tSERVICE\tRECEIPT\tSTATE\tRECEIVED")
 		for _, r := range rows {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Terminal, dash(r.Service), dash(r.Receipt), r.State, r.Received.Local().Format("2006-01-02 15:04"))
+			staffPrintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Terminal, dash(r.Service), dash(r.Receipt), r.State, r.Received.Local().Format("2006-01-02 15:04"))
 		}
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "(none)")
 	}
+}
+
+// staffPrintf is fmt.Fprintf for staff output: every string argument —
+// most came from a terminal (a rating's reason, a service code, a
+// heartbeat's device states) — is shown with its control characters, bidi
+// controls and line separators escaped, so that none can move the cursor,
+// erase lines or reorder text on a staff member's console.
+func staffPrintf(w io.Writer, format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = printable(s)
+		}
+	}
+	fmt.Fprintf(w, format, args...)
+}
+
+// printable is s with what a console would act on rather than show —
+// C0 and C1 controls, DEL, bidi embeddings, overrides, isolates and marks,
+// line and paragraph separators, invalid UTF-8 — written as \xNN or \uNNNN.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, acted) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case acted(r) && r < 0x80:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case acted(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// acted reports whether a console acts on r rather than showing it.
+func acted(r rune) bool {
+	switch {
+	case unicode.IsControl(r): // C0, DEL, C1
+		return true
+	case r == 0x061c, r == 0x200e, r == 0x200f, // bidi marks
+		r >= 0x202a && r <= 0x202e, // embeddings and overrides
+		r >= 0x2066 && r <= 0x2069, // isolates
+		r == 0x2028, r == 0x2029:   // line and paragraph separators
+		return true
+	}
+	return false
 }
 
 func dash(s string) string {
@@ -119,13 +172,13 @@ func showRecord(d *district.District, id, dir string, w io.Writer) (shown, error
 	}
 	s.Record.Sealed = nil
 	out.Record = s
-	fmt.Fprintf(w, "record\t%s (%s) from %s, seq %d\n", s.Record.ID, s.Record.Kind, s.Terminal, s.Record.Seq)
-	fmt.Fprintf(w, "service\t%s, receipt %s\n", dash(s.Record.Public.Service), dash(s.Record.Public.Receipt))
-	fmt.Fprintf(w, "made\t%s, received %s by %s\n", s.Record.Created.Local().Format(time.DateTime), s.Received.Local().Format(time.DateTime), s.Via)
-	fmt.Fprintf(w, "state\t%s %s\n", dash(s.State), s.Message)
-	fmt.Fprintf(w, "personal\t%s\n", strings.TrimSpace(string(out.Personal)))
+	staffPrintf(w, "record\t%s (%s) from %s, seq %d\n", s.Record.ID, s.Record.Kind, s.Terminal, s.Record.Seq)
+	staffPrintf(w, "service\t%s, receipt %s\n", dash(s.Record.Public.Service), dash(s.Record.Public.Receipt))
+	staffPrintf(w, "made\t%s, received %s by %s\n", s.Record.Created.Local().Format(time.DateTime), s.Received.Local().Format(time.DateTime), s.Via)
+	staffPrintf(w, "state\t%s %s\n", dash(s.State), s.Message)
+	staffPrintf(w, "personal\t%s\n", strings.TrimSpace(string(out.Personal)))
 	for i, a := range s.Record.Attachments {
-		fmt.Fprintf(w, "attachment\t%s, %d bytes sealed\n", a.Name, a.Size)
+		staffPrintf(w, "attachment\t%s, %d bytes sealed\n", a.Name, a.Size)
 		if dir == "" {
 			continue
 		}
@@ -134,7 +187,7 @@ func showRecord(d *district.District, id, dir string, w io.Writer) (shown, error
 			return shown{}, err
 		}
 		out.Attachments = append(out.Attachments, path)
-		fmt.Fprintf(w, "\twritten to %s\n", path)
+		staffPrintf(w, "\twritten to %s\n", path)
 	}
 	return out, nil
 }

@@ -320,7 +320,7 @@ func printTerminals(w io.Writer, terms []district.Terminal) {
 		} else if t.Quiet {
 			flags = append(flags, "QUIET")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Site, seen, queue, oldest, disk, devs, dash(strings.Join(flags, " ")))
+		staffPrintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Site, seen, queue, oldest, disk, devs, dash(strings.Join(flags, " ")))
 	}
 	if len(terms) == 0 {
 		fmt.Fprintln(w, "(none enrolled)")
