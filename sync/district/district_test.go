@@ -10,8 +10,11 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
+	"math"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -284,6 +287,39 @@ func TestStatusesPageByCursor(t *testing.T) {
 	}
 	if other, _ := d.Statuses("HALL-2", 0, 10); len(other.Statuses) != 0 {
 		t.Fatal("a terminal sees another's statuses")
+	}
+	// The highest cursor is past everything; it does not wrap to the start.
+	if end, _ := d.Statuses("HALL-1", math.MaxUint64, 10); len(end.Statuses) != 0 || end.More {
+		t.Fatalf("after the highest cursor: %+v", end)
+	}
+}
+
+// TestCursorIsParsedStrictly: after= is one decimal number written the one
+// way, or absent.
+func TestCursorIsParsedStrictly(t *testing.T) {
+	for q, want := range map[string]string{
+		"":                           "0",
+		"after=0":                    "0",
+		"after=42":                   "42",
+		"after=18446744073709551615": "18446744073709551615",
+		"after=18446744073709551616": "error",
+		"after=042":                  "error",
+		"after=+42":                  "error",
+		"after=-1":                   "error",
+		"after=4%202":                "error",
+		"after=":                     "error",
+		"after=1&after=2":            "error",
+		"after=0x10":                 "error",
+	} {
+		r := httptest.NewRequest("GET", "/v1/statuses?"+q, nil)
+		n, err := queryUint(r, "after")
+		got := strconv.FormatUint(n, 10)
+		if err != nil {
+			got = "error"
+		}
+		if got != want {
+			t.Errorf("?%s: %s, want %s", q, got, want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"time"
 
@@ -129,6 +130,9 @@ func addStatus(tx *bolt.Tx, terminal string, s protocol.Status) error {
 // Statuses returns up to max statuses for the terminal after cursor.
 func (d *District) Statuses(terminal string, after uint64, max int) (protocol.StatusesResponse, error) {
 	resp := protocol.StatusesResponse{Statuses: []protocol.Status{}}
+	if after == math.MaxUint64 {
+		return resp, nil // nothing comes after it (after+1 would wrap to 0)
+	}
 	err := d.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStatuses).Bucket([]byte(terminal))
 		if b == nil {

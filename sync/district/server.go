@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -289,14 +290,25 @@ func (d *District) handleHeartbeat(w http.ResponseWriter, r *http.Request, termi
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// queryUint is the query parameter name as a number: absent is 0;
+// otherwise once, in decimal digits without a sign or leading zeros, and
+// within 64 bits.
 func queryUint(r *http.Request, name string) (uint64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
+	vs, ok := r.URL.Query()[name]
+	if !ok {
 		return 0, nil
+	}
+	bad := errors.New(name + " must be one decimal number (0 to 18446744073709551615)")
+	if len(vs) != 1 {
+		return 0, bad
+	}
+	v := vs[0]
+	if v == "" || strings.Trim(v, "0123456789") != "" || len(v) > 1 && v[0] == '0' {
+		return 0, bad
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil {
-		return 0, errors.New(name + " must be a number")
+		return 0, bad
 	}
 	return n, nil
 }
