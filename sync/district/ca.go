@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -130,6 +131,11 @@ func (a *authority) signTerminal(csrDER []byte, terminalID string, now time.Time
 	if csr.Subject.CommonName != terminalID {
 		return nil, nil, fmt.Errorf("certificate request names %q, not %q", csr.Subject.CommonName, terminalID)
 	}
+	// A terminal's key is ECDSA P-256 (docs/protocol.md), as its own
+	// enrollment makes it; nothing weaker or stranger is certified.
+	if k, ok := csr.PublicKey.(*ecdsa.PublicKey); !ok || k.Curve != elliptic.P256() {
+		return nil, nil, fmt.Errorf("certificate request: the key must be ECDSA P-256, not %s", keyKind(csr))
+	}
 	serial := randomSerial()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
@@ -171,4 +177,16 @@ func (a *authority) serverCertificate(names []string, now time.Time) (tls.Certif
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der, a.cert.Raw}, PrivateKey: key}, nil
+}
+
+// keyKind names a request's key for an error: its algorithm, and the
+// curve or size where there is one.
+func keyKind(csr *x509.CertificateRequest) string {
+	switch k := csr.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA-%d", k.N.BitLen())
+	}
+	return csr.PublicKeyAlgorithm.String()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -45,6 +46,31 @@ func csr(t *testing.T, cn string) []byte {
 		t.Fatal(err)
 	}
 	return der
+}
+
+// TestEnrollTakesOnlyP256Keys: a request with an RSA-1024 or a P-384 key
+// is refused, and the token stays unused for the real terminal.
+func TestEnrollTakesOnlyP256Keys(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	tok, err := d.NewTokenFor("大厅", "HALL-7", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _ := strings.Cut(tok, ".")
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 1024)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	for name, key := range map[string]any{"RSA-1024": rsaKey, "ECDSA P-384": p384} {
+		der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "HALL-7"}}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: "HALL-7", CSR: der}); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("a %s key: %v", name, err)
+		}
+	}
+	if _, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: "HALL-7", CSR: csr(t, "HALL-7")}); err != nil {
+		t.Fatalf("the P-256 key after the refused ones: %v", err)
+	}
 }
 
 func enroll(t *testing.T, d *District, id string) *x509.Certificate {
