@@ -168,6 +168,31 @@ func TestNewerStoreVersionRefused(t *testing.T) {
 	if _, err := Open(Options{Dir: dir, Recipients: []age.Recipient{key.Recipient()}, Secret: secret}); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("a newer store opened: %v", err)
 	}
+	// The technician's tool refuses it too, reading or writing (an export
+	// would otherwise mark the newer terminal's records as exported).
+	if r, err := OpenReader(dir, 0); !errors.Is(err, errNewer) {
+		if r != nil {
+			r.Close()
+		}
+		t.Fatalf("read-only, a newer store: %v", err)
+	}
+	if m, err := OpenMaintenance(dir, 0); !errors.Is(err, errNewer) {
+		if m != nil {
+			m.Close()
+		}
+		t.Fatalf("for maintenance, a newer store: %v", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "outbox.db"), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyVersion); len(v) != 1 || int(v[0]) != storeVersion()+1 {
+			t.Errorf("the newer store's version became %v", v)
+		}
+		return nil
+	})
 }
 
 // Damage in many places and shapes: the store either opens as it was (the

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Stats summarises the queue for technicians and the heartbeat.
@@ -55,21 +53,22 @@ func OpenReader(dir string, budget int64) (*Reader, error) {
 }
 
 // openExisting opens a store the terminal made, for the technician's tool:
-// without the district's keys (so no Submit), and failing with ErrInUse
-// while the running terminal holds it.
+// without the district's keys (so no Submit), failing with ErrInUse while
+// the running terminal holds it, and with the checks the terminal's Open
+// makes (damaged pages, a newer version) — but a damaged store is reported,
+// not moved aside: that is the terminal's to do.
 func openExisting(dir string, budget int64, readOnly bool) (*Store, error) {
 	path := filepath.Join(dir, "outbox.db")
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	// The free pages are read at open even read-only, so Usage counts the
-	// store file as a writable open does (storeBytes).
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: time.Second, PreLoadFreelist: true})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, ErrInUse
+	mode := forMaintenance
+	if readOnly {
+		mode = forReading
 	}
+	db, err := openChecked(path, mode)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
+		return nil, err
 	}
 	if budget <= 0 {
 		budget = DefaultBudget

@@ -131,14 +131,14 @@ func Open(opt Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	s := &Store{opt: opt, attDir: filepath.Join(opt.Dir, "attachments")}
-	db, err := openChecked(filepath.Join(opt.Dir, "outbox.db"))
+	db, err := openChecked(filepath.Join(opt.Dir, "outbox.db"), forTerminal)
 	var ce *corruptError
 	if errors.As(err, &ce) {
 		// Keep everything for the technician; start a fresh store.
 		if s.recovered, err = s.moveAside(ce); err != nil {
 			return nil, err
 		}
-		db, err = openChecked(filepath.Join(opt.Dir, "outbox.db"))
+		db, err = openChecked(filepath.Join(opt.Dir, "outbox.db"), forTerminal)
 	}
 	if err != nil {
 		return nil, err
@@ -165,13 +165,26 @@ type corruptError struct{ err error }
 
 func (e *corruptError) Error() string { return "outbox: store file corrupt: " + e.err.Error() }
 
-// openChecked opens the bbolt file and reads every bucket, key and value in
-// it, checking that each record decodes. A damaged file can make bbolt read
-// outside its pages: with faults turned into panics on this goroutine, that
-// is caught and reported as corruption instead of ending the process.
-// (bbolt's own Tx.Check walks the pages on a goroutine of its own, where such
-// a fault cannot be caught, so it is not used.)
-func openChecked(path string) (db *bolt.DB, err error) {
+// openMode is who opens a store: the terminal, or the technician's tool
+// (kioskctl) while the terminal is stopped, writing or only reading.
+type openMode int
+
+const (
+	forTerminal    openMode = iota // Open: makes the store, migrates it
+	forMaintenance                 // OpenMaintenance: writes, never migrates
+	forReading                     // OpenReader: read-only
+)
+
+// openChecked is the one way a store file is opened, whoever opens it. It
+// reads every bucket, key and value in it, checking that each record
+// decodes; a store of a newer version than this code's is refused (the
+// terminal migrates an older one in init; the technician's tool leaves it
+// as it is). A damaged file can make bbolt read outside its pages: with
+// faults turned into panics on this goroutine, that is caught and reported
+// as corruption instead of ending the process. (bbolt's own Tx.Check walks
+// the pages on a goroutine of its own, where such a fault cannot be
+// caught, so it is not used.) A store another process holds is ErrInUse.
+func openChecked(path string, mode openMode) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -181,21 +194,56 @@ func openChecked(path string) (db *bolt.DB, err error) {
 			db, err = nil, &corruptError{fmt.Errorf("%v", r)}
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	o := &bolt.Options{Timeout: 5 * time.Second}
+	if mode != forTerminal {
+		// The tool does not wait for a running terminal; the free pages
+		// are read at open even read-only, so Usage counts the file as a
+		// writable open does (storeBytes).
+		o = &bolt.Options{ReadOnly: mode == forReading, Timeout: time.Second, PreLoadFreelist: true}
+	}
+	db, err = bolt.Open(path, 0o600, o)
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("outbox: store in use by another process: %w", err)
+		return nil, ErrInUse
 	}
 	if err != nil {
 		return nil, &corruptError{err}
 	}
 	err = db.View(func(tx *bolt.Tx) error {
+		if err := checkVersion(tx); err != nil {
+			return err
+		}
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return readAll(name, b) })
 	})
+	if errors.Is(err, errNewer) {
+		db.Close()
+		return nil, err
+	}
 	if err != nil {
 		db.Close()
 		return nil, &corruptError{err}
 	}
 	return db, nil
+}
+
+// errNewer is a store written by a newer version of the terminal: no
+// version of this code may read or change it (it is not corrupt).
+var errNewer = errors.New("outbox: the store is of a newer version than this terminal's")
+
+// checkVersion refuses a store whose version is newer than this code's
+// (or unreadable); a store with no version yet is a new one.
+func checkVersion(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return nil
+	}
+	v := meta.Get(keyVersion)
+	if v == nil {
+		return nil
+	}
+	if len(v) != 1 || v[0] == 0 || int(v[0]) > storeVersion() {
+		return fmt.Errorf("%w (store %v, this terminal %d)", errNewer, v, storeVersion())
+	}
+	return nil
 }
 
 // readAll touches every page of a bucket, checks records decode, and
@@ -398,8 +446,8 @@ func (s *Store) init() error {
 		if v == nil {
 			return meta.Put(keyVersion, []byte{byte(storeVersion())})
 		}
-		if len(v) != 1 || int(v[0]) > storeVersion() || v[0] == 0 {
-			return fmt.Errorf("outbox: store version %v is newer than this terminal's %d", v, storeVersion())
+		if err := checkVersion(tx); err != nil {
+			return err
 		}
 		for from := int(v[0]); from < storeVersion(); from++ {
 			if err := migrations[from-1](tx); err != nil {
