@@ -4,6 +4,7 @@
 // use the same command to work the records.
 //
 //	districtd serve --data DIR [--listen 127.0.0.1:8443] [--name 示范区] [--host NAME]...
+//	districtd init --data DIR [--name 示范区]
 //	districtd token new --site NAME [--terminal ID] [--expires 24h]
 //	districtd ca
 //	districtd terminals [--json]
@@ -19,6 +20,9 @@
 //	districtd config publish FILE.json
 //
 // Every command but serve takes --data DIR (default /var/lib/districtd).
+// A new district — its CA and sealing keys — is made by serve's first start
+// or by init; no other command makes one, so a mistyped --data fails
+// instead of starting a second district.
 // While serve runs it holds the store; the staff commands then go through
 // its admin socket (admin.sock in the data folder, for the districtd user
 // only), and open the store themselves when it does not run.
@@ -35,6 +39,7 @@ var errUsage = errors.New("usage")
 
 const usage = `usage:
   districtd serve --data DIR [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]...
+  districtd init --data DIR [--name NAME]                 make a new district (serve's first start does too)
   districtd token new --site NAME [--terminal ID] [--expires 24h]
   districtd ca
   districtd terminals [--json]
@@ -75,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case one == "serve":
 		return serve(args[1:], stderr)
+	case one == "init":
+		return initDistrict(args[1:], stdout, stderr)
 	case two == "token new":
 		return staffCommand(opToken, args[2:], stdout, stderr)
 	case one == "ca":

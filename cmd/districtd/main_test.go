@@ -214,7 +214,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestCatalogPublishChecksTheCatalog(t *testing.T) {
 	dir := t.TempDir()
-	districtd(t, "token", "new", "--site", "大厅", "--data", dir) // makes the district
+	districtd(t, "init", "--data", dir)
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"schema":1,"services":[{"code":"X"}]}`), 0o600)
 	if err := run([]string{"catalog", "publish", bad, "--data", dir}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
@@ -270,5 +270,31 @@ func TestPrintable(t *testing.T) {
 		if got := printable(in); got != want {
 			t.Errorf("printable(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestOnlyInitOrServeMakesADistrict: a staff command on a folder with no
+// district — a mistyped --data — fails and makes nothing; init makes one,
+// once.
+func TestOnlyInitOrServeMakesADistrict(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{{"token", "new", "--site", "大厅"}, {"ca"}, {"terminals"}} {
+		var out, errOut bytes.Buffer
+		err := run(append(args, "--data", dir), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "no district in") {
+			t.Errorf("%s on an empty folder: %v\n%s", args[0], err, out.String())
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the commands made %s: %v", dir, err)
+	}
+	if out := districtd(t, "init", "--data", dir, "--name", "示范区"); !strings.Contains(out, "a new district in") {
+		t.Fatalf("init: %s", out)
+	}
+	if err := run([]string{"init", "--data", dir}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "already holds a district") {
+		t.Fatalf("a second init: %v", err)
+	}
+	if out := districtd(t, "token", "new", "--site", "大厅", "--data", dir); strings.TrimSpace(out) == "" {
+		t.Fatal("no token after init")
 	}
 }

@@ -157,8 +157,8 @@ func send(dir string, req request) (reply, error) {
 	if !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ECONNREFUSED) {
 		return reply{}, fmt.Errorf("admin socket: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "district.db")); err != nil && req.Op != opToken && req.Op != opCA {
-		return reply{}, fmt.Errorf("no district in %s (districtd serve --data %s makes one)", dir, dir)
+	if !hasDistrict(dir) {
+		return reply{}, fmt.Errorf("no district in %s (districtd init --data %s makes one, as does serve's first start)", dir, dir)
 	}
 	d, err := district.Open(district.Options{Dir: dir})
 	if err != nil {

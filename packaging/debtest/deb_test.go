@@ -758,8 +758,9 @@ func TestInstall(t *testing.T) {
 		// As its service user, in its data folder: the program works on
 		// the target, and the folder's owner and mode let it.
 		u := users["yizhan-district"]
-		out := chroot(t, time.Minute, "setpriv", fmt.Sprintf("--reuid=%d", u.id), fmt.Sprintf("--regid=%d", u.gid), "--clear-groups",
-			"/usr/bin/districtd", "token", "new", "--site", "测试大厅", "--data", "/var/lib/yizhan-district")
+		as := []string{"setpriv", fmt.Sprintf("--reuid=%d", u.id), fmt.Sprintf("--regid=%d", u.gid), "--clear-groups", "/usr/bin/districtd"}
+		chroot(t, time.Minute, append(as, "init", "--name", "测试区", "--data", "/var/lib/yizhan-district")...)
+		out := chroot(t, time.Minute, append(as, "token", "new", "--site", "测试大厅", "--data", "/var/lib/yizhan-district")...)
 		if strings.TrimSpace(out) == "" {
 			t.Error("districtd token new printed no token")
 		}
