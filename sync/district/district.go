@@ -95,6 +95,8 @@ type District struct {
 
 	uploadsMu sync.Mutex
 	uploads   map[string]bool // blobs being written now
+
+	enrollGuard guard // failed enrollments by source address
 }
 
 // Open opens (or, on first start, makes) the district in opt.Dir.

@@ -168,17 +168,43 @@ func (d *District) terminal(h func(w http.ResponseWriter, r *http.Request, termi
 }
 
 func (d *District) handleEnroll(w http.ResponseWriter, r *http.Request) {
+	from, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		from = r.RemoteAddr
+	}
+	now := d.opt.Now()
+	if d.enrollGuard.blocked(from, now) {
+		d.opt.Log.Warn("enrollment refused: too many failures", "from", from)
+		w.Header().Set("Retry-After", strconv.Itoa(int(guardWindow.Seconds())))
+		writeError(w, &protocol.Error{Code: protocol.CodeTooMany, Message: "too many failed enrollments from this address; try again later"})
+		return
+	}
 	var req protocol.EnrollRequest
 	if err := protocol.Decode(r.Body, 64<<10, &req); err != nil {
+		d.enrollFailed(from, req.TerminalID, now, err)
 		writeError(w, badRequest(err))
 		return
 	}
 	resp, err := d.Enroll(req)
 	if err != nil {
+		d.enrollFailed(from, req.TerminalID, now, err)
 		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// enrollFailed counts a failed enrollment against its source address and
+// logs it — the address, the terminal id it named and why, never the
+// token.
+func (d *District) enrollFailed(from, terminal string, now time.Time, err error) {
+	d.enrollGuard.fail(from, now)
+	why := err.Error()
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		why = pe.Code
+	}
+	d.opt.Log.Warn("enrollment failed", "from", from, "terminal", terminal, "why", why)
 }
 
 func (d *District) handleBlobHead(w http.ResponseWriter, r *http.Request, _ string) {
@@ -340,6 +366,7 @@ func writeError(w http.ResponseWriter, err error) {
 		protocol.CodeBadToken:     http.StatusForbidden,
 		protocol.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 		protocol.CodeConflict:     http.StatusConflict,
+		protocol.CodeTooMany:      http.StatusTooManyRequests,
 	}[pe.Code]
 	if status == 0 {
 		status = http.StatusInternalServerError

@@ -1,12 +1,21 @@
 package district
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // A peer that starts a request body and goes silent is dropped, even on
@@ -37,5 +46,71 @@ func TestSilentBodyIsDropped(t *testing.T) {
 	io.ReadAll(conn) // the district answers or closes; either ends the read
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("a silent body held the connection for %v", took)
+	}
+}
+
+// TestEnrollmentGuessingIsCut: an address that fails guardMax enrollments
+// in the window is answered 429, even with a good token, until the window
+// has passed; another address is not held up; each failure is logged
+// without the token.
+func TestEnrollmentGuessingIsCut(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	var log bytes.Buffer
+	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, Log: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tok, err := d.NewTokenFor("大厅", "HALL-9", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _ := strings.Cut(tok, ".")
+	enroll := func(from, token string) *httptest.ResponseRecorder {
+		body, _ := json.Marshal(protocol.EnrollRequest{Token: token, TerminalID: "HALL-9", CSR: csr(t, "HALL-9")})
+		r := httptest.NewRequest("POST", protocol.PathEnroll, bytes.NewReader(body))
+		r.RemoteAddr = from + ":40000"
+		w := httptest.NewRecorder()
+		d.Handler().ServeHTTP(w, r)
+		return w
+	}
+	for i := range guardMax {
+		guess := secret[:len(secret)-4] + fmt.Sprintf("%04d", i) // shaped like a token
+		if w := enroll("192.0.2.7", guess); w.Code != http.StatusForbidden {
+			t.Fatalf("guess %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	w := enroll("192.0.2.7", secret)
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("after %d failures, the good token: %d %s", guardMax, w.Code, w.Body)
+	}
+	if w := enroll("192.0.2.8", secret[:len(secret)-4]+"zzzz"); w.Code != http.StatusForbidden {
+		t.Fatalf("another address was held up: %d", w.Code)
+	}
+	clk.now = clk.now.Add(guardWindow)
+	if w := enroll("192.0.2.7", secret); w.Code != http.StatusOK {
+		t.Fatalf("after the window, the good token: %d %s", w.Code, w.Body)
+	}
+	if n := strings.Count(log.String(), "enrollment failed"); n != guardMax+1 {
+		t.Errorf("%d failures logged, want %d:\n%s", n, guardMax+1, log.String())
+	}
+	if strings.Contains(log.String(), secret[:len(secret)-4]) {
+		t.Error("the log holds a token")
+	}
+}
+
+func TestGuardForgetsOldAddresses(t *testing.T) {
+	var g guard
+	now := time.Now()
+	for i := range guardAddrs + 100 {
+		g.fail(fmt.Sprintf("198.51.%d.%d", i/256, i%256), now.Add(time.Duration(i)*time.Millisecond))
+	}
+	if len(g.failed) > guardAddrs {
+		t.Fatalf("%d addresses remembered, bound %d", len(g.failed), guardAddrs)
+	}
+	later := now.Add(guardWindow + time.Hour)
+	g.fail("203.0.113.1", later)
+	if len(g.failed) > guardAddrs || g.blocked("198.51.0.0", later) {
+		t.Fatalf("stale failures kept: %d", len(g.failed))
 	}
 }

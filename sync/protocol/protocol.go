@@ -91,6 +91,7 @@ const (
 	CodeBadToken     = "bad_token"    // enrollment token unknown, used or expired
 	CodeTooLarge     = "too_large"
 	CodeConflict     = "conflict" // blob upload offset differs; the answer carries the right one
+	CodeTooMany      = "too_many" // too many failed enrollments from this address (HTTP 429, Retry-After)
 	CodeInternal     = "internal"
 )
 
