@@ -108,6 +108,9 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 func tracked(kind string) bool { return kind == "application" || kind == "complaint" }
 
 func (d *District) checkSealed(sealed []byte) error {
+	if err := checkRecipients(sealed[:min(len(sealed), maxHeader)], d.maxRecipients()); err != nil {
+		return err
+	}
 	r, err := age.Decrypt(bytes.NewReader(sealed), d.identities...)
 	if err != nil {
 		return err
@@ -222,7 +225,11 @@ func (d *District) Record(id string) (Stored, error) {
 
 // Open decrypts a record's personal part with the district's identity.
 func (d *District) Open(s Stored) ([]byte, error) {
-	r, err := age.Decrypt(bytes.NewReader(s.Record.Sealed), d.identities...)
+	sealed := s.Record.Sealed
+	if err := checkRecipients(sealed[:min(len(sealed), maxHeader)], d.maxRecipients()); err != nil {
+		return nil, fmt.Errorf("district: open %s: %w", s.Record.ID, err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(sealed), d.identities...)
 	if err != nil {
 		return nil, fmt.Errorf("district: open %s: %w", s.Record.ID, err)
 	}
@@ -236,7 +243,11 @@ func (d *District) OpenAttachment(a protocol.Attachment, w io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	r, err := age.Decrypt(f, d.identities...)
+	checked, err := d.checkedStream(f)
+	if err != nil {
+		return fmt.Errorf("district: open attachment %s: %w", a.Name, err)
+	}
+	r, err := age.Decrypt(checked, d.identities...)
 	if err != nil {
 		return fmt.Errorf("district: open attachment %s: %w", a.Name, err)
 	}
