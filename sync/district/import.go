@@ -2,8 +2,7 @@ package district
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -68,7 +67,7 @@ func (d *District) Import(dir string) (ImportReport, error) {
 			rep.Rejected = append(rep.Rejected, protocol.Result{ID: mr.ID, Status: protocol.Rejected, Reason: "sealed part over the protocol's limit"})
 			continue
 		}
-		if rec.Sealed, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(mr.Sealed.Path))); err != nil {
+		if rec.Sealed, err = readExportFile(dir, mr.Sealed); err != nil {
 			return rep, fmt.Errorf("district: import %s: %w", mr.ID, err)
 		}
 		for _, a := range mr.Attachments {
@@ -91,10 +90,21 @@ func (d *District) Import(dir string) (ImportReport, error) {
 }
 
 func (d *District) importBlob(dir string, f outbox.ManifestFile) error {
-	fh, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	fh, err := outbox.OpenExportFile(dir, f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	return d.putBlob(f.SHA256, fh, f.Size)
+	return d.putBlob(f.SHA256, io.LimitReader(fh, f.Size), f.Size)
+}
+
+// readExportFile reads a file of an export, no more than the manifest
+// says it holds (ReadExport has checked its size and hash).
+func readExportFile(dir string, f outbox.ManifestFile) ([]byte, error) {
+	fh, err := outbox.OpenExportFile(dir, f.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, f.Size))
 }

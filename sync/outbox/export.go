@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"path/filepath"
@@ -147,12 +148,20 @@ func writeExportFile(root, rel string, r io.Reader) (ManifestFile, error) {
 // ReadExport reads an export folder's manifest and checks every file it
 // names against its size and SHA-256; districtd imports with it.
 func ReadExport(dir string) (Manifest, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	mf, err := OpenExportFile(dir, "manifest.json")
 	if errors.Is(err, os.ErrNotExist) {
 		return Manifest{}, fmt.Errorf("outbox: %s is not a finished export (no manifest)", dir)
 	}
 	if err != nil {
 		return Manifest{}, err
+	}
+	defer mf.Close()
+	data, err := io.ReadAll(io.LimitReader(mf, maxManifestBytes+1))
+	if err != nil {
+		return Manifest{}, fmt.Errorf("outbox: manifest: %w", err)
+	}
+	if len(data) > maxManifestBytes {
+		return Manifest{}, fmt.Errorf("outbox: manifest over %d bytes", maxManifestBytes)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -175,17 +184,45 @@ func ReadExport(dir string) (Manifest, error) {
 	return m, nil
 }
 
-func checkExportFile(dir string, f ManifestFile) error {
-	if filepath.IsAbs(f.Path) || !filepath.IsLocal(f.Path) {
-		return fmt.Errorf("file %q outside the export", f.Path)
+// maxManifestBytes bounds an export's manifest: a full store's records
+// take a few MiB.
+const maxManifestBytes = 64 << 20
+
+// OpenExportFile opens the file rel of an export folder for reading: a
+// path inside the folder, not a symbolic link, and a regular file — a
+// FIFO or a device on a stick must not hang or feed the district. It is
+// the one way an export's files are opened.
+func OpenExportFile(dir, rel string) (*os.File, error) {
+	if filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
+		return nil, fmt.Errorf("file %q outside the export", rel)
 	}
-	fh, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	// O_NONBLOCK: opening a FIFO with no writer would wait for one.
+	fd, err := unix.Open(filepath.Join(dir, filepath.FromSlash(rel)), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: rel, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), filepath.Join(dir, rel))
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file (%s)", rel, info.Mode().Type())
+	}
+	return f, nil
+}
+
+func checkExportFile(dir string, f ManifestFile) error {
+	fh, err := OpenExportFile(dir, f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, fh)
+	// No more than the manifest says, and one byte to tell it was more.
+	n, err := io.Copy(h, io.LimitReader(fh, f.Size+1))
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,12 @@ package outbox
 import (
 	"bytes"
 	"context"
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExportAndReadBack(t *testing.T) {
@@ -117,4 +119,48 @@ func FuzzReadExport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestExportFilesAreRegularFiles: an export folder is untrusted; a FIFO in
+// place of a record's sealed part (which would hang a reader waiting for a
+// writer), a symbolic link to a file outside it, or a device is refused at
+// once, by name.
+func TestExportFilesAreRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	key := districtKey(t)
+	s := openStore(t, dir, key)
+	s.Submit(context.Background(), Submission{Kind: Rating, Personal: []byte(`{"stars":1}`)})
+	s.Close()
+	m, err := OpenMaintenance(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, man, err := m.Export(t.TempDir(), "HALL-0007")
+	m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealedPath := filepath.Join(out, filepath.FromSlash(man.Records[0].Sealed.Path))
+	outside := filepath.Join(t.TempDir(), "elsewhere")
+	os.WriteFile(outside, []byte("x"), 0o600)
+	for name, replace := range map[string]func() error{
+		"a FIFO":          func() error { return unix.Mkfifo(sealedPath, 0o600) },
+		"a symbolic link": func() error { return os.Symlink(outside, sealedPath) },
+		"a device":        func() error { return os.Symlink("/dev/zero", sealedPath) },
+	} {
+		os.Remove(sealedPath)
+		if err := replace(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := ReadExport(out); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), man.Records[0].Sealed.Path) {
+				t.Errorf("%s as a sealed part: %v", name, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s as a sealed part hung the import", name)
+		}
+	}
 }
