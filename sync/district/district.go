@@ -78,6 +78,17 @@ type Options struct {
 	// BodyIdle is how long a request body may stay silent before the
 	// connection is dropped (30 s).
 	BodyIdle time.Duration
+	// EnrollDeadline is how long a whole enrollment request — the one
+	// endpoint that needs no certificate — may take from its first byte
+	// to its last (30 s): a peer that trickles its body is cut then, however
+	// it spaces its bytes.
+	EnrollDeadline time.Duration
+	// MinBodyRate is the slowest a terminal's request body may arrive, in
+	// bytes a second averaged from the request's start, once BodyGrace has
+	// passed (256 B/s after 30 s): a trickle below it is cut. A terminal on
+	// a poor mobile link sends far faster.
+	MinBodyRate int
+	BodyGrace   time.Duration
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -112,6 +123,15 @@ func Open(opt Options) (*District, error) {
 	}
 	if opt.BodyIdle <= 0 {
 		opt.BodyIdle = 30 * time.Second
+	}
+	if opt.EnrollDeadline <= 0 {
+		opt.EnrollDeadline = 30 * time.Second
+	}
+	if opt.MinBodyRate <= 0 {
+		opt.MinBodyRate = 256
+	}
+	if opt.BodyGrace <= 0 {
+		opt.BodyGrace = 30 * time.Second
 	}
 	if opt.QuietAfter <= 0 {
 		opt.QuietAfter = 3 * time.Minute

@@ -77,9 +77,14 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	// HTTP/1.1 only: terminals speak nothing else, and HTTP/2's streams
+	// and flow-control windows are one more thing a peer could hold open.
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
 	srv := &http.Server{
 		Handler:           d.Handler(),
 		TLSConfig:         cfg,
+		Protocols:         protocols,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// Failed handshakes (a foreign or expired certificate) are worth
@@ -126,28 +131,56 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(protocol.Header, strconv.Itoa(protocol.Version))
-		// A body must keep moving: each read pushes the deadline on, so a
-		// slow link finishes a large upload while a peer that trickles
-		// or stops does not hold the connection.
 		rc := http.NewResponseController(w)
-		rc.SetReadDeadline(time.Now().Add(d.opt.BodyIdle))
-		r.Body = &movingBody{ReadCloser: r.Body, rc: rc, idle: d.opt.BodyIdle}
+		start := time.Now()
+		if r.URL.Path == protocol.PathEnroll {
+			// No certificate yet, so no one to answer for the time taken:
+			// the whole request has one deadline, which no byte moves.
+			rc.SetReadDeadline(start.Add(d.opt.EnrollDeadline))
+			rc.SetWriteDeadline(start.Add(d.opt.EnrollDeadline + 10*time.Second))
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// A body must keep moving, and fast enough: each read pushes the
+		// deadline on by BodyIdle, but never past the time the body's
+		// bytes so far would take at MinBodyRate (after BodyGrace). A slow
+		// link finishes a large upload; a peer that trickles or stops
+		// does not hold the connection.
+		b := &movingBody{ReadCloser: r.Body, rc: rc, idle: d.opt.BodyIdle, start: start,
+			grace: d.opt.BodyGrace, rate: float64(d.opt.MinBodyRate)}
+		rc.SetReadDeadline(b.deadline(start))
+		r.Body = b
 		mux.ServeHTTP(w, r)
 	})
 }
 
 type movingBody struct {
 	io.ReadCloser
-	rc   *http.ResponseController
-	idle time.Duration
+	rc    *http.ResponseController
+	idle  time.Duration
+	start time.Time
+	grace time.Duration
+	rate  float64 // bytes a second, at least, after grace
+	n     int64   // bytes read so far
 }
 
 func (b *movingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
-		b.rc.SetReadDeadline(time.Now().Add(b.idle))
+		b.n += int64(n)
+		b.rc.SetReadDeadline(b.deadline(time.Now()))
 	}
 	return n, err
+}
+
+// deadline is when the next byte must have come: within idle of now, and
+// no later than the bytes so far allow at the least rate.
+func (b *movingBody) deadline(now time.Time) time.Time {
+	next := now.Add(b.idle)
+	if due := b.start.Add(b.grace + time.Duration(float64(b.n)/b.rate*float64(time.Second))); due.Before(next) {
+		return due
+	}
+	return next
 }
 
 // terminal wraps a handler that needs an enrolled terminal's certificate.

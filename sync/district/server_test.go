@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,7 +22,7 @@ import (
 // A peer that starts a request body and goes silent is dropped, even on
 // the endpoint that needs no certificate.
 func TestSilentBodyIsDropped(t *testing.T) {
-	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 300 * time.Millisecond})
+	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 300 * time.Millisecond, EnrollDeadline: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,5 +113,102 @@ func TestGuardForgetsOldAddresses(t *testing.T) {
 	g.fail("203.0.113.1", later)
 	if len(g.failed) > guardAddrs || g.blocked("198.51.0.0", later) {
 		t.Fatalf("stale failures kept: %d", len(g.failed))
+	}
+}
+
+// serveOn starts d on a loopback listener until the test ends.
+func serveOn(t *testing.T, d *District) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- d.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-served })
+	return ln.Addr().String()
+}
+
+// TestTricklingEnrollmentIsCut: the endpoint without a certificate has one
+// deadline for the whole request; a byte every 200 ms (each well inside
+// BodyIdle) does not move it.
+func TestTricklingEnrollmentIsCut(t *testing.T) {
+	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 10 * time.Second, EnrollDeadline: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	io.WriteString(conn, "POST /v1/enroll HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+	for time.Since(start) < 8*time.Second {
+		if _, err := io.WriteString(conn, " "); err != nil {
+			break // cut
+		}
+		time.Sleep(200 * time.Millisecond)
+		conn.SetReadDeadline(time.Now().Add(time.Millisecond))
+		if _, err := conn.Read(make([]byte, 1)); err != nil && !isTimeout(err) {
+			break // answered or closed
+		}
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Fatalf("a trickling enrollment held the connection %v (deadline 1 s)", took)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TestNoHTTP2: a client that offers only h2 does not get it.
+func TestNoHTTP2(t *testing.T) {
+	d, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}})
+	if err == nil {
+		defer conn.Close()
+		if p := conn.ConnectionState().NegotiatedProtocol; p == "h2" {
+			t.Fatal("the district speaks HTTP/2")
+		}
+	}
+	conn2, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	if p := conn2.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+		t.Fatalf("offered h2 and http/1.1, got %q", p)
+	}
+}
+
+// TestBodyDeadlineFollowsTheLeastRate: the next byte is due within the
+// idle time, and never later than the bytes so far allow at the least
+// rate once the grace is over.
+func TestBodyDeadlineFollowsTheLeastRate(t *testing.T) {
+	start := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	b := &movingBody{idle: 30 * time.Second, start: start, grace: 30 * time.Second, rate: 256}
+	if got := b.deadline(start); !got.Equal(start.Add(30 * time.Second)) {
+		t.Errorf("at the start: %v", got.Sub(start))
+	}
+	// A fast body: 1 MiB in 10 s is far above the rate; idle decides.
+	b.n = 1 << 20
+	if got := b.deadline(start.Add(10 * time.Second)); !got.Equal(start.Add(40 * time.Second)) {
+		t.Errorf("a fast body: due %v after start", got.Sub(start))
+	}
+	// A trickle: 100 bytes in 60 s is below 256 B/s after the grace; the
+	// next byte was due before now, so the read fails at once.
+	b.n = 100
+	now := start.Add(60 * time.Second)
+	if got := b.deadline(now); !got.Before(now) {
+		t.Errorf("a trickle: due %v after start, now is %v", got.Sub(start), now.Sub(start))
 	}
 }
