@@ -89,6 +89,10 @@ type Options struct {
 	// a poor mobile link sends far faster.
 	MinBodyRate int
 	BodyGrace   time.Duration
+	// MaxConns and MaxConnsPerAddr bound the connections open at once, in
+	// all (4096) and from one source address (64: a bank branch's
+	// terminals may share one address behind its router).
+	MaxConns, MaxConnsPerAddr int
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -108,6 +112,9 @@ type District struct {
 	uploads   map[string]bool // blobs being written now
 
 	enrollGuard guard // failed enrollments by source address
+
+	busyMu sync.Mutex
+	busy   map[string]int // requests in the district now, by terminal
 }
 
 // Open opens (or, on first start, makes) the district in opt.Dir.
@@ -132,6 +139,12 @@ func Open(opt Options) (*District, error) {
 	}
 	if opt.BodyGrace <= 0 {
 		opt.BodyGrace = 30 * time.Second
+	}
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = 4096
+	}
+	if opt.MaxConnsPerAddr <= 0 {
+		opt.MaxConnsPerAddr = 64
 	}
 	if opt.QuietAfter <= 0 {
 		opt.QuietAfter = 3 * time.Minute

@@ -106,7 +106,7 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 			srv.Close()
 		}
 	}()
-	err = srv.ServeTLS(ln, "", "")
+	err = srv.ServeTLS(newCapListener(ln, d.opt.MaxConns, d.opt.MaxConnsPerAddr, d.opt.Log), "", "")
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -196,7 +196,39 @@ func (d *District) terminal(h func(w http.ResponseWriter, r *http.Request, termi
 			return
 		}
 		d.seen(id)
+		if !d.enter(id) {
+			writeError(w, &protocol.Error{Code: protocol.CodeTooMany, Message: fmt.Sprintf("more than %d requests at once from this terminal", maxBusy)})
+			return
+		}
+		defer d.leave(id)
 		h(w, r, id)
+	}
+}
+
+// maxBusy is how many requests one terminal may have in the district at
+// once: its sync round, its heartbeat and a status poll take three; a
+// terminal (or a stolen key) that opens more is answered 429 too_many.
+const maxBusy = 8
+
+// enter counts a request of the terminal in, unless it has maxBusy.
+func (d *District) enter(terminal string) bool {
+	d.busyMu.Lock()
+	defer d.busyMu.Unlock()
+	if d.busy[terminal] >= maxBusy {
+		return false
+	}
+	if d.busy == nil {
+		d.busy = make(map[string]int)
+	}
+	d.busy[terminal]++
+	return true
+}
+
+func (d *District) leave(terminal string) {
+	d.busyMu.Lock()
+	defer d.busyMu.Unlock()
+	if d.busy[terminal]--; d.busy[terminal] <= 0 {
+		delete(d.busy, terminal)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,5 +211,51 @@ func TestBodyDeadlineFollowsTheLeastRate(t *testing.T) {
 	now := start.Add(60 * time.Second)
 	if got := b.deadline(now); !got.Before(now) {
 		t.Errorf("a trickle: due %v after start, now is %v", got.Sub(start), now.Sub(start))
+	}
+}
+
+// TestRequestsAtOnceFromOneTerminal: a terminal with maxBusy requests in
+// the district gets 429 for one more; another terminal does not wait for
+// it; once one ends, the next is taken.
+func TestRequestsAtOnceFromOneTerminal(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	a, b := enroll(t, d, "HALL-A"), enroll(t, d, "HALL-B")
+	release := make(chan struct{})
+	inside := make(chan struct{}, maxBusy+2)
+	h := d.terminal(func(w http.ResponseWriter, r *http.Request, _ string) {
+		inside <- struct{}{}
+		<-release
+	})
+	call := func(cert *x509.Certificate) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", protocol.PathStatuses, nil)
+		r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{cert}}
+		w := httptest.NewRecorder()
+		h(w, r)
+		return w
+	}
+	done := make(chan int, maxBusy+2)
+	for range maxBusy {
+		go func() { done <- call(a).Code }()
+	}
+	for range maxBusy {
+		<-inside
+	}
+	if w := call(a); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("request %d at once: %d %s", maxBusy+1, w.Code, w.Body)
+	}
+	go func() { done <- call(b).Code }()
+	select {
+	case <-inside: // the other terminal is served
+	case <-time.After(5 * time.Second):
+		t.Fatal("another terminal waited for this one")
+	}
+	close(release)
+	for range maxBusy + 1 {
+		if code := <-done; code != http.StatusOK {
+			t.Errorf("a request within the bound: %d", code)
+		}
+	}
+	if w := call(a); w.Code != http.StatusOK {
+		t.Fatalf("after the others ended: %d", w.Code)
 	}
 }
