@@ -93,6 +93,9 @@ type Options struct {
 	// all (4096) and from one source address (64: a bank branch's
 	// terminals may share one address behind its router).
 	MaxConns, MaxConnsPerAddr int
+	// SweepEvery is how often Serve removes uploads left unfinished for a
+	// week (hourly).
+	SweepEvery time.Duration
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -139,6 +142,9 @@ func Open(opt Options) (*District, error) {
 	}
 	if opt.BodyGrace <= 0 {
 		opt.BodyGrace = 30 * time.Second
+	}
+	if opt.SweepEvery <= 0 {
+		opt.SweepEvery = time.Hour
 	}
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 4096

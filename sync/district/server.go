@@ -91,11 +91,25 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 		// a line in the district's log.
 		ErrorLog: slog.NewLogLogger(d.opt.Log.Handler(), slog.LevelWarn),
 	}
-	if n, err := d.SweepPartials(staleUpload); err != nil {
-		d.opt.Log.Warn("sweeping unfinished uploads", "err", err)
-	} else if n > 0 {
-		d.opt.Log.Info("unfinished uploads removed", "count", n)
-	}
+	d.sweep()
+	// While serving, unfinished uploads are swept every SweepEvery, not
+	// only at start: a district up for months must not fill its disk
+	// with uploads nobody finishes.
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		tick := time.NewTicker(d.opt.SweepEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				d.sweep()
+			}
+		}
+	}()
+	defer func() { <-swept }()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -112,6 +126,15 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// sweep removes the uploads left unfinished for staleUpload, and says so.
+func (d *District) sweep() {
+	if n, err := d.SweepPartials(staleUpload); err != nil {
+		d.opt.Log.Warn("sweeping unfinished uploads", "err", err)
+	} else if n > 0 {
+		d.opt.Log.Info("unfinished uploads removed", "count", n)
+	}
 }
 
 // Handler serves protocol version 1.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,5 +258,56 @@ func TestRequestsAtOnceFromOneTerminal(t *testing.T) {
 	}
 	if w := call(a); w.Code != http.StatusOK {
 		t.Fatalf("after the others ended: %d", w.Code)
+	}
+}
+
+// lockedClock is a clock a test moves while the district's goroutines read
+// it.
+type lockedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *lockedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *lockedClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// TestStaleUploadsAreSweptWhileServing: an upload left unfinished for a
+// week goes while the district serves, not only at its next start.
+func TestStaleUploadsAreSweptWhileServing(t *testing.T) {
+	clk := &lockedClock{now: time.Now()}
+	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, SweepEvery: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	serveOn(t, d)
+	data := []byte("half of an attachment")
+	h := hash(append(data, data...))
+	if n, _ := d.WriteBlob(h, 0, int64(2*len(data)), bytes.NewReader(data)); n != int64(len(data)) {
+		t.Fatalf("partial upload holds %d", n)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if off, _ := d.BlobOffset(h); off != int64(len(data)) {
+		t.Fatalf("a fresh upload was swept: offset %d", off)
+	}
+	clk.add(8 * 24 * time.Hour)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if off, _ := d.BlobOffset(h); off == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a week-old upload was not swept while serving")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
