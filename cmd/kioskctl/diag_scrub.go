@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -21,7 +24,12 @@ import (
 //     that was non-ASCII before it was quoted;
 //   - long letter-and-digit strings: base64 and hex (photos, sealed parts,
 //     keys), down to 12 characters when they mix upper case, lower case
-//     and digits, as base64 of even a short name does.
+//     and digits, as base64 of even a short name does;
+//   - any shorter run of hex or base64 that decodes to text outside ASCII
+//     (a two-character name is 12 hex digits or 8 base64 characters), and
+//     Go's decimal dumps of bytes ([229 188 160]);
+//   - numbers split by spaces, dots, slashes, dashes or underscores, in any
+//     grouping, that hold 11 digits or more (a dotted IPv4 address stays).
 const (
 	maskText   = "[text]"
 	maskNumber = "[number]"
@@ -34,6 +42,9 @@ var (
 	reGroupedID    = regexp.MustCompile(`\b[0-9]{6}[ -][0-9]{8}[ -][0-9]{3}[0-9Xx]\b`)
 	reEscapedBytes = regexp.MustCompile(`(\\x[0-9a-fA-F]{2})+|(%[0-9a-fA-F]{2}){2,}`)
 	reEscapedChars = regexp.MustCompile(`(\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8})+`)
+	reByteDump     = regexp.MustCompile(`\[(?:[0-9]{1,3}[ ,]+){2,}[0-9]{1,3}\]`)
+	reSplitNumber  = regexp.MustCompile(`\b[0-9]+(?:[ ._/-][0-9]+)+(?:[Xx]\b|\b)`)
+	reDottedQuad   = regexp.MustCompile(`^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$`)
 )
 
 // scrubText scrubs every line of text.
@@ -50,9 +61,60 @@ func scrubLine(line string) string {
 	s := maskNonASCII(line)
 	s = reEscapedChars.ReplaceAllString(s, maskText)
 	s = reEscapedBytes.ReplaceAllString(s, maskBytes)
+	s = reByteDump.ReplaceAllString(s, maskBytes)
 	s = reGroupedID.ReplaceAllString(s, maskNumber)
 	s = reGroupedPhone.ReplaceAllString(s, maskNumber)
+	s = reSplitNumber.ReplaceAllStringFunc(s, maskSplitNumber)
 	return maskTokens(s)
+}
+
+// maskSplitNumber masks a number written in groups when its digits make
+// a long number (11 or more, or 17 and an X); a dotted IPv4 address, a
+// date or a version stays.
+func maskSplitNumber(m string) string {
+	if reDottedQuad.MatchString(m) {
+		return m
+	}
+	digits := 0
+	for i := 0; i < len(m); i++ {
+		if scrubIsDigit(m[i]) {
+			digits++
+		}
+	}
+	if digits >= 11 || digits == 17 && strings.ContainsAny(m, "Xx") {
+		return maskNumber
+	}
+	return m
+}
+
+// encodesText reports whether run, as hex or as base64 (standard or URL,
+// padded or not), decodes to UTF-8 text holding letters outside ASCII —
+// a name or an address encoded rather than written.
+func encodesText(run string) bool {
+	var decoded [][]byte
+	if len(run) >= 6 && len(run)%2 == 0 {
+		if b, err := hex.DecodeString(run); err == nil {
+			decoded = append(decoded, b)
+		}
+	}
+	if len(run) >= 4 {
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			if b, err := enc.DecodeString(strings.TrimRight(run, "=")); err == nil {
+				decoded = append(decoded, b)
+			}
+		}
+	}
+	for _, b := range decoded {
+		if !utf8.Valid(b) {
+			continue
+		}
+		for _, r := range string(b) {
+			if r >= 0x80 && unicode.IsLetter(r) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maskNonASCII replaces each run of runes outside printable ASCII (tabs
@@ -101,9 +163,12 @@ func maskTokens(s string) string {
 			j++
 		}
 		run := s[i:j]
-		if len(run) >= 32 && strings.ContainsAny(run, "+/") && mixed(run) {
+		switch {
+		case len(run) >= 32 && strings.ContainsAny(run, "+/") && mixed(run):
 			b.WriteString(maskBlob)
-		} else {
+		case encodesText(run):
+			b.WriteString(maskBytes)
+		default:
 			b.WriteString(maskAlnumRuns(run))
 		}
 		i = j

@@ -22,7 +22,15 @@ func TestDiagScrubLine(t *testing.T) {
 		{`json="\u5f20\u4e09\u4e30" raw="\xd5\xc5" url=%E5%BC%A0%E4%B8%89`, `json="[text]" raw="[bytes]" url=[bytes]`},
 		{`phone１３８００１３８０００`, `phone[text]`},
 		// Blobs.
-		{`name64=5byg5LiJ5Liw`, `name64=[blob]`},
+		{`name64=5byg5LiJ5Liw`, `name64=[bytes]`},
+		// Short encodings of a name: two characters.
+		{`hex=e5bca0e4b889 HEX=E5BCA0E4B889`, `hex=[bytes] HEX=[bytes]`},
+		{`two64=5byg5LiJ`, `two64=[bytes]`},
+		{`dump=[229 188 160 228 184 137]`, `dump=[bytes]`},
+		// Numbers split any way, and what must stay.
+		{`a=138.0013.8000 b=138/0013/8000 c=138_0013_8000`, `a=[number] b=[number] c=[number]`},
+		{`fours=1380 0138 000 id=1101 0519 4912 3100 2X`, `fours=[number] id=[number]`},
+		{`peer=192.168.100.200:8443 at 2026-11-27 09:01:02 v1.2.3 crc=050c131a`, ""},
 		{`key=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p`, `key=[blob]`},
 		{`sum=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`, `sum=[blob]`},
 		{`b64=eyJuYW1lIjoi5byg5LiJ5Liw/IiwiaWRfbnVtYmVyIjoiMTEw+MTA1MTk0OTEyMzEwMDJYIn0=`, `b64=[blob]=`},

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -153,6 +154,10 @@ func TestDiagHoldsNoPersonalData(t *testing.T) {
 		"2026-11-27T09:01:05+0800 terminal kiosk[812]: level=DEBUG msg=payload b64=" + base64.StdEncoding.EncodeToString(personal) +
 			" name64=" + base64.StdEncoding.EncodeToString([]byte(residentName)) + " url=" + base64.URLEncoding.EncodeToString([]byte(residentName)),
 		"2026-11-27T09:01:06+0800 terminal kiosk[812]: level=DEBUG msg=escaped json=\"\\u5f20\\u4e09\\u4e30\" q=%E5%BC%A0%E4%B8%89%E4%B8%B0 hex=" + hex.EncodeToString(personal),
+		"2026-11-27T09:01:07+0800 terminal kiosk[812]: level=DEBUG msg=encoded hexname=" + hex.EncodeToString([]byte(residentName[:6])) +
+			" HEXNAME=" + strings.ToUpper(hex.EncodeToString([]byte(residentName[:6]))) + " two64=" + base64.RawStdEncoding.EncodeToString([]byte(residentName[:6])) +
+			" dump=" + fmt.Sprint([]byte(residentName[:6])),
+		"2026-11-27T09:01:08+0800 terminal kiosk[812]: level=DEBUG msg=split dots=138.0013.8000 slashes=138/0013/8000 under=138_0013_8000 fours=\"1380 0138 000\" idfours=\"1101 0519 4912 3100 2X\" ip=10.1.2.3",
 		"2026-11-27T09:02:00+0800 terminal kiosk[812]: level=INFO msg=\"complaint submitted\" phone=" + complaintPhone + " receipt=HALL-0042",
 		"2026-11-27T09:03:00+0800 terminal kiosk[812]: level=WARN msg=printer state=userError reason=\"paper out: replace paper\"",
 	}, "\n") + "\n"
@@ -188,24 +193,33 @@ func TestDiagHoldsNoPersonalData(t *testing.T) {
 	}
 
 	forbidden := map[string][]byte{
-		"name":                 []byte(residentName),
-		"ID number":            []byte(residentID),
-		"ID number, 17 digits": []byte(residentID[:17]),
-		"phone":                []byte(residentPhone),
-		"grouped phone":        []byte("138 0013 8000"),
-		"grouped ID number":    []byte("110105 19491231 002X"),
-		"address":              []byte(residentAddress),
-		"street":               []byte("建国路"),
-		"complaint phone":      []byte(complaintPhone),
-		"receipt":              []byte(receiptApply),
-		"complaint receipt":    []byte(receiptComplain),
-		"name in GB18030":      []byte(gbName),
-		"name in base64":       []byte(base64.StdEncoding.EncodeToString([]byte(residentName))),
-		"name in URL base64":   []byte(base64.URLEncoding.EncodeToString([]byte(residentName))),
-		"name escaped":         []byte(`\u5f20`),
-		"name percent-coded":   []byte("%E5%BC%A0"),
-		"personal in base64":   []byte(base64.StdEncoding.EncodeToString(personal)[:24]),
-		"personal in hex":      []byte(hex.EncodeToString(personal)[:24]),
+		"name":                     []byte(residentName),
+		"ID number":                []byte(residentID),
+		"ID number, 17 digits":     []byte(residentID[:17]),
+		"phone":                    []byte(residentPhone),
+		"grouped phone":            []byte("138 0013 8000"),
+		"grouped ID number":        []byte("110105 19491231 002X"),
+		"address":                  []byte(residentAddress),
+		"street":                   []byte("建国路"),
+		"complaint phone":          []byte(complaintPhone),
+		"receipt":                  []byte(receiptApply),
+		"complaint receipt":        []byte(receiptComplain),
+		"name in GB18030":          []byte(gbName),
+		"name in base64":           []byte(base64.StdEncoding.EncodeToString([]byte(residentName))),
+		"name in URL base64":       []byte(base64.URLEncoding.EncodeToString([]byte(residentName))),
+		"name escaped":             []byte(`\u5f20`),
+		"name percent-coded":       []byte("%E5%BC%A0"),
+		"personal in base64":       []byte(base64.StdEncoding.EncodeToString(personal)[:24]),
+		"personal in hex":          []byte(hex.EncodeToString(personal)[:24]),
+		"two characters in hex":    []byte(hex.EncodeToString([]byte(residentName[:6]))),
+		"two characters in HEX":    []byte(strings.ToUpper(hex.EncodeToString([]byte(residentName[:6])))),
+		"two characters in base64": []byte(base64.RawStdEncoding.EncodeToString([]byte(residentName[:6]))),
+		"a byte dump":              []byte(fmt.Sprint([]byte(residentName[:6]))),
+		"phone with dots":          []byte("138.0013.8000"),
+		"phone with slashes":       []byte("138/0013/8000"),
+		"phone with underscores":   []byte("138_0013_8000"),
+		"phone in fours":           []byte("1380 0138 000"),
+		"ID number in fours":       []byte("1101 0519 4912 3100 2X"),
 	}
 	for name, data := range got {
 		for what, b := range forbidden {
@@ -258,7 +272,7 @@ func TestDiagHoldsNoPersonalData(t *testing.T) {
 	}
 	logs := string(got["logs.txt"])
 	for _, want := range []string{"# journalctl -u yizhan-kiosk", `msg="idcard: reader online" sam=050c131a-21282f36-3d444b52-5960676e`,
-		`reason="paper out: replace paper"`, "name=[text]", "phone=[number]", "b64=[blob]"} {
+		`reason="paper out: replace paper"`, "name=[text]", "phone=[number]", "b64=[bytes]", "ip=10.1.2.3"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs.txt lacks %q:\n%s", want, logs)
 		}
