@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"fyne.io/fyne/v2/container"
 	"testing"
 	"time"
 
@@ -213,5 +214,48 @@ func TestGuideWords(t *testing.T) {
 	h.term.show(screenGuide)
 	if !h.showing("收费标准：10 元（依据：发改价格〔2017〕1号）") {
 		t.Errorf("a fee: %q", h.texts())
+	}
+}
+
+// TestTheNextResidentStartsAtTheTop: where a resident scrolled a guide to
+// is kept while they go back and forth, and forgotten when they go home or
+// the session ends — the next one starts at the guide's top.
+func TestTheNextResidentStartsAtTheTop(t *testing.T) {
+	h := newHarness(t, portrait, "zh")
+	withCatalog(t, h)
+	s, _ := h.term.opt.Catalog.Service("HJ-003")
+	scrolled := func() bool {
+		moved := false
+		eachScroll(h.term.body, func(sc *container.Scroll) { moved = moved || sc.Offset.Y > 0 })
+		return moved
+	}
+	scrollDown := func() {
+		eachScroll(h.term.body, func(sc *container.Scroll) {
+			if sc.Content.MinSize().Height > sc.Size().Height {
+				scrollTo(sc, sc.Content.MinSize().Height)
+			}
+		})
+		if !scrolled() {
+			t.Fatal("the guide does not scroll on this panel")
+		}
+	}
+	for name, leave := range map[string]func(){
+		"home":         func() { h.term.goHome() },
+		"idle timeout": func() { h.term.endSession("idle") },
+	} {
+		h.term.services.service = s
+		h.term.show(screenGuide)
+		scrollDown()
+		h.term.show(screenStaff) // and back: the place is kept
+		h.term.show(screenGuide)
+		if !scrolled() {
+			t.Fatal("back from staff, the guide lost its place")
+		}
+		leave()
+		h.term.services.service = s
+		h.term.show(screenGuide)
+		if scrolled() {
+			t.Errorf("after %s, the next resident's guide starts scrolled", name)
+		}
 	}
 }

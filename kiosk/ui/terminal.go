@@ -538,21 +538,23 @@ func (t *Terminal) endSession(reason string) {
 	if r := t.maint.restScreen(); r != session.Home {
 		t.sess.Show(r, t.opt.Now())
 	}
-	t.offsets = nil
 	if err := UseLanguage(t.sess.Lang()); err != nil {
 		t.opt.Log.Error("reset language", "err", err)
 	}
 	t.applyTheme()
 	t.rebuild()
+	t.offsets = nil // after the rebuild, which keeps the screen it leaves
 }
 
 func (t *Terminal) show(screen string) {
 	t.sess.Show(screen, t.opt.Now())
-	if screen == session.Home {
-		t.offsets = nil
-	}
 	t.opt.Log.Debug("screen", "screen", screen)
 	t.refresh()
+	if screen == session.Home {
+		// Home ends the visit: the next resident starts every screen at
+		// its top (after the refresh, which keeps the screen it leaves).
+		t.offsets = nil
+	}
 }
 
 func (t *Terminal) switchLanguage() {
