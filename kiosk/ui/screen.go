@@ -6,7 +6,9 @@ import "fyne.io/fyne/v2"
 // resident's session it shows — a journey, a list, the words of a
 // question — and the widgets that show it: the frame (Terminal) asks it
 // for its content when it is shown, and it changes its widgets in place
-// for what happens while it is shown.
+// for what happens while it is shown (a key typed, a status come in). It
+// builds with its kit and asks the frame for the rest through the kit's
+// host (kit.go): to be shown anew, to go elsewhere, to save.
 type screen interface {
 	// content makes the screen's widgets for the session as it stands;
 	// the frame puts them between its header and its status bar.
