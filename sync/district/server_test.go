@@ -110,7 +110,7 @@ func TestGuardForgetsOldAddresses(t *testing.T) {
 }
 
 // serveOn starts d on a loopback listener until the test ends.
-func serveOn(t *testing.T, d *District) string {
+func serveOn(t testing.TB, d *District) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
