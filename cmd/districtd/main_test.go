@@ -89,6 +89,16 @@ func provision(t *testing.T, url, token, terminal string) *kiosk {
 	return &kiosk{dir: dir, queue: q, state: st, sync: c}
 }
 
+// identity is the terminal's own, as enrollment left it in its folder.
+func (k *kiosk) identity(t *testing.T) *client.Identity {
+	t.Helper()
+	id, err := client.LoadIdentity(client.IdentityDir(k.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func (k *kiosk) submit(t *testing.T, kind outbox.Kind, personal string, attachment []byte) outbox.Record {
 	t.Helper()
 	sub := outbox.Submission{Kind: kind, Public: outbox.Public{Service: "GA-003", Receipt: "R-1"}, Personal: []byte(personal)}
@@ -172,7 +182,7 @@ func TestImportThenSyncStoresOnce(t *testing.T) {
 		recs = append(recs, k.submit(t, outbox.Application, `{"n":`+string(rune('1'+i))+`}`, bytes.Repeat([]byte{byte(i)}, 3000)))
 	}
 	stick := t.TempDir()
-	folder, m, err := k.queue.Export(stick, "BANK-0002")
+	folder, m, err := k.queue.Export(stick, "BANK-0002", k.identity(t).SignExport)
 	if err != nil || len(m.Records) != 3 {
 		t.Fatalf("export: %d records, %v", len(m.Records), err)
 	}
@@ -296,5 +306,45 @@ func TestOnlyInitOrServeMakesADistrict(t *testing.T) {
 	}
 	if out := districtd(t, "token", "new", "--site", "大厅", "--data", dir); strings.TrimSpace(out) == "" {
 		t.Fatal("no token after init")
+	}
+}
+
+// TestImportTakesOnlyItsTerminalsSignature: anyone can seal records to the
+// district's public key; an export is imported only when the terminal it
+// names signed it with its current, unrevoked key, and the folder is as it
+// signed it. Anything else is refused whole.
+func TestImportTakesOnlyItsTerminalsSignature(t *testing.T) {
+	dir := t.TempDir()
+	url, _ := startDistrictd(t, dir)
+	a := provision(t, url, strings.Fields(districtd(t, "token", "new", "--site", "网点", "--data", dir))[0], "BANK-0002")
+	b := provision(t, url, strings.Fields(districtd(t, "token", "new", "--site", "网点", "--data", dir))[0], "BANK-0003")
+	a.submit(t, outbox.Complaint, `{"text":"a"}`, nil)
+	export := func(sign outbox.ExportSigner) string {
+		folder, _, err := a.queue.Export(t.TempDir(), "BANK-0002", sign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return folder
+	}
+	refused := func(folder, why string) {
+		t.Helper()
+		var out bytes.Buffer
+		err := run([]string{"import", folder, "--data", dir}, &out, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("import: %v (want it refused: %s)\n%s", err, why, out.String())
+		}
+	}
+	refused(export(nil), "not signed")
+	refused(export(b.identity(t).SignExport), `signed by terminal "BANK-0003" but names "BANK-0002"`)
+	tampered := export(a.identity(t).SignExport)
+	manifest := filepath.Join(tampered, "manifest.json")
+	data, _ := os.ReadFile(manifest)
+	os.WriteFile(manifest, bytes.Replace(data, []byte(`"format"`), []byte(`"format" `), 1), 0o600)
+	refused(tampered, "does not match")
+	good := export(a.identity(t).SignExport)
+	districtd(t, "terminals", "revoke", "BANK-0002", "--data", dir)
+	refused(good, "revoked")
+	if out := districtd(t, "complaints", "list", "--data", dir); strings.Contains(out, "BANK-0002") {
+		t.Fatalf("a refused export left records:\n%s", out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -83,19 +84,24 @@ func queueExport(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder")
 	to := fs.String("to", "", "folder to export into (a mounted USB stick)")
-	terminal := fs.String("terminal", "terminal", "terminal id, for the export folder's name")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if *to == "" {
 		return fmt.Errorf("%w: --to is required", errUsage)
 	}
+	// The export is signed with the terminal's key: the district imports
+	// no folder its terminal did not sign.
+	id, err := client.LoadIdentity(client.IdentityDir(*data))
+	if err != nil {
+		return fmt.Errorf("queue export: %w", err)
+	}
 	s, err := outbox.OpenMaintenance(*data, 0)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	dir, m, err := s.Export(*to, *terminal)
+	dir, m, err := s.Export(*to, id.TerminalID, id.SignExport)
 	if err != nil {
 		return err
 	}

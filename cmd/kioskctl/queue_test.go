@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
+	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -68,9 +70,22 @@ func TestQueueStatsAndList(t *testing.T) {
 		t.Fatal("stats of a folder without a store")
 	}
 
+	// An export is signed with the terminal's key: not enrolled, none.
 	stick := t.TempDir()
+	if err := run([]string{"queue", "export", "--data", dir, "--to", stick}, nil, &out, &out); !errors.Is(err, client.ErrNotEnrolled) {
+		t.Fatalf("export before enrollment: %v", err)
+	}
+	d, backend := selftestDistrict(t)
+	token, err := d.NewToken("大厅", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Enroll(ctx, client.EnrollOptions{Backend: backend, Token: token, TerminalID: "HALL-0007",
+		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(t.TempDir(), "district.pub")}); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
-	if err := run([]string{"queue", "export", "--data", dir, "--to", stick, "--terminal", "HALL-0007"}, nil, &out, &out); err != nil {
+	if err := run([]string{"queue", "export", "--data", dir, "--to", stick}, nil, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "exported 1 records") {
@@ -82,6 +97,12 @@ func TestQueueStatsAndList(t *testing.T) {
 	}
 	if m, err := outbox.ReadExport(folders[0]); err != nil || len(m.Records) != 1 {
 		t.Fatalf("export reads back %v, %v", m, err)
+	}
+	// The district checks the terminal's signature and takes the folder
+	// (the rating's sealed part is sealed to another key here: rejected
+	// alone, after the folder as a whole was accepted).
+	if rep, err := d.Import(folders[0]); err != nil || rep.Terminal != "HALL-0007" {
+		t.Fatalf("the district's import of the signed export: %+v, %v", rep, err)
 	}
 	if err := run([]string{"queue", "export", "--data", dir}, nil, &out, &out); !errors.Is(err, errUsage) {
 		t.Fatalf("export without --to: %v", err)

@@ -3,10 +3,12 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -89,6 +91,22 @@ func LoadIdentity(dir string) (*Identity, error) {
 		return nil, errors.New("sync: identity: catalog key missing")
 	}
 	return &id, nil
+}
+
+// SignExport signs an export's manifest with the terminal's key (ECDSA
+// P-256 over its SHA-256) and gives the terminal's certificate with it, for
+// outbox.Store.Export: the district imports only exports its enrolled
+// terminals signed.
+func (id *Identity) SignExport(manifest []byte) (signature, certificate []byte, err error) {
+	signer, ok := id.cert.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, nil, errors.New("sync: identity: the terminal's key cannot sign")
+	}
+	sum := sha256.Sum256(manifest)
+	if signature, err = signer.Sign(rand.Reader, sum[:], crypto.SHA256); err != nil {
+		return nil, nil, fmt.Errorf("sync: identity: sign: %w", err)
+	}
+	return signature, id.cert.Certificate[0], nil
 }
 
 // TLSConfig is the terminal's side of mutual TLS.

@@ -1,6 +1,10 @@
 package district
 
 import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 
@@ -22,21 +26,13 @@ type ImportReport struct {
 // that also arrives by the network is stored once. The terminal must be
 // enrolled here and not revoked.
 func (d *District) Import(dir string) (ImportReport, error) {
-	m, err := outbox.ReadExport(dir)
+	m, signed, err := outbox.ReadSignedExport(dir)
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("district: import: %w", err)
 	}
 	rep := ImportReport{Terminal: m.Terminal}
-	known, err := d.Terminals()
-	if err != nil {
-		return rep, err
-	}
-	ok := false
-	for _, t := range known {
-		ok = ok || (t.ID == m.Terminal && !t.Revoked)
-	}
-	if !ok {
-		return rep, fmt.Errorf("district: import: terminal %q is not enrolled here (or revoked)", m.Terminal)
+	if err := d.checkSigned(m, signed); err != nil {
+		return rep, fmt.Errorf("district: import: %w", err)
 	}
 	var batch []protocol.Record
 	flush := func() error {
@@ -107,4 +103,37 @@ func readExportFile(dir string, f outbox.ManifestFile) ([]byte, error) {
 	}
 	defer fh.Close()
 	return io.ReadAll(io.LimitReader(fh, f.Size))
+}
+
+// checkSigned checks that an export was signed by the terminal its
+// manifest names, with the certificate the district holds for it now:
+// issued by this district's CA, that terminal's current one (not
+// superseded), not revoked. Anyone can seal records to the district's
+// public key; only the terminal's own key makes them its records. A
+// folder that fails is refused whole.
+func (d *District) checkSigned(m outbox.Manifest, sg outbox.Signed) error {
+	if len(sg.Signature) == 0 || len(sg.Certificate) == 0 {
+		return errors.New("the export is not signed by its terminal (kioskctl queue export signs it with the terminal's key)")
+	}
+	cert, err := x509.ParseCertificate(sg.Certificate)
+	if err != nil {
+		return fmt.Errorf("the export's certificate: %w", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(d.ca.cert)
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, CurrentTime: d.opt.Now()}); err != nil {
+		return fmt.Errorf("the export's certificate is not one this district issued: %w", err)
+	}
+	if cert.Subject.CommonName != m.Terminal {
+		return fmt.Errorf("the export is signed by terminal %q but names %q", cert.Subject.CommonName, m.Terminal)
+	}
+	if _, err := d.authenticate(cert); err != nil {
+		return fmt.Errorf("terminal %s: %w", m.Terminal, err)
+	}
+	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	sum := sha256.Sum256(sg.Manifest)
+	if !ok || !ecdsa.VerifyASN1(pub, sum[:], sg.Signature) {
+		return errors.New("the manifest's signature does not match it: the folder was changed after its terminal signed it")
+	}
+	return nil
 }

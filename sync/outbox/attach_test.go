@@ -100,7 +100,7 @@ func TestAttachmentsHeldInStoreOrFile(t *testing.T) {
 	}
 
 	// Export copies both kinds, and the district reads them back.
-	out, _, err := s.Export(t.TempDir(), "HALL-0007")
+	out, _, err := s.Export(t.TempDir(), "HALL-0007", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

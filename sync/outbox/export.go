@@ -58,10 +58,23 @@ type ManifestAttachment struct {
 	ManifestFile
 }
 
+// ExportSigner signs an export's manifest with the terminal's key: it
+// returns the signature over the manifest's bytes and the terminal's
+// certificate (DER), which the district checks against its own record of
+// the terminal.
+type ExportSigner func(manifest []byte) (signature, certificate []byte, err error)
+
+// The files beside manifest.json in a signed export.
+const (
+	exportSignature   = "manifest.sig"
+	exportCertificate = "terminal.crt"
+)
+
 // Export copies every record waiting for the district (queued, sending or
 // exported before) into a new folder under dir, fsyncs it, writes the
-// manifest last, and marks the records exported. It returns the folder.
-func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
+// manifest's signature (when sign is not nil) and then the manifest last,
+// and marks the records exported. It returns the folder.
+func (s *Store) Export(dir, terminal string, sign ExportSigner) (string, Manifest, error) {
 	waiting, err := s.Next(1 << 30)
 	if err != nil {
 		return "", Manifest{}, err
@@ -95,6 +108,18 @@ func (s *Store) Export(dir, terminal string) (string, Manifest, error) {
 	manifest, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return "", Manifest{}, err
+	}
+	if sign != nil {
+		sig, cert, err := sign(manifest)
+		if err != nil {
+			return "", Manifest{}, fmt.Errorf("outbox: export: sign: %w", err)
+		}
+		if _, err := writeExportFile(out, exportSignature, bytes.NewReader(sig)); err != nil {
+			return "", Manifest{}, err
+		}
+		if _, err := writeExportFile(out, exportCertificate, bytes.NewReader(cert)); err != nil {
+			return "", Manifest{}, err
+		}
 	}
 	if _, err := writeExportFile(out, "manifest.json", bytes.NewReader(manifest)); err != nil {
 		return "", Manifest{}, err
@@ -145,30 +170,70 @@ func writeExportFile(root, rel string, r io.Reader) (ManifestFile, error) {
 	return ManifestFile{Path: filepath.ToSlash(rel), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
+// Signed is what an export says of who made it: the manifest's bytes as
+// read, the terminal's signature over them and its certificate (DER);
+// the last two empty when the export is unsigned.
+type Signed struct {
+	Manifest, Signature, Certificate []byte
+}
+
 // ReadExport reads an export folder's manifest and checks every file it
-// names against its size and SHA-256; districtd imports with it.
+// names against its size and SHA-256.
 func ReadExport(dir string) (Manifest, error) {
+	m, _, err := ReadSignedExport(dir)
+	return m, err
+}
+
+// ReadSignedExport is ReadExport, with the manifest's bytes — read once,
+// the same that were parsed — and its signature, for districtd's import to
+// check.
+func ReadSignedExport(dir string) (Manifest, Signed, error) {
+	m, data, err := readManifest(dir)
+	if err != nil {
+		return Manifest{}, Signed{}, err
+	}
+	sg := Signed{Manifest: data}
+	for name, into := range map[string]*[]byte{exportSignature: &sg.Signature, exportCertificate: &sg.Certificate} {
+		f, err := OpenExportFile(dir, name)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return Manifest{}, Signed{}, fmt.Errorf("outbox: %w", err)
+		}
+		*into, err = io.ReadAll(io.LimitReader(f, 16<<10)) // a signature and a certificate are small
+		f.Close()
+		if err != nil {
+			return Manifest{}, Signed{}, fmt.Errorf("outbox: %s: %w", name, err)
+		}
+	}
+	return m, sg, nil
+}
+
+// readManifest reads and checks an export's manifest, and returns its
+// bytes.
+func readManifest(dir string) (Manifest, []byte, error) {
 	mf, err := OpenExportFile(dir, "manifest.json")
 	if errors.Is(err, os.ErrNotExist) {
-		return Manifest{}, fmt.Errorf("outbox: %s is not a finished export (no manifest)", dir)
+		return Manifest{}, nil, fmt.Errorf("outbox: %s is not a finished export (no manifest)", dir)
 	}
 	if err != nil {
-		return Manifest{}, err
+		return Manifest{}, nil, err
 	}
 	defer mf.Close()
 	data, err := io.ReadAll(io.LimitReader(mf, maxManifestBytes+1))
 	if err != nil {
-		return Manifest{}, fmt.Errorf("outbox: manifest: %w", err)
+		return Manifest{}, nil, fmt.Errorf("outbox: manifest: %w", err)
 	}
 	if len(data) > maxManifestBytes {
-		return Manifest{}, fmt.Errorf("outbox: manifest over %d bytes", maxManifestBytes)
+		return Manifest{}, nil, fmt.Errorf("outbox: manifest over %d bytes", maxManifestBytes)
 	}
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Manifest{}, fmt.Errorf("outbox: manifest: %w", err)
+		return Manifest{}, nil, fmt.Errorf("outbox: manifest: %w", err)
 	}
 	if m.Format != ExportFormat {
-		return Manifest{}, fmt.Errorf("outbox: export format %q, want %q", m.Format, ExportFormat)
+		return Manifest{}, nil, fmt.Errorf("outbox: export format %q, want %q", m.Format, ExportFormat)
 	}
 	for _, r := range m.Records {
 		files := []ManifestFile{r.Sealed}
@@ -177,11 +242,11 @@ func ReadExport(dir string) (Manifest, error) {
 		}
 		for _, f := range files {
 			if err := checkExportFile(dir, f); err != nil {
-				return Manifest{}, fmt.Errorf("outbox: record %s: %w", r.ID, err)
+				return Manifest{}, nil, fmt.Errorf("outbox: record %s: %w", r.ID, err)
 			}
 		}
 	}
-	return m, nil
+	return m, data, nil
 }
 
 // maxManifestBytes bounds an export's manifest: a full store's records

@@ -30,7 +30,7 @@ func TestExportAndReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	stick := t.TempDir()
-	out, man, err := m.Export(stick, "HALL-0007")
+	out, man, err := m.Export(stick, "HALL-0007", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestExportFilesAreRegularFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, man, err := m.Export(t.TempDir(), "HALL-0007")
+	out, man, err := m.Export(t.TempDir(), "HALL-0007", nil)
 	m.Close()
 	if err != nil {
 		t.Fatal(err)
