@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
@@ -347,4 +348,18 @@ func TestImportTakesOnlyItsTerminalsSignature(t *testing.T) {
 	if out := districtd(t, "complaints", "list", "--data", dir); strings.Contains(out, "BANK-0002") {
 		t.Fatalf("a refused export left records:\n%s", out)
 	}
+}
+
+// FuzzPrintable: whatever a terminal sent, what staff see is valid UTF-8
+// with nothing a console acts on.
+func FuzzPrintable(f *testing.F) {
+	for _, s := range []string{"等候太久", "\x1b[2K\r", "a\u202eb", "bad\xff", "\u0085\u2028"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := printable(s)
+		if !utf8.ValidString(out) || strings.ContainsFunc(out, acted) {
+			t.Fatalf("printable(%q) = %q", s, out)
+		}
+	})
 }

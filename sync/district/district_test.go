@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
@@ -40,12 +41,18 @@ func open(t *testing.T, dir string, clk *clock) *District {
 }
 
 func csr(t *testing.T, cn string) []byte {
+	der, _ := csrKey(t, cn)
+	return der
+}
+
+// csrKey is a certificate request for cn and the key it is for.
+func csrKey(t *testing.T, cn string) ([]byte, *ecdsa.PrivateKey) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return der
+	return der, key
 }
 
 // TestEnrollTakesOnlyP256Keys: a request with an RSA-1024 or a P-384 key
@@ -75,17 +82,28 @@ func TestEnrollTakesOnlyP256Keys(t *testing.T) {
 
 func enroll(t *testing.T, d *District, id string) *x509.Certificate {
 	t.Helper()
+	return terminalCert(t, d, id).Leaf
+}
+
+// terminalCert enrolls the terminal id and returns its certificate with its
+// key, for a test that speaks TLS as that terminal.
+func terminalCert(t *testing.T, d *District, id string) tls.Certificate {
+	t.Helper()
 	tok, err := d.NewTokenFor("大厅", id, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	secret, _, _ := strings.Cut(tok, ".")
-	resp, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: id, CSR: csr(t, id)})
+	der, key := csrKey(t, id)
+	resp, err := d.Enroll(protocol.EnrollRequest{Token: secret, TerminalID: id, CSR: der})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(resp.Certificate)
-	return cert
+	cert, err := x509.ParseCertificate(resp.Certificate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{resp.Certificate}, PrivateKey: key, Leaf: cert}
 }
 
 func sealed(t *testing.T, d *District, text string) []byte {
@@ -404,4 +422,22 @@ func TestStaleUploadsAreSwept(t *testing.T) {
 	if off, _ := d.BlobOffset(h); off != 0 {
 		t.Fatalf("offset %d after the sweep", off)
 	}
+}
+
+// FuzzQueryUint: any query; a number it accepts is written the one way.
+func FuzzQueryUint(f *testing.F) {
+	for _, q := range []string{"after=0", "after=42", "after=042", "after=1&after=2", "after=%2B1", "after=18446744073709551616", ""} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		r := httptest.NewRequest("GET", "/v1/statuses", nil)
+		r.URL.RawQuery = q
+		n, err := queryUint(r, "after")
+		if err != nil {
+			return
+		}
+		if vs, ok := r.URL.Query()["after"]; ok && (len(vs) != 1 || vs[0] != strconv.FormatUint(n, 10)) {
+			t.Fatalf("?%s read as %d", q, n)
+		}
+	})
 }

@@ -64,3 +64,30 @@ func TestCheckRecipients(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckRecipients: any bytes; a header it lets through names at most
+// max stanzas before its terminating line.
+func FuzzCheckRecipients(f *testing.F) {
+	f.Add([]byte("age-encryption.org/v1\n-> X25519 abc\nbody\n--- mac\npayload"))
+	f.Add([]byte("age-encryption.org/v1\n-> a\n-> b\n-> c\n--- x\n"))
+	f.Add([]byte("age-encryption.org/v1\n"))
+	f.Fuzz(func(t *testing.T, head []byte) {
+		head = head[:min(len(head), maxHeader)]
+		if checkRecipients(head, 2) != nil {
+			return
+		}
+		_, rest, _ := bytes.Cut(head, []byte("\n"))
+		n := 0
+		for _, line := range bytes.Split(rest, []byte("\n")) {
+			if bytes.HasPrefix(line, []byte("---")) {
+				break
+			}
+			if bytes.HasPrefix(line, []byte("-> ")) {
+				n++
+			}
+		}
+		if n == 0 || n > 2 {
+			t.Fatalf("let through a header of %d stanzas: %q", n, head)
+		}
+	})
+}

@@ -24,16 +24,7 @@ import (
 // A peer that starts a request body and goes silent is dropped, even on
 // the endpoint that needs no certificate.
 func TestSilentBodyIsDropped(t *testing.T) {
-	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 300 * time.Millisecond, EnrollDeadline: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	_, conn := dialServed(t, Options{BodyIdle: 300 * time.Millisecond, EnrollDeadline: 300 * time.Millisecond}, nil)
 	io.WriteString(conn, "POST /v1/enroll HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"tok")
 	start := time.Now()
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -127,31 +118,67 @@ func serveOn(t testing.TB, d *District) string {
 // deadline for the whole request; a byte every 200 ms (each well inside
 // BodyIdle) does not move it.
 func TestTricklingEnrollmentIsCut(t *testing.T) {
-	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 10 * time.Second, EnrollDeadline: time.Second})
+	_, conn := dialServed(t, Options{BodyIdle: 10 * time.Second, EnrollDeadline: time.Second}, nil)
+	if took := trickle(conn, protocol.PathEnroll); took > 4*time.Second {
+		t.Fatalf("a trickling enrollment held the connection %v (deadline 1 s)", took)
+	}
+}
+
+// TestTricklingTerminalIsCut: an enrolled terminal (or a stolen key) that
+// sends its records a byte every 100 ms — each byte well inside BodyIdle —
+// falls below the least rate once the grace is over and is cut.
+func TestTricklingTerminalIsCut(t *testing.T) {
+	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 10 * time.Second, MinBodyRate: 1000, BodyGrace: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true})
+	cert := terminalCert(t, d, "HALL-T")
+	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	if took := trickle(conn, protocol.PathRecords); took > 4*time.Second {
+		t.Fatalf("a terminal trickling at 10 B/s held the connection %v (least rate 1000 B/s after 0.5 s)", took)
+	}
+}
+
+// dialServed serves a district with opt (in a new folder) on loopback and
+// dials it over TLS with cfg's certificates (none when nil).
+func dialServed(t *testing.T, opt Options, certs []tls.Certificate) (*District, *tls.Conn) {
+	t.Helper()
+	opt.Dir = t.TempDir()
+	d, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true, Certificates: certs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return d, conn
+}
+
+// trickle starts a POST to path and sends its body a byte every 100 ms
+// until the district answers or closes the connection (or 8 s pass), and
+// returns how long that took.
+func trickle(conn *tls.Conn, path string) time.Duration {
 	start := time.Now()
-	io.WriteString(conn, "POST /v1/enroll HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+	io.WriteString(conn, "POST "+path+" HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
 	for time.Since(start) < 8*time.Second {
 		if _, err := io.WriteString(conn, " "); err != nil {
 			break // cut
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		conn.SetReadDeadline(time.Now().Add(time.Millisecond))
 		if _, err := conn.Read(make([]byte, 1)); err != nil && !isTimeout(err) {
 			break // answered or closed
 		}
 	}
-	if took := time.Since(start); took > 4*time.Second {
-		t.Fatalf("a trickling enrollment held the connection %v (deadline 1 s)", took)
-	}
+	return time.Since(start)
 }
 
 func isTimeout(err error) bool {
