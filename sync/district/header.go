@@ -54,6 +54,11 @@ func checkRecipients(head []byte, max int) error {
 // seals to the key it was given).
 func (d *District) maxRecipients() int { return len(d.identities) }
 
+// checkHeader checks the header of sealed data held in memory.
+func (d *District) checkHeader(sealed []byte) error {
+	return checkRecipients(sealed[:min(len(sealed), maxHeader)], d.maxRecipients())
+}
+
 // checkedStream reads sealed data from r after checking its header:
 // the header is peeked, not consumed.
 func (d *District) checkedStream(r io.Reader) (io.Reader, error) {

@@ -33,7 +33,7 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		addr := hostOf(c.RemoteAddr())
+		addr := hostOf(c.RemoteAddr().String())
 		if l.take(addr) {
 			return &cappedConn{Conn: c, l: l, addr: addr}, nil
 		}
@@ -82,11 +82,12 @@ func (c *cappedConn) Close() error {
 	return err
 }
 
-// hostOf is an address's host, without its port.
-func hostOf(a net.Addr) string {
-	host, _, err := net.SplitHostPort(a.String())
+// hostOf is an address's host, without its port: the source address the
+// district's bounds count by.
+func hostOf(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return a.String()
+		return addr
 	}
 	return host
 }

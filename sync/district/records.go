@@ -108,7 +108,7 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 func tracked(kind string) bool { return kind == "application" || kind == "complaint" }
 
 func (d *District) checkSealed(sealed []byte) error {
-	if err := checkRecipients(sealed[:min(len(sealed), maxHeader)], d.maxRecipients()); err != nil {
+	if err := d.checkHeader(sealed); err != nil {
 		return err
 	}
 	r, err := age.Decrypt(bytes.NewReader(sealed), d.identities...)
@@ -226,7 +226,7 @@ func (d *District) Record(id string) (Stored, error) {
 // Open decrypts a record's personal part with the district's identity.
 func (d *District) Open(s Stored) ([]byte, error) {
 	sealed := s.Record.Sealed
-	if err := checkRecipients(sealed[:min(len(sealed), maxHeader)], d.maxRecipients()); err != nil {
+	if err := d.checkHeader(sealed); err != nil {
 		return nil, fmt.Errorf("district: open %s: %w", s.Record.ID, err)
 	}
 	r, err := age.Decrypt(bytes.NewReader(sealed), d.identities...)

@@ -256,10 +256,7 @@ func (d *District) leave(terminal string) {
 }
 
 func (d *District) handleEnroll(w http.ResponseWriter, r *http.Request) {
-	from, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		from = r.RemoteAddr
-	}
+	from := hostOf(r.RemoteAddr)
 	now := d.opt.Now()
 	if d.enrollGuard.blocked(from, now) {
 		d.opt.Log.Warn("enrollment refused: too many failures", "from", from)
