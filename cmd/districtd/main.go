@@ -10,15 +10,17 @@
 //	districtd terminals [--json]
 //	districtd terminals revoke ID
 //	districtd apps list [--json]
-//	districtd apps show ID [--attachments DIR]
-//	districtd apps set-status ID STATE [--message TEXT]
+//	districtd apps show [TERMINAL/]ID [--attachments DIR]
+//	districtd apps set-status [TERMINAL/]ID STATE [--message TEXT]
 //	districtd ratings list [--bad] [--json]
 //	districtd complaints list [--json]
-//	districtd complaints answer ID --message TEXT [--state done]
+//	districtd complaints answer [TERMINAL/]ID --message TEXT [--state done]
 //	districtd import DIR
 //	districtd catalog publish FILE.json
 //	districtd config publish FILE.json
 //
+// A record is named by its id, or TERMINAL/ID when more than one terminal
+// sent that id (each terminal's records are its own).
 // Every command but serve takes --data DIR (default /var/lib/districtd).
 // A new district — its CA and sealing keys — is made by serve's first start
 // or by init; no other command makes one, so a mistyped --data fails
@@ -45,14 +47,15 @@ const usage = `usage:
   districtd terminals [--json]
   districtd terminals revoke ID
   districtd apps list [--json]
-  districtd apps show ID [--attachments DIR]
-  districtd apps set-status ID STATE [--message TEXT]     STATE: received accepted processing done rejected
+  districtd apps show [TERMINAL/]ID [--attachments DIR]
+  districtd apps set-status [TERMINAL/]ID STATE [--message TEXT]     STATE: received accepted processing done rejected
   districtd ratings list [--bad] [--json]
   districtd complaints list [--json]
-  districtd complaints answer ID --message TEXT [--state done]
+  districtd complaints answer [TERMINAL/]ID --message TEXT [--state done]
   districtd import DIR
   districtd catalog publish FILE.json
   districtd config publish FILE.json
+a record is named by its id, or TERMINAL/ID when more than one terminal sent that id
 every command but serve also takes --data DIR (default /var/lib/districtd)`
 
 func main() {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,10 +11,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"filippo.io/age"
+
 	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // districtd runs a command line and returns what it printed.
@@ -362,4 +366,47 @@ func FuzzPrintable(f *testing.F) {
 			t.Fatalf("printable(%q) = %q", s, out)
 		}
 	})
+}
+
+// TestARecordIDTwoTerminalsSentIsNamedWithItsTerminal: each terminal's
+// records are its own; staff who give an id two terminals sent are told
+// to name one, and TERMINAL/ID reaches that one alone.
+func TestARecordIDTwoTerminalsSentIsNamedWithItsTerminal(t *testing.T) {
+	dir := t.TempDir()
+	districtd(t, "init", "--data", dir)
+	d, err := district.Open(district.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "019ac3f2-0000-7000-8000-0000000000c1"
+	for _, terminal := range []string{"HALL-A", "HALL-B"} {
+		r, err := age.ParseX25519Recipient(d.Recipients()[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sealed bytes.Buffer
+		w, _ := age.Encrypt(&sealed, r)
+		io.WriteString(w, `{"name":"`+terminal+` 的居民"}`)
+		w.Close()
+		rec := protocol.Record{ID: id, Seq: 1, Kind: "application", Created: time.Now(), Sealed: sealed.Bytes()}
+		if res, err := d.Ingest(terminal, "sync", []protocol.Record{rec}); err != nil || res[0].Status != protocol.Accepted {
+			t.Fatalf("%s: %+v %v", terminal, res, err)
+		}
+	}
+	d.Close()
+
+	var out, errOut bytes.Buffer
+	err = run([]string{"apps", "set-status", id, "done", "--data", dir}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "HALL-A/"+id) || !strings.Contains(err.Error(), "HALL-B/"+id) {
+		t.Fatalf("set-status with an id two terminals sent: %v", err)
+	}
+	if out := districtd(t, "apps", "set-status", "HALL-B/"+id, "done", "--data", dir); !strings.Contains(out, "terminal HALL-B") {
+		t.Fatalf("set-status HALL-B/ID: %s", out)
+	}
+	if out := districtd(t, "apps", "show", "HALL-A/"+id, "--data", dir); !strings.Contains(out, "HALL-A 的居民") || strings.Contains(out, "done") {
+		t.Fatalf("apps show HALL-A/ID:\n%s", out)
+	}
+	if err := run([]string{"apps", "show", "HALL-A/not-an-id", "--data", dir}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "TERMINAL/ID") {
+		t.Fatalf("a malformed reference: %v", err)
+	}
 }

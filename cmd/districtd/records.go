@@ -157,8 +157,8 @@ type shown struct {
 	Attachments []string        `json:"attachments,omitempty"` // files written
 }
 
-func showRecord(d *district.District, id, dir string, w io.Writer) (shown, error) {
-	s, err := d.Record(id)
+func showRecord(d *district.District, ref district.RecordRef, dir string, w io.Writer) (shown, error) {
+	s, err := d.Record(ref)
 	if err != nil {
 		return shown{}, err
 	}
@@ -183,7 +183,7 @@ func showRecord(d *district.District, id, dir string, w io.Writer) (shown, error
 			continue
 		}
 		path := filepath.Join(dir, fmt.Sprintf("%s-%d-%s", s.Record.ID, i+1, filepath.Base(a.Name)))
-		if err := writeAttachment(d, s.Record.Attachments[i], path); err != nil {
+		if err := writeAttachment(d, s, s.Record.Attachments[i], path); err != nil {
 			return shown{}, err
 		}
 		out.Attachments = append(out.Attachments, path)
@@ -192,7 +192,7 @@ func showRecord(d *district.District, id, dir string, w io.Writer) (shown, error
 	return out, nil
 }
 
-func writeAttachment(d *district.District, a protocol.Attachment, path string) error {
+func writeAttachment(d *district.District, s district.Stored, a protocol.Attachment, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func writeAttachment(d *district.District, a protocol.Attachment, path string) e
 	if err != nil {
 		return err
 	}
-	if err := d.OpenAttachment(a, f); err != nil {
+	if err := d.OpenAttachment(s, a, f); err != nil {
 		f.Close()
 		os.Remove(path)
 		return err

@@ -210,27 +210,37 @@ func execute(d *district.District, req request) (reply, error) {
 		value = rows
 		printRows(tw, kind, rows)
 	case opAppsShow:
-		v, err := showRecord(d, req.ID, req.Dir, tw)
+		ref, err := district.ParseRecordRef(req.ID)
+		if err != nil {
+			return reply{}, err
+		}
+		v, err := showRecord(d, ref, req.Dir, tw)
 		if err != nil {
 			return reply{}, err
 		}
 		value = v
 	case opSetStatus, opAnswer:
+		ref, err := district.ParseRecordRef(req.ID)
+		if err != nil {
+			return reply{}, err
+		}
+		s, err := d.Record(ref)
+		if err != nil {
+			return reply{}, err
+		}
 		state := req.State
 		if req.Op == opAnswer {
-			if s, err := d.Record(req.ID); err != nil {
-				return reply{}, err
-			} else if s.Record.Kind != "complaint" {
-				return reply{}, fmt.Errorf("%s is a %s, not a complaint", req.ID, s.Record.Kind)
+			if s.Record.Kind != "complaint" {
+				return reply{}, fmt.Errorf("%s is a %s, not a complaint", ref, s.Record.Kind)
 			}
 			if state == "" {
 				state = "done"
 			}
 		}
-		if err := d.SetStatus(req.ID, state, req.Message); err != nil {
+		if err := d.SetStatus(s.Ref(), state, req.Message); err != nil {
 			return reply{}, err
 		}
-		fmt.Fprintf(tw, "%s is now %s; the terminal gets it at its next sync\n", req.ID, state)
+		fmt.Fprintf(tw, "%s is now %s; terminal %s gets it at its next sync\n", ref.ID, state, s.Terminal)
 	case opImport:
 		rep, err := d.Import(req.Dir)
 		if err != nil {

@@ -82,7 +82,7 @@ district_keys = "`+filepath.Join(data, "district.pub")+`"
 	if !strings.Contains(out.String(), "link\tonline") || !strings.Contains(out.String(), "1 acknowledged") {
 		t.Fatalf("sync now said:\n%s", out.String())
 	}
-	if _, err := d.Record(rec.ID); err != nil {
+	if _, err := d.Record(district.RecordRef{ID: rec.ID}); err != nil {
 		t.Fatalf("record not at the district: %v", err)
 	}
 
@@ -131,7 +131,7 @@ district_keys = "`+filepath.Join(data, "district.pub")+`"
 	if err := run([]string{"sync", "now", "--data", data}, nil, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Record(waiting.ID); err != nil {
+	if _, err := d.Record(district.RecordRef{ID: waiting.ID}); err != nil {
 		t.Fatalf("the waiting record did not reach its district: %v", err)
 	}
 	// Now nothing waits: the move goes, and the old district's sync state

@@ -45,8 +45,12 @@ func startBackend(t testing.TB, dir string) *backend {
 // startBackendOn serves the district in dir on addr; a restarted district
 // comes back on the address it had.
 func startBackendOn(t testing.TB, dir, addr string) *backend {
+	return serveBackend(t, district.Options{Dir: dir, Name: "示范区"}, addr)
+}
+
+func serveBackend(t testing.TB, opt district.Options, addr string) *backend {
 	t.Helper()
-	d, err := district.Open(district.Options{Dir: dir, Name: "示范区"})
+	d, err := district.Open(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +204,7 @@ func checkDelivered(t testing.TB, b *backend, tm *terminal, subs []submitted) {
 		if n := byID[sub.rec.ID]; n != 1 {
 			t.Fatalf("record %s at the district %d times", sub.rec.ID, n)
 		}
-		got, err := b.d.Record(sub.rec.ID)
+		got, err := b.d.Record(district.RecordRef{ID: sub.rec.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +217,7 @@ func checkDelivered(t testing.TB, b *backend, tm *terminal, subs []submitted) {
 		}
 		for i, a := range got.Record.Attachments {
 			var buf bytes.Buffer
-			if err := b.d.OpenAttachment(a, &buf); err != nil || !bytes.Equal(buf.Bytes(), sub.attach[i]) {
+			if err := b.d.OpenAttachment(got, a, &buf); err != nil || !bytes.Equal(buf.Bytes(), sub.attach[i]) {
 				t.Fatalf("record %s attachment %d: %d bytes, %v", sub.rec.ID, i, buf.Len(), err)
 			}
 		}
@@ -261,7 +265,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Statuses come back: received on arrival, then staff's.
-	if err := b.d.SetStatus(subs[0].rec.ID, "done", "已办结，请凭回执领取"); err != nil {
+	if err := b.d.SetStatus(district.RecordRef{ID: subs[0].rec.ID}, "done", "已办结，请凭回执领取"); err != nil {
 		t.Fatal(err)
 	}
 	if err := tm.client.Once(ctx); err != nil {
@@ -596,6 +600,41 @@ func TestBrokenRecordsDoNotBlockTheQueue(t *testing.T) {
 			t.Fatalf("record %s: %s", s.rec.ID, r.State)
 		}
 	}
+}
+
+// TestAttachmentsOverTheQuotaWaitTheirTurn: a district that holds no more
+// of this terminal's attachments before their records come answers
+// over_quota; the terminal sends the records whose attachments are there,
+// which makes room, and the rest go in later rounds — none is rejected.
+func TestAttachmentsOverTheQuotaWaitTheirTurn(t *testing.T) {
+	ctx := context.Background()
+	b := serveBackend(t, district.Options{Dir: t.TempDir(), Name: "示范区", AttachmentQuota: 300_000}, "127.0.0.1:0")
+	tm := enrollTerminal(t, b, "HALL-0012")
+	var subs []submitted
+	for i := range 6 {
+		subs = append(subs, tm.submit(t, outbox.Application, "申请 "+string(rune('A'+i)), bytes.Repeat([]byte{byte(i)}, 100_000)))
+	}
+	rounds := 0
+	for ; rounds < 10; rounds++ {
+		if err := tm.client.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waiting, err := tm.queue.Waiting(0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(waiting) == 0 {
+			break
+		}
+		if rounds == 0 && len(waiting) == len(subs) {
+			t.Fatal("nothing went in the first round")
+		}
+	}
+	if rounds < 1 {
+		t.Fatal("six attachments of 100 KB went in one round under a 300 KB quota")
+	}
+	t.Logf("delivered in %d rounds", rounds+1)
+	checkDelivered(t, b, tm, subs)
 }
 
 // The district finding an attachment's bytes wrong (damaged on the way)

@@ -38,7 +38,7 @@ func (c *Client) upload(ctx context.Context) error {
 		// Records whose attachments cannot be sent, for a reason that will
 		// not pass (the file is gone or damaged on the terminal), are
 		// settled as rejected here, so they never hold up the queue.
-		broken, err := c.uploadAttachments(ctx, batch)
+		broken, later, err := c.uploadAttachments(ctx, batch)
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,13 @@ func (c *Client) upload(ctx context.Context) error {
 				outcomes = append(outcomes, outbox.Outcome{ID: r.ID, Rejected: why})
 				continue
 			}
+			if later[r.ID] {
+				continue // stays queued: the next round sends it
+			}
 			send = append(send, wireRecord(r))
+		}
+		if len(later) > 0 {
+			c.opt.Log.Info("the district holds as many of this terminal's attachments as it takes before their records; some records wait for the next round", "records", len(later))
 		}
 		answered, err := c.sendRecords(ctx, send)
 		if err != nil {
@@ -187,10 +193,12 @@ type recordError struct{ reason string }
 
 func (e *recordError) Error() string { return e.reason }
 
-// uploadAttachments sends the batch's attachments, c.opt.Uploads at once.
-// It returns the records that cannot be sent, with why, or the first
-// error of the link.
-func (c *Client) uploadAttachments(ctx context.Context, batch []outbox.Record) (map[string]string, error) {
+// uploadAttachments sends the batch's attachments, c.opt.Uploads at once,
+// in the batch's order. It returns the records that cannot be sent, with
+// why; the records to hold back this round because the district has no
+// more room for this terminal's attachments until it gets the records of
+// those it holds; or the first error of the link.
+func (c *Client) uploadAttachments(ctx context.Context, batch []outbox.Record) (broken map[string]string, later map[string]bool, err error) {
 	type job struct {
 		record string
 		ref    outbox.AttachmentRef
@@ -198,10 +206,12 @@ func (c *Client) uploadAttachments(ctx context.Context, batch []outbox.Record) (
 	jobs := make(chan job)
 	var (
 		mu      sync.Mutex
-		broken  = map[string]string{}
 		linkErr error
 		wg      sync.WaitGroup
+		full    = make(chan struct{}) // closed at the district's first over_quota
+		once    sync.Once
 	)
+	broken, later = map[string]string{}, map[string]bool{}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for range c.opt.Uploads {
@@ -209,10 +219,17 @@ func (c *Client) uploadAttachments(ctx context.Context, batch []outbox.Record) (
 			for j := range jobs {
 				err := c.putBlob(ctx, j.ref)
 				var re *recordError
+				var ae *AnswerError
 				mu.Lock()
 				switch {
 				case errors.As(err, &re):
 					broken[j.record] = re.reason
+				case errors.As(err, &ae) && ae.Err.Code == protocol.CodeOverQuota:
+					// Uploads under way finish; no new one starts, so
+					// the records whose attachments are all there go up
+					// and make room for the rest next round.
+					later[j.record] = true
+					once.Do(func() { close(full) })
 				case err != nil && linkErr == nil:
 					linkErr = err
 					cancel()
@@ -221,22 +238,31 @@ func (c *Client) uploadAttachments(ctx context.Context, batch []outbox.Record) (
 			}
 		})
 	}
+	var unsent []string
 feed:
-	for _, r := range batch {
+	for i, r := range batch {
 		for _, a := range r.Attachments {
 			select {
 			case jobs <- job{r.ID, a}:
 			case <-ctx.Done():
+				break feed
+			case <-full:
+				for _, rest := range batch[i:] {
+					unsent = append(unsent, rest.ID)
+				}
 				break feed
 			}
 		}
 	}
 	close(jobs)
 	wg.Wait()
+	for _, id := range unsent {
+		later[id] = true
+	}
 	if linkErr == nil && ctx.Err() != nil {
 		linkErr = ctx.Err()
 	}
-	return broken, linkErr
+	return broken, later, linkErr
 }
 
 // putBlob makes sure the district holds the whole attachment: it sends it

@@ -6,11 +6,12 @@
 // the same store.
 //
 // Its invariants:
-//   - A record is stored once, keyed by the id the terminal made; sending it
-//     again is answered "duplicate" and changes nothing.
+//   - A record is stored once, keyed by the terminal that sent it and the id
+//     it made; sending it again is answered "duplicate" and changes
+//     nothing. One terminal's ids and attachments are invisible to another.
 //   - A record is answered accepted only after it and every attachment it
-//     names are on disk (the bbolt commit fsyncs; blobs are fsynced and
-//     checked against their SHA-256 before they are named).
+//     names are on disk (the bbolt commit fsyncs; attachments are fsynced,
+//     checked against their SHA-256 and filed before it commits).
 //   - Only terminals holding a certificate this district issued, and still
 //     current (not revoked, not superseded by a later enrollment), are
 //     served beyond the CA and enrollment endpoints.
@@ -37,32 +38,33 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 )
 
-// The store's layout, version 1:
+// The store's layout, version 2:
 //
-//	meta       "version" → 1, "catalog" → protocol.Catalog, "config" → protocol.TerminalConfig
-//	tokens     SHA-256(token) → token
-//	terminals  terminal id → Terminal
-//	records    record id → Stored
-//	statuses   terminal id → (bucket: cursor, 8 bytes big-endian → protocol.Status)
+//	meta              "version" → 2, "catalog" → protocol.Catalog, "config" → protocol.TerminalConfig
+//	tokens            SHA-256(token) → token
+//	terminals         terminal id → Terminal
+//	terminal_records  terminal id → (bucket: record id → Stored)
+//	statuses          terminal id → (bucket: cursor, 8 bytes big-endian → protocol.Status)
 //
-// Blobs live in blobs/ab/abcdef… (the SHA-256 of their bytes); uploads in
-// progress in blobs/partial/.
+// Attachments live in attachments/TERMINAL/ (attachments.go). Version 1
+// kept records by id alone and blobs shared by all terminals; Open
+// migrates it (migrate.go).
 var (
 	bucketMeta      = []byte("meta")
 	bucketTokens    = []byte("tokens")
 	bucketTerminals = []byte("terminals")
-	bucketRecords   = []byte("records")
+	bucketRecords   = []byte("terminal_records")
 	bucketStatuses  = []byte("statuses")
 	keyVersion      = []byte("version")
 	keyCatalog      = []byte("catalog")
 	keyConfig       = []byte("config")
 )
 
-const storeVersion = "1"
+const storeVersion = "2"
 
 // Options configures a District.
 type Options struct {
-	// Dir holds everything: district.db, blobs/, the CA, the sealing
+	// Dir holds everything: district.db, attachments/, the CA, the sealing
 	// identity and the catalog key.
 	Dir string
 	// Name is the district's name, for the CA's subject.
@@ -93,9 +95,14 @@ type Options struct {
 	// all (4096) and from one source address (64: a bank branch's
 	// terminals may share one address behind its router).
 	MaxConns, MaxConnsPerAddr int
-	// SweepEvery is how often Serve removes uploads left unfinished for a
-	// week (hourly).
+	// SweepEvery is how often Serve removes uploads left unfinished, and
+	// attachments no record named, for a week (hourly).
 	SweepEvery time.Duration
+	// AttachmentQuota bounds the bytes of attachments a terminal may hold
+	// at the district before a record names them — unfinished uploads and
+	// whole ones waiting for their record (4 GiB). It must hold the
+	// attachments of the largest record a terminal sends.
+	AttachmentQuota int64
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -106,13 +113,15 @@ type District struct {
 	identities []age.Identity
 	recipients []string
 	catalogKey ed25519.PrivateKey
-	blobDir    string
+	attachDir  string
 
 	seenMu   sync.Mutex
 	lastSeen map[string]time.Time
 
 	uploadsMu sync.Mutex
-	uploads   map[string]bool // blobs being written now
+	uploads   map[string]bool // TERMINAL/HASH of blobs being written now
+
+	quota attachmentQuota
 
 	enrollGuard guard // failed enrollments by source address
 
@@ -152,11 +161,15 @@ func Open(opt Options) (*District, error) {
 	if opt.MaxConnsPerAddr <= 0 {
 		opt.MaxConnsPerAddr = 64
 	}
+	if opt.AttachmentQuota <= 0 {
+		opt.AttachmentQuota = 4 << 30
+	}
 	if opt.QuietAfter <= 0 {
 		opt.QuietAfter = 3 * time.Minute
 	}
-	d := &District{opt: opt, blobDir: filepath.Join(opt.Dir, "blobs"), uploads: map[string]bool{}, lastSeen: map[string]time.Time{}}
-	if err := os.MkdirAll(filepath.Join(d.blobDir, "partial"), 0o700); err != nil {
+	d := &District{opt: opt, attachDir: filepath.Join(opt.Dir, "attachments"), uploads: map[string]bool{}, lastSeen: map[string]time.Time{},
+		quota: attachmentQuota{held: map[string]int64{}}}
+	if err := os.MkdirAll(d.attachDir, 0o700); err != nil {
 		return nil, fmt.Errorf("district: %w", err)
 	}
 	var err error
@@ -173,6 +186,7 @@ func Open(opt Options) (*District, error) {
 	if err != nil {
 		return nil, fmt.Errorf("district: store: %w", err)
 	}
+	var version string
 	err = d.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -180,15 +194,16 @@ func Open(opt Options) (*District, error) {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		switch v := string(meta.Get(keyVersion)); v {
-		case "":
+		version = string(meta.Get(keyVersion))
+		if version == "" {
+			version = storeVersion
 			return meta.Put(keyVersion, []byte(storeVersion))
-		case storeVersion:
-			return nil
-		default:
-			return fmt.Errorf("store version %s, this districtd knows %s", v, storeVersion)
 		}
+		return nil
 	})
+	if err == nil {
+		err = d.upgrade(version)
+	}
 	if err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("district: store: %w", err)

@@ -106,7 +106,7 @@ func terminalCert(t *testing.T, d *District, id string) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{resp.Certificate}, PrivateKey: key, Leaf: cert}
 }
 
-func sealed(t *testing.T, d *District, text string) []byte {
+func sealed(t testing.TB, d *District, text string) []byte {
 	r, err := age.ParseX25519Recipient(d.Recipients()[0])
 	if err != nil {
 		t.Fatal(err)
@@ -207,35 +207,44 @@ func TestBlobResumesAndChecksItsHash(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), 10_000)
 	h := hash(data)
 	// A cut after 30,000 bytes: kept, and the district says so.
-	n, err := d.WriteBlob(h, 0, int64(len(data)), &cutReader{r: bytes.NewReader(data), left: 30_000})
+	n, err := d.WriteBlob("HALL-1", h, 0, int64(len(data)), &cutReader{r: bytes.NewReader(data), left: 30_000})
 	if err == nil || n != 30_000 {
 		t.Fatalf("cut upload: %d, %v", n, err)
 	}
-	if off, _ := d.BlobOffset(h); off != 30_000 {
+	if off, _ := d.BlobOffset("HALL-1", h); off != 30_000 {
 		t.Fatalf("offset %d after a cut", off)
 	}
 	// Starting again from 0 is refused with where to resume.
 	var oe *offsetError
-	if _, err := d.WriteBlob(h, 0, int64(len(data)), bytes.NewReader(data)); !errors.As(err, &oe) || oe.have != 30_000 {
+	if _, err := d.WriteBlob("HALL-1", h, 0, int64(len(data)), bytes.NewReader(data)); !errors.As(err, &oe) || oe.have != 30_000 {
 		t.Fatalf("wrong offset: %v", err)
 	}
-	if n, err := d.WriteBlob(h, 30_000, int64(len(data)), bytes.NewReader(data[30_000:])); err != nil || n != int64(len(data)) {
+	if n, err := d.WriteBlob("HALL-1", h, 30_000, int64(len(data)), bytes.NewReader(data[30_000:])); err != nil || n != int64(len(data)) {
 		t.Fatalf("resume: %d, %v", n, err)
 	}
-	if size, ok := d.blobSize(h); !ok || size != int64(len(data)) {
+	if size, ok := d.wholeBlob("HALL-1", h); !ok || size != int64(len(data)) {
 		t.Fatal("the whole blob is not named")
+	}
+	if d.quota.held["HALL-1"] != int64(len(data)) {
+		t.Fatalf("%d bytes counted against the quota, %d held", d.quota.held["HALL-1"], len(data))
 	}
 	// Bytes that do not match their name are thrown away.
 	bad := hash([]byte("other"))
 	var pe *protocol.Error
-	if _, err := d.WriteBlob(bad, 0, int64(len(data)), bytes.NewReader(data)); !errors.As(err, &pe) || pe.Code != protocol.CodeBadRequest {
+	if _, err := d.WriteBlob("HALL-1", bad, 0, int64(len(data)), bytes.NewReader(data)); !errors.As(err, &pe) || pe.Code != protocol.CodeBadRequest {
 		t.Fatalf("mismatched blob: %v", err)
 	}
-	if off, _ := d.BlobOffset(bad); off != 0 {
+	if off, _ := d.BlobOffset("HALL-1", bad); off != 0 {
 		t.Fatal("a mismatched blob was kept")
 	}
-	if _, err := d.WriteBlob("../../etc/passwd", 0, 1, bytes.NewReader([]byte("x"))); err == nil {
+	if d.quota.held["HALL-1"] != int64(len(data)) {
+		t.Fatalf("%d bytes counted after a mismatched blob went, %d held", d.quota.held["HALL-1"], len(data))
+	}
+	if _, err := d.WriteBlob("HALL-1", "../../etc/passwd", 0, 1, bytes.NewReader([]byte("x"))); err == nil {
 		t.Fatal("a path as a blob name")
+	}
+	if _, err := d.WriteBlob("../etc", h, 0, 1, bytes.NewReader([]byte("x"))); err == nil {
+		t.Fatal("a path as a terminal id")
 	}
 }
 
@@ -276,21 +285,17 @@ func TestIngestAnswersPerRecord(t *testing.T) {
 			t.Fatalf("result %d: %+v, want %s", i, r, want[i])
 		}
 	}
-	d.WriteBlob(att.SHA256, 0, att.Size, bytes.NewReader(photo))
+	d.WriteBlob("HALL-1", att.SHA256, 0, att.Size, bytes.NewReader(photo))
 	res, _ = d.Ingest("HALL-1", "sync", []protocol.Record{a, c})
 	if res[0].Status != protocol.Accepted || res[1].Status != protocol.Duplicate {
 		t.Fatalf("second round: %+v", res)
 	}
-	// The same id with other content, or from another terminal, is refused.
+	// The same id with other content is refused.
 	other := c
 	other.Sealed = sealed(t, d, "changed")
 	res, _ = d.Ingest("HALL-1", "sync", []protocol.Record{other})
 	if res[0].Status != protocol.Rejected {
 		t.Fatalf("id reused: %+v", res[0])
-	}
-	res, _ = d.Ingest("HALL-2", "sync", []protocol.Record{c})
-	if res[0].Status != protocol.Rejected {
-		t.Fatalf("another terminal's id: %+v", res[0])
 	}
 	// A record breaking the rules is answered alone; its batch goes in.
 	broken := rec("019ac3f2-0000-7000-8000-000000000004", sealed(t, d, "d"))
@@ -314,11 +319,11 @@ func TestStatusesPageByCursor(t *testing.T) {
 			Kind: "application", Created: time.Now(), Sealed: sealed(t, d, "x")})
 	}
 	d.Ingest("HALL-1", "sync", recs)
-	d.SetStatus(recs[0].ID, "done", "已办结")
-	if err := d.SetStatus(recs[0].ID, "lost", ""); err == nil {
+	d.SetStatus(RecordRef{ID: recs[0].ID}, "done", "已办结")
+	if err := d.SetStatus(RecordRef{ID: recs[0].ID}, "lost", ""); err == nil {
 		t.Fatal("an unknown state was set")
 	}
-	if err := d.SetStatus("019ac3f2-0000-7000-8000-0000000000ff", "done", ""); !errors.Is(err, ErrNoRecord) {
+	if err := d.SetStatus(RecordRef{ID: "019ac3f2-0000-7000-8000-0000000000ff"}, "done", ""); !errors.Is(err, ErrNoRecord) {
 		t.Fatalf("unknown record: %v", err)
 	}
 	page, _ := d.Statuses("HALL-1", 0, 4)
@@ -404,23 +409,48 @@ func TestCatalogVersionsAndSignature(t *testing.T) {
 	}
 }
 
-func TestStaleUploadsAreSwept(t *testing.T) {
+// TestStaleAttachmentsAreSwept: an unfinished upload and a whole blob no
+// record named go after a week, and stop counting against the quota; a
+// blob a stored record names stays.
+func TestStaleAttachmentsAreSwept(t *testing.T) {
 	clk := &clock{now: time.Now()}
 	d := open(t, t.TempDir(), clk)
 	data := []byte("half of an attachment")
-	h := hash(append(data, data...))
-	if n, _ := d.WriteBlob(h, 0, int64(2*len(data)), bytes.NewReader(data)); n != int64(len(data)) {
+	half := hash(append(data, data...))
+	if n, _ := d.WriteBlob("HALL-1", half, 0, int64(2*len(data)), bytes.NewReader(data)); n != int64(len(data)) {
 		t.Fatalf("partial upload holds %d", n)
 	}
-	if n, _ := d.SweepPartials(staleUpload); n != 0 {
+	orphan, named := []byte("a photo whose record never came"), []byte("a photo of a stored record")
+	for _, b := range [][]byte{orphan, named} {
+		if _, err := d.WriteBlob("HALL-1", hash(b), 0, int64(len(b)), bytes.NewReader(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := protocol.Record{ID: "019ac3f2-0000-7000-8000-000000000001", Seq: 1, Kind: "application", Created: time.Now(),
+		Sealed: sealed(t, d, "a"), Attachments: []protocol.Attachment{{Name: "photo", SHA256: hash(named), Size: int64(len(named))}}}
+	if res, err := d.Ingest("HALL-1", "sync", []protocol.Record{rec}); err != nil || res[0].Status != protocol.Accepted {
+		t.Fatalf("record: %+v %v", res, err)
+	}
+	if held, want := d.quota.held["HALL-1"], int64(len(data)+len(orphan)); held != want {
+		t.Fatalf("%d bytes counted against the quota, want %d (the named photo no longer counts)", held, want)
+	}
+	if n, _ := d.SweepAttachments(staleUpload); n != 0 {
 		t.Fatal("a fresh upload was swept")
 	}
 	clk.now = clk.now.Add(8 * 24 * time.Hour)
-	if n, _ := d.SweepPartials(staleUpload); n != 1 {
-		t.Fatalf("swept %d stale uploads, want 1", n)
+	if n, _ := d.SweepAttachments(staleUpload); n != 2 {
+		t.Fatalf("swept %d, want the unfinished upload and the blob no record named", n)
 	}
-	if off, _ := d.BlobOffset(h); off != 0 {
-		t.Fatalf("offset %d after the sweep", off)
+	for _, h := range []string{half, hash(orphan)} {
+		if off, _ := d.BlobOffset("HALL-1", h); off != 0 {
+			t.Fatalf("offset %d after the sweep", off)
+		}
+	}
+	if d.quota.held["HALL-1"] != 0 {
+		t.Fatalf("%d bytes still counted after the sweep", d.quota.held["HALL-1"])
+	}
+	if _, ok := d.wholeBlob("HALL-1", hash(named)); !ok {
+		t.Fatal("a stored record's attachment was swept")
 	}
 }
 

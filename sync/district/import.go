@@ -67,7 +67,7 @@ func (d *District) Import(dir string) (ImportReport, error) {
 			return rep, fmt.Errorf("district: import %s: %w", mr.ID, err)
 		}
 		for _, a := range mr.Attachments {
-			if err := d.importBlob(dir, a.ManifestFile); err != nil {
+			if err := d.importBlob(dir, m.Terminal, a.ManifestFile); err != nil {
 				return rep, fmt.Errorf("district: import %s: %w", mr.ID, err)
 			}
 			rec.Attachments = append(rec.Attachments, protocol.Attachment{Name: a.Name, SHA256: a.SHA256, Size: a.Size})
@@ -85,13 +85,13 @@ func (d *District) Import(dir string) (ImportReport, error) {
 	return rep, flush()
 }
 
-func (d *District) importBlob(dir string, f outbox.ManifestFile) error {
+func (d *District) importBlob(dir, terminal string, f outbox.ManifestFile) error {
 	fh, err := outbox.OpenExportFile(dir, f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	return d.putBlob(f.SHA256, io.LimitReader(fh, f.Size), f.Size)
+	return d.putBlob(terminal, f.SHA256, io.LimitReader(fh, f.Size), f.Size)
 }
 
 // readExportFile reads a file of an export, no more than the manifest

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -33,9 +34,14 @@ func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // Ingest stores records sent by a terminal and answers each: accepted,
 // duplicate, rejected (with the reason) or missing (an attachment has not
-// arrived). The batch commits in one transaction, so every "accepted" is
-// on disk when the answer goes out.
+// arrived). Records are the terminal's own: another terminal's record with
+// the same id is none of its business. The batch commits in one
+// transaction, after its attachments are filed, so every "accepted" is on
+// disk with them when the answer goes out.
 func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]protocol.Result, error) {
+	if !protocol.ValidTerminalID(terminal) {
+		return nil, fmt.Errorf("district: terminal id %q malformed", terminal)
+	}
 	results := make([]protocol.Result, len(recs))
 	// Checks that need no transaction: attachments present, sealed part
 	// opens with the district's identity.
@@ -46,7 +52,7 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 			continue
 		}
 		for _, a := range r.Attachments {
-			if size, ok := d.blobSize(a.SHA256); !ok || size != a.Size {
+			if size, ok := d.wholeBlob(terminal, a.SHA256); !ok || size != a.Size {
 				results[i].Status, results[i].Reason = protocol.Missing, "attachment "+a.SHA256+" not uploaded"
 				break
 			}
@@ -61,7 +67,11 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 	var fresh int
 	err := d.db.Update(func(tx *bolt.Tx) error {
 		fresh = 0
-		b := tx.Bucket(bucketRecords)
+		b, err := tx.Bucket(bucketRecords).CreateBucketIfNotExists([]byte(terminal))
+		if err != nil {
+			return err
+		}
+		filed := false
 		for i, r := range recs {
 			if results[i].Status != "" && results[i].Status != protocol.Accepted && results[i].Status != protocol.Duplicate {
 				continue
@@ -72,12 +82,23 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 				return err
 			}
 			if found {
-				if old.Terminal == terminal && bytes.Equal(old.Record.Sealed, r.Sealed) {
+				if bytes.Equal(old.Record.Sealed, r.Sealed) {
 					results[i].Status = protocol.Duplicate
 				} else {
 					results[i].Status, results[i].Reason = protocol.Rejected, "record id already used for a different record"
 				}
 				continue
+			}
+			if len(r.Attachments) > 0 {
+				ok, err := d.fileBlobs(terminal, r.Attachments)
+				if err != nil {
+					return err
+				}
+				filed = true
+				if !ok {
+					results[i].Status, results[i].Reason = protocol.Missing, "an attachment was not uploaded, or waited too long for its record"
+					continue
+				}
 			}
 			s := Stored{Terminal: terminal, Record: r, Received: now, Via: via}
 			if tracked(r.Kind) {
@@ -91,6 +112,11 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 			}
 			results[i].Status = protocol.Accepted
 			fresh++
+		}
+		if filed {
+			// The stored records' attachments are in filed/ for good
+			// before the records are.
+			return d.syncFiled(terminal)
 		}
 		return nil
 	})
@@ -161,9 +187,84 @@ func (d *District) Statuses(terminal string, after uint64, max int) (protocol.St
 // ErrNoRecord means the district has no record with the id.
 var ErrNoRecord = errors.New("district: no such record")
 
+// RecordRef names a stored record: the terminal that made it and its id.
+// Staff may give the id alone, which names a record as long as only one
+// terminal sent that id.
+type RecordRef struct {
+	Terminal string // "" when staff gave the id alone
+	ID       string
+}
+
+// ParseRecordRef reads "ID" or "TERMINAL/ID".
+func ParseRecordRef(s string) (RecordRef, error) {
+	var ref RecordRef
+	if t, id, ok := strings.Cut(s, "/"); ok {
+		ref.Terminal, ref.ID = t, id
+		if !protocol.ValidTerminalID(t) {
+			return RecordRef{}, fmt.Errorf("district: %q: terminal id malformed (a record is named ID or TERMINAL/ID)", s)
+		}
+	} else {
+		ref.ID = s
+	}
+	if !protocol.ValidRecordID(ref.ID) {
+		return RecordRef{}, fmt.Errorf("district: %q: record id malformed (a record is named ID or TERMINAL/ID)", s)
+	}
+	return ref, nil
+}
+
+func (r RecordRef) String() string {
+	if r.Terminal == "" {
+		return r.ID
+	}
+	return r.Terminal + "/" + r.ID
+}
+
+// Ref names the stored record.
+func (s Stored) Ref() RecordRef { return RecordRef{Terminal: s.Terminal, ID: s.Record.ID} }
+
+// find looks the record up: in its terminal's records, or, when the
+// reference names none, in every terminal's — where the id must be one
+// terminal's only.
+func find(tx *bolt.Tx, ref RecordRef) (*bolt.Bucket, Stored, error) {
+	all := tx.Bucket(bucketRecords)
+	var s Stored
+	if ref.Terminal != "" {
+		b := all.Bucket([]byte(ref.Terminal))
+		if b == nil {
+			return nil, s, ErrNoRecord
+		}
+		found, err := getJSON(b, []byte(ref.ID), &s)
+		if err == nil && !found {
+			err = ErrNoRecord
+		}
+		return b, s, err
+	}
+	var in *bolt.Bucket
+	var senders []string
+	err := all.ForEachBucket(func(terminal []byte) error {
+		b := all.Bucket(terminal)
+		var one Stored
+		found, err := getJSON(b, []byte(ref.ID), &one)
+		if found {
+			in, s = b, one
+			senders = append(senders, string(terminal)+"/"+ref.ID)
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, s, err
+	case len(senders) == 0:
+		return nil, s, ErrNoRecord
+	case len(senders) > 1:
+		return nil, s, fmt.Errorf("district: more than one terminal sent a record %s: name one of %s", ref.ID, strings.Join(senders, ", "))
+	}
+	return in, s, nil
+}
+
 // SetStatus gives a record a new state with a message for the resident,
 // which the terminal that sent it fetches with its next sync.
-func (d *District) SetStatus(id, state, message string) error {
+func (d *District) SetStatus(ref RecordRef, state, message string) error {
 	if !protocol.ValidState(state) {
 		return fmt.Errorf("district: unknown state %q (received, accepted, processing, done, rejected)", state)
 	}
@@ -172,20 +273,15 @@ func (d *District) SetStatus(id, state, message string) error {
 	}
 	now := d.opt.Now().UTC()
 	return d.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRecords)
-		var s Stored
-		found, err := getJSON(b, []byte(id), &s)
+		b, s, err := find(tx, ref)
 		if err != nil {
 			return err
 		}
-		if !found {
-			return ErrNoRecord
-		}
 		s.State, s.Message, s.Updated = state, message, now
-		if err := putJSON(b, []byte(id), s); err != nil {
+		if err := putJSON(b, []byte(s.Record.ID), s); err != nil {
 			return err
 		}
-		return addStatus(tx, s.Terminal, protocol.Status{ID: id, State: state, Message: message, At: now})
+		return addStatus(tx, s.Terminal, protocol.Status{ID: s.Record.ID, State: state, Message: message, At: now})
 	})
 }
 
@@ -193,15 +289,18 @@ func (d *District) SetStatus(id, state, message string) error {
 func (d *District) Records(kind string) ([]Stored, error) {
 	var out []Stored
 	err := d.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-			var s Stored
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("record %s: %w", k, err)
-			}
-			if kind == "" || s.Record.Kind == kind {
-				out = append(out, s)
-			}
-			return nil
+		all := tx.Bucket(bucketRecords)
+		return all.ForEachBucket(func(terminal []byte) error {
+			return all.Bucket(terminal).ForEach(func(k, v []byte) error {
+				var s Stored
+				if err := json.Unmarshal(v, &s); err != nil {
+					return fmt.Errorf("record %s/%s: %w", terminal, k, err)
+				}
+				if kind == "" || s.Record.Kind == kind {
+					out = append(out, s)
+				}
+				return nil
+			})
 		})
 	})
 	// UUIDv7 ids sort by time already; order by terminal sequence within
@@ -211,13 +310,11 @@ func (d *District) Records(kind string) ([]Stored, error) {
 }
 
 // Record returns one stored record.
-func (d *District) Record(id string) (Stored, error) {
+func (d *District) Record(ref RecordRef) (Stored, error) {
 	var s Stored
 	err := d.db.View(func(tx *bolt.Tx) error {
-		found, err := getJSON(tx.Bucket(bucketRecords), []byte(id), &s)
-		if err == nil && !found {
-			err = ErrNoRecord
-		}
+		var err error
+		_, s, err = find(tx, ref)
 		return err
 	})
 	return s, err
@@ -236,9 +333,9 @@ func (d *District) Open(s Stored) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
-// OpenAttachment decrypts an attachment into w.
-func (d *District) OpenAttachment(a protocol.Attachment, w io.Writer) error {
-	f, err := d.openBlob(a.SHA256)
+// OpenAttachment decrypts an attachment of a stored record into w.
+func (d *District) OpenAttachment(s Stored, a protocol.Attachment, w io.Writer) error {
+	f, err := d.openBlob(s.Terminal, a.SHA256)
 	if err != nil {
 		return err
 	}

@@ -128,12 +128,13 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// sweep removes the uploads left unfinished for staleUpload, and says so.
+// sweep removes the uploads left unfinished, and the attachments no record
+// named, for staleUpload, and says so.
 func (d *District) sweep() {
-	if n, err := d.SweepPartials(staleUpload); err != nil {
-		d.opt.Log.Warn("sweeping unfinished uploads", "err", err)
+	if n, err := d.SweepAttachments(staleUpload); err != nil {
+		d.opt.Log.Warn("sweeping attachments", "err", err)
 	} else if n > 0 {
-		d.opt.Log.Info("unfinished uploads removed", "count", n)
+		d.opt.Log.Info("unfinished uploads and attachments no record named removed", "count", n)
 	}
 }
 
@@ -292,8 +293,8 @@ func (d *District) enrollFailed(from, terminal string, now time.Time, err error)
 	d.opt.Log.Warn("enrollment failed", "from", from, "terminal", terminal, "why", why)
 }
 
-func (d *District) handleBlobHead(w http.ResponseWriter, r *http.Request, _ string) {
-	have, err := d.BlobOffset(r.PathValue("hash"))
+func (d *District) handleBlobHead(w http.ResponseWriter, r *http.Request, terminal string) {
+	have, err := d.BlobOffset(terminal, r.PathValue("hash"))
 	if err != nil {
 		writeError(w, badRequest(err))
 		return
@@ -309,7 +310,7 @@ func (d *District) handleBlobPatch(w http.ResponseWriter, r *http.Request, termi
 		writeError(w, badRequest(errors.New("Upload-Offset and Upload-Length must be numbers")))
 		return
 	}
-	have, err := d.WriteBlob(r.PathValue("hash"), offset, length, r.Body)
+	have, err := d.WriteBlob(terminal, r.PathValue("hash"), offset, length, r.Body)
 	var oe *offsetError
 	switch {
 	case errors.Is(err, errBusy):
@@ -452,6 +453,7 @@ func writeError(w http.ResponseWriter, err error) {
 		protocol.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 		protocol.CodeConflict:     http.StatusConflict,
 		protocol.CodeTooMany:      http.StatusTooManyRequests,
+		protocol.CodeOverQuota:    http.StatusInsufficientStorage,
 	}[pe.Code]
 	if status == 0 {
 		status = http.StatusInternalServerError

@@ -310,17 +310,17 @@ func TestStaleUploadsAreSweptWhileServing(t *testing.T) {
 	serveOn(t, d)
 	data := []byte("half of an attachment")
 	h := hash(append(data, data...))
-	if n, _ := d.WriteBlob(h, 0, int64(2*len(data)), bytes.NewReader(data)); n != int64(len(data)) {
+	if n, _ := d.WriteBlob("HALL-1", h, 0, int64(2*len(data)), bytes.NewReader(data)); n != int64(len(data)) {
 		t.Fatalf("partial upload holds %d", n)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if off, _ := d.BlobOffset(h); off != int64(len(data)) {
+	if off, _ := d.BlobOffset("HALL-1", h); off != int64(len(data)) {
 		t.Fatalf("a fresh upload was swept: offset %d", off)
 	}
 	clk.add(8 * 24 * time.Hour)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if off, _ := d.BlobOffset(h); off == 0 {
+		if off, _ := d.BlobOffset("HALL-1", h); off == 0 {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -70,7 +70,7 @@ type Record struct {
 
 func (r *Record) Validate() error {
 	if err := firstError(
-		check(reUUID.MatchString(r.ID), "record id %q malformed", r.ID),
+		check(ValidRecordID(r.ID), "record id %q malformed", r.ID),
 		check(r.Seq > 0, "record %s: no sequence number", r.ID),
 		check(ValidKind(r.Kind), "record %s: unknown kind %q", r.ID, r.Kind),
 		checkTime(r.Created),
@@ -104,7 +104,7 @@ func (r *RecordsRequest) Validate() error {
 	seen := make(map[string]bool, len(r.Records))
 	for i := range r.Records {
 		id := r.Records[i].ID
-		if !reUUID.MatchString(id) {
+		if !ValidRecordID(id) {
 			return errors.New("record id " + strconv.Quote(id) + " malformed")
 		}
 		if seen[id] {
@@ -143,7 +143,7 @@ func (r *RecordsResponse) Validate() error {
 		default:
 			return errors.New("result " + res.ID + ": unknown status " + strconv.Quote(res.Status))
 		}
-		if !reUUID.MatchString(res.ID) {
+		if !ValidRecordID(res.ID) {
 			return errors.New("result id malformed")
 		}
 	}
@@ -182,7 +182,7 @@ func (r *StatusesResponse) Validate() error {
 			return errors.New("statuses out of order")
 		}
 		last = s.Cursor
-		if !reUUID.MatchString(s.ID) || !ValidState(s.State) || len(s.Message) > 2000 || s.At.IsZero() {
+		if !ValidRecordID(s.ID) || !ValidState(s.State) || len(s.Message) > 2000 || s.At.IsZero() {
 			return errors.New("status for " + strconv.Quote(s.ID) + " malformed")
 		}
 	}

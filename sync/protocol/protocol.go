@@ -72,6 +72,10 @@ var (
 // ValidSHA256 reports whether s is a hex SHA-256, the name of a blob.
 func ValidSHA256(s string) bool { return reSHA256.MatchString(s) }
 
+// ValidRecordID reports whether s can name a record: a UUID, which the
+// terminal makes (version 7).
+func ValidRecordID(s string) bool { return reUUID.MatchString(s) }
+
 // ValidTerminalID reports whether s can name a terminal.
 func ValidTerminalID(s string) bool { return reTerminalID.MatchString(s) }
 
@@ -90,8 +94,9 @@ const (
 	CodeRevoked      = "revoked"      // the terminal was revoked by the district
 	CodeBadToken     = "bad_token"    // enrollment token unknown, used or expired
 	CodeTooLarge     = "too_large"
-	CodeConflict     = "conflict" // blob upload offset differs; the answer carries the right one
-	CodeTooMany      = "too_many" // too many failed enrollments from this address (HTTP 429, Retry-After)
+	CodeConflict     = "conflict"   // blob upload offset differs; the answer carries the right one
+	CodeTooMany      = "too_many"   // too many failed enrollments from this address (HTTP 429, Retry-After)
+	CodeOverQuota    = "over_quota" // the terminal's attachments not yet named by a record fill its quota (HTTP 507)
 	CodeInternal     = "internal"
 )
 

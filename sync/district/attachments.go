@@ -1,0 +1,411 @@
+package district
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/durable"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+)
+
+// Attachments are sealed blobs, named by the SHA-256 of their bytes and
+// kept apart by terminal, so that one terminal can neither read, name, nor
+// learn of another's:
+//
+//	attachments/TERMINAL/partial/HASH  an upload under way, appended to where the last one stopped
+//	attachments/TERMINAL/waiting/HASH  whole and checked; no stored record names it yet
+//	attachments/TERMINAL/filed/HASH    whole; a stored record of TERMINAL names it
+//
+// Its invariants:
+//   - A file reaches waiting/ only whole, fsynced and matching its name.
+//   - It moves to filed/ inside the transaction that stores the record
+//     naming it, and the move is durable before that transaction commits:
+//     a stored record's attachments are always in filed/.
+//   - partial/ and waiting/ count against the terminal's quota; files there
+//     untouched for a week are swept. filed/ is never swept.
+//   - Every change to partial/ and waiting/ other than an append is made
+//     under the quota's lock, so the bytes it counts are the bytes on disk.
+
+const (
+	dirPartial = "partial"
+	dirWaiting = "waiting"
+	dirFiled   = "filed"
+)
+
+// staleUpload is how long an unfinished upload, or a whole one no record
+// has named, is kept for its terminal to come back to; a terminal that has
+// not by then uploads it again.
+const staleUpload = 7 * 24 * time.Hour
+
+func (d *District) attachmentPath(terminal, dir, hash string) string {
+	return filepath.Join(d.attachDir, terminal, dir, hash)
+}
+
+// checkBlobName refuses names that cannot be a terminal's blob: both
+// become parts of a path.
+func checkBlobName(terminal, hash string) error {
+	if !protocol.ValidTerminalID(terminal) {
+		return &protocol.Error{Code: protocol.CodeBadRequest, Message: "terminal id malformed"}
+	}
+	if !protocol.ValidSHA256(hash) {
+		return &protocol.Error{Code: protocol.CodeBadRequest, Message: "blob name is not a SHA-256"}
+	}
+	return nil
+}
+
+// terminalDirs makes the terminal's attachment folders the first time it
+// sends one, and makes their names durable.
+func (d *District) terminalDirs(terminal string) error {
+	top := filepath.Join(d.attachDir, terminal)
+	if _, err := os.Stat(filepath.Join(top, dirFiled)); err == nil {
+		return nil
+	}
+	for _, dir := range []string{dirPartial, dirWaiting, dirFiled} {
+		if err := os.MkdirAll(filepath.Join(top, dir), 0o700); err != nil {
+			return err
+		}
+	}
+	if err := durable.SyncDir(top); err != nil {
+		return err
+	}
+	return durable.SyncDir(d.attachDir)
+}
+
+// wholeBlob reports whether the terminal holds the blob whole at the
+// district (waiting or filed), and its size.
+func (d *District) wholeBlob(terminal, hash string) (int64, bool) {
+	if checkBlobName(terminal, hash) != nil {
+		return 0, false
+	}
+	for _, dir := range []string{dirFiled, dirWaiting} {
+		if info, err := os.Stat(d.attachmentPath(terminal, dir, hash)); err == nil {
+			return info.Size(), true
+		}
+	}
+	return 0, false
+}
+
+// BlobOffset is how many bytes of the terminal's blob the district holds:
+// its size when whole, what arrived so far when partial, 0 when none —
+// also when another terminal holds the same bytes.
+func (d *District) BlobOffset(terminal, hash string) (int64, error) {
+	if err := checkBlobName(terminal, hash); err != nil {
+		return 0, err
+	}
+	if size, ok := d.wholeBlob(terminal, hash); ok {
+		return size, nil
+	}
+	info, err := os.Stat(d.attachmentPath(terminal, dirPartial, hash))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), nil
+}
+
+// offsetError is a PATCH that does not start where the district's copy
+// ends; the terminal asks again and resumes.
+type offsetError struct{ have int64 }
+
+func (e *offsetError) Error() string { return fmt.Sprintf("upload must resume at byte %d", e.have) }
+
+var errBusy = &protocol.Error{Code: protocol.CodeConflict, Message: "this blob is being uploaded by another request"}
+
+// WriteBlob appends body to the terminal's upload of a blob, starting at
+// offset, of length bytes in all. Whatever arrives is kept (fsynced) even
+// when the body is cut, so the next attempt resumes. When the blob is
+// whole its hash is checked and it waits for its record. It returns the
+// bytes held afterwards. An upload that would take the terminal's bytes
+// not yet named by a record above its quota is refused before any is read.
+func (d *District) WriteBlob(terminal, hash string, offset, length int64, body io.Reader) (int64, error) {
+	return d.writeBlob(terminal, hash, offset, length, body, d.opt.AttachmentQuota)
+}
+
+// writeBlob is WriteBlob with the quota to hold to (0: none, for imports
+// staff bring in).
+func (d *District) writeBlob(terminal, hash string, offset, length int64, body io.Reader, quota int64) (int64, error) {
+	if err := checkBlobName(terminal, hash); err != nil {
+		return 0, err
+	}
+	if length <= 0 || length > protocol.MaxBlobBytes || offset < 0 || offset > length {
+		return 0, &protocol.Error{Code: protocol.CodeBadRequest, Message: "bad offset or length"}
+	}
+	key := terminal + "/" + hash
+	d.uploadsMu.Lock()
+	if d.uploads[key] {
+		d.uploadsMu.Unlock()
+		return 0, errBusy
+	}
+	d.uploads[key] = true
+	d.uploadsMu.Unlock()
+	defer func() {
+		d.uploadsMu.Lock()
+		delete(d.uploads, key)
+		d.uploadsMu.Unlock()
+	}()
+
+	if size, ok := d.wholeBlob(terminal, hash); ok {
+		return size, nil // already whole: content addressing makes this safe
+	}
+	have, err := d.BlobOffset(terminal, hash)
+	if err != nil {
+		return 0, err
+	}
+	if have != offset {
+		return have, &offsetError{have: have}
+	}
+	if err := d.terminalDirs(terminal); err != nil {
+		return have, fmt.Errorf("district: blob %s: %w", hash, err)
+	}
+	want := length - offset
+	if err := d.quota.reserve(d, terminal, want, quota); err != nil {
+		return have, err
+	}
+	partial := d.attachmentPath(terminal, dirPartial, hash)
+	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		d.quota.add(terminal, -want)
+		return have, err
+	}
+	// A blob sent whole in one request (the usual case) is hashed as it
+	// arrives; a resumed one is read back once it is whole.
+	h := sha256.New()
+	var w io.Writer = f
+	if offset == 0 {
+		w = io.MultiWriter(f, h)
+	}
+	n, copyErr := io.Copy(w, io.LimitReader(body, want))
+	syncErr := f.Sync()
+	closeErr := f.Close()
+	d.quota.add(terminal, n-want) // what did not come is not held
+	have += n
+	if err := errors.Join(syncErr, closeErr); err != nil {
+		return have, fmt.Errorf("district: blob %s: %w", hash, err)
+	}
+	if copyErr != nil {
+		return have, fmt.Errorf("district: blob %s cut at %d: %w", hash, have, copyErr)
+	}
+	if have < length {
+		return have, nil
+	}
+	var sum []byte
+	if offset == 0 {
+		sum = h.Sum(nil)
+	}
+	return have, d.finishBlob(terminal, hash, have, sum)
+}
+
+// finishBlob checks a whole upload against its name and moves it to
+// waiting/. sum is its SHA-256 when the upload hashed it on the way in;
+// nil reads it back.
+func (d *District) finishBlob(terminal, hash string, size int64, sum []byte) error {
+	partial := d.attachmentPath(terminal, dirPartial, hash)
+	if sum == nil {
+		f, err := os.Open(partial)
+		if err != nil {
+			return err
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		sum = h.Sum(nil)
+	}
+	if hex.EncodeToString(sum) != hash {
+		d.quota.remove(terminal, partial, size)
+		return &protocol.Error{Code: protocol.CodeBadRequest, Message: "blob bytes do not match its SHA-256; send it again"}
+	}
+	if err := os.Rename(partial, d.attachmentPath(terminal, dirWaiting, hash)); err != nil {
+		return err
+	}
+	return durable.SyncDir(filepath.Dir(d.attachmentPath(terminal, dirWaiting, hash)))
+}
+
+// fileBlobs moves the blobs a record names from waiting/ to filed/, as
+// the record is stored. It reports false when one is no longer there (swept
+// a moment ago): the record is then missing it. The caller makes the moves
+// durable (syncFiled) before it commits.
+func (d *District) fileBlobs(terminal string, atts []protocol.Attachment) (bool, error) {
+	d.quota.mu.Lock()
+	defer d.quota.mu.Unlock()
+	for _, a := range atts {
+		filed := d.attachmentPath(terminal, dirFiled, a.SHA256)
+		if _, err := os.Stat(filed); err == nil {
+			continue
+		}
+		err := os.Rename(d.attachmentPath(terminal, dirWaiting, a.SHA256), filed)
+		if errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		d.quota.addLocked(terminal, -a.Size)
+	}
+	return true, nil
+}
+
+// syncFiled makes the moves of fileBlobs durable.
+func (d *District) syncFiled(terminal string) error {
+	return errors.Join(
+		durable.SyncDir(filepath.Join(d.attachDir, terminal, dirFiled)),
+		durable.SyncDir(filepath.Join(d.attachDir, terminal, dirWaiting)))
+}
+
+func (d *District) openBlob(terminal, hash string) (*os.File, error) {
+	if err := checkBlobName(terminal, hash); err != nil {
+		return nil, fmt.Errorf("district: %w", err)
+	}
+	f, err := os.Open(d.attachmentPath(terminal, dirFiled, hash))
+	if err != nil {
+		return nil, fmt.Errorf("district: blob %s: %w", hash, err)
+	}
+	return f, nil
+}
+
+// putBlob stores a whole blob from a file a technician brought (imports):
+// staff chose to bring it, so no quota holds it back.
+func (d *District) putBlob(terminal, hash string, r io.Reader, size int64) error {
+	if err := checkBlobName(terminal, hash); err != nil {
+		return err
+	}
+	if _, ok := d.wholeBlob(terminal, hash); ok {
+		return nil
+	}
+	// An upload cut earlier; this copy is whole.
+	partial := d.attachmentPath(terminal, dirPartial, hash)
+	if info, err := os.Stat(partial); err == nil {
+		d.quota.remove(terminal, partial, info.Size())
+	}
+	n, err := d.writeBlob(terminal, hash, 0, size, r, 0)
+	if err == nil && n != size {
+		err = fmt.Errorf("district: blob %s: %d of %d bytes", hash, n, size)
+	}
+	return err
+}
+
+// SweepAttachments removes, from every terminal's folders, the uploads
+// left unfinished and the whole blobs no record has named for longer than
+// age, so that neither fills the disk. It returns how many went.
+func (d *District) SweepAttachments(age time.Duration) (int, error) {
+	terminals, err := os.ReadDir(d.attachDir)
+	if err != nil {
+		return 0, err
+	}
+	cutoff := d.opt.Now().Add(-age)
+	n := 0
+	for _, t := range terminals {
+		if !t.IsDir() {
+			continue
+		}
+		for _, dir := range []string{dirPartial, dirWaiting} {
+			entries, err := os.ReadDir(filepath.Join(d.attachDir, t.Name(), dir))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return n, err
+			}
+			for _, e := range entries {
+				info, err := e.Info()
+				if err != nil || !info.ModTime().Before(cutoff) {
+					continue
+				}
+				d.uploadsMu.Lock()
+				busy := d.uploads[t.Name()+"/"+e.Name()]
+				d.uploadsMu.Unlock()
+				if busy {
+					continue
+				}
+				if d.quota.remove(t.Name(), filepath.Join(d.attachDir, t.Name(), dir, e.Name()), info.Size()) == nil {
+					n++
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+// attachmentQuota counts, by terminal, the bytes in partial/ and waiting/
+// and the uploads under way. A terminal is counted from its folders the
+// first time it uploads after the district starts.
+type attachmentQuota struct {
+	mu   sync.Mutex
+	held map[string]int64
+}
+
+// reserve counts want more bytes for the terminal's upload, unless that
+// takes it over limit (0: no limit).
+func (q *attachmentQuota) reserve(d *District, terminal string, want, limit int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	held, ok := q.held[terminal]
+	if !ok {
+		var err error
+		if held, err = d.countHeld(terminal); err != nil {
+			return fmt.Errorf("district: attachments of %s: %w", terminal, err)
+		}
+	}
+	if limit > 0 && held+want > limit {
+		q.held[terminal] = held
+		return &protocol.Error{Code: protocol.CodeOverQuota, Message: fmt.Sprintf(
+			"this terminal holds %d bytes of attachments no record names yet, and may hold %d: send the records of those uploaded, then the rest", held, limit)}
+	}
+	q.held[terminal] = held + want
+	return nil
+}
+
+func (q *attachmentQuota) add(terminal string, n int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.addLocked(terminal, n)
+}
+
+func (q *attachmentQuota) addLocked(terminal string, n int64) {
+	if held, ok := q.held[terminal]; ok {
+		q.held[terminal] = held + n
+	}
+}
+
+// remove deletes a file of partial/ or waiting/ and uncounts its size.
+func (q *attachmentQuota) remove(terminal, path string, size int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := os.Remove(path); err != nil {
+		return err
+	}
+	q.addLocked(terminal, -size)
+	return nil
+}
+
+// countHeld adds up the terminal's partial/ and waiting/ on disk.
+func (d *District) countHeld(terminal string) (int64, error) {
+	var total int64
+	for _, dir := range []string{dirPartial, dirWaiting} {
+		entries, err := os.ReadDir(filepath.Join(d.attachDir, terminal, dir))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+	}
+	return total, nil
+}
