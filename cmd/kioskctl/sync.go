@@ -169,6 +169,9 @@ func printSyncStatus(w io.Writer, id *client.Identity, st client.Status, asJSON 
 		fmt.Fprintf(w, "next attempt\t%s\n", at(st.NextAttempt))
 	}
 	fmt.Fprintf(w, "delivered\t%d acknowledged, %d rejected since start\n", st.Sent, st.Rejected)
+	if st.Held > 0 {
+		fmt.Fprintf(w, "held back\t%d record(s) whose attachments are more than the district takes before their record: export them (kioskctl queue export) or ask the district for more room\n", st.Held)
+	}
 	fmt.Fprintf(w, "catalog\tversion %d\n", st.CatalogVersion)
 	if st.CatalogRefused != "" {
 		fmt.Fprintf(w, "catalog refused\t%s\n", st.CatalogRefused)

@@ -77,6 +77,7 @@ type Client struct {
 
 	mu     sync.Mutex
 	status Status
+	held   map[string]time.Time // records left out of the rounds until then (alone)
 }
 
 // Status is the link as the status bar and kioskctl show it.
@@ -90,6 +91,10 @@ type Status struct {
 	Failures    int       `json:"failures"` // in a row
 	Sent        int       `json:"sent"`     // records acknowledged since start
 	Rejected    int       `json:"rejected"` // records refused since start
+	// Held counts records whose attachments alone are more than the
+	// district takes before their record: they stay queued, left out of
+	// the rounds for a while, for a technician to bring on a stick.
+	Held int `json:"held,omitempty"`
 	// CatalogRefused says why the last catalog the district sent was not
 	// taken (bad signature, older version); the terminal keeps its own.
 	CatalogRefused string `json:"catalog_refused,omitempty"`
@@ -138,7 +143,7 @@ func New(opt Options) (*Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: opt.AnswerTimeout,
 	}
-	return &Client{opt: opt, hc: &http.Client{Transport: tr}, base: base, kick: make(chan struct{}, 1)}, nil
+	return &Client{opt: opt, hc: &http.Client{Transport: tr}, base: base, kick: make(chan struct{}, 1), held: map[string]time.Time{}}, nil
 }
 
 // Status returns the link's state now.

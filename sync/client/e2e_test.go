@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -635,6 +636,95 @@ func TestAttachmentsOverTheQuotaWaitTheirTurn(t *testing.T) {
 	}
 	t.Logf("delivered in %d rounds", rounds+1)
 	checkDelivered(t, b, tm, subs)
+}
+
+// TestAQuotaFullOfHalfRecordsIsCleared: four uploads go at once, and the
+// district happens to take the first attachment of each of two records
+// (their second ones are slow): the seconds are over its quota, neither
+// record is complete, and none can make room. The terminal has the
+// district drop its unnamed attachments and sends the first record alone;
+// the next round sends the other.
+func TestAQuotaFullOfHalfRecordsIsCleared(t *testing.T) {
+	ctx := context.Background()
+	b := serveBackend(t, district.Options{Dir: t.TempDir(), Name: "示范区", AttachmentQuota: 310_000}, "127.0.0.1:0")
+	tm := enrollTerminal(t, b, "HALL-0013")
+	subs := []submitted{
+		tm.submit(t, outbox.Application, "R1", bytes.Repeat([]byte{1}, 150_000), bytes.Repeat([]byte{2}, 150_000)),
+		tm.submit(t, outbox.Application, "R2", bytes.Repeat([]byte{3}, 150_000), bytes.Repeat([]byte{4}, 150_000)),
+	}
+	slow := map[string]bool{protocol.PathBlobs + blobName(subs[0].rec.Attachments[1]): true, protocol.PathBlobs + blobName(subs[1].rec.Attachments[1]): true}
+	var refused atomic.Int32
+	b.setWrap(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch && slow[r.URL.Path] {
+				time.Sleep(300 * time.Millisecond)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				if rec.Code == http.StatusInsufficientStorage {
+					refused.Add(1)
+				}
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	for round := 0; round < 3; round++ {
+		if err := tm.client.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if round == 0 {
+			b.setWrap(nil)
+			if refused.Load() != 2 {
+				t.Fatalf("the test did not set the scene: %d second attachments refused, want 2", refused.Load())
+			}
+		}
+	}
+	checkDelivered(t, b, tm, subs)
+}
+
+// TestARecordLargerThanTheRoomIsHeldBack: a record whose attachments alone
+// are more than the district takes before their record stays queued (to be
+// carried on a stick), is said so in the status, and is not sent again and
+// again; the records behind it go.
+func TestARecordLargerThanTheRoomIsHeldBack(t *testing.T) {
+	ctx := context.Background()
+	b := serveBackend(t, district.Options{Dir: t.TempDir(), Name: "示范区", AttachmentQuota: 310_000}, "127.0.0.1:0")
+	tm := enrollTerminal(t, b, "HALL-0014")
+	tm.client.opt.Uploads = 1
+	big := tm.submit(t, outbox.Application, "big", bytes.Repeat([]byte{1}, 150_000), bytes.Repeat([]byte{2}, 150_000), bytes.Repeat([]byte{3}, 150_000))
+	behind := []submitted{tm.submit(t, outbox.Complaint, "a complaint, no photo"), tm.submit(t, outbox.Application, "small", []byte("photo"))}
+	for range 3 {
+		if err := tm.client.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkDelivered(t, b, tm, behind)
+	if r := mustGet(t, tm, big.rec.ID); r.State != outbox.Queued {
+		t.Fatalf("the large record: %s %q, want it queued", r.State, r.Reason)
+	}
+	if st := tm.client.Status(); st.Held != 1 || st.LastError != "" {
+		t.Fatalf("status: held %d, last error %q", st.Held, st.LastError)
+	}
+	var patches atomic.Int32
+	b.setWrap(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch {
+				patches.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	if err := tm.client.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if patches.Load() != 0 {
+		t.Fatalf("the held record's attachments were sent again: %d uploads", patches.Load())
+	}
 }
 
 // The district finding an attachment's bytes wrong (damaged on the way)

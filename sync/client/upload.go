@@ -34,6 +34,7 @@ func (c *Client) upload(ctx context.Context) error {
 		}
 		batch, outcomes, last := c.prepare(waiting)
 		after = last
+		batch = c.notHeld(batch)
 
 		// Records whose attachments cannot be sent, for a reason that will
 		// not pass (the file is gone or damaged on the terminal), are
@@ -61,6 +62,15 @@ func (c *Client) upload(ctx context.Context) error {
 			return err
 		}
 		outcomes = append(outcomes, answered...)
+		if len(send) == 0 && len(later) > 0 {
+			// Nothing of the batch could go: the room is full of
+			// attachments of records none of which is complete.
+			one, err := c.alone(ctx, batch, later)
+			if err != nil {
+				return err
+			}
+			outcomes = append(outcomes, one...)
+		}
 		if err := c.opt.Queue.Settle(outcomes); err != nil {
 			return fmt.Errorf("sync: %w", err)
 		}
@@ -263,6 +273,80 @@ feed:
 		linkErr = ctx.Err()
 	}
 	return broken, later, linkErr
+}
+
+// alone makes room at the district and sends the first record of the
+// batch that was held back on its own: the district drops this terminal's
+// attachments that no record names, then takes this record's one at a
+// time. A record whose attachments alone are more than the district takes
+// before their record stays queued and is held back for heldFor, with a
+// warning, so the records behind it go: a technician can bring it on a
+// stick (kioskctl queue export), which no quota holds.
+func (c *Client) alone(ctx context.Context, batch []outbox.Record, later map[string]bool) ([]outbox.Outcome, error) {
+	var head outbox.Record
+	for _, r := range batch {
+		if later[r.ID] {
+			head = r
+			break
+		}
+	}
+	if _, err := c.call(ctx, http.MethodDelete, protocol.PathBlobs, nil, nil); err != nil {
+		return nil, err
+	}
+	for _, a := range head.Attachments {
+		err := c.putBlob(ctx, a)
+		var re *recordError
+		var ae *AnswerError
+		switch {
+		case errors.As(err, &re):
+			return []outbox.Outcome{{ID: head.ID, Rejected: re.reason}}, nil
+		case errors.As(err, &ae) && ae.Err.Code == protocol.CodeOverQuota:
+			c.hold(head.ID)
+			// What it did upload would only keep the others out.
+			_, err := c.call(ctx, http.MethodDelete, protocol.PathBlobs, nil, nil)
+			return nil, err
+		case err != nil:
+			return nil, err
+		}
+	}
+	return c.sendRecords(ctx, []protocol.Record{wireRecord(head)})
+}
+
+// heldFor is how long a record too large for the district's room is
+// left out of the rounds before it is tried again (the district may have
+// made more room by then).
+const heldFor = 6 * time.Hour
+
+// hold leaves a record out of the rounds for heldFor.
+func (c *Client) hold(id string) {
+	c.opt.Log.Warn("a record's attachments are more than the district takes before their record; it stays queued: bring it on a stick (kioskctl queue export) or ask the district for more room", "record", id)
+	c.update(func(s *Status) { // under c.mu, which guards held too
+		c.held[id] = time.Now().Add(heldFor)
+		s.Held = len(c.held)
+	})
+}
+
+// notHeld returns the batch without the records held back.
+func (c *Client) notHeld(batch []outbox.Record) []outbox.Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.held) == 0 {
+		return batch
+	}
+	now := time.Now()
+	for id, until := range c.held {
+		if now.After(until) {
+			delete(c.held, id)
+		}
+	}
+	c.status.Held = len(c.held)
+	var out []outbox.Record
+	for _, r := range batch {
+		if _, ok := c.held[r.ID]; !ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // putBlob makes sure the district holds the whole attachment: it sends it

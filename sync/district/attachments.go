@@ -27,12 +27,18 @@ import (
 // Its invariants:
 //   - A file reaches waiting/ only whole, fsynced and matching its name.
 //   - It moves to filed/ inside the transaction that stores the record
-//     naming it, and the move is durable before that transaction commits:
-//     a stored record's attachments are always in filed/.
+//     naming it, all of the record's or none, and the moves are durable
+//     before that transaction commits: a stored record's attachments are
+//     always in filed/. (Should the commit itself fail, they stay in filed/
+//     and the record finds them there when the terminal sends it again.)
 //   - partial/ and waiting/ count against the terminal's quota; files there
-//     untouched for a week are swept. filed/ is never swept.
-//   - Every change to partial/ and waiting/ other than an append is made
-//     under the quota's lock, so the bytes it counts are the bytes on disk.
+//     untouched for a week are swept, as are those of a record the district
+//     rejected. The terminal may drop its own (DropUnnamed). filed/ is never
+//     swept.
+//   - A file of partial/ or waiting/ is written or removed only by whoever
+//     claimed its TERMINAL/HASH (one at a time), and every change other than
+//     an append is made under the quota's lock: the bytes it counts are the
+//     bytes on disk.
 
 const (
 	dirPartial = "partial"
@@ -61,31 +67,58 @@ func checkBlobName(terminal, hash string) error {
 	return nil
 }
 
-// terminalDirs makes the terminal's attachment folders the first time it
-// sends one, and makes their names durable.
+// terminalDirs makes the terminal's attachment folders, and makes their
+// names durable, the first time this process stores one of its blobs —
+// every time, even when they exist: a process stopped between making and
+// syncing them left names a power cut could take.
 func (d *District) terminalDirs(terminal string) error {
-	top := filepath.Join(d.attachDir, terminal)
-	if _, err := os.Stat(filepath.Join(top, dirFiled)); err == nil {
+	d.dirsMu.Lock()
+	defer d.dirsMu.Unlock()
+	if d.dirsMade[terminal] {
 		return nil
 	}
+	top := filepath.Join(d.attachDir, terminal)
 	for _, dir := range []string{dirPartial, dirWaiting, dirFiled} {
 		if err := os.MkdirAll(filepath.Join(top, dir), 0o700); err != nil {
 			return err
 		}
 	}
-	if err := durable.SyncDir(top); err != nil {
+	if err := errors.Join(durable.SyncDir(top), durable.SyncDir(d.attachDir)); err != nil {
 		return err
 	}
-	return durable.SyncDir(d.attachDir)
+	d.dirsMade[terminal] = true
+	return nil
+}
+
+// claim makes the caller the one who may write or remove the terminal's
+// partial/ and waiting/ files of the blob, until unclaim; false when
+// another holds them.
+func (d *District) claim(terminal, hash string) bool {
+	d.uploadsMu.Lock()
+	defer d.uploadsMu.Unlock()
+	key := terminal + "/" + hash
+	if d.uploads[key] {
+		return false
+	}
+	d.uploads[key] = true
+	return true
+}
+
+func (d *District) unclaim(terminal, hash string) {
+	d.uploadsMu.Lock()
+	defer d.uploadsMu.Unlock()
+	delete(d.uploads, terminal+"/"+hash)
 }
 
 // wholeBlob reports whether the terminal holds the blob whole at the
-// district (waiting or filed), and its size.
+// district (waiting or filed), and its size. waiting/ is looked in first:
+// a blob moves from there to filed/, never back, so one being filed at
+// this moment is found in one or the other.
 func (d *District) wholeBlob(terminal, hash string) (int64, bool) {
 	if checkBlobName(terminal, hash) != nil {
 		return 0, false
 	}
-	for _, dir := range []string{dirFiled, dirWaiting} {
+	for _, dir := range []string{dirWaiting, dirFiled} {
 		if info, err := os.Stat(d.attachmentPath(terminal, dir, hash)); err == nil {
 			return info.Size(), true
 		}
@@ -128,34 +161,34 @@ var errBusy = &protocol.Error{Code: protocol.CodeConflict, Message: "this blob i
 // bytes held afterwards. An upload that would take the terminal's bytes
 // not yet named by a record above its quota is refused before any is read.
 func (d *District) WriteBlob(terminal, hash string, offset, length int64, body io.Reader) (int64, error) {
-	return d.writeBlob(terminal, hash, offset, length, body, d.opt.AttachmentQuota)
+	return d.writeBlob(terminal, hash, offset, length, body, d.opt.AttachmentQuota, false)
 }
 
 // writeBlob is WriteBlob with the quota to hold to (0: none, for imports
-// staff bring in).
-func (d *District) writeBlob(terminal, hash string, offset, length int64, body io.Reader, quota int64) (int64, error) {
+// staff bring in); restart drops an unfinished upload first and writes
+// the blob from its start.
+func (d *District) writeBlob(terminal, hash string, offset, length int64, body io.Reader, quota int64, restart bool) (int64, error) {
 	if err := checkBlobName(terminal, hash); err != nil {
 		return 0, err
 	}
-	if length <= 0 || length > protocol.MaxBlobBytes || offset < 0 || offset > length {
+	if length <= 0 || length > protocol.MaxBlobBytes || offset < 0 || offset > length || (restart && offset != 0) {
 		return 0, &protocol.Error{Code: protocol.CodeBadRequest, Message: "bad offset or length"}
 	}
-	key := terminal + "/" + hash
-	d.uploadsMu.Lock()
-	if d.uploads[key] {
-		d.uploadsMu.Unlock()
+	if !d.claim(terminal, hash) {
 		return 0, errBusy
 	}
-	d.uploads[key] = true
-	d.uploadsMu.Unlock()
-	defer func() {
-		d.uploadsMu.Lock()
-		delete(d.uploads, key)
-		d.uploadsMu.Unlock()
-	}()
+	defer d.unclaim(terminal, hash)
 
 	if size, ok := d.wholeBlob(terminal, hash); ok {
 		return size, nil // already whole: content addressing makes this safe
+	}
+	if restart {
+		partial := d.attachmentPath(terminal, dirPartial, hash)
+		if info, err := os.Stat(partial); err == nil {
+			if err := d.quota.remove(terminal, partial, info.Size()); err != nil {
+				return 0, err
+			}
+		}
 	}
 	have, err := d.BlobOffset(terminal, hash)
 	if err != nil {
@@ -234,20 +267,24 @@ func (d *District) finishBlob(terminal, hash string, size int64, sum []byte) err
 }
 
 // fileBlobs moves the blobs a record names from waiting/ to filed/, as
-// the record is stored. It reports false when one is no longer there (swept
-// a moment ago): the record is then missing it. The caller makes the moves
-// durable (syncFiled) before it commits.
+// the record is stored: all of them, or none when one is no longer there
+// (swept a moment ago) — the record is then missing it. The caller makes
+// the moves durable (syncFiled) before it commits.
 func (d *District) fileBlobs(terminal string, atts []protocol.Attachment) (bool, error) {
-	d.quota.mu.Lock()
+	d.quota.mu.Lock() // the sweep removes under it too: nothing goes between the looks and the moves
 	defer d.quota.mu.Unlock()
+	var move []protocol.Attachment
 	for _, a := range atts {
-		filed := d.attachmentPath(terminal, dirFiled, a.SHA256)
-		if _, err := os.Stat(filed); err == nil {
-			continue
-		}
-		err := os.Rename(d.attachmentPath(terminal, dirWaiting, a.SHA256), filed)
-		if errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(d.attachmentPath(terminal, dirWaiting, a.SHA256)); err == nil {
+			move = append(move, a)
+		} else if _, err := os.Stat(d.attachmentPath(terminal, dirFiled, a.SHA256)); err != nil {
 			return false, nil
+		}
+	}
+	for _, a := range move {
+		err := os.Rename(d.attachmentPath(terminal, dirWaiting, a.SHA256), d.attachmentPath(terminal, dirFiled, a.SHA256))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // named twice in the record: moved already
 		}
 		if err != nil {
 			return false, err
@@ -255,6 +292,22 @@ func (d *District) fileBlobs(terminal string, atts []protocol.Attachment) (bool,
 		d.quota.addLocked(terminal, -a.Size)
 	}
 	return true, nil
+}
+
+// dropWaiting removes the whole blobs of a record the district rejected
+// that no stored record names: the terminal never sends that record again,
+// so they would only hold its quota for a week.
+func (d *District) dropWaiting(terminal string, atts []protocol.Attachment) {
+	for _, a := range atts {
+		if checkBlobName(terminal, a.SHA256) != nil || !d.claim(terminal, a.SHA256) {
+			continue
+		}
+		path := d.attachmentPath(terminal, dirWaiting, a.SHA256)
+		if info, err := os.Stat(path); err == nil {
+			d.quota.remove(terminal, path, info.Size())
+		}
+		d.unclaim(terminal, a.SHA256)
+	}
 }
 
 // syncFiled makes the moves of fileBlobs durable.
@@ -281,15 +334,8 @@ func (d *District) putBlob(terminal, hash string, r io.Reader, size int64) error
 	if err := checkBlobName(terminal, hash); err != nil {
 		return err
 	}
-	if _, ok := d.wholeBlob(terminal, hash); ok {
-		return nil
-	}
-	// An upload cut earlier; this copy is whole.
-	partial := d.attachmentPath(terminal, dirPartial, hash)
-	if info, err := os.Stat(partial); err == nil {
-		d.quota.remove(terminal, partial, info.Size())
-	}
-	n, err := d.writeBlob(terminal, hash, 0, size, r, 0)
+	// Over an upload cut earlier: this copy is whole.
+	n, err := d.writeBlob(terminal, hash, 0, size, r, 0, true)
 	if err == nil && n != size {
 		err = fmt.Errorf("district: blob %s: %d of %d bytes", hash, n, size)
 	}
@@ -307,32 +353,52 @@ func (d *District) SweepAttachments(age time.Duration) (int, error) {
 	cutoff := d.opt.Now().Add(-age)
 	n := 0
 	for _, t := range terminals {
-		if !t.IsDir() {
+		if !t.IsDir() || !protocol.ValidTerminalID(t.Name()) {
 			continue
 		}
-		for _, dir := range []string{dirPartial, dirWaiting} {
-			entries, err := os.ReadDir(filepath.Join(d.attachDir, t.Name(), dir))
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
+		m, err := d.dropUnnamed(t.Name(), func(info fs.FileInfo) bool { return info.ModTime().Before(cutoff) })
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// DropUnnamed removes every unfinished upload and whole blob of the
+// terminal that no stored record names (but those being written now), and
+// returns how many went: a terminal whose quota is full of attachments of
+// records it cannot complete starts afresh.
+func (d *District) DropUnnamed(terminal string) (int, error) {
+	if !protocol.ValidTerminalID(terminal) {
+		return 0, &protocol.Error{Code: protocol.CodeBadRequest, Message: "terminal id malformed"}
+	}
+	return d.dropUnnamed(terminal, func(fs.FileInfo) bool { return true })
+}
+
+// dropUnnamed removes the terminal's partial/ and waiting/ files that
+// match, each once it has claimed it.
+func (d *District) dropUnnamed(terminal string, match func(fs.FileInfo) bool) (int, error) {
+	n := 0
+	for _, dir := range []string{dirPartial, dirWaiting} {
+		entries, err := os.ReadDir(filepath.Join(d.attachDir, terminal, dir))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		for _, e := range entries {
+			hash := e.Name()
+			if !protocol.ValidSHA256(hash) || !d.claim(terminal, hash) {
+				continue // not a blob, or being written now
 			}
-			if err != nil {
-				return n, err
+			path := filepath.Join(d.attachDir, terminal, dir, hash)
+			// Looked at again once claimed: an upload may have moved it.
+			if info, err := os.Stat(path); err == nil && match(info) && d.quota.remove(terminal, path, info.Size()) == nil {
+				n++
 			}
-			for _, e := range entries {
-				info, err := e.Info()
-				if err != nil || !info.ModTime().Before(cutoff) {
-					continue
-				}
-				d.uploadsMu.Lock()
-				busy := d.uploads[t.Name()+"/"+e.Name()]
-				d.uploadsMu.Unlock()
-				if busy {
-					continue
-				}
-				if d.quota.remove(t.Name(), filepath.Join(d.attachDir, t.Name(), dir, e.Name()), info.Size()) == nil {
-					n++
-				}
-			}
+			d.unclaim(terminal, hash)
 		}
 	}
 	return n, nil

@@ -5,8 +5,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -217,5 +220,98 @@ func TestFiledWithoutItsRecord(t *testing.T) {
 	}
 	if res, err := d.Ingest("HALL-1", "sync", []protocol.Record{rec}); err != nil || res[0].Status != protocol.Accepted {
 		t.Fatalf("the record sent again: %+v %v", res, err)
+	}
+}
+
+// TestQuotaCountsWhatIsOnDisk races a terminal resuming an upload against
+// the sweep, an import of the same blob, and the terminal dropping its
+// unnamed attachments: whatever wins, a resumed upload never writes over
+// a file another removed (its bytes would not hash to their name), and the
+// bytes the quota counts are the bytes in partial/ and waiting/.
+func TestQuotaCountsWhatIsOnDisk(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	const term = "HALL-1"
+	rivals := map[string]func(hash string, blob []byte){
+		"sweep":  func(string, []byte) { d.SweepAttachments(staleUpload) },
+		"import": func(h string, blob []byte) { d.putBlob(term, h, bytes.NewReader(blob), int64(len(blob))) },
+		"drop":   func(string, []byte) { d.DropUnnamed(term) },
+	}
+	for name, rival := range rivals {
+		for try := range 300 {
+			blob := bytes.Repeat([]byte(fmt.Sprintf("%s %d ", name, try)), 400)
+			h := hash(blob)
+			if _, err := d.WriteBlob(term, h, 0, int64(len(blob)), bytes.NewReader(blob[:1000])); err != nil {
+				t.Fatal(err)
+			}
+			weekOld := time.Now().Add(-8 * 24 * time.Hour)
+			os.Chtimes(d.attachmentPath(term, dirPartial, h), weekOld, weekOld)
+			var wg sync.WaitGroup
+			var resumed error
+			wg.Go(func() { rival(h, blob) })
+			wg.Go(func() { _, resumed = d.WriteBlob(term, h, 1000, int64(len(blob)), bytes.NewReader(blob[1000:])) })
+			wg.Wait()
+			var oe *offsetError
+			if resumed != nil && !errors.As(resumed, &oe) && !errors.Is(resumed, errBusy) {
+				t.Fatalf("%s, try %d: the resumed upload: %v", name, try, resumed)
+			}
+			onDisk, err := d.countHeld(term)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.quota.mu.Lock()
+			counted := d.quota.held[term]
+			d.quota.mu.Unlock()
+			if counted != onDisk {
+				t.Fatalf("%s, try %d: the quota counts %d bytes, %d are on disk", name, try, counted, onDisk)
+			}
+			d.DropUnnamed(term)
+		}
+	}
+}
+
+// TestRejectedRecordsLeaveNoAttachments: the attachments of a record the
+// district rejects (it is never sent again) stop counting at once.
+func TestRejectedRecordsLeaveNoAttachments(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	photo := []byte("sealed photo of a record sealed to another district")
+	if _, err := d.WriteBlob("HALL-1", hash(photo), 0, int64(len(photo)), bytes.NewReader(photo)); err != nil {
+		t.Fatal(err)
+	}
+	rec := record(t, d, "019ac3f2-0000-7000-8000-0000000000e1", photo)
+	rec.Sealed = []byte("age-encryption.org/v1 to someone else")
+	if res, err := d.Ingest("HALL-1", "sync", []protocol.Record{rec}); err != nil || res[0].Status != protocol.Rejected {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if off, _ := d.BlobOffset("HALL-1", hash(photo)); off != 0 || d.quota.held["HALL-1"] != 0 {
+		t.Fatalf("a rejected record's attachment is held: %d bytes, %d counted", off, d.quota.held["HALL-1"])
+	}
+}
+
+// TestDropUnnamedTouchesOnlyItsOwn: a terminal's DELETE of its unnamed
+// attachments leaves those its stored records name, and every other
+// terminal's.
+func TestDropUnnamedTouchesOnlyItsOwn(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	addr := serveOn(t, d)
+	a, b := terminalClient(t, d, addr, "HALL-A"), terminalClient(t, d, addr, "HALL-B")
+	named, unnamed := []byte("a photo HALL-A's record names"), []byte("a photo no record names")
+	for _, bl := range [][]byte{named, unnamed} {
+		for _, c := range []*asTerminal{a, b} {
+			if resp := c.patch(bl); resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("upload: %s", resp.Status)
+			}
+		}
+	}
+	if res := a.post(record(t, d, "019ac3f2-0000-7000-8000-0000000000d1", named)); res[0].Status != protocol.Accepted {
+		t.Fatalf("record: %+v", res[0])
+	}
+	if resp := a.do("DELETE", protocol.PathBlobs, nil, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE: %s", resp.Status)
+	}
+	want := map[*asTerminal][2]string{a: {strconv.Itoa(len(named)), "0"}, b: {strconv.Itoa(len(named)), strconv.Itoa(len(unnamed))}}
+	for c, w := range want {
+		if got := [2]string{c.offset(named), c.offset(unnamed)}; got != w {
+			t.Errorf("held after HALL-A's DELETE: %v, want %v", got, w)
+		}
 	}
 }

@@ -123,6 +123,9 @@ type District struct {
 
 	quota attachmentQuota
 
+	dirsMu   sync.Mutex
+	dirsMade map[string]bool // terminals whose attachment folders this process made durable
+
 	enrollGuard guard // failed enrollments by source address
 
 	busyMu sync.Mutex
@@ -168,8 +171,11 @@ func Open(opt Options) (*District, error) {
 		opt.QuietAfter = 3 * time.Minute
 	}
 	d := &District{opt: opt, attachDir: filepath.Join(opt.Dir, "attachments"), uploads: map[string]bool{}, lastSeen: map[string]time.Time{},
-		quota: attachmentQuota{held: map[string]int64{}}}
+		quota: attachmentQuota{held: map[string]int64{}}, dirsMade: map[string]bool{}}
 	if err := os.MkdirAll(d.attachDir, 0o700); err != nil {
+		return nil, fmt.Errorf("district: %w", err)
+	}
+	if err := durable.SyncDir(opt.Dir); err != nil {
 		return nil, fmt.Errorf("district: %w", err)
 	}
 	var err error

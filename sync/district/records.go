@@ -123,6 +123,11 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 	if err != nil {
 		return nil, fmt.Errorf("district: store records: %w", err)
 	}
+	for i, r := range recs {
+		if results[i].Status == protocol.Rejected {
+			d.dropWaiting(terminal, r.Attachments)
+		}
+	}
 	if fresh > 0 {
 		d.opt.Log.Info("records stored", "terminal", terminal, "via", via, "new", fresh, "batch", len(recs))
 	}

@@ -148,6 +148,7 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathEnroll, d.handleEnroll)
 	mux.HandleFunc("HEAD "+protocol.PathBlobs+"{hash}", d.terminal(d.handleBlobHead))
 	mux.HandleFunc("PATCH "+protocol.PathBlobs+"{hash}", d.terminal(d.handleBlobPatch))
+	mux.HandleFunc("DELETE "+protocol.PathBlobs+"{$}", d.terminal(d.handleBlobsDrop))
 	mux.HandleFunc("POST "+protocol.PathRecords, d.terminal(d.handleRecords))
 	mux.HandleFunc("GET "+protocol.PathStatuses, d.terminal(d.handleStatuses))
 	mux.HandleFunc("GET "+protocol.PathCatalog, d.terminal(d.handleCatalog))
@@ -325,6 +326,19 @@ func (d *District) handleBlobPatch(w http.ResponseWriter, r *http.Request, termi
 		w.Header().Set(protocol.HeaderOffset, strconv.FormatInt(have, 10))
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// handleBlobsDrop removes the terminal's attachments no record names: it
+// asks when its quota is full of those of records it cannot complete.
+func (d *District) handleBlobsDrop(w http.ResponseWriter, r *http.Request, terminal string) {
+	n, err := d.DropUnnamed(terminal)
+	if err != nil {
+		d.opt.Log.Warn("dropping unnamed attachments", "terminal", terminal, "err", err)
+		writeError(w, err)
+		return
+	}
+	d.opt.Log.Info("a terminal dropped its attachments no record names", "terminal", terminal, "count", n)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (d *District) handleRecords(w http.ResponseWriter, r *http.Request, terminal string) {
