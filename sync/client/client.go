@@ -77,7 +77,8 @@ type Client struct {
 
 	mu     sync.Mutex
 	status Status
-	held   map[string]time.Time // records left out of the rounds until then (alone)
+	held   map[string]time.Time // records left out of the rounds until then (hold)
+	room   int64                // bytes the district last said it takes before a record; 0: not said
 }
 
 // Status is the link as the status bar and kioskctl show it.

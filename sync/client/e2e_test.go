@@ -727,6 +727,68 @@ func TestARecordLargerThanTheRoomIsHeldBack(t *testing.T) {
 	}
 }
 
+// TestAnImportWhileTheTerminalSends: staff import records a terminal
+// carried on a stick while the terminal, online again, sends others under
+// a small quota: the import's attachments neither count against the
+// terminal's room nor go when the terminal clears it, so every imported
+// record is stored and none of the terminal's own is held back.
+func TestAnImportWhileTheTerminalSends(t *testing.T) {
+	ctx := context.Background()
+	b := serveBackend(t, district.Options{Dir: t.TempDir(), Name: "示范区", AttachmentQuota: 310_000}, "127.0.0.1:0")
+	tm := enrollTerminal(t, b, "HALL-0015")
+	// The stick's records come from the same terminal's key, in an outbox
+	// of their own (a copy of the queue as it was when exported).
+	stickQueue := t.TempDir()
+	if err := os.WriteFile(filepath.Join(stickQueue, "district.pub"), mustRead(t, filepath.Join(tm.dir, "district.pub")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := openTerminal(t, stickQueue, tm.id, "")
+	for i := range 20 {
+		old.submit(t, outbox.Application, "from the stick", bytes.Repeat([]byte{byte(i), 1}, 60_000), bytes.Repeat([]byte{byte(i), 2}, 60_000))
+	}
+	folder, _, err := old.queue.Export(t.TempDir(), "HALL-0015", tm.id.SignExport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := make(chan district.ImportReport, 1)
+	var importErr error
+	go func() {
+		rep, err := b.d.Import(folder)
+		importErr = err
+		imported <- rep
+	}()
+	var own []submitted
+	var rep district.ImportReport
+	for done := false; !done; {
+		select {
+		case rep = <-imported:
+			done = true
+		default:
+		}
+		own = append(own, tm.submit(t, outbox.Application, "sent online", bytes.Repeat([]byte{byte(len(own)), 3}, 100_000)))
+		if err := tm.client.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d records sent online while the import ran", len(own))
+	if importErr != nil || rep.Accepted != 20 || len(rep.Rejected) != 0 {
+		t.Fatalf("import: %+v %v", rep, importErr)
+	}
+	if st := tm.client.Status(); st.Held != 0 {
+		t.Fatalf("%d of the terminal's own records held back", st.Held)
+	}
+	for range 3 {
+		if err := tm.client.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sub := range own {
+		if r := mustGet(t, tm, sub.rec.ID); r.State != outbox.Acknowledged {
+			t.Fatalf("the terminal's record %s: %s", sub.rec.ID, r.State)
+		}
+	}
+}
+
 // The district finding an attachment's bytes wrong (damaged on the way)
 // is not the terminal's damage: the terminal checks its own copy, and
 // sends it again next round.

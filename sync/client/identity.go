@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -267,7 +268,11 @@ func answerError(resp *http.Response) error {
 	var pe protocol.Error
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if json.Unmarshal(data, &pe) == nil && pe.Code != "" {
-		return &AnswerError{Status: resp.StatusCode, Err: pe}
+		ae := &AnswerError{Status: resp.StatusCode, Err: pe}
+		if pe.Code == protocol.CodeOverQuota {
+			ae.Quota, _ = strconv.ParseInt(resp.Header.Get(protocol.HeaderQuota), 10, 64)
+		}
+		return ae
 	}
 	return &AnswerError{Status: resp.StatusCode, Err: protocol.Error{Code: protocol.CodeInternal, Message: http.StatusText(resp.StatusCode)}}
 }
@@ -276,6 +281,9 @@ func answerError(resp *http.Response) error {
 type AnswerError struct {
 	Status int
 	Err    protocol.Error
+	// Quota, on an over_quota answer, is how many bytes of this terminal's
+	// attachments the district takes before their record (0: not said).
+	Quota int64
 }
 
 func (e *AnswerError) Error() string {

@@ -34,7 +34,7 @@ func (c *Client) upload(ctx context.Context) error {
 		}
 		batch, outcomes, last := c.prepare(waiting)
 		after = last
-		batch = c.notHeld(batch)
+		batch = c.sendable(batch)
 
 		// Records whose attachments cannot be sent, for a reason that will
 		// not pass (the file is gone or damaged on the terminal), are
@@ -65,7 +65,7 @@ func (c *Client) upload(ctx context.Context) error {
 		if len(send) == 0 && len(later) > 0 {
 			// Nothing of the batch could go: the room is full of
 			// attachments of records none of which is complete.
-			one, err := c.alone(ctx, batch, later)
+			one, err := c.alone(ctx, batch, later, broken)
 			if err != nil {
 				return err
 			}
@@ -229,12 +229,11 @@ func (c *Client) uploadAttachments(ctx context.Context, batch []outbox.Record) (
 			for j := range jobs {
 				err := c.putBlob(ctx, j.ref)
 				var re *recordError
-				var ae *AnswerError
 				mu.Lock()
 				switch {
 				case errors.As(err, &re):
 					broken[j.record] = re.reason
-				case errors.As(err, &ae) && ae.Err.Code == protocol.CodeOverQuota:
+				case c.overQuota(err):
 					// Uploads under way finish; no new one starts, so
 					// the records whose attachments are all there go up
 					// and make room for the rest next round.
@@ -277,34 +276,38 @@ feed:
 
 // alone makes room at the district and sends the first record of the
 // batch that was held back on its own: the district drops this terminal's
-// attachments that no record names, then takes this record's one at a
-// time. A record whose attachments alone are more than the district takes
-// before their record stays queued and is held back for heldFor, with a
-// warning, so the records behind it go: a technician can bring it on a
-// stick (kioskctl queue export), which no quota holds.
-func (c *Client) alone(ctx context.Context, batch []outbox.Record, later map[string]bool) ([]outbox.Outcome, error) {
+// attachments that no record names but this record's, then takes the rest
+// of this record's one at a time. A record whose attachments alone are more
+// than the district takes before their record stays queued and is held
+// back (hold), so the records behind it go.
+func (c *Client) alone(ctx context.Context, batch []outbox.Record, later map[string]bool, broken map[string]string) ([]outbox.Outcome, error) {
 	var head outbox.Record
 	for _, r := range batch {
-		if later[r.ID] {
+		if _, ok := broken[r.ID]; later[r.ID] && !ok {
 			head = r
 			break
 		}
 	}
-	if _, err := c.call(ctx, http.MethodDelete, protocol.PathBlobs, nil, nil); err != nil {
+	if head.ID == "" {
+		return nil, nil
+	}
+	var keep []string
+	for _, a := range head.Attachments {
+		keep = append(keep, blobName(a))
+	}
+	if err := c.drop(ctx, keep); err != nil {
 		return nil, err
 	}
 	for _, a := range head.Attachments {
 		err := c.putBlob(ctx, a)
 		var re *recordError
-		var ae *AnswerError
 		switch {
 		case errors.As(err, &re):
 			return []outbox.Outcome{{ID: head.ID, Rejected: re.reason}}, nil
-		case errors.As(err, &ae) && ae.Err.Code == protocol.CodeOverQuota:
+		case c.overQuota(err):
 			c.hold(head.ID)
 			// What it did upload would only keep the others out.
-			_, err := c.call(ctx, http.MethodDelete, protocol.PathBlobs, nil, nil)
-			return nil, err
+			return nil, c.drop(ctx, nil)
 		case err != nil:
 			return nil, err
 		}
@@ -312,12 +315,37 @@ func (c *Client) alone(ctx context.Context, batch []outbox.Record, later map[str
 	return c.sendRecords(ctx, []protocol.Record{wireRecord(head)})
 }
 
+// drop asks the district to drop this terminal's attachments that no
+// record names, but those named in keep.
+func (c *Client) drop(ctx context.Context, keep []string) error {
+	_, err := c.call(ctx, http.MethodPost, protocol.PathBlobsDrop, protocol.DropRequest{Keep: keep}, nil)
+	return err
+}
+
+// overQuota reports whether err is the district's over_quota answer, and
+// notes the room it says it has for this terminal.
+func (c *Client) overQuota(err error) bool {
+	var ae *AnswerError
+	if !errors.As(err, &ae) || ae.Err.Code != protocol.CodeOverQuota {
+		return false
+	}
+	if ae.Quota > 0 {
+		c.mu.Lock()
+		c.room = ae.Quota
+		c.mu.Unlock()
+	}
+	return true
+}
+
 // heldFor is how long a record too large for the district's room is
 // left out of the rounds before it is tried again (the district may have
 // made more room by then).
 const heldFor = 6 * time.Hour
 
-// hold leaves a record out of the rounds for heldFor.
+// hold leaves a record out of the rounds for heldFor: its attachments
+// alone are more than the district takes before their record. It stays
+// queued, for a technician to bring on a stick (kioskctl queue export),
+// which no quota holds; the status counts it.
 func (c *Client) hold(id string) {
 	c.opt.Log.Warn("a record's attachments are more than the district takes before their record; it stays queued: bring it on a stick (kioskctl queue export) or ask the district for more room", "record", id)
 	c.update(func(s *Status) { // under c.mu, which guards held too
@@ -326,27 +354,43 @@ func (c *Client) hold(id string) {
 	})
 }
 
-// notHeld returns the batch without the records held back.
-func (c *Client) notHeld(batch []outbox.Record) []outbox.Record {
+// sendable returns the batch without the records held back, holding back
+// first those whose attachments are more than the room the district last
+// said it has.
+func (c *Client) sendable(batch []outbox.Record) []outbox.Record {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.held) == 0 {
-		return batch
-	}
-	now := time.Now()
-	for id, until := range c.held {
-		if now.After(until) {
-			delete(c.held, id)
+	room := c.room
+	c.mu.Unlock()
+	for _, r := range batch {
+		var size int64
+		for _, a := range r.Attachments {
+			size += a.Size
+		}
+		if room > 0 && size > room && !c.isHeld(r.ID) {
+			c.hold(r.ID)
 		}
 	}
-	c.status.Held = len(c.held)
 	var out []outbox.Record
 	for _, r := range batch {
-		if _, ok := c.held[r.ID]; !ok {
+		if !c.isHeld(r.ID) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// isHeld reports whether the record is held back now, forgetting holds
+// that have run out.
+func (c *Client) isHeld(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.held[id]
+	if ok && time.Now().After(until) {
+		delete(c.held, id)
+		c.status.Held = len(c.held)
+		ok = false
+	}
+	return ok
 }
 
 // putBlob makes sure the district holds the whole attachment: it sends it

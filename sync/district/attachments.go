@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,7 +35,7 @@ import (
 //   - partial/ and waiting/ count against the terminal's quota; files there
 //     untouched for a week are swept, as are those of a record the district
 //     rejected. The terminal may drop its own (DropUnnamed). filed/ is never
-//     swept.
+//     swept. Imports stage their attachments apart (stageImport).
 //   - A file of partial/ or waiting/ is written or removed only by whoever
 //     claimed its TERMINAL/HASH (one at a time), and every change other than
 //     an append is made under the quota's lock: the bytes it counts are the
@@ -111,14 +112,21 @@ func (d *District) unclaim(terminal, hash string) {
 }
 
 // wholeBlob reports whether the terminal holds the blob whole at the
-// district (waiting or filed), and its size. waiting/ is looked in first:
-// a blob moves from there to filed/, never back, so one being filed at
-// this moment is found in one or the other.
+// district (waiting or filed), and its size.
 func (d *District) wholeBlob(terminal, hash string) (int64, bool) {
+	return d.wholeIn(terminal, dirWaiting, hash)
+}
+
+// wholeIn reports whether the terminal holds the blob whole in from (the
+// folder its records' attachments come from: waiting/, or an import's) or
+// in filed/, and its size. from is looked in first: a blob moves from
+// there to filed/, never back, so one being filed at this moment is found
+// in one or the other.
+func (d *District) wholeIn(terminal, from, hash string) (int64, bool) {
 	if checkBlobName(terminal, hash) != nil {
 		return 0, false
 	}
-	for _, dir := range []string{dirWaiting, dirFiled} {
+	for _, dir := range []string{from, dirFiled} {
 		if info, err := os.Stat(d.attachmentPath(terminal, dir, hash)); err == nil {
 			return info.Size(), true
 		}
@@ -161,17 +169,10 @@ var errBusy = &protocol.Error{Code: protocol.CodeConflict, Message: "this blob i
 // bytes held afterwards. An upload that would take the terminal's bytes
 // not yet named by a record above its quota is refused before any is read.
 func (d *District) WriteBlob(terminal, hash string, offset, length int64, body io.Reader) (int64, error) {
-	return d.writeBlob(terminal, hash, offset, length, body, d.opt.AttachmentQuota, false)
-}
-
-// writeBlob is WriteBlob with the quota to hold to (0: none, for imports
-// staff bring in); restart drops an unfinished upload first and writes
-// the blob from its start.
-func (d *District) writeBlob(terminal, hash string, offset, length int64, body io.Reader, quota int64, restart bool) (int64, error) {
 	if err := checkBlobName(terminal, hash); err != nil {
 		return 0, err
 	}
-	if length <= 0 || length > protocol.MaxBlobBytes || offset < 0 || offset > length || (restart && offset != 0) {
+	if length <= 0 || length > protocol.MaxBlobBytes || offset < 0 || offset > length {
 		return 0, &protocol.Error{Code: protocol.CodeBadRequest, Message: "bad offset or length"}
 	}
 	if !d.claim(terminal, hash) {
@@ -181,14 +182,6 @@ func (d *District) writeBlob(terminal, hash string, offset, length int64, body i
 
 	if size, ok := d.wholeBlob(terminal, hash); ok {
 		return size, nil // already whole: content addressing makes this safe
-	}
-	if restart {
-		partial := d.attachmentPath(terminal, dirPartial, hash)
-		if info, err := os.Stat(partial); err == nil {
-			if err := d.quota.remove(terminal, partial, info.Size()); err != nil {
-				return 0, err
-			}
-		}
 	}
 	have, err := d.BlobOffset(terminal, hash)
 	if err != nil {
@@ -201,7 +194,7 @@ func (d *District) writeBlob(terminal, hash string, offset, length int64, body i
 		return have, fmt.Errorf("district: blob %s: %w", hash, err)
 	}
 	want := length - offset
-	if err := d.quota.reserve(d, terminal, want, quota); err != nil {
+	if err := d.quota.reserve(d, terminal, want, d.opt.AttachmentQuota); err != nil {
 		return have, err
 	}
 	partial := d.attachmentPath(terminal, dirPartial, hash)
@@ -266,30 +259,33 @@ func (d *District) finishBlob(terminal, hash string, size int64, sum []byte) err
 	return durable.SyncDir(filepath.Dir(d.attachmentPath(terminal, dirWaiting, hash)))
 }
 
-// fileBlobs moves the blobs a record names from waiting/ to filed/, as
-// the record is stored: all of them, or none when one is no longer there
-// (swept a moment ago) — the record is then missing it. The caller makes
-// the moves durable (syncFiled) before it commits.
-func (d *District) fileBlobs(terminal string, atts []protocol.Attachment) (bool, error) {
+// fileBlobs moves the blobs a record names from from (waiting/, or an
+// import's folder) to filed/, as the record is stored: all of them, or none
+// when one is no longer there (swept a moment ago) — the record is then
+// missing it. The caller makes the moves durable (syncFiled) before it
+// commits.
+func (d *District) fileBlobs(terminal, from string, atts []protocol.Attachment) (bool, error) {
 	d.quota.mu.Lock() // the sweep removes under it too: nothing goes between the looks and the moves
 	defer d.quota.mu.Unlock()
 	var move []protocol.Attachment
 	for _, a := range atts {
-		if _, err := os.Stat(d.attachmentPath(terminal, dirWaiting, a.SHA256)); err == nil {
+		if _, err := os.Stat(d.attachmentPath(terminal, from, a.SHA256)); err == nil {
 			move = append(move, a)
 		} else if _, err := os.Stat(d.attachmentPath(terminal, dirFiled, a.SHA256)); err != nil {
 			return false, nil
 		}
 	}
 	for _, a := range move {
-		err := os.Rename(d.attachmentPath(terminal, dirWaiting, a.SHA256), d.attachmentPath(terminal, dirFiled, a.SHA256))
+		err := os.Rename(d.attachmentPath(terminal, from, a.SHA256), d.attachmentPath(terminal, dirFiled, a.SHA256))
 		if errors.Is(err, os.ErrNotExist) {
 			continue // named twice in the record: moved already
 		}
 		if err != nil {
 			return false, err
 		}
-		d.quota.addLocked(terminal, -a.Size)
+		if from == dirWaiting {
+			d.quota.addLocked(terminal, -a.Size)
+		}
 	}
 	return true, nil
 }
@@ -311,10 +307,10 @@ func (d *District) dropWaiting(terminal string, atts []protocol.Attachment) {
 }
 
 // syncFiled makes the moves of fileBlobs durable.
-func (d *District) syncFiled(terminal string) error {
+func (d *District) syncFiled(terminal, from string) error {
 	return errors.Join(
 		durable.SyncDir(filepath.Join(d.attachDir, terminal, dirFiled)),
-		durable.SyncDir(filepath.Join(d.attachDir, terminal, dirWaiting)))
+		durable.SyncDir(filepath.Join(d.attachDir, terminal, from)))
 }
 
 func (d *District) openBlob(terminal, hash string) (*os.File, error) {
@@ -328,18 +324,75 @@ func (d *District) openBlob(terminal, hash string) (*os.File, error) {
 	return f, nil
 }
 
-// putBlob stores a whole blob from a file a technician brought (imports):
-// staff chose to bring it, so no quota holds it back.
-func (d *District) putBlob(terminal, hash string, r io.Reader, size int64) error {
+// An import's attachments are staged in a folder of their own,
+// attachments/TERMINAL/import-RANDOM/, and filed from there with their
+// records: they are neither held to the terminal's quota nor dropped by
+// it, and what the import does not file goes with the folder when the
+// import ends (or, after a crash, when the district next opens).
+const importPrefix = "import-"
+
+// stageImport makes an import's folder for the terminal's attachments and
+// returns its name.
+func (d *District) stageImport(terminal string) (string, error) {
+	if err := d.terminalDirs(terminal); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(filepath.Join(d.attachDir, terminal), importPrefix)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Base(dir), nil
+}
+
+// stageBlob copies a whole blob a technician brought into the import's
+// folder, checked against its name and fsynced, unless the terminal holds
+// it filed already.
+func (d *District) stageBlob(terminal, staged, hash string, r io.Reader, size int64) error {
 	if err := checkBlobName(terminal, hash); err != nil {
 		return err
 	}
-	// Over an upload cut earlier: this copy is whole.
-	n, err := d.writeBlob(terminal, hash, 0, size, r, 0, true)
-	if err == nil && n != size {
-		err = fmt.Errorf("district: blob %s: %d of %d bytes", hash, n, size)
+	if _, ok := d.wholeIn(terminal, staged, hash); ok {
+		return nil
 	}
+	dst := d.attachmentPath(terminal, staged, hash)
+	f, err := os.OpenFile(dst+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, size))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+	case n != size:
+		err = fmt.Errorf("district: blob %s: %d of %d bytes", hash, n, size)
+	case hex.EncodeToString(h.Sum(nil)) != hash:
+		err = fmt.Errorf("district: blob %s: its bytes do not match its SHA-256", hash)
+	default:
+		return os.Rename(dst+".part", dst)
+	}
+	os.Remove(dst + ".part")
 	return err
+}
+
+// removeStaleImports removes the folders of imports a crash cut short;
+// Open calls it, before any import can run.
+func (d *District) removeStaleImports() error {
+	stale, err := filepath.Glob(filepath.Join(d.attachDir, "*", importPrefix+"*"))
+	if err != nil {
+		return err
+	}
+	for _, dir := range stale {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SweepAttachments removes, from every terminal's folders, the uploads
@@ -366,14 +419,15 @@ func (d *District) SweepAttachments(age time.Duration) (int, error) {
 }
 
 // DropUnnamed removes every unfinished upload and whole blob of the
-// terminal that no stored record names (but those being written now), and
-// returns how many went: a terminal whose quota is full of attachments of
-// records it cannot complete starts afresh.
-func (d *District) DropUnnamed(terminal string) (int, error) {
+// terminal that no stored record names, but those it keeps and those being
+// written now, and returns how many went: a terminal whose quota is full
+// of attachments of records it cannot complete makes room for the one it
+// sends next.
+func (d *District) DropUnnamed(terminal string, keep []string) (int, error) {
 	if !protocol.ValidTerminalID(terminal) {
 		return 0, &protocol.Error{Code: protocol.CodeBadRequest, Message: "terminal id malformed"}
 	}
-	return d.dropUnnamed(terminal, func(fs.FileInfo) bool { return true })
+	return d.dropUnnamed(terminal, func(info fs.FileInfo) bool { return !slices.Contains(keep, info.Name()) })
 }
 
 // dropUnnamed removes the terminal's partial/ and waiting/ files that

@@ -215,7 +215,7 @@ func TestFiledWithoutItsRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := record(t, d, "019ac3f2-0000-7000-8000-0000000000f1", photo)
-	if ok, err := d.fileBlobs("HALL-1", rec.Attachments); !ok || err != nil {
+	if ok, err := d.fileBlobs("HALL-1", dirWaiting, rec.Attachments); !ok || err != nil {
 		t.Fatalf("filing: %v %v", ok, err)
 	}
 	if res, err := d.Ingest("HALL-1", "sync", []protocol.Record{rec}); err != nil || res[0].Status != protocol.Accepted {
@@ -224,17 +224,15 @@ func TestFiledWithoutItsRecord(t *testing.T) {
 }
 
 // TestQuotaCountsWhatIsOnDisk races a terminal resuming an upload against
-// the sweep, an import of the same blob, and the terminal dropping its
-// unnamed attachments: whatever wins, a resumed upload never writes over
+// the sweep and the terminal dropping its unnamed attachments: whatever wins, a resumed upload never writes over
 // a file another removed (its bytes would not hash to their name), and the
 // bytes the quota counts are the bytes in partial/ and waiting/.
 func TestQuotaCountsWhatIsOnDisk(t *testing.T) {
 	d := open(t, t.TempDir(), &clock{now: time.Now()})
 	const term = "HALL-1"
 	rivals := map[string]func(hash string, blob []byte){
-		"sweep":  func(string, []byte) { d.SweepAttachments(staleUpload) },
-		"import": func(h string, blob []byte) { d.putBlob(term, h, bytes.NewReader(blob), int64(len(blob))) },
-		"drop":   func(string, []byte) { d.DropUnnamed(term) },
+		"sweep": func(string, []byte) { d.SweepAttachments(staleUpload) },
+		"drop":  func(string, []byte) { d.DropUnnamed(term, nil) },
 	}
 	for name, rival := range rivals {
 		for try := range 300 {
@@ -264,7 +262,7 @@ func TestQuotaCountsWhatIsOnDisk(t *testing.T) {
 			if counted != onDisk {
 				t.Fatalf("%s, try %d: the quota counts %d bytes, %d are on disk", name, try, counted, onDisk)
 			}
-			d.DropUnnamed(term)
+			d.DropUnnamed(term, nil)
 		}
 	}
 }
@@ -287,9 +285,9 @@ func TestRejectedRecordsLeaveNoAttachments(t *testing.T) {
 	}
 }
 
-// TestDropUnnamedTouchesOnlyItsOwn: a terminal's DELETE of its unnamed
-// attachments leaves those its stored records name, and every other
-// terminal's.
+// TestDropUnnamedTouchesOnlyItsOwn: a terminal's drop of its unnamed
+// attachments leaves those its stored records name, those it keeps, an
+// import's under way, and every other terminal's.
 func TestDropUnnamedTouchesOnlyItsOwn(t *testing.T) {
 	d := open(t, t.TempDir(), &clock{now: time.Now()})
 	addr := serveOn(t, d)
@@ -305,13 +303,63 @@ func TestDropUnnamedTouchesOnlyItsOwn(t *testing.T) {
 	if res := a.post(record(t, d, "019ac3f2-0000-7000-8000-0000000000d1", named)); res[0].Status != protocol.Accepted {
 		t.Fatalf("record: %+v", res[0])
 	}
-	if resp := a.do("DELETE", protocol.PathBlobs, nil, nil); resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("DELETE: %s", resp.Status)
+	if resp := a.do("POST", protocol.PathBlobsDrop, []byte(`{}`), nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("drop: %s", resp.Status)
 	}
 	want := map[*asTerminal][2]string{a: {strconv.Itoa(len(named)), "0"}, b: {strconv.Itoa(len(named)), strconv.Itoa(len(unnamed))}}
 	for c, w := range want {
 		if got := [2]string{c.offset(named), c.offset(unnamed)}; got != w {
-			t.Errorf("held after HALL-A's DELETE: %v, want %v", got, w)
+			t.Errorf("held after HALL-A's drop: %v, want %v", got, w)
 		}
+	}
+
+	kept, dropped := []byte("the next record's photo"), []byte("another record's photo")
+	for _, bl := range [][]byte{kept, dropped} {
+		a.patch(bl)
+	}
+	staged, err := d.stageImport("HALL-A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	brought := []byte("a photo on a technician's stick")
+	if err := d.stageBlob("HALL-A", staged, hash(brought), bytes.NewReader(brought), int64(len(brought))); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(protocol.DropRequest{Keep: []string{hash(kept)}})
+	if resp := a.do("POST", protocol.PathBlobsDrop, body, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("drop keeping one: %s", resp.Status)
+	}
+	if a.offset(kept) != strconv.Itoa(len(kept)) || a.offset(dropped) != "0" {
+		t.Errorf("after a drop keeping one: kept %s, dropped %s", a.offset(kept), a.offset(dropped))
+	}
+	res, err := d.ingest("HALL-A", "import", []protocol.Record{record(t, d, "019ac3f2-0000-7000-8000-0000000000d2", brought)}, staged)
+	if err != nil || res[0].Status != protocol.Accepted {
+		t.Fatalf("the import's record after the terminal's drop: %+v %v", res, err)
+	}
+}
+
+// TestAnImportCutShortLeavesNothing: the folder of an import a crash cut
+// short goes when the district next opens.
+func TestAnImportCutShortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	d, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staged, err := d.stageImport("HALL-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	brought := []byte("a photo on a stick")
+	if err := d.stageBlob("HALL-1", staged, hash(brought), bytes.NewReader(brought), int64(len(brought))); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.stageBlob("HALL-1", staged, hash([]byte("other")), bytes.NewReader(brought), int64(len(brought))); err == nil {
+		t.Fatal("a staged blob whose bytes do not match its name")
+	}
+	d.Close()
+	d = open(t, dir, &clock{now: time.Now()})
+	if _, err := os.Stat(d.attachmentPath("HALL-1", staged, "")); !os.IsNotExist(err) {
+		t.Fatalf("the cut import's folder: %v", err)
 	}
 }

@@ -210,6 +210,9 @@ func Open(opt Options) (*District, error) {
 	if err == nil {
 		err = d.upgrade(version)
 	}
+	if err == nil {
+		err = d.removeStaleImports()
+	}
 	if err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("district: store: %w", err)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -34,12 +36,17 @@ func (d *District) Import(dir string) (ImportReport, error) {
 	if err := d.checkSigned(m, signed); err != nil {
 		return rep, fmt.Errorf("district: import: %w", err)
 	}
+	staged, err := d.stageImport(m.Terminal)
+	if err != nil {
+		return rep, fmt.Errorf("district: import: %w", err)
+	}
+	defer os.RemoveAll(filepath.Join(d.attachDir, m.Terminal, staged))
 	var batch []protocol.Record
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		results, err := d.Ingest(m.Terminal, "import", batch)
+		results, err := d.ingest(m.Terminal, "import", batch, staged)
 		if err != nil {
 			return err
 		}
@@ -67,7 +74,7 @@ func (d *District) Import(dir string) (ImportReport, error) {
 			return rep, fmt.Errorf("district: import %s: %w", mr.ID, err)
 		}
 		for _, a := range mr.Attachments {
-			if err := d.importBlob(dir, m.Terminal, a.ManifestFile); err != nil {
+			if err := d.importBlob(dir, m.Terminal, staged, a.ManifestFile); err != nil {
 				return rep, fmt.Errorf("district: import %s: %w", mr.ID, err)
 			}
 			rec.Attachments = append(rec.Attachments, protocol.Attachment{Name: a.Name, SHA256: a.SHA256, Size: a.Size})
@@ -85,13 +92,13 @@ func (d *District) Import(dir string) (ImportReport, error) {
 	return rep, flush()
 }
 
-func (d *District) importBlob(dir, terminal string, f outbox.ManifestFile) error {
+func (d *District) importBlob(dir, terminal, staged string, f outbox.ManifestFile) error {
 	fh, err := outbox.OpenExportFile(dir, f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	return d.putBlob(terminal, f.SHA256, io.LimitReader(fh, f.Size), f.Size)
+	return d.stageBlob(terminal, staged, f.SHA256, fh, f.Size)
 }
 
 // readExportFile reads a file of an export, no more than the manifest

@@ -39,6 +39,12 @@ func unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 // transaction, after its attachments are filed, so every "accepted" is on
 // disk with them when the answer goes out.
 func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]protocol.Result, error) {
+	return d.ingest(terminal, via, recs, dirWaiting)
+}
+
+// ingest is Ingest with the terminal's folder its records' attachments
+// come from: waiting/, or an import's.
+func (d *District) ingest(terminal, via string, recs []protocol.Record, from string) ([]protocol.Result, error) {
 	if !protocol.ValidTerminalID(terminal) {
 		return nil, fmt.Errorf("district: terminal id %q malformed", terminal)
 	}
@@ -52,7 +58,7 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 			continue
 		}
 		for _, a := range r.Attachments {
-			if size, ok := d.wholeBlob(terminal, a.SHA256); !ok || size != a.Size {
+			if size, ok := d.wholeIn(terminal, from, a.SHA256); !ok || size != a.Size {
 				results[i].Status, results[i].Reason = protocol.Missing, "attachment "+a.SHA256+" not uploaded"
 				break
 			}
@@ -90,7 +96,7 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 				continue
 			}
 			if len(r.Attachments) > 0 {
-				ok, err := d.fileBlobs(terminal, r.Attachments)
+				ok, err := d.fileBlobs(terminal, from, r.Attachments)
 				if err != nil {
 					return err
 				}
@@ -116,7 +122,7 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 		if filed {
 			// The stored records' attachments are in filed/ for good
 			// before the records are.
-			return d.syncFiled(terminal)
+			return d.syncFiled(terminal, from)
 		}
 		return nil
 	})
@@ -124,7 +130,7 @@ func (d *District) Ingest(terminal, via string, recs []protocol.Record) ([]proto
 		return nil, fmt.Errorf("district: store records: %w", err)
 	}
 	for i, r := range recs {
-		if results[i].Status == protocol.Rejected {
+		if results[i].Status == protocol.Rejected && from == dirWaiting {
 			d.dropWaiting(terminal, r.Attachments)
 		}
 	}

@@ -148,7 +148,7 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathEnroll, d.handleEnroll)
 	mux.HandleFunc("HEAD "+protocol.PathBlobs+"{hash}", d.terminal(d.handleBlobHead))
 	mux.HandleFunc("PATCH "+protocol.PathBlobs+"{hash}", d.terminal(d.handleBlobPatch))
-	mux.HandleFunc("DELETE "+protocol.PathBlobs+"{$}", d.terminal(d.handleBlobsDrop))
+	mux.HandleFunc("POST "+protocol.PathBlobsDrop, d.terminal(d.handleBlobsDrop))
 	mux.HandleFunc("POST "+protocol.PathRecords, d.terminal(d.handleRecords))
 	mux.HandleFunc("GET "+protocol.PathStatuses, d.terminal(d.handleStatuses))
 	mux.HandleFunc("GET "+protocol.PathCatalog, d.terminal(d.handleCatalog))
@@ -321,6 +321,10 @@ func (d *District) handleBlobPatch(w http.ResponseWriter, r *http.Request, termi
 		writeError(w, &protocol.Error{Code: protocol.CodeConflict, Message: oe.Error()})
 	case err != nil:
 		d.opt.Log.Warn("blob upload", "terminal", terminal, "err", err)
+		var pe *protocol.Error
+		if errors.As(err, &pe) && pe.Code == protocol.CodeOverQuota {
+			w.Header().Set(protocol.HeaderQuota, strconv.FormatInt(d.opt.AttachmentQuota, 10))
+		}
 		writeError(w, err)
 	default:
 		w.Header().Set(protocol.HeaderOffset, strconv.FormatInt(have, 10))
@@ -331,7 +335,12 @@ func (d *District) handleBlobPatch(w http.ResponseWriter, r *http.Request, termi
 // handleBlobsDrop removes the terminal's attachments no record names: it
 // asks when its quota is full of those of records it cannot complete.
 func (d *District) handleBlobsDrop(w http.ResponseWriter, r *http.Request, terminal string) {
-	n, err := d.DropUnnamed(terminal)
+	var req protocol.DropRequest
+	if err := protocol.Decode(r.Body, 64<<10, &req); err != nil {
+		writeError(w, badRequest(err))
+		return
+	}
+	n, err := d.DropUnnamed(terminal, req.Keep)
 	if err != nil {
 		d.opt.Log.Warn("dropping unnamed attachments", "terminal", terminal, "err", err)
 		writeError(w, err)

@@ -130,6 +130,26 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// DropRequest asks the district to drop the terminal's attachments that no
+// stored record names — unfinished uploads and whole ones waiting for their
+// record — but those it keeps (the attachments of the record the terminal
+// sends next).
+type DropRequest struct {
+	Keep []string `json:"keep,omitempty"` // SHA-256 names
+}
+
+func (r *DropRequest) Validate() error {
+	if len(r.Keep) > 32 {
+		return errors.New("over 32 attachments to keep")
+	}
+	for _, h := range r.Keep {
+		if !ValidSHA256(h) {
+			return errors.New("an attachment to keep is not named by a SHA-256")
+		}
+	}
+	return nil
+}
+
 // RecordsResponse answers a RecordsRequest: one result per record, in the
 // order sent.
 type RecordsResponse struct {

@@ -29,20 +29,24 @@ const Header = "Yizhan-Protocol"
 
 // The endpoints of version 1.
 const (
-	PathCA        = "/v1/ca"        // GET: the district CA certificate (PEM); no client certificate needed
-	PathEnroll    = "/v1/enroll"    // POST EnrollRequest → EnrollResponse; no client certificate needed
-	PathBlobs     = "/v1/blobs/"    // HEAD|PATCH /v1/blobs/{sha256}: resumable attachment upload
-	PathRecords   = "/v1/records"   // POST RecordsRequest → RecordsResponse
-	PathStatuses  = "/v1/statuses"  // GET ?after=CURSOR → StatusesResponse
-	PathCatalog   = "/v1/catalog"   // GET ?have=VERSION → Catalog, or 204 when the terminal has the newest
-	PathConfig    = "/v1/config"    // GET ?have=VERSION → TerminalConfig, or 204
-	PathHeartbeat = "/v1/heartbeat" // POST Heartbeat → 204
+	PathCA        = "/v1/ca"         // GET: the district CA certificate (PEM); no client certificate needed
+	PathEnroll    = "/v1/enroll"     // POST EnrollRequest → EnrollResponse; no client certificate needed
+	PathBlobs     = "/v1/blobs/"     // HEAD|PATCH /v1/blobs/{sha256}: resumable attachment upload
+	PathBlobsDrop = "/v1/blobs/drop" // POST DropRequest → 204: drop the terminal's attachments no record names
+	PathRecords   = "/v1/records"    // POST RecordsRequest → RecordsResponse
+	PathStatuses  = "/v1/statuses"   // GET ?after=CURSOR → StatusesResponse
+	PathCatalog   = "/v1/catalog"    // GET ?have=VERSION → Catalog, or 204 when the terminal has the newest
+	PathConfig    = "/v1/config"     // GET ?have=VERSION → TerminalConfig, or 204
+	PathHeartbeat = "/v1/heartbeat"  // POST Heartbeat → 204
 )
 
 // Blob upload headers (PathBlobs).
 const (
 	HeaderOffset = "Upload-Offset" // bytes the district holds of a blob / where this PATCH starts
 	HeaderLength = "Upload-Length" // the blob's whole size
+	// HeaderQuota, on an over_quota answer, is how many bytes of a
+	// terminal's attachments the district takes before their record.
+	HeaderQuota = "Upload-Quota"
 )
 
 // Limits both sides hold to. A district refuses what exceeds them; a
