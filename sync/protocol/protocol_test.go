@@ -228,3 +228,8 @@ func FuzzEnroll(f *testing.F) {
 		roundTrip[EnrollResponse](t, data)
 	})
 }
+
+func FuzzDropRequest(f *testing.F) {
+	seeds(f, DropRequest{Keep: []string{strings.Repeat("ab", 32)}})
+	f.Fuzz(func(t *testing.T, data []byte) { roundTrip[DropRequest](t, data) })
+}
