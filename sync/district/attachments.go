@@ -355,28 +355,19 @@ func (d *District) stageBlob(terminal, staged, hash string, r io.Reader, size in
 		return nil
 	}
 	dst := d.attachmentPath(terminal, staged, hash)
-	f, err := os.OpenFile(dst+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, size))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	n, err := durable.WriteFrom(dst, io.TeeReader(io.LimitReader(r, size), h), 0o600)
 	switch {
 	case err != nil:
+		return err
 	case n != size:
 		err = fmt.Errorf("district: blob %s: %d of %d bytes", hash, n, size)
 	case hex.EncodeToString(h.Sum(nil)) != hash:
 		err = fmt.Errorf("district: blob %s: its bytes do not match its SHA-256", hash)
 	default:
-		return os.Rename(dst+".part", dst)
+		return nil
 	}
-	os.Remove(dst + ".part")
+	os.Remove(dst) // the import's own folder: nothing else reads it
 	return err
 }
 

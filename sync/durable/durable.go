@@ -3,7 +3,9 @@
 package durable
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -12,18 +14,26 @@ import (
 // it, fsynced, renamed over path, and the folder fsynced. After a crash
 // path holds the old content or the new, never a mix.
 func WriteFile(path string, data []byte, mode os.FileMode) error {
+	_, err := WriteFrom(path, bytes.NewReader(data), mode)
+	return err
+}
+
+// WriteFrom is WriteFile with the content read from r to its end; it
+// returns how many bytes path holds.
+func WriteFrom(path string, r io.Reader, mode os.FileMode) (int64, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("durable: %w", err)
+		return 0, fmt.Errorf("durable: %w", err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("durable: %w", err)
+		return 0, fmt.Errorf("durable: %w", err)
 	}
 	tmp := f.Name()
+	var n int64
 	err = f.Chmod(mode)
 	if err == nil {
-		_, err = f.Write(data)
+		n, err = io.Copy(f, r)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -36,9 +46,9 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("durable: write %s: %w", path, err)
+		return 0, fmt.Errorf("durable: write %s: %w", path, err)
 	}
-	return SyncDir(dir)
+	return n, SyncDir(dir)
 }
 
 // SyncDir fsyncs a folder, making the names created, renamed or removed in
