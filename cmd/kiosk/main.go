@@ -159,11 +159,21 @@ func run(f flags, log *slog.Logger) error {
 	// kioskctl sync now sends SIGUSR1; whatever the sync's state, it must
 	// never end the terminal (the default for an unhandled SIGUSR1).
 	signal.Ignore(syscall.SIGUSR1)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	terminate := make(chan os.Signal, 1)
+	signal.Notify(terminate, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(terminate)
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	go func() {
+		select {
+		case <-terminate:
+			stop()
+		case <-ctx.Done():
+		}
+	}()
 	// finish tells the goroutines to stop, waits for them, and only then
 	// closes the devices and the outbox (cleanup, last added first). It
-	// runs once: when run returns, or from exitIfFyneHangs.
+	// runs once: when run returns, or from stopWithoutFyne.
 	var cleanup []func()
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
@@ -311,6 +321,7 @@ func run(f flags, log *slog.Logger) error {
 	}
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("kiosk started", "after_ms", time.Since(processStart).Milliseconds())
+		takeTerminationSignals(ctx, &wg, terminate)
 		superviseUI(ctx, &wg, uiAnswers, log)
 		if !f.demo && !f.windowed { // a demo on a desk leaves its screen alone
 			keepDisplay(ctx, &wg, cfg, district.ServiceHours, log)
@@ -337,41 +348,47 @@ func run(f flags, log *slog.Logger) error {
 			screens.do(term.DevicesChanged)
 		}
 	})
-	wg.Go(func() {
-		<-ctx.Done()
-		log.Info("kiosk stopping")
-		screens.quit(a)
-	})
-
-	ran := make(chan struct{})
-	go exitIfFyneHangs(ctx, ran, fyneQuitWait, finish, os.Exit, log)
+	// Told to stop, the terminal finishes its own parts and ends the
+	// process; it never asks Fyne to quit (see stopWithoutFyne).
+	go stopWithoutFyne(ctx, &screens, finish, os.Exit, log)
 	w.ShowAndRun()
-	close(ran)
 	return nil
 }
 
-// fyneQuitWait is how long the terminal, told to stop, waits for Fyne's
-// loop to end.
-const fyneQuitWait = 5 * time.Second
+// stopWithoutFyne stops the terminal when ctx ends: it closes the gate to
+// the screens, finishes the terminal's own parts (its goroutines ended,
+// devices and outbox closed) and ends the process with status 0. Fyne's
+// loop is never asked to quit: Fyne 2.7.1's shutdown can panic (a
+// lifecycle event sent to its main queue just as the queue is closed:
+// "send on closed channel") or wait for ever (an event sent as the queue
+// drains is never run) — seen about once in thirty to sixty stops under
+// load. Nothing of the window needs an orderly end: the display server
+// drops it with the process.
+func stopWithoutFyne(ctx context.Context, screens *uiGate, finish func(), exit func(int), log *slog.Logger) {
+	<-ctx.Done()
+	log.Info("kiosk stopping")
+	screens.close()
+	finish()
+	log.Info("kiosk stopped")
+	exit(0)
+}
 
-// exitIfFyneHangs ends the process if Fyne's loop has not ended within
-// wait of the terminal being told to stop (ctx), after finishing the
-// terminal's own parts as a normal stop does. Fyne 2.7.1 can deadlock in
-// its own shutdown: a lifecycle event sent to the main loop as the loop
-// drains its queue is never run, and ShowAndRun waits for it for ever
-// (seen about once in sixty stops under load, every goroutine of ours
-// already gone). It returns when the loop ends (ran).
-func exitIfFyneHangs(ctx context.Context, ran <-chan struct{}, wait time.Duration, finish func(), exit func(int), log *slog.Logger) {
-	select {
-	case <-ran:
-		return
-	case <-ctx.Done():
+// takeTerminationSignals makes SIGINT and SIGTERM the terminal's alone.
+// Fyne catches both in a goroutine of its own and quits its loop — the
+// shutdown stopWithoutFyne keeps away from — so once Fyne's loop runs,
+// their delivery is reset and given back to terminate only; and again a
+// second later, should Fyne's goroutine have registered after the first.
+func takeTerminationSignals(ctx context.Context, wg *sync.WaitGroup, terminate chan os.Signal) {
+	take := func() {
+		signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+		signal.Notify(terminate, syscall.SIGINT, syscall.SIGTERM)
 	}
-	select {
-	case <-ran:
-	case <-time.After(wait):
-		log.Warn("the window system's loop did not end; stopping without it", "waited", wait)
-		finish()
-		exit(0)
-	}
+	take()
+	wg.Go(func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+			take()
+		}
+	})
 }

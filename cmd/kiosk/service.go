@@ -93,17 +93,16 @@ func keepDisplay(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, ser
 }
 
 // uiGate is how the terminal's goroutines call into the screens. Once the
-// terminal is quitting, Fyne runs a late call on the caller's goroutine
-// after its loop has ended and the window system is gone, and a screen
-// touched then panics; the gate drops calls from the moment quit is asked.
+// terminal is stopping, the screens are left alone: the gate drops calls
+// from the moment it closes.
 type uiGate struct {
-	quitting atomic.Bool
+	closed atomic.Bool
 }
 
-// do runs f on Fyne's goroutine unless the terminal is quitting.
+// do runs f on Fyne's goroutine unless the gate is closed.
 func (g *uiGate) do(f func()) {
 	fyne.Do(func() {
-		if !g.quitting.Load() {
+		if !g.closed.Load() {
 			f()
 		}
 	})
@@ -113,7 +112,7 @@ func (g *uiGate) do(f func()) {
 func (g *uiGate) doAndWait(f func()) bool {
 	ran := false
 	fyne.DoAndWait(func() {
-		if !g.quitting.Load() {
+		if !g.closed.Load() {
 			f()
 			ran = true
 		}
@@ -121,13 +120,5 @@ func (g *uiGate) doAndWait(f func()) bool {
 	return ran
 }
 
-// quit closes the gate, then ends Fyne's loop.
-func (g *uiGate) quit(a fyne.App) {
-	g.quitting.Store(true)
-	// Fyne quits on SIGINT and SIGTERM by itself too, so its loop may
-	// have ended already: then it runs this call at once, here, and
-	// quitting a window system it has shut down panics. There is nothing
-	// left to quit, and the terminal must still stop cleanly.
-	defer func() { _ = recover() }()
-	fyne.Do(a.Quit)
-}
+// close drops every later call.
+func (g *uiGate) close() { g.closed.Store(true) }

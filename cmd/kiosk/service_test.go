@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -71,52 +72,35 @@ func TestWatchdogPingsOnlyWhileTheUIAnswers(t *testing.T) {
 	}
 }
 
-// TestExitIfFyneHangs: told to stop, the terminal waits for Fyne's loop to
-// end; if it does not, it finishes its own parts and exits 0 — and only
-// then.
-func TestExitIfFyneHangs(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	run := func(loopEnds bool, wait time.Duration) (finished, exited []int) {
-		ctx, cancel := context.WithCancel(context.Background())
-		ran := make(chan struct{})
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			exitIfFyneHangs(ctx, ran, wait,
-				func() { finished = append(finished, 1) },
-				func(code int) { exited = append(exited, code) }, log)
-		}()
-		cancel()
-		if loopEnds {
-			close(ran)
-		}
-		<-done
-		return finished, exited
-	}
-	if f, e := run(true, time.Minute); len(f) != 0 || len(e) != 0 {
-		t.Fatalf("the loop ended, yet finish ran %d times and exit %v", len(f), e)
-	}
-	if f, e := run(false, 50*time.Millisecond); len(f) != 1 || len(e) != 1 || e[0] != 0 {
-		t.Fatalf("the loop hung: finish ran %d times, exit %v; want once, [0]", len(f), e)
-	}
-}
-
-// quitTwice is an app whose window system is already gone, as after Fyne's
-// own handler of SIGTERM ended its loop: quitting it panics.
-type quitTwice struct{ fyne.App }
-
-func (quitTwice) Quit() { panic("the GLFW library is not initialized") }
-
-// TestQuitAfterFyneQuitItself: a stop that finds Fyne's loop already ended
-// (Fyne and the terminal both answer SIGTERM) stops cleanly, and the gate
-// drops the screens' late calls.
-func TestQuitAfterFyneQuitItself(t *testing.T) {
+// TestStopWithoutFyne: told to stop, the terminal closes the gate to the
+// screens, finishes its own parts and only then exits 0; calls into the
+// screens after that are dropped.
+func TestStopWithoutFyne(t *testing.T) {
 	test.NewTempApp(t)
 	var g uiGate
-	g.quit(quitTwice{})
+	var order []string
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stopWithoutFyne(ctx, &g,
+			func() { order = append(order, fmt.Sprintf("finish, gate closed %v", g.closed.Load())) },
+			func(code int) { order = append(order, fmt.Sprintf("exit %d", code)) },
+			slog.New(slog.DiscardHandler))
+	}()
+	select {
+	case <-done:
+		t.Fatal("stopped before it was told to")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	<-done
+	if want := []string{"finish, gate closed true", "exit 0"}; !slices.Equal(order, want) {
+		t.Fatalf("%q, want %q", order, want)
+	}
 	called := false
 	g.do(func() { called = true })
 	if called {
-		t.Fatal("a call went to the screens after quit")
+		t.Fatal("a call went to the screens after the stop")
 	}
 }

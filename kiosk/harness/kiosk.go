@@ -207,12 +207,16 @@ func EnrollDemo(ctx context.Context, t testing.TB, d *district.District, url, wo
 	}
 }
 
-// stop ends the terminal as systemd would and checks that it exits cleanly.
-func (k *Kiosk) stop() {
+// stop ends the terminal (SIGINT) when the test ends, unless Stop did.
+func (k *Kiosk) stop() { k.Stop(os.Interrupt) }
+
+// Stop ends the terminal with sig (SIGTERM as systemd does, SIGINT as a
+// console's ^C) and checks that it exits with status 0 within 10 s.
+func (k *Kiosk) Stop(sig os.Signal) {
 	select {
 	case <-k.exited:
 	default:
-		k.cmd.Process.Signal(os.Interrupt)
+		k.cmd.Process.Signal(sig)
 		select {
 		case <-k.exited:
 			if k.waitErr != nil {
