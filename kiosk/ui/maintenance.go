@@ -104,6 +104,7 @@ type maintState struct {
 	pin     string // digits typed on the PIN pad, forgotten once checked
 	note    string // the PIN pad's or an action's message, translated
 	busy    bool
+	testing bool // the camera test runs
 	// syncing is when "sync now" was asked and the round before it, until
 	// a later round ends (or syncWait passes).
 	syncAsked  time.Time
@@ -378,32 +379,65 @@ func (s *maintenanceScreen) followSync(now time.Time) {
 	}
 }
 
-// testCameras reports each camera's latest frame: its format and age. The
-// picture itself is neither shown nor kept.
+// cameraTestWait is how long the camera test waits for a camera's first
+// frame.
+const cameraTestWait = 3 * time.Second
+
+// testCameras streams each camera for a moment and reports its first
+// frame: format and how long it took. The picture itself is neither shown
+// nor kept. Opening the cameras runs off Fyne's goroutine.
 func (s *maintenanceScreen) testCameras() {
 	t := s.kit
-	var notes []string
-	outcome := "ok"
-	for _, c := range []struct {
-		kind string
-		cam  LiveCamera
-	}{{"facecam", t.opt.Cameras.Face}, {"doccam", t.opt.Cameras.Document}} {
-		if c.cam == nil {
-			continue
-		}
-		var f camera.Frame
-		if !c.cam.Latest(&f) {
-			outcome = "failed"
-			notes = append(notes, T("maint.camera_no_frame", map[string]any{"Camera": T("device." + c.kind)}))
-			continue
-		}
-		age := t.opt.Now().Sub(f.Time).Round(100 * time.Millisecond)
-		notes = append(notes, T("maint.camera_frame", map[string]any{"Camera": T("device." + c.kind), "Format": f.Format.String(), "Age": age.String()}))
-		clear(f.Data)
+	if s.testing {
+		return
 	}
-	s.audit("camera_test", outcome)
-	s.note = strings.Join(notes, "\n")
-	t.refresh()
+	s.testing = true
+	t.async(func() {
+		var notes []string
+		outcome := "ok"
+		for _, c := range []struct {
+			kind string
+			cam  LiveCamera
+		}{{"facecam", t.opt.Cameras.Face}, {"doccam", t.opt.Cameras.Document}} {
+			if c.cam == nil {
+				continue
+			}
+			took, format, ok := firstFrame(c.cam, cameraTestWait)
+			if !ok {
+				outcome = "failed"
+				notes = append(notes, T("maint.camera_no_frame", map[string]any{"Camera": T("device." + c.kind)}))
+				continue
+			}
+			notes = append(notes, T("maint.camera_frame", map[string]any{"Camera": T("device." + c.kind), "Format": format.String(),
+				"Age": took.Round(10 * time.Millisecond).String()}))
+		}
+		t.do(func() {
+			s.testing = false
+			s.audit("camera_test", outcome)
+			s.note = strings.Join(notes, "\n")
+			t.refresh()
+		})
+	})
+}
+
+// firstFrame streams cam until its first frame, for at most wait, and
+// says how long that took and the frame's format.
+func firstFrame(cam LiveCamera, wait time.Duration) (took time.Duration, format camera.Format, ok bool) {
+	start := time.Now()
+	release := cam.Watch()
+	defer release()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	var f camera.Frame
+	for !cam.Latest(&f) {
+		select {
+		case <-cam.Fresh():
+		case <-deadline.C:
+			return 0, camera.Format{}, false
+		}
+	}
+	clear(f.Data)
+	return time.Since(start), f.Format, true
 }
 
 // cardRead tests the card reader: a card placed on it while the

@@ -204,14 +204,12 @@ func TestMaintenanceDeviceTests(t *testing.T) {
 	if !h.showing("读卡失败") {
 		t.Fatalf("card test, failed read: %q", h.texts())
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !h.showing("高拍仪：最新画面") {
-		if time.Now().After(deadline) {
-			t.Fatalf("camera test: %q", h.texts())
-		}
-		test.Tap(button(t, h, "测试摄像头"))
-		time.Sleep(50 * time.Millisecond)
+	waitLights(t, h, false, false)
+	test.Tap(button(t, h, "测试摄像头"))
+	if !h.showing("高拍仪：") || !h.showing("后出画面 MJPG 640x480") {
+		t.Fatalf("camera test: %q", h.texts())
 	}
+	waitLights(t, h, false, false) // streamed for the test only
 	for _, s := range h.texts() {
 		for _, secret := range []string{card.Name, card.IDNumber, card.Address} {
 			if strings.Contains(s, secret) {

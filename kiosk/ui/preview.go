@@ -11,15 +11,18 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
 )
 
-// LiveCamera is a camera as the screens use it: its latest frame for the
-// live preview, and still photos. camera.Monitor is one.
+// LiveCamera is a camera as the screens use it: streamed while watched,
+// its latest frame for the live preview, and still photos. camera.Monitor
+// is one.
 type LiveCamera interface {
 	capture.Camera
+	Watch() (release func())
 	Latest(dst *camera.Frame) bool
 	Fresh() <-chan struct{}
 }
@@ -30,11 +33,12 @@ type LiveCamera interface {
 // only after the frame that replaced it is on screen. Nothing is allocated
 // for the pictures after the first frames.
 type preview struct {
-	img    *canvas.Image
-	guide  *fyne.Container // over the picture, laid out on it
-	root   fyne.CanvasObject
-	cancel context.CancelFunc
-	done   sync.WaitGroup
+	img     *canvas.Image
+	guide   *fyne.Container // over the picture, laid out on it
+	opening *widget.Label   // "opening the camera", while it takes long
+	root    fyne.CanvasObject
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
 
 	started time.Time
 	shown   atomic.Int64 // frames put on screen
@@ -58,25 +62,38 @@ func newPreview(cam LiveCamera, g guide, size fyne.Size, do func(func())) *previ
 	p.img.SetMinSize(size)
 	bg := canvas.NewRectangle(color.Gray{Y: 30})
 	p.guide = newGuide(g, p.img)
-	p.root = container.NewStack(bg, p.img, p.guide)
+	p.opening = widget.NewLabel(T("capture.opening"))
+	p.opening.Importance = widget.HighImportance
+	p.opening.Hide()
+	p.root = container.NewStack(bg, p.img, p.guide, container.NewCenter(p.opening))
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done.Go(func() { p.run(ctx, cam, do) })
 	return p
 }
 
+// slowOpening is how long a camera may take to show its first frame
+// before the preview says it is being opened (UVC cameras take 0.3–1.5 s).
+const slowOpening = 300 * time.Millisecond
+
 func (p *preview) run(ctx context.Context, cam LiveCamera, do func(func())) {
+	release := cam.Watch() // the camera streams, its light on, only now
+	defer release()
+	if !p.awaitFirst(ctx, cam, do) {
+		return
+	}
 	var frame camera.Frame
 	var decoders [2]camera.Decoder
 	shown := make(chan struct{})
 	close(shown) // nothing on screen yet
 	for i := 0; ; i ^= 1 {
-		select {
-		case <-ctx.Done():
-			return
-		case <-cam.Fresh():
-		}
 		if !cam.Latest(&frame) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-cam.Fresh():
+			}
+			i ^= 1 // no buffer was used
 			continue
 		}
 		// The buffer about to be written was replaced on screen by the
@@ -92,7 +109,11 @@ func (p *preview) run(ctx context.Context, cam LiveCamera, do func(func())) {
 		}
 		next := make(chan struct{})
 		shown = next
+		first := p.shown.Load() == 0
 		do(func() {
+			if first {
+				p.opening.Hide()
+			}
 			resized := p.img.Image.Bounds() != img.Bounds()
 			p.img.Image = img
 			p.img.Refresh()
@@ -102,6 +123,24 @@ func (p *preview) run(ctx context.Context, cam LiveCamera, do func(func())) {
 			p.shown.Add(1)
 			close(next)
 		})
+	}
+}
+
+// awaitFirst waits for the camera's first frame, saying the camera is
+// being opened when that takes longer than slowOpening; false when ctx
+// ends first.
+func (p *preview) awaitFirst(ctx context.Context, cam LiveCamera, do func(func())) bool {
+	slow := time.NewTimer(slowOpening)
+	defer slow.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-slow.C:
+			do(p.opening.Show)
+		case <-cam.Fresh():
+			return true
+		}
 	}
 }
 

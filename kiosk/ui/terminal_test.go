@@ -37,6 +37,7 @@ type harness struct {
 	win   fyne.Window
 	clock *fakeClock
 	reg   *devices.Registry
+	lit   cameraLights // the simulated cameras open now (withCameras)
 }
 
 // newHarness starts a terminal in a test window of the given size, with
