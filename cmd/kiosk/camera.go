@@ -11,6 +11,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/camerasim"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
+	"github.com/yizhan-kiosk/yizhan/devices/uevent"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
@@ -21,7 +22,9 @@ var previewSize = camera.Size{Width: 640, Height: 480}
 
 // startCameras runs a monitor for each configured camera and returns what
 // the photo screens need. A camera not configured is reported missing and
-// left out; one configured but absent is looked for every second.
+// left out. A camera streams only while a photo step (or a technician)
+// watches it; otherwise it is closed and checked now and then
+// (camera.Monitor).
 func startCameras(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, reg *devices.Registry, log *slog.Logger) (ui.Cameras, error) {
 	c := cfg.Camera
 	faceSize, err := camera.ParseSize(c.FaceSize)
@@ -48,6 +51,15 @@ func startCameras(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, re
 			continue
 		}
 		m := camera.NewMonitor(cam.kind, opener(cam.id), camera.Want{Size: previewSize}, reg, log.With("device", string(cam.kind)))
+		if !strings.HasPrefix(cam.id, "sim:") {
+			// A camera plugged in or out is looked at once; without the
+			// kernel's word (some containers), at the monitor's next probe.
+			if l, err := uevent.Listen(); err != nil {
+				log.Info("no hot-plug events: cameras are checked every 10 minutes", "device", string(cam.kind), "err", err)
+			} else {
+				m.Plugged = uevent.Watch(ctx, l, "video4linux")
+			}
+		}
 		wg.Go(func() { m.Run(ctx) })
 		*cam.into = m
 	}
