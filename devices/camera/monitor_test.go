@@ -36,7 +36,7 @@ func (c *counted) Close() error {
 	return c.Device.Close()
 }
 
-func startMonitor(t *testing.T, kind devices.Kind, formats []camera.Format, preview camera.Want, probe time.Duration) *rig {
+func startMonitor(t testing.TB, kind devices.Kind, formats []camera.Format, preview camera.Want, probe time.Duration) *rig {
 	t.Helper()
 	r := &rig{reg: devices.NewRegistry(kind), faults: &camerasim.Faults{}, plug: make(chan struct{})}
 	open := func() (camera.Device, error) {
@@ -59,7 +59,7 @@ func startMonitor(t *testing.T, kind devices.Kind, formats []camera.Format, prev
 	return r
 }
 
-func (r *rig) waitState(t *testing.T, kind devices.Kind, want devices.State, within time.Duration) time.Duration {
+func (r *rig) waitState(t testing.TB, kind devices.Kind, want devices.State, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -76,7 +76,7 @@ func (r *rig) waitState(t *testing.T, kind devices.Kind, want devices.State, wit
 }
 
 // waitClosed waits until no device is open.
-func (r *rig) waitClosed(t *testing.T, within time.Duration) {
+func (r *rig) waitClosed(t testing.TB, within time.Duration) {
 	t.Helper()
 	for deadline := time.Now().Add(within); r.open.Load() != 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -207,5 +207,24 @@ func TestCaptureAtTheDocumentSizeThenPreviewAgain(t *testing.T) {
 	}
 	if s := r.reg.Snapshot()[0]; s.State != devices.Online {
 		t.Fatalf("after a capture the camera is %s", s.State)
+	}
+}
+
+// BenchmarkWatchToFirstFrame: from a photo step asking for the simulated
+// camera (closed) to its first frame — the open, the format, the stream's
+// start and one frame at 30 a second.
+func BenchmarkWatchToFirstFrame(b *testing.B) {
+	r := startMonitor(b, devices.FaceCamera, camerasim.FaceFormats, vga, time.Hour)
+	r.waitState(b, devices.FaceCamera, devices.Online, 5*time.Second)
+	for b.Loop() {
+		b.StopTimer()
+		r.waitClosed(b, 5*time.Second)
+		fresh := r.mon.Fresh()
+		b.StartTimer()
+		release := r.mon.Watch()
+		<-fresh
+		b.StopTimer()
+		release()
+		b.StartTimer()
 	}
 }

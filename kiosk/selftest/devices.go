@@ -286,6 +286,7 @@ func checkCamera(ctx context.Context, name, what, key, id, sizeText string, time
 	}
 	var dev camera.Device
 	var err error
+	opened := time.Now() // from open to the first frame: what a photo step waits
 	if strings.HasPrefix(id, "sim:") {
 		dev, err = camerasim.Open(id)
 	} else {
@@ -307,6 +308,7 @@ func checkCamera(ctx context.Context, name, what, key, id, sizeText string, time
 	deadline := time.Now().Add(timeout)
 	var dec camera.Decoder
 	var lastErr error
+	var firstFrame time.Duration
 	for range framesToTry {
 		remain := time.Until(deadline)
 		if remain <= 0 {
@@ -315,6 +317,9 @@ func checkCamera(ctx context.Context, name, what, key, id, sizeText string, time
 		f, err := dev.Frame(min(remain, 3*time.Second))
 		if err != nil {
 			return cameraFailure(res, what, key, id, err)
+		}
+		if firstFrame == 0 {
+			firstFrame = time.Since(opened)
 		}
 		img, err := dec.Decode(f)
 		if err != nil {
@@ -327,7 +332,7 @@ func checkCamera(ctx context.Context, name, what, key, id, sizeText string, time
 			res.Fix = "take off the lens cover, clean the lens, and check the light in front of the camera"
 			return res
 		}
-		res.Status, res.Detail = OK, fmt.Sprintf("%s frame from %s decoded", format, dev.Info().Name)
+		res.Status, res.Detail = OK, fmt.Sprintf("%s frame from %s decoded; first frame %v after opening", format, dev.Info().Name, firstFrame.Round(time.Millisecond))
 		return res
 	}
 	res.Status = Fail
