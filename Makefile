@@ -34,7 +34,7 @@ NFPM        := bin/nfpm
 NFPM_STAMP  := bin/.nfpm-$(NFPM_VERSION)
 DEB_VERSION := $(shell packaging/deb-version.sh '$(VERSION)')
 
-.PHONY: all deps test-deps build run test journeys vuln bench fonts clean deb
+.PHONY: all deps test-deps build run test journeys vuln bench bench-idle fonts clean deb
 
 all: build
 
@@ -157,6 +157,14 @@ $(NFPM_STAMP):
 # Benchmarks, six runs each, for benchstat: make bench > new.txt
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
+
+# The terminal at rest against a bare Fyne window, each on its own Xvfb at
+# 1920x1080, five of each in turn (cmd/kiosk/idle_bench_test.go): CPU
+# seconds over 30 s after 10 s to settle, PSS, start to first frame.
+bench-idle: test-deps
+	mkdir -p var
+	$(GO) test -run '^$$' -bench '^BenchmarkIdle$$' -benchtime 1x -count 5 -timeout 60m ./cmd/kiosk | tee var/bench-idle.txt
+	$(GO) tool benchstat var/bench-idle.txt
 
 fonts:
 	$(call install_missing,$(FONT_PACKAGES))

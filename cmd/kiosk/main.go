@@ -193,7 +193,16 @@ func run(f flags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	var waiting queueWatch
+	// The clock and idle rules run once a minute at rest, and at once when
+	// the screen, the link or the queue changes (wake).
+	wake := make(chan struct{}, 1)
+	wakeUp := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	waiting := newQueueWatch(wakeUp)
 	if queue != nil {
 		cleanup = append(cleanup, func() { queue.Close() })
 		waiting.run(ctx, &wg, queue, cfg.Outbox.Retention.Duration, log)
@@ -203,7 +212,7 @@ func run(f flags, log *slog.Logger) error {
 	var link *client.Client
 	var syncState *client.State
 	if queue != nil {
-		c, st, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, log)
+		c, st, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, func() { waiting.poke(); wakeUp() }, log)
 		if err != nil {
 			return err
 		}
@@ -251,7 +260,7 @@ func run(f flags, log *slog.Logger) error {
 			district = dc
 		}
 	}
-	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat, District: district,
+	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat, District: district, Wake: wakeUp,
 		Link: func() ui.LinkStatus {
 			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}
 			if link != nil {
@@ -272,8 +281,9 @@ func run(f flags, log *slog.Logger) error {
 		if cams.Document != nil {
 			deps.DocCamera = cams.Document
 		}
+		deps.Kick = waiting.poke // a submission: count the queue again
 		if link != nil {
-			deps.Kick = link.Kick
+			deps.Kick = func() { waiting.poke(); link.Kick() }
 		}
 		opts.ApplyDeps = &deps
 		var statuses journey.Statuses // none until the terminal is enrolled
@@ -328,18 +338,25 @@ func run(f flags, log *slog.Logger) error {
 		}
 	})
 
-	// One goroutine drives the clock and the idle rules, one carries device
-	// changes to the screen, one quits on a signal; all end with ctx.
+	// One goroutine drives the clock and the idle rules — every second
+	// while a resident is at the terminal, once a minute at rest (Tick
+	// says which) and at once on a wake — and one carries device changes
+	// to the screen; both end with ctx.
 	wg.Go(func() {
-		t := time.NewTicker(time.Second)
+		t := time.NewTimer(0)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case now := <-t.C:
-				screens.do(func() { term.Tick(now) })
+			case <-t.C:
+			case <-wake:
 			}
+			next := time.Second
+			if !screens.doAndWait(func() { next = term.Tick(time.Now()) }) {
+				return
+			}
+			t.Reset(next)
 		}
 	})
 	notices := reg.Subscribe(ctx)

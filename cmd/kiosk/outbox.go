@@ -79,9 +79,26 @@ func makeDemoDistrictKey(path string) ([]byte, error) {
 }
 
 // queueWatch keeps the number of records waiting for the district, for
-// the status bar, and expires old acknowledged records.
+// the status bar, and expires old acknowledged records. It counts again
+// when asked (a submission, a sync that settled records) and once a
+// minute for what changes the queue from outside (kioskctl queue export),
+// and calls changed when the number changed.
 type queueWatch struct {
 	waiting atomic.Int64
+	recount chan struct{}
+	changed func()
+}
+
+func newQueueWatch(changed func()) *queueWatch {
+	return &queueWatch{recount: make(chan struct{}, 1), changed: changed}
+}
+
+// poke asks for a count soon; it never blocks.
+func (q *queueWatch) poke() {
+	select {
+	case q.recount <- struct{}{}:
+	default:
+	}
 }
 
 func (q *queueWatch) run(ctx context.Context, wg *sync.WaitGroup, s *outbox.Store, retention time.Duration, log *slog.Logger) {
@@ -92,13 +109,16 @@ func (q *queueWatch) run(ctx context.Context, wg *sync.WaitGroup, s *outbox.Stor
 				log.Error("outbox stats", "err", err)
 				return
 			}
-			q.waiting.Store(int64(st.ByState[outbox.Queued] + st.ByState[outbox.Sending] + st.ByState[outbox.Exported]))
+			n := int64(st.ByState[outbox.Queued] + st.ByState[outbox.Sending] + st.ByState[outbox.Exported])
+			if q.waiting.Swap(n) != n && q.changed != nil {
+				q.changed()
+			}
 			if u := s.Usage(); u.Near {
 				log.Warn("outbox near its disk budget", "used", u.Used, "budget", u.Budget)
 			}
 		}
 		count()
-		tick := time.NewTicker(10 * time.Second)
+		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()
 		expire := time.NewTicker(time.Hour)
 		defer expire.Stop()
@@ -106,6 +126,8 @@ func (q *queueWatch) run(ctx context.Context, wg *sync.WaitGroup, s *outbox.Stor
 			select {
 			case <-ctx.Done():
 				return
+			case <-q.recount:
+				count()
 			case <-tick.C:
 				count()
 			case <-expire.C:

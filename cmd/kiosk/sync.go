@@ -24,7 +24,7 @@ import (
 // configuration, and beats every minute. SIGUSR1 (kioskctl sync now) asks
 // for a sync at once. A terminal that is not enrolled runs offline; its
 // records wait.
-func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, log *slog.Logger) (*client.Client, *client.State, func(), error) {
+func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, changed func(), log *slog.Logger) (*client.Client, *client.State, func(), error) {
 	id, err := client.LoadIdentity(client.IdentityDir(cfg.DataDir))
 	if errors.Is(err, client.ErrNotEnrolled) {
 		log.Warn("not enrolled with a district: records wait on the terminal (kioskctl provision)")
@@ -40,7 +40,8 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 	}
 	c, err := client.New(client.Options{Identity: id, Queue: queue, State: state, Log: log.With("part", "sync"),
 		CheckCatalog: func(body []byte) error { _, err := catalog.Parse(body); return err },
-		Heartbeat:    func() protocol.Heartbeat { return heartbeat(queue, reg, log) }})
+		Heartbeat:    func() protocol.Heartbeat { return heartbeat(queue, reg, log) },
+		Changed:      changed})
 	if err != nil {
 		state.Close()
 		return nil, nil, nil, err

@@ -148,12 +148,17 @@ func (s *statusBar) changed() {
 }
 
 // setLink shows the link to the district and the queue.
+// Nothing is redrawn when nothing changed: at rest the link is read every
+// minute.
 func (s *statusBar) setLink(l LinkStatus) {
 	label := T("status.offline")
 	if l.Online {
 		label = T("status.online")
 	}
 	label += " · " + T("status.queued", map[string]any{"Count": l.Queued})
+	if label == s.network.text.Text && l.Online == s.network.ok {
+		return
+	}
 	s.network.set(s.th, label, l.Online)
 	s.changed()
 }

@@ -81,6 +81,9 @@ type Options struct {
 	// record with this id (an application, a staff call); nil: never (no
 	// link). A quick read of the local store.
 	Delivered func(recordID string) bool
+	// Wake asks for a Tick soon: the screen changed, and what it shows
+	// may count in seconds now. It must not block; nil: not needed.
+	Wake func()
 }
 
 // The screens behind the home tiles.
@@ -297,6 +300,9 @@ func (t *Terminal) fill(was *container.Scroll) {
 	if w := t.where(); w != t.shown {
 		t.shown = w
 		t.overlay.RemoveAll() // a receipt's picture belongs to the screen it was printed on
+		if t.opt.Wake != nil {
+			t.opt.Wake()
+		}
 	}
 	t.kit.names = maps.Clone(t.frameNames)
 	t.body.Content = t.screenBody(t.th, t.sess.Screen())
@@ -580,7 +586,13 @@ func (t *Terminal) switchElderly() {
 
 // Tick moves the clock and the idle rules to now. The owner calls it about
 // once a second on Fyne's goroutine.
-func (t *Terminal) Tick(now time.Time) {
+//
+// It returns how soon it wants the next: a second while anything shown
+// counts in seconds (a resident's session and its countdown, a notice on
+// the home screen, a sync a technician asked for); on the home screen
+// with nothing pending, at the next minute, which the clock shows. At rest
+// the terminal thus wakes once a minute, and redraws only what changed.
+func (t *Terminal) Tick(now time.Time) time.Duration {
 	t.refreshStatus(now)
 	t.staff.follow(now)
 	t.query.follow(now)
@@ -607,6 +619,10 @@ func (t *Terminal) Tick(now time.Time) {
 	default:
 		t.countdown.hide()
 	}
+	if t.sess.Screen() != session.Home || t.home.notice.key != "" || !t.maint.syncAsked.IsZero() {
+		return time.Second
+	}
+	return now.Truncate(time.Minute).Add(time.Minute).Sub(now)
 }
 
 func (t *Terminal) refreshStatus(now time.Time) {

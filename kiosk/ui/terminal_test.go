@@ -485,3 +485,28 @@ func (t *Terminal) inDemoStrip(o fyne.CanvasObject) bool {
 	}
 	return false
 }
+
+// TestTickAtRestWaitsForTheMinute: on the home screen with nothing pending
+// the terminal asks for its next tick at the next minute (the clock shows
+// minutes); a resident's session counts in seconds, and a change of
+// screen asks for a tick at once.
+func TestTickAtRestWaitsForTheMinute(t *testing.T) {
+	h := newHarness(t, landscape, "zh")
+	wakes := 0
+	h.term.opt.Wake = func() { wakes++ }
+	h.clock.advance(12*time.Second + 300*time.Millisecond) // 09:30:12.3
+	if next := h.term.Tick(h.clock.Now()); next != 47*time.Second+700*time.Millisecond {
+		t.Fatalf("at rest at 09:30:12.3 the next tick is in %v, want at 09:31", next)
+	}
+	test.Tap(h.term.home.tiles[screenApply])
+	if wakes == 0 {
+		t.Fatal("leaving the home screen asked for no tick")
+	}
+	if next := h.term.Tick(h.clock.Now()); next != time.Second {
+		t.Fatalf("in a session the next tick is in %v", next)
+	}
+	h.term.goHome()
+	if next := h.term.Tick(h.clock.Now()); next <= time.Second {
+		t.Fatalf("home again, the next tick is in %v", next)
+	}
+}

@@ -64,6 +64,10 @@ type Options struct {
 	// below its bound (full jitter) so terminals that lost the link
 	// together do not return together.
 	BackoffBase, BackoffCap time.Duration
+	// Changed, when set, is called after the status changes (a round
+	// ended, records were settled), off the client's lock. It must not
+	// block.
+	Changed func()
 }
 
 // Client syncs one terminal with its district.
@@ -213,6 +217,9 @@ func (c *Client) update(f func(*Status)) {
 	c.mu.Unlock()
 	if err := c.opt.State.SaveStatus(s); err != nil {
 		c.opt.Log.Warn("sync status file", "err", err)
+	}
+	if c.opt.Changed != nil {
+		c.opt.Changed()
 	}
 }
 

@@ -789,6 +789,22 @@ func TestAnImportWhileTheTerminalSends(t *testing.T) {
 	}
 }
 
+// TestChangedFollowsTheStatus: the terminal is told each time the link's
+// status changes — what lets its status bar rest between changes.
+func TestChangedFollowsTheStatus(t *testing.T) {
+	b := startBackend(t, t.TempDir())
+	tm := enrollTerminal(t, b, "HALL-0016")
+	var changes atomic.Int32
+	tm.client.opt.Changed = func() { changes.Add(1) }
+	tm.submit(t, outbox.Application, "申请")
+	if err := tm.client.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if changes.Load() < 2 { // the records delivered, the round's end
+		t.Fatalf("told of %d changes in a round that delivered a record", changes.Load())
+	}
+}
+
 // The district finding an attachment's bytes wrong (damaged on the way)
 // is not the terminal's damage: the terminal checks its own copy, and
 // sends it again next round.
