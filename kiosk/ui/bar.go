@@ -85,11 +85,7 @@ func (r *barRenderer) Layout(size fyne.Size) {
 	items := r.b.shown(inner)
 	if r.b.fold != nil {
 		for _, o := range r.b.items {
-			if slices.Contains(items, o) {
-				o.Show()
-			} else {
-				o.Hide()
-			}
+			setVisible(o, slices.Contains(items, o))
 		}
 	}
 	h := flow(items, inner, gx, gy, true, fyne.NewPos(px, py))

@@ -32,11 +32,7 @@ type frameLayout struct {
 func (l frameLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	tops, body, status := objs[:len(objs)-2], objs[len(objs)-2], objs[len(objs)-1]
 	if l.strip != nil {
-		if l.stripShown(size.Height) {
-			l.strip.Show()
-		} else {
-			l.strip.Hide()
-		}
+		setVisible(l.strip, l.stripShown(size.Height))
 	}
 	y := float32(0)
 	for _, top := range tops {
@@ -216,9 +212,25 @@ func (l *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(widest, h)
 }
 
+// setVisible shows or hides o, and does nothing when it already is as
+// asked. Layouts use it: they run at every repaint, and hiding a canvas
+// object marks the window for another even when it was hidden already —
+// a layout that did so would repaint the whole screen for ever.
+func setVisible(o fyne.CanvasObject, shown bool) {
+	switch {
+	case shown && !o.Visible():
+		o.Show()
+	case !shown && o.Visible():
+		o.Hide()
+	}
+}
+
 // homeLayout puts the home screen's top (the greeting, then the hint or
-// the banners) over its tiles, which take the rest. On a short panel the
-// hint gives way, so the tiles keep the height of their titles.
+// the banners, in a VBox) over its tiles, which take the rest. On a short
+// panel the hint gives way, so the tiles keep the height of their titles.
+//
+// MinSize shows and hides nothing, and Layout only what changes
+// (setVisible).
 type homeLayout struct {
 	hint fyne.CanvasObject // in the top; nil when banners took its place
 	gap  float32
@@ -226,13 +238,15 @@ type homeLayout struct {
 
 func (l *homeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	top, tiles := objs[0], objs[1]
+	without, with := l.topHeights(top)
+	h := without
 	if l.hint != nil {
-		l.hint.Show()
-		if top.MinSize().Height+l.gap+tiles.MinSize().Height > size.Height {
-			l.hint.Hide()
+		fits := with+l.gap+tiles.MinSize().Height <= size.Height
+		setVisible(l.hint, fits)
+		if fits {
+			h = with
 		}
 	}
-	h := top.MinSize().Height
 	top.Move(fyne.NewPos(0, 0))
 	top.Resize(fyne.NewSize(size.Width, h))
 	tiles.Move(fyne.NewPos(0, h+l.gap))
@@ -242,16 +256,37 @@ func (l *homeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // MinSize leaves the hint out: it is shown only where there is room.
 func (l *homeLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	top, tiles := objs[0], objs[1]
-	shown := l.hint != nil && l.hint.Visible()
-	if shown {
-		l.hint.Hide()
-	}
-	m := top.MinSize()
-	if shown {
-		l.hint.Show()
-	}
+	without, _ := l.topHeights(top)
 	t := tiles.MinSize()
-	return fyne.NewSize(max(m.Width, t.Width), m.Height+l.gap+t.Height)
+	return fyne.NewSize(max(top.MinSize().Width, t.Width), without+l.gap+t.Height)
+}
+
+// topHeights is the top's least height without the hint and with it,
+// worked out from its VBox — its visible rows and the padding between
+// them — whether the hint shows now or not.
+func (l *homeLayout) topHeights(top fyne.CanvasObject) (without, with float32) {
+	m := top.MinSize().Height
+	box, ok := top.(*fyne.Container)
+	if l.hint == nil || !ok {
+		return m, m
+	}
+	var rows float32
+	n := 0
+	for _, o := range box.Objects {
+		if o.Visible() {
+			rows += o.MinSize().Height
+			n++
+		}
+	}
+	var pad float32
+	if n > 1 {
+		pad = (m - rows) / float32(n-1)
+	}
+	hint := l.hint.MinSize().Height + pad
+	if l.hint.Visible() {
+		return m - hint, m
+	}
+	return m, m + hint
 }
 
 // roomyPadding pads its objects by up to x on the left and right and y
