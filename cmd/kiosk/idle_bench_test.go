@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,8 +47,9 @@ const (
 // home screen, nobody touching it) and a bare Fyne window of the same
 // size, each on its own Xvfb at 1920×1080, and reports for each: the CPU
 // seconds it spends over 30 s of rest after 10 s to settle, its PSS then,
-// and how long from its start to its first frame. With -count N the two
-// alternate N times: benchstat gives medians and spreads. YIZHAN_IDLE_KIOSK
+// and how long from its start to its first frame. The two
+// alternate when each run is its own go test -count 1 (make bench-idle
+// runs five): benchstat gives medians and spreads. YIZHAN_IDLE_KIOSK
 // names another kiosk binary to measure (an earlier build, to compare).
 //
 //	make bench-idle
@@ -91,6 +93,10 @@ func idleRound(b *testing.B, prepare func(work string) *exec.Cmd) {
 	cmd.Env = append(append(os.Environ(), cmd.Env...), "DISPLAY="+d.Name, "LANG=C", "LC_ALL=C")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	empty, err := d.Screenshot() // the screen before anything is drawn
+	if err != nil {
+		b.Fatal(err)
+	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -108,7 +114,7 @@ func idleRound(b *testing.B, prepare func(work string) *exec.Cmd) {
 	}()
 	var first time.Duration
 	for {
-		if img, err := d.Screenshot(); err == nil && !blank(img) {
+		if img, err := d.Screenshot(); err == nil && drawn(empty, img) {
 			first = time.Since(start)
 			break
 		}
@@ -125,6 +131,17 @@ func idleRound(b *testing.B, prepare func(work string) *exec.Cmd) {
 	b.ReportMetric(spent, "cpu-s/30s")
 	b.ReportMetric(float64(pss)/1024, "PSS-MiB")
 	b.ReportMetric(float64(first.Milliseconds()), "first-frame-ms")
+}
+
+// drawn reports whether a tenth of the screen differs from before.
+func drawn(before, now *image.RGBA) bool {
+	changed := 0
+	for i := 0; i < len(now.Pix); i += 4 {
+		if now.Pix[i] != before.Pix[i] || now.Pix[i+1] != before.Pix[i+1] || now.Pix[i+2] != before.Pix[i+2] {
+			changed++
+		}
+	}
+	return changed > len(now.Pix)/4/10
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux
