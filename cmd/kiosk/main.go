@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
@@ -332,6 +334,7 @@ func run(f flags, log *slog.Logger) error {
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("kiosk started", "after_ms", time.Since(processStart).Milliseconds())
 		takeTerminationSignals(ctx, &wg, terminate)
+		returnStartupMemory(ctx, &wg, log)
 		superviseUI(ctx, &wg, uiAnswers, log)
 		if !f.demo && !f.windowed { // a demo on a desk leaves its screen alone
 			keepDisplay(ctx, &wg, cfg, district.ServiceHours, log)
@@ -388,6 +391,24 @@ func stopWithoutFyne(ctx context.Context, screens *uiGate, finish func(), exit f
 	finish()
 	log.Info("kiosk stopped")
 	exit(0)
+}
+
+// returnStartupMemory gives the memory the start used and no longer needs
+// back to the system once the first screens are drawn: fonts are parsed,
+// the catalog and the dictionaries read, images decoded — a heap twice the
+// size it then keeps, which Go would otherwise return only slowly — and
+// the pages of the embedded fonts, parsed now (theme.ReleaseFontPages).
+func returnStartupMemory(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger) {
+	wg.Go(func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(3 * time.Second):
+			debug.FreeOSMemory()
+			if err := theme.ReleaseFontPages(); err != nil {
+				log.Warn("font pages kept", "err", err)
+			}
+		}
+	})
 }
 
 // takeTerminationSignals makes SIGINT and SIGTERM the terminal's alone.

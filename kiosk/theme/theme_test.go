@@ -1,12 +1,17 @@
 package theme
 
 import (
+	"crypto/sha256"
 	"image/color"
 	"math"
+	"os"
 	"testing"
+	"unsafe"
 
 	"fyne.io/fyne/v2"
 	fynetheme "fyne.io/fyne/v2/theme"
+
+	"github.com/yizhan-kiosk/yizhan/assets"
 )
 
 func TestContrastFormula(t *testing.T) {
@@ -87,5 +92,22 @@ func TestFontIsTheEmbeddedFace(t *testing.T) {
 	}
 	if th.Font(fyne.TextStyle{Bold: true}).Name() != "NotoSansSC-Subset-Bold.otf" {
 		t.Errorf("bold font = %s", th.Font(fyne.TextStyle{Bold: true}).Name())
+	}
+}
+
+// TestReleaseFontPages: the fonts' pages can be released and read back
+// whole (a new theme scope parses them again).
+func TestReleaseFontPages(t *testing.T) {
+	before := sha256.Sum256(assets.FontRegular)
+	if err := ReleaseFontPages(); err != nil {
+		t.Fatal(err)
+	}
+	if after := sha256.Sum256(assets.FontRegular); after != before {
+		t.Fatal("the font's bytes changed once released")
+	}
+	b := make([]byte, 3*os.Getpagesize())
+	inner := pageAligned(b[5:])
+	if len(inner) != os.Getpagesize() && len(inner) != 2*os.Getpagesize() || uintptr(unsafe.Pointer(&inner[0]))%uintptr(os.Getpagesize()) != 0 {
+		t.Fatalf("%d bytes, not whole pages", len(inner))
 	}
 }

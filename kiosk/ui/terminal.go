@@ -389,6 +389,12 @@ func (t *Terminal) demoStrip() fyne.CanvasObject {
 		return nil
 	}
 	b := newBar(theme.ColorHeader, false, items...)
+	if !t.sess.Elderly() {
+		// The window's theme is the standard one already. A theme
+		// override is a scope of its own, and Fyne parses the fonts again
+		// for each scope (some 24 MB for the two Chinese faces).
+		return b
+	}
 	return &standardBar{ThemeOverride: container.NewThemeOverride(b, th), bar: b}
 }
 
