@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,18 +88,32 @@ func TestJourneyApply(t *testing.T) {
 // toForm goes from home to the form of 异地就医备案: the service, its
 // guide, the first sample card (F2), consent and the face photo.
 func toForm(t *testing.T, k *harness.Kiosk) inspect.Snapshot {
+	streaming(k, "home")
 	k.Tap("tile.apply")
 	k.WaitScreen("apply", "")
+	streaming(k, "the service list")
 	tapService(t, k, "异地就医备案")
 	k.WaitScreen("guide", "")
+	streaming(k, "the guide")
 	k.Tap("guide.start")
 	k.WaitScreen("applying", "card")
 	k.Key(harness.KeyF2)
 	k.WaitScreen("applying", "face")
+	streaming(k, "the consent, before the resident agrees")
 	k.Tap("capture.agree")
+	streaming(k, "the face photo", "face")
 	k.Tap("capture.take")
 	k.Tap("capture.use")
-	return k.WaitScreen("applying", "form")
+	k.WaitScreen("applying", "form")
+	return streaming(k, "the form")
+}
+
+// streaming waits until the cameras streaming (their lights on) are
+// those named, and fails the test if they do not become so.
+func streaming(k *harness.Kiosk, where string, cams ...string) inspect.Snapshot {
+	return k.Wait(fmt.Sprintf("cameras streaming on %s: %v", where, cams), 10*time.Second, func(s inspect.Snapshot) bool {
+		return slices.Equal(s.Streaming, cams)
+	})
 }
 
 func applyJourney(t *testing.T, k *harness.Kiosk) {
@@ -151,9 +166,11 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 		if s.Step == "review" {
 			break
 		}
+		streaming(k, "a material's photo", "document")
 		k.Tap("capture.take")
 		k.Tap("capture.use")
 	}
+	streaming(k, "the review")
 	if photos != 1 {
 		t.Errorf("a referral photographed %d materials, want 1 (the referral letter)", photos)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
@@ -48,7 +49,8 @@ type Monitor struct {
 	healthy  bool          // the last check or stream went well
 	wake     chan struct{} // the watchers changed (cap 1)
 
-	captures chan capture
+	captures  chan capture
+	streaming atomic.Bool // frames flow now: the camera's light is on
 }
 
 type capture struct {
@@ -118,6 +120,9 @@ func (m *Monitor) poke() {
 	default:
 	}
 }
+
+// Streaming reports whether the camera streams now: its light is on.
+func (m *Monitor) Streaming() bool { return m.streaming.Load() }
 
 func (m *Monitor) watched() bool {
 	m.mu.Lock()
@@ -235,6 +240,8 @@ func (m *Monitor) stream(ctx context.Context, dev Device) error {
 	if err := dev.Start(format); err != nil {
 		return err
 	}
+	m.streaming.Store(true)
+	defer m.streaming.Store(false)
 	m.report(devices.Online, devices.NoOne, format.String())
 	stalls := 0
 	for ctx.Err() == nil {
@@ -374,6 +381,8 @@ func (m *Monitor) stillAlone(c capture) ([]byte, error) {
 	if err := dev.Start(format); err != nil {
 		return nil, err
 	}
+	m.streaming.Store(true)
+	defer m.streaming.Store(false)
 	return m.shoot(dev, c, framesToSettle)
 }
 

@@ -79,6 +79,9 @@ type Snapshot struct {
 	// screen that overflows is scrolled as a whole, its actions with it.
 	Overflow  Size `json:"overflow"`
 	Countdown bool `json:"countdown,omitempty"` // the idle countdown is showing
+	// Streaming names the cameras streaming now, their light on: "face",
+	// "document".
+	Streaming []string `json:"streaming,omitempty"`
 	// Touches counts the touches the terminal has taken: a tap that
 	// reached it raises it by one.
 	Touches   int        `json:"touches"`

@@ -20,10 +20,13 @@ type countdown struct {
 	root    *fyne.Container
 	seconds *canvas.Text
 	body    *canvas.Text
+	// repaint marks the window for drawing: showing or hiding a container
+	// does not, and a window at rest draws nothing it was not told of.
+	repaint func(fyne.CanvasObject)
 }
 
-func newCountdown(th fyne.Theme, onTouch func()) *countdown {
-	c := &countdown{}
+func newCountdown(th fyne.Theme, onTouch func(), repaint func(fyne.CanvasObject)) *countdown {
+	c := &countdown{repaint: repaint}
 	fg := th.Color(fynetheme.ColorNameForeground, fynetheme.VariantLight)
 	heading := th.Size(fynetheme.SizeNameHeadingText)
 
@@ -66,11 +69,13 @@ func (c *countdown) show(left time.Duration) {
 	c.body.Refresh()
 	if !c.root.Visible() {
 		c.root.Show()
+		c.repaint(c.root)
 	}
 }
 
 func (c *countdown) hide() {
 	if c.root.Visible() {
 		c.root.Hide()
+		c.repaint(c.root)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -56,6 +57,12 @@ func (t *Terminal) Inspect() inspect.Snapshot {
 	if j := t.apply.j; j != nil && s.Screen == screenApplying {
 		s.Step = string(j.Step())
 	}
+	for name, cam := range map[string]LiveCamera{"face": t.opt.Cameras.Face, "document": t.opt.Cameras.Document} {
+		if cam != nil && cam.Streaming() {
+			s.Streaming = append(s.Streaming, name)
+		}
+	}
+	slices.Sort(s.Streaming)
 	w := walker{t: t, c: c, keys: labelKeys(t.sess.Lang())}
 	all := fyne.NewSize(float32(1<<20), float32(1<<20))
 	root := c.Content()

@@ -23,6 +23,7 @@ import (
 type LiveCamera interface {
 	capture.Camera
 	Watch() (release func())
+	Streaming() bool // its light is on
 	Latest(dst *camera.Frame) bool
 	Fresh() <-chan struct{}
 }
@@ -137,7 +138,10 @@ func (p *preview) awaitFirst(ctx context.Context, cam LiveCamera, do func(func()
 		case <-ctx.Done():
 			return false
 		case <-slow.C:
-			do(p.opening.Show)
+			do(func() {
+				p.opening.Show()
+				p.root.Refresh() // the label, hidden till now, was never drawn: a shown container does not ask for it
+			})
 		case <-cam.Fresh():
 			return true
 		}

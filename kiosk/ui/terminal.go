@@ -263,7 +263,7 @@ func (t *Terminal) rebuild() {
 	t.body = container.NewVScroll(layout.NewSpacer())
 	frame = container.New(frameLayout{strip: t.strip, stripShown: t.demoShown}, append(tops,
 		container.NewStack(newTouchCatcher(t.touched), t.body, newDragLayer(t.body)), t.status.bar)...)
-	t.countdown = newCountdown(th, t.touched)
+	t.countdown = newCountdown(th, t.touched, t.repaint)
 	t.overlay = container.NewStack()
 	hidden := container.New(cornerLayout{}, newCorner(func(at fyne.Position) { t.maint.cornerTapped(at.X, at.Y) }))
 	t.win.SetContent(container.NewStack(frame, t.overlay, t.countdown.root, hidden))
@@ -282,6 +282,17 @@ func (t *Terminal) refresh() {
 		return
 	}
 	t.fill(t.body)
+}
+
+// repaint marks the window for drawing. Fyne draws a window only when
+// something in it was refreshed that it had drawn before; a new screen put
+// in the body, or an overlay shown, is not that when no tap refreshed a
+// button along with it (a card read, a corner gesture, the idle
+// countdown), and a terminal at rest would go on showing the old.
+func (t *Terminal) repaint(o fyne.CanvasObject) {
+	if c := t.win.Canvas(); c != nil {
+		c.Refresh(o)
+	}
 }
 
 // fill puts the session's screen into the body, keeping the scroll
@@ -308,6 +319,7 @@ func (t *Terminal) fill(was *container.Scroll) {
 	t.body.Content = t.screenBody(t.th, t.sess.Screen())
 	t.body.Offset = fyne.Position{}
 	t.body.Refresh()
+	t.repaint(t.body)
 	if kept := t.offsets[t.shown]; kept != nil {
 		restoreOffsets(t.body, kept)
 	}
@@ -687,9 +699,11 @@ func (t *Terminal) showReceipt(img image.Image, err error) {
 	}
 	v := newReceiptView(t.th, t.win.Canvas().Size(), img, failure, t.input(func() {
 		t.overlay.RemoveAll()
+		t.repaint(t.overlay)
 	}))
 	t.overlay.RemoveAll()
 	t.overlay.Add(v.root)
+	t.repaint(t.overlay)
 }
 
 // CardRead tells the home screen that a card was placed on the reader. With
