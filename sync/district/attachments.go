@@ -295,15 +295,24 @@ func (d *District) fileBlobs(terminal, from string, atts []protocol.Attachment) 
 // so they would only hold its quota for a week.
 func (d *District) dropWaiting(terminal string, atts []protocol.Attachment) {
 	for _, a := range atts {
-		if checkBlobName(terminal, a.SHA256) != nil || !d.claim(terminal, a.SHA256) {
-			continue
+		if checkBlobName(terminal, a.SHA256) == nil {
+			d.removeClaimed(terminal, dirWaiting, a.SHA256, func(fs.FileInfo) bool { return true })
 		}
-		path := d.attachmentPath(terminal, dirWaiting, a.SHA256)
-		if info, err := os.Stat(path); err == nil {
-			d.quota.remove(terminal, path, info.Size())
-		}
-		d.unclaim(terminal, a.SHA256)
 	}
+}
+
+// removeClaimed removes the terminal's blob from dir (partial/ or
+// waiting/) if match takes it, once it has claimed it, and uncounts it;
+// it reports whether it went. A blob being written now is left alone.
+func (d *District) removeClaimed(terminal, dir, hash string, match func(fs.FileInfo) bool) bool {
+	if !d.claim(terminal, hash) {
+		return false
+	}
+	defer d.unclaim(terminal, hash)
+	path := d.attachmentPath(terminal, dir, hash)
+	// Looked at once claimed: an upload may have moved it meanwhile.
+	info, err := os.Stat(path)
+	return err == nil && match(info) && d.quota.remove(terminal, path, info.Size()) == nil
 }
 
 // syncFiled makes the moves of fileBlobs durable.
@@ -422,7 +431,7 @@ func (d *District) DropUnnamed(terminal string, keep []string) (int, error) {
 }
 
 // dropUnnamed removes the terminal's partial/ and waiting/ files that
-// match, each once it has claimed it.
+// match (removeClaimed).
 func (d *District) dropUnnamed(terminal string, match func(fs.FileInfo) bool) (int, error) {
 	n := 0
 	for _, dir := range []string{dirPartial, dirWaiting} {
@@ -434,16 +443,9 @@ func (d *District) dropUnnamed(terminal string, match func(fs.FileInfo) bool) (i
 			return n, err
 		}
 		for _, e := range entries {
-			hash := e.Name()
-			if !protocol.ValidSHA256(hash) || !d.claim(terminal, hash) {
-				continue // not a blob, or being written now
-			}
-			path := filepath.Join(d.attachDir, terminal, dir, hash)
-			// Looked at again once claimed: an upload may have moved it.
-			if info, err := os.Stat(path); err == nil && match(info) && d.quota.remove(terminal, path, info.Size()) == nil {
+			if protocol.ValidSHA256(e.Name()) && d.removeClaimed(terminal, dir, e.Name(), match) {
 				n++
 			}
-			d.unclaim(terminal, hash)
 		}
 	}
 	return n, nil
