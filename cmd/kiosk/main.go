@@ -343,8 +343,9 @@ func run(f flags, log *slog.Logger) error {
 
 	// One goroutine drives the clock and the idle rules — every second
 	// while a resident is at the terminal, once a minute at rest (Tick
-	// says which) and at once on a wake — and one carries device changes
-	// to the screen; both end with ctx.
+	// says which) and at once on a wake — and tells the card reader when
+	// the terminal rests; one carries device changes to the screen; both
+	// end with ctx.
 	wg.Go(func() {
 		t := time.NewTimer(0)
 		defer t.Stop()
@@ -355,9 +356,12 @@ func run(f flags, log *slog.Logger) error {
 			case <-t.C:
 			case <-wake:
 			}
-			next := time.Second
-			if !screens.doAndWait(func() { next = term.Tick(time.Now()) }) {
+			next, rest := time.Second, false
+			if !screens.doAndWait(func() { next, rest = term.Tick(time.Now()), term.AtRest() }) {
 				return
+			}
+			if cards != nil {
+				cards.reader.Rest(rest)
 			}
 			t.Reset(next)
 		}

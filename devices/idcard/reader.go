@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
@@ -35,6 +36,7 @@ type ReaderConfig struct {
 	Log    *slog.Logger
 
 	Poll        time.Duration // between finds while idle; default 200 ms
+	RestPoll    time.Duration // between finds while the terminal rests (see Rest); default 500 ms
 	Reopen      time.Duration // between attempts to open a missing port; default 1 s
 	FindWait    time.Duration // per step; defaults 0.8 s, 0.3 s, 1.1 s
 	SelectWait  time.Duration
@@ -48,6 +50,9 @@ type Reader struct {
 	cfg    ReaderConfig
 	events chan Event
 
+	resting atomic.Bool
+	hurry   chan struct{} // a resident came: cut a resting pause short
+
 	mu    sync.Mutex
 	samID string
 }
@@ -60,6 +65,7 @@ func NewReader(cfg ReaderConfig) *Reader {
 		}
 	}
 	def(&cfg.Poll, 200*time.Millisecond)
+	def(&cfg.RestPoll, 500*time.Millisecond)
 	def(&cfg.Reopen, time.Second)
 	def(&cfg.FindWait, 800*time.Millisecond)
 	def(&cfg.SelectWait, 300*time.Millisecond)
@@ -73,7 +79,38 @@ func NewReader(cfg ReaderConfig) *Reader {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Reader{cfg: cfg, events: make(chan Event, 1)}
+	return &Reader{cfg: cfg, events: make(chan Event, 1), hurry: make(chan struct{}, 1)}
+}
+
+// Rest says whether the terminal is at rest — nobody at it, its home screen
+// waiting. A resting reader looks for a card every RestPoll instead of
+// every Poll: at rest the polls are most of what the terminal does, and a
+// card placed then is seen a few tenths of a second later. Leaving rest
+// ends the pause at once.
+func (r *Reader) Rest(on bool) {
+	if r.resting.Swap(on) && !on {
+		select {
+		case r.hurry <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// pause waits between two finds; it reports whether ctx is still live.
+func (r *Reader) pause(ctx context.Context) bool {
+	d := r.cfg.Poll
+	if r.resting.Load() {
+		d = r.cfg.RestPoll
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-r.hurry:
+	case <-t.C:
+	}
+	return true
 }
 
 // Events delivers card placements. Only the newest waits if nobody reads:
@@ -143,7 +180,7 @@ func (r *Reader) serve(ctx context.Context, t Transport) error {
 	var present string // the card read and still on the reader ("" when none)
 	noReply := 0
 	for {
-		if !sleep(ctx, r.cfg.Poll) {
+		if !r.pause(ctx) {
 			return ctx.Err()
 		}
 		_, err := r.exchange(ctx, t, CmdFind, r.cfg.FindWait)

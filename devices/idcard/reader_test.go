@@ -308,3 +308,26 @@ func TestReadWithFingerprint(t *testing.T) {
 		sameCard(t, got, want)
 	}
 }
+
+// A resting reader looks for cards only every RestPoll; leaving rest looks
+// again at once, without waiting out the pause.
+func TestRestingReaderPollsSlowlyAndHurriesWhenTold(t *testing.T) {
+	r := newRig(t, func(c *idcard.ReaderConfig) { c.RestPoll = time.Hour })
+	r.reader.Rest(true)
+	time.Sleep(200 * time.Millisecond) // the pause under way when told ends
+	before := r.sim.Commands()
+	r.sim.Place(idcard.SampleCards()[0])
+	r.noEvent(500 * time.Millisecond)
+	if n := r.sim.Commands(); n != before {
+		t.Fatalf("a resting reader sent %d commands in half a second", n-before)
+	}
+	r.reader.Rest(false)
+	ev := r.event(3 * time.Second)
+	if ev.Err != nil {
+		t.Fatalf("card after rest: %v", ev.Err)
+	}
+	r.sim.Remove()
+	r.reader.Rest(false) // told twice: still polls at Poll
+	r.sim.Place(idcard.SampleCards()[1])
+	r.event(3 * time.Second)
+}

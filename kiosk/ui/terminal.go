@@ -311,9 +311,7 @@ func (t *Terminal) fill(was *container.Scroll) {
 	if w := t.where(); w != t.shown {
 		t.shown = w
 		t.overlay.RemoveAll() // a receipt's picture belongs to the screen it was printed on
-		if t.opt.Wake != nil {
-			t.opt.Wake()
-		}
+		t.wake()
 	}
 	t.kit.names = maps.Clone(t.frameNames)
 	t.body.Content = t.screenBody(t.th, t.sess.Screen())
@@ -535,6 +533,14 @@ func (t *Terminal) tell(n notice) {
 	if t.sess.Screen() == session.Home {
 		t.refresh()
 	}
+	t.wake() // the notice counts in seconds, and the terminal no longer rests
+}
+
+// wake asks the owner for a Tick soon (Options.Wake).
+func (t *Terminal) wake() {
+	if t.opt.Wake != nil {
+		t.opt.Wake()
+	}
 }
 
 // touched records that the resident touched the screen.
@@ -637,10 +643,17 @@ func (t *Terminal) Tick(now time.Time) time.Duration {
 	default:
 		t.countdown.hide()
 	}
-	if t.sess.Screen() != session.Home || t.home.notice.key != "" || !t.maint.syncAsked.IsZero() {
+	if !t.AtRest() {
 		return time.Second
 	}
 	return now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+}
+
+// AtRest reports whether nobody is at the terminal: the home screen with
+// nothing on it that counts in seconds (a notice, a sync a technician
+// asked for). The owner may let devices poll more slowly then.
+func (t *Terminal) AtRest() bool {
+	return t.sess.Screen() == session.Home && t.home.notice.key == "" && t.maint.syncAsked.IsZero()
 }
 
 func (t *Terminal) refreshStatus(now time.Time) {

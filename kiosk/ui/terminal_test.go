@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
@@ -505,8 +506,25 @@ func TestTickAtRestWaitsForTheMinute(t *testing.T) {
 	if next := h.term.Tick(h.clock.Now()); next != time.Second {
 		t.Fatalf("in a session the next tick is in %v", next)
 	}
+	if h.term.AtRest() {
+		t.Fatal("a resident's session counted as rest")
+	}
 	h.term.goHome()
-	if next := h.term.Tick(h.clock.Now()); next <= time.Second {
-		t.Fatalf("home again, the next tick is in %v", next)
+	if next := h.term.Tick(h.clock.Now()); next <= time.Second || !h.term.AtRest() {
+		t.Fatalf("home again, the next tick is in %v, at rest %v", next, h.term.AtRest())
+	}
+
+	// A card placed on the home screen: its notice counts in seconds.
+	wakes = 0
+	h.term.CardRead(idcard.Event{Card: idcard.SampleCards()[0]})
+	if wakes == 0 || h.term.AtRest() {
+		t.Fatalf("a card's notice: %d wakes, at rest %v", wakes, h.term.AtRest())
+	}
+	if next := h.term.Tick(h.clock.Now()); next != time.Second {
+		t.Fatalf("with a notice shown the next tick is in %v", next)
+	}
+	h.clock.advance(9 * time.Second)
+	if next := h.term.Tick(h.clock.Now()); next <= time.Second || !h.term.AtRest() {
+		t.Fatalf("the notice gone, the next tick is in %v, at rest %v", next, h.term.AtRest())
 	}
 }
