@@ -159,14 +159,16 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./...
 
 # The terminal at rest against a bare Fyne window, each on its own Xvfb at
-# 1920x1080, five of each in turn, a go test run each (cmd/kiosk/idle_bench_test.go): CPU
-# seconds over 30 s after 10 s to settle, PSS, start to first frame.
+# 1920x1080, IDLE_RUNS of each in turn, a go test run each
+# (cmd/kiosk/idle_bench_test.go): CPU seconds over 30 s after 10 s to
+# settle, PSS, start to first frame; benchstat sets the two side by side.
+IDLE_RUNS ?= 10
 bench-idle: test-deps
 	mkdir -p var
 	rm -f var/bench-idle.txt
-	for i in 1 2 3 4 5; do \
+	for i in $$(seq $(IDLE_RUNS)); do \
 		$(GO) test -run '^$$' -bench '^BenchmarkIdle$$' -benchtime 1x -count 1 -timeout 10m ./cmd/kiosk | tee -a var/bench-idle.txt || exit 1; done
-	$(GO) tool benchstat var/bench-idle.txt
+	$(GO) tool benchstat -col /program -filter '-.unit:sec/op' var/bench-idle.txt
 
 fonts:
 	$(call install_missing,$(FONT_PACKAGES))

@@ -49,7 +49,8 @@ const (
 // seconds it spends over 30 s of rest after 10 s to settle, its PSS then,
 // and how long from its start to its first frame. The two
 // alternate when each run is its own go test -count 1 (make bench-idle
-// runs five): benchstat gives medians and spreads. YIZHAN_IDLE_KIOSK
+// runs ten): benchstat -col /program sets them side by side, with
+// medians, spreads and whether the difference is more than chance. YIZHAN_IDLE_KIOSK
 // names another kiosk binary to measure (an earlier build, to compare).
 //
 //	make bench-idle
@@ -59,7 +60,7 @@ func BenchmarkIdle(b *testing.B) {
 	if kiosk == "" {
 		kiosk = harness.Build(b)
 	}
-	b.Run("kiosk", func(b *testing.B) {
+	b.Run("program=kiosk", func(b *testing.B) {
 		for b.Loop() {
 			idleRound(b, func(work string) *exec.Cmd {
 				ctx, cancel := context.WithCancel(context.Background())
@@ -70,7 +71,7 @@ func BenchmarkIdle(b *testing.B) {
 			})
 		}
 	})
-	b.Run("bare-fyne", func(b *testing.B) {
+	b.Run("program=bare-fyne", func(b *testing.B) {
 		for b.Loop() {
 			idleRound(b, func(string) *exec.Cmd {
 				cmd := exec.Command(os.Args[0])
