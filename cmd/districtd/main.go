@@ -35,28 +35,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/yizhan-kiosk/yizhan/cmd/internal/command"
 )
 
-var errUsage = errors.New("usage")
-
-const usage = `usage:
-  districtd serve --data DIR [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]...
-  districtd init --data DIR [--name NAME]                 make a new district (serve's first start does too)
-  districtd token new --site NAME [--terminal ID] [--expires 24h]
-  districtd ca
-  districtd terminals [--json]
-  districtd terminals revoke ID
-  districtd apps list [--json]
-  districtd apps show [TERMINAL/]ID [--attachments DIR]
-  districtd apps set-status [TERMINAL/]ID STATE [--message TEXT]     STATE: received accepted processing done rejected
-  districtd ratings list [--bad] [--json]
-  districtd complaints list [--json]
-  districtd complaints answer [TERMINAL/]ID --message TEXT [--state done]
-  districtd import DIR
-  districtd catalog publish FILE.json
-  districtd config publish FILE.json
-a record is named by its id, or TERMINAL/ID when more than one terminal sent that id
-every command but serve also takes --data DIR (default /var/lib/districtd)`
+var errUsage = command.ErrUsage
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
@@ -72,45 +55,41 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%w\n%s", errUsage, usage)
+	return program(stdout, stderr).Run(args, stdout)
+}
+
+// program is districtd's commands; the manual page (docs/man/districtd.1.md)
+// is checked against it.
+func program(stdout, stderr io.Writer) command.Program {
+	staff := func(name, synopsis, summary, op string, words int, flags ...string) command.Command {
+		return command.Command{Name: name, Synopsis: synopsis, Summary: summary, Setup: staffCommand(name, op, words, flags, stdout)}
 	}
-	one := args[0]
-	two := one
-	if len(args) > 1 {
-		two = one + " " + args[1]
+	return command.Program{
+		Name: "districtd",
+		Notes: `a record is named by its id, or TERMINAL/ID when more than one terminal sent that id
+every command but serve and init works on a district made already: --data DIR (default /var/lib/districtd)`,
+		Commands: []command.Command{
+			{Name: "serve", Synopsis: "[--data DIR] [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]... [--log-json]",
+				Summary: "serve the terminals over mutual TLS (a new district on its first start)", Setup: serve(stderr)},
+			{Name: "init", Synopsis: "[--data DIR] [--name NAME]",
+				Summary: "make a new district: its CA and keys", Setup: initDistrict(stdout)},
+			staff("token new", "--site NAME [--terminal ID] [--expires 24h] [--json]",
+				"a one-time token that enrolls a terminal", opToken, 0, "site", "terminal", "expires", "json"),
+			staff("ca", "[--json]", "the pin of the district's CA, for provisioning", opCA, 0, "json"),
+			staff("terminals", "[--json]", "the enrolled terminals and their last heartbeat", opTerminals, 0, "json"),
+			staff("terminals revoke", "ID", "revoke a terminal's certificate", opRevoke, 1),
+			staff("apps list", "[--json]", "the applications the terminals sent", opAppsList, 0, "json"),
+			staff("apps show", "[TERMINAL/]ID [--attachments DIR] [--json]",
+				"one application, opened; its attachments written into DIR", opAppsShow, 1, "attachments", "json"),
+			staff("apps set-status", "[TERMINAL/]ID STATE [--message TEXT]",
+				"move an application on (STATE: received accepted processing done rejected)", opSetStatus, 2, "message"),
+			staff("ratings list", "[--bad] [--json]", "the residents' ratings", opRatings, 0, "bad", "json"),
+			staff("complaints list", "[--json]", "the residents' complaints and consultations", opComplaints, 0, "json"),
+			staff("complaints answer", "[TERMINAL/]ID --message TEXT [--state done]",
+				"answer a complaint; the terminal shows the answer", opAnswer, 1, "message", "state"),
+			staff("import", "DIR [--json]", "take the records a terminal exported to a folder (kioskctl queue export)", opImport, 1, "json"),
+			staff("catalog publish", "FILE.json [--json]", "sign and publish a new service catalog", opCatalog, 1, "json"),
+			staff("config publish", "FILE.json [--json]", "publish the terminals' configuration (service hours, announcements)", opConfig, 1, "json"),
+		},
 	}
-	switch {
-	case one == "serve":
-		return serve(args[1:], stderr)
-	case one == "init":
-		return initDistrict(args[1:], stdout, stderr)
-	case two == "token new":
-		return staffCommand(opToken, args[2:], stdout, stderr)
-	case one == "ca":
-		return staffCommand(opCA, args[1:], stdout, stderr)
-	case two == "terminals revoke":
-		return staffCommand(opRevoke, args[2:], stdout, stderr)
-	case one == "terminals":
-		return staffCommand(opTerminals, args[1:], stdout, stderr)
-	case two == "apps list":
-		return staffCommand(opAppsList, args[2:], stdout, stderr)
-	case two == "apps show":
-		return staffCommand(opAppsShow, args[2:], stdout, stderr)
-	case two == "apps set-status":
-		return staffCommand(opSetStatus, args[2:], stdout, stderr)
-	case two == "ratings list":
-		return staffCommand(opRatings, args[2:], stdout, stderr)
-	case two == "complaints list":
-		return staffCommand(opComplaints, args[2:], stdout, stderr)
-	case two == "complaints answer":
-		return staffCommand(opAnswer, args[2:], stdout, stderr)
-	case one == "import":
-		return staffCommand(opImport, args[1:], stdout, stderr)
-	case two == "catalog publish":
-		return staffCommand(opCatalog, args[2:], stdout, stderr)
-	case two == "config publish":
-		return staffCommand(opConfig, args[2:], stdout, stderr)
-	}
-	return fmt.Errorf("%w: unknown command %q\n%s", errUsage, two, usage)
 }

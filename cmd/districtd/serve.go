@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 type hostList []string
@@ -26,57 +26,63 @@ type hostList []string
 func (h *hostList) String() string     { return fmt.Sprint(*h) }
 func (h *hostList) Set(v string) error { *h = append(*h, v); return nil }
 
-func serve(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData, "the district's data folder")
-	listen := fs.String("listen", "127.0.0.1:8443", "address to serve terminals on")
-	name := fs.String("name", "示范区", "the district's name, for its CA")
-	logJSON := fs.Bool("log-json", false, "log JSON lines")
-	var hosts hostList
-	fs.Var(&hosts, "host", "a name or address terminals reach the district by (repeat)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+// serve declares serve's flags and returns what serves the district.
+func serve(stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
+	return func(fs *flag.FlagSet) func([]string) error {
+		data := fs.String("data", defaultData, "the district's data folder (`DIR`)")
+		listen := fs.String("listen", "127.0.0.1:8443", "the `ADDRESS` to serve terminals on")
+		name := fs.String("name", "示范区", "the district's `NAME`, for its CA")
+		logJSON := fs.Bool("log-json", false, "log JSON lines")
+		var hosts hostList
+		fs.Var(&hosts, "host", "a `NAME` or address terminals reach the district by (repeat)")
+		return func(words []string) error {
+			if len(words) != 0 {
+				return fmt.Errorf("%w: serve takes no words, got %q", errUsage, words)
+			}
+			var h slog.Handler = slog.NewTextHandler(stderr, nil)
+			if *logJSON {
+				h = slog.NewJSONHandler(stderr, nil)
+			}
+			log := slog.New(h)
+			if host, _, err := net.SplitHostPort(*listen); err == nil && host != "" {
+				hosts = append(hosts, host)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return serveDistrict(ctx, district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}, *listen, nil)
+		}
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
-	if *logJSON {
-		h = slog.NewJSONHandler(stderr, nil)
-	}
-	log := slog.New(h)
-	if host, _, err := net.SplitHostPort(*listen); err == nil && host != "" {
-		hosts = append(hosts, host)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return serveDistrict(ctx, district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}, *listen, nil)
 }
 
-// initDistrict makes a new district in the data folder — its CA (named
-// --name) and its keys — as serve's first start would, and refuses a folder
-// that already holds one.
-func initDistrict(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData, "the district's data folder")
-	name := fs.String("name", "示范区", "the district's name, for its CA")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+// initDistrict declares init's flags and returns what makes a new
+// district in the data folder — its CA (named --name) and its keys — as
+// serve's first start would; it refuses a folder that already holds one.
+func initDistrict(stdout io.Writer) func(fs *flag.FlagSet) func([]string) error {
+	return func(fs *flag.FlagSet) func([]string) error {
+		data := fs.String("data", defaultData, "the district's data folder (`DIR`)")
+		name := fs.String("name", "示范区", "the district's `NAME`, for its CA")
+		return func(words []string) error {
+			if len(words) != 0 {
+				return fmt.Errorf("%w: init takes no words, got %q", errUsage, words)
+			}
+			return makeDistrict(*data, *name, stdout)
+		}
 	}
-	if fs.NArg() != 0 {
-		return fmt.Errorf("%w: init takes no argument\n%s", errUsage, usage)
+}
+
+func makeDistrict(dir, name string, stdout io.Writer) error {
+	if hasDistrict(dir) {
+		return fmt.Errorf("%s already holds a district", dir)
 	}
-	if hasDistrict(*data) {
-		return fmt.Errorf("%s already holds a district", *data)
-	}
-	if err := os.MkdirAll(*data, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	d, err := district.Open(district.Options{Dir: *data, Name: *name})
+	d, err := district.Open(district.Options{Dir: dir, Name: name})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	fmt.Fprintf(stdout, "a new district in %s; its CA's pin: %s\n", *data, protocol.CAPin(d.CA()))
+	fmt.Fprintf(stdout, "a new district in %s; its CA's pin: %s\n", dir, protocol.CAPin(d.CA()))
 	return nil
 }
 

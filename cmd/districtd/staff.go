@@ -63,45 +63,56 @@ const (
 	opConfig     = "config"
 )
 
-// staffCommand parses the command line of op, runs it and prints.
-func staffCommand(op string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet(op, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData, "the district's data folder")
-	asJSON := fs.Bool("json", false, "print JSON")
-	req := request{Op: op}
-	fs.StringVar(&req.Site, "site", "", "the hall or bank branch the terminal stands in")
-	fs.StringVar(&req.ID, "terminal", "", "token new: the one terminal id the token may enroll (needed to enroll an enrolled terminal again)")
-	fs.DurationVar(&req.Expires, "expires", 24*time.Hour, "how long the token stays valid")
-	fs.StringVar(&req.Message, "message", "", "the district's words for the resident")
-	fs.StringVar(&req.State, "state", "", "the state to set")
-	fs.BoolVar(&req.Bad, "bad", false, "only bad ratings (1–2 of 5)")
-	fs.StringVar(&req.Dir, "attachments", "", "write the opened attachments into this folder")
-	// Flags may come after the positional words: parse, take a word, go on.
-	var words []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
+// staffCommand declares the flags of the staff command name (among --site,
+// --terminal, --expires, --message, --state, --bad, --attachments, --json;
+// --data always) and returns what runs it with its words.
+func staffCommand(name, op string, need int, flags []string, stdout io.Writer) func(fs *flag.FlagSet) func([]string) error {
+	return func(fs *flag.FlagSet) func([]string) error {
+		data := fs.String("data", defaultData, "the district's data folder (`DIR`)")
+		req := request{Op: op}
+		asJSON := new(bool)
+		for _, f := range flags {
+			switch f {
+			case "json":
+				fs.BoolVar(asJSON, "json", false, "print JSON")
+			case "site":
+				fs.StringVar(&req.Site, "site", "", "the hall or bank branch the terminal stands in (`NAME`)")
+			case "terminal":
+				fs.StringVar(&req.ID, "terminal", "", "the one terminal `ID` the token may enroll (needed to enroll an enrolled terminal again)")
+			case "expires":
+				fs.DurationVar(&req.Expires, "expires", 24*time.Hour, "how long the token stays valid")
+			case "message":
+				fs.StringVar(&req.Message, "message", "", "the district's words for the resident (`TEXT`)")
+			case "state":
+				fs.StringVar(&req.State, "state", "", "the complaint's state after the answer (done)")
+			case "bad":
+				fs.BoolVar(&req.Bad, "bad", false, "only bad ratings (1–2 of 5)")
+			case "attachments":
+				fs.StringVar(&req.Dir, "attachments", "", "write the opened attachments into this folder (`DIR`)")
+			default:
+				panic("districtd: no staff flag " + f) // the table in program names only those above
+			}
 		}
-		if fs.NArg() == 0 {
-			break
+		return func(words []string) error {
+			if len(words) != need {
+				return fmt.Errorf("%w: %s takes %d word(s), got %d (districtd %s --help)", errUsage, name, need, len(words), name)
+			}
+			return runStaff(*data, req, words, *asJSON, stdout)
 		}
-		words = append(words, fs.Arg(0))
-		args = fs.Args()[1:]
 	}
-	need := map[string]int{opRevoke: 1, opAppsShow: 1, opSetStatus: 2, opAnswer: 1, opImport: 1, opCatalog: 1, opConfig: 1}[op]
-	if len(words) != need {
-		return fmt.Errorf("%w: %s takes %d argument(s), got %d\n%s", errUsage, op, need, len(words), usage)
-	}
+}
+
+// runStaff completes req from the command's words, runs it and prints.
+func runStaff(data string, req request, words []string, asJSON bool, stdout io.Writer) error {
 	var err error
-	switch op {
+	switch req.Op {
 	case opToken:
 		if req.Site == "" {
 			return fmt.Errorf("%w: token new needs --site", errUsage)
 		}
 	case opRevoke, opAppsShow, opAnswer:
 		req.ID = words[0]
-		if op == opAnswer && req.Message == "" {
+		if req.Op == opAnswer && req.Message == "" {
 			return fmt.Errorf("%w: complaints answer needs --message", errUsage)
 		}
 	case opSetStatus:
@@ -114,19 +125,19 @@ func staffCommand(op string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if req.Dir != "" && op == opAppsShow {
+	if req.Dir != "" && req.Op == opAppsShow {
 		if req.Dir, err = filepath.Abs(req.Dir); err != nil {
 			return err
 		}
 	}
-	rep, err := send(*data, req)
+	rep, err := send(data, req)
 	if err != nil {
 		return err
 	}
 	if rep.Error != "" {
 		return errors.New(rep.Error)
 	}
-	if *asJSON && rep.Value != nil {
+	if asJSON && rep.Value != nil {
 		var buf bytes.Buffer
 		json.Indent(&buf, rep.Value, "", "  ")
 		buf.WriteByte('\n')

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"io"
+	"os"
+	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/cmd/internal/command/commandtest"
+)
+
+func TestMain(m *testing.M) {
+	commandtest.Main(main)
+	os.Exit(m.Run())
+}
+
+// Every command answers -h and --help with its own flags and exits 0; no
+// command or an unknown one lists them and exits 2.
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	commandtest.Check(t, program(io.Discard, io.Discard))
+}
