@@ -66,130 +66,130 @@ type listedCamera struct {
 	simulated bool
 }
 
-func cameraList(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("camera list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func cameraList(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON array")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	found, listErr := v4l2.List()
-	var cams []listedCamera
-	for _, in := range found {
-		cams = append(cams, listedCamera{in, false})
-	}
-	for _, id := range camerasim.IDs() {
-		dev, err := openCamera(id)
-		if err != nil {
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
 			return err
 		}
-		cams = append(cams, listedCamera{dev.Info(), true})
-		dev.Close()
-	}
-	if listErr != nil {
-		// Cameras that could not be opened (no permission) are named;
-		// the others are still listed.
-		fmt.Fprintf(stderr, "kioskctl: %v\n", listErr)
-	}
-
-	if *asJSON {
-		out := []cameraJSON{}
-		for _, c := range cams {
-			j := cameraJSON{ID: c.info.ID, Name: c.info.Name, Bus: c.info.Bus, Path: c.info.Path,
-				Simulated: c.simulated, Formats: map[string][]string{}}
-			for _, g := range groupFormats(c.info.Formats) {
-				j.Formats[g.pixel] = append(j.Formats[g.pixel], g.sizes...)
+		found, listErr := v4l2.List()
+		var cams []listedCamera
+		for _, in := range found {
+			cams = append(cams, listedCamera{in, false})
+		}
+		for _, id := range camerasim.IDs() {
+			dev, err := openCamera(id)
+			if err != nil {
+				return err
 			}
-			out = append(out, j)
+			cams = append(cams, listedCamera{dev.Info(), true})
+			dev.Close()
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	if len(found) == 0 {
-		fmt.Fprintln(stdout, "no V4L2 cameras found")
-	}
-	for _, c := range cams {
-		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", c.info.ID, c.info.Name, c.info.Bus, c.info.Path)
-		groups := groupFormats(c.info.Formats)
-		if len(groups) == 0 {
-			fmt.Fprintln(stdout, "\t(no MJPEG or YUYV formats: not usable here)")
+		if listErr != nil {
+			// Cameras that could not be opened (no permission) are named;
+			// the others are still listed.
+			fmt.Fprintf(stderr, "kioskctl: %v\n", listErr)
 		}
-		for _, g := range groups {
-			fmt.Fprintf(stdout, "\t%s\t%s\n", g.pixel, strings.Join(g.sizes, " "))
+
+		if *asJSON {
+			out := []cameraJSON{}
+			for _, c := range cams {
+				j := cameraJSON{ID: c.info.ID, Name: c.info.Name, Bus: c.info.Bus, Path: c.info.Path,
+					Simulated: c.simulated, Formats: map[string][]string{}}
+				for _, g := range groupFormats(c.info.Formats) {
+					j.Formats[g.pixel] = append(j.Formats[g.pixel], g.sizes...)
+				}
+				out = append(out, j)
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
 		}
+		if len(found) == 0 {
+			fmt.Fprintln(stdout, "no V4L2 cameras found")
+		}
+		for _, c := range cams {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", c.info.ID, c.info.Name, c.info.Bus, c.info.Path)
+			groups := groupFormats(c.info.Formats)
+			if len(groups) == 0 {
+				fmt.Fprintln(stdout, "\t(no MJPEG or YUYV formats: not usable here)")
+			}
+			for _, g := range groups {
+				fmt.Fprintf(stdout, "\t%s\t%s\n", g.pixel, strings.Join(g.sizes, " "))
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
-func cameraSnap(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("camera snap", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func cameraSnap(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	id := fs.String("camera", "", "camera id from \"kioskctl camera list\" (or /dev/videoN, sim:face, sim:document)")
 	out := fs.String("out", "", "JPEG file to write")
 	sizeText := fs.String("size", "", "WIDTHxHEIGHT to capture at and fit the picture in (default: the camera's largest)")
 	quality := fs.Int("quality", 90, "JPEG quality, 1–100")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for each frame")
 	skip := fs.Int("skip", 5, "frames to let pass first while the exposure settles")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	switch {
-	case *id == "":
-		return fmt.Errorf("%w: --camera is required", errUsage)
-	case *out == "":
-		return fmt.Errorf("%w: --out is required", errUsage)
-	case *quality < 1 || *quality > 100:
-		return fmt.Errorf("%w: --quality %d: want 1–100", errUsage, *quality)
-	case *timeout <= 0:
-		return fmt.Errorf("%w: --timeout must be positive", errUsage)
-	case *skip < 0:
-		return fmt.Errorf("%w: --skip must not be negative", errUsage)
-	}
-	var size camera.Size
-	if *sizeText != "" {
-		s, err := camera.ParseSize(*sizeText)
-		if err != nil {
-			return fmt.Errorf("%w: --size: %v", errUsage, err)
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
+			return err
 		}
-		size = s
-	}
+		switch {
+		case *id == "":
+			return fmt.Errorf("%w: --camera is required", errUsage)
+		case *out == "":
+			return fmt.Errorf("%w: --out is required", errUsage)
+		case *quality < 1 || *quality > 100:
+			return fmt.Errorf("%w: --quality %d: want 1–100", errUsage, *quality)
+		case *timeout <= 0:
+			return fmt.Errorf("%w: --timeout must be positive", errUsage)
+		case *skip < 0:
+			return fmt.Errorf("%w: --skip must not be negative", errUsage)
+		}
+		var size camera.Size
+		if *sizeText != "" {
+			s, err := camera.ParseSize(*sizeText)
+			if err != nil {
+				return fmt.Errorf("%w: --size: %v", errUsage, err)
+			}
+			size = s
+		}
 
-	dev, err := openCamera(*id)
-	if err != nil {
-		return cameraError(*id, *timeout, err)
-	}
-	defer dev.Close()
-	format, err := camera.Negotiate(dev.Info().Formats, camera.Want{Size: size})
-	if err != nil {
-		return fmt.Errorf("camera %s: %w", *id, err)
-	}
-	if err := dev.Start(format); err != nil {
-		return cameraError(*id, *timeout, err)
-	}
-	var f camera.Frame
-	for range *skip + 1 {
-		if f, err = dev.Frame(*timeout); err != nil {
+		dev, err := openCamera(*id)
+		if err != nil {
 			return cameraError(*id, *timeout, err)
 		}
+		defer dev.Close()
+		format, err := camera.Negotiate(dev.Info().Formats, camera.Want{Size: size})
+		if err != nil {
+			return fmt.Errorf("camera %s: %w", *id, err)
+		}
+		if err := dev.Start(format); err != nil {
+			return cameraError(*id, *timeout, err)
+		}
+		var f camera.Frame
+		for range *skip + 1 {
+			if f, err = dev.Frame(*timeout); err != nil {
+				return cameraError(*id, *timeout, err)
+			}
+		}
+		// The frame is valid until the next call: made into a still before
+		// anything else touches the device.
+		still, err := camera.Still(f, size, *quality)
+		if err != nil {
+			return fmt.Errorf("camera %s: frame %d: %w", *id, f.Seq, err)
+		}
+		if err := writeOutput(*out, still); err != nil {
+			return err
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(still))
+		if err != nil {
+			return fmt.Errorf("%s: %w", *out, err)
+		}
+		fmt.Fprintf(stdout, "captured frame %d from %s (%s) at %v\nwrote %s: %dx%d JPEG, quality %d, %d bytes\n",
+			f.Seq, *id, dev.Info().Name, format, *out, cfg.Width, cfg.Height, *quality, len(still))
+		return nil
 	}
-	// The frame is valid until the next call: made into a still before
-	// anything else touches the device.
-	still, err := camera.Still(f, size, *quality)
-	if err != nil {
-		return fmt.Errorf("camera %s: frame %d: %w", *id, f.Seq, err)
-	}
-	if err := writeOutput(*out, still); err != nil {
-		return err
-	}
-	cfg, err := jpeg.DecodeConfig(bytes.NewReader(still))
-	if err != nil {
-		return fmt.Errorf("%s: %w", *out, err)
-	}
-	fmt.Fprintf(stdout, "captured frame %d from %s (%s) at %v\nwrote %s: %dx%d JPEG, quality %d, %d bytes\n",
-		f.Seq, *id, dev.Info().Name, format, *out, cfg.Width, cfg.Height, *quality, len(still))
-	return nil
 }
 
 // cameraError says what a failed camera means for the technician.

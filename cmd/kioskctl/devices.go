@@ -23,9 +23,7 @@ var scanDeviceID discover.DeviceIDFunc = discover.USBDeviceID
 // devicesScan lists the serial ports, USB devices and cameras with a guess
 // of what each is, for a technician installing a terminal; --write-config
 // turns the guesses into the configuration's device sections.
-func devicesScan(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("devices scan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func devicesScan(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	probe := fs.Bool("probe", false, "ask every serial port (and the USB card-reader module) for a SAM id; stop the kiosk first")
 	writeConfig := fs.Bool("write-config", false, "print proposed [idcard], [printer] and [camera] sections for kiosk.toml")
@@ -33,46 +31,45 @@ func devicesScan(args []string, stdout, stderr io.Writer) error {
 	wait := fs.Duration("probe-wait", 1500*time.Millisecond, "with --probe: how long each port may take to answer")
 	sys := fs.String("sys", "/sys", "sysfs to read (another folder reads a copied tree)")
 	dev := fs.String("dev", "/dev", "device folder to read")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: devices scan takes no arguments, got %q", errUsage, fs.Args())
-	case *asJSON && *writeConfig:
-		return fmt.Errorf("%w: give --json or --write-config, not both", errUsage)
-	case *wait <= 0:
-		return fmt.Errorf("%w: --probe-wait must be positive", errUsage)
-	}
-	switch *baud {
-	case 9600, 19200, 38400, 57600, 115200:
-	default:
-		return fmt.Errorf("%w: --baud %d: the module takes 9600, 19200, 38400, 57600 or 115200", errUsage, *baud)
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	r := discover.Scan(ctx, discover.Options{
-		Sys: *sys, Dev: *dev, DeviceID: scanDeviceID,
-		Probe: *probe, Baud: *baud, ProbeWait: *wait,
-	})
-
-	switch {
-	case *asJSON:
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	case *writeConfig:
-		// Only TOML on stdout, so it can go straight to a file; the
-		// notes go to stderr.
-		for _, n := range r.Notes {
-			fmt.Fprintf(stderr, "kioskctl: note: %s\n", n)
+	return func(words []string) error {
+		switch {
+		case len(words) > 0:
+			return fmt.Errorf("%w: devices scan takes no arguments, got %q", errUsage, words)
+		case *asJSON && *writeConfig:
+			return fmt.Errorf("%w: give --json or --write-config, not both", errUsage)
+		case *wait <= 0:
+			return fmt.Errorf("%w: --probe-wait must be positive", errUsage)
 		}
-		_, err := io.WriteString(stdout, discover.ProposeConfig(r, *baud))
-		return err
+		switch *baud {
+		case 9600, 19200, 38400, 57600, 115200:
+		default:
+			return fmt.Errorf("%w: --baud %d: the module takes 9600, 19200, 38400, 57600 or 115200", errUsage, *baud)
+		}
+
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		r := discover.Scan(ctx, discover.Options{
+			Sys: *sys, Dev: *dev, DeviceID: scanDeviceID,
+			Probe: *probe, Baud: *baud, ProbeWait: *wait,
+		})
+
+		switch {
+		case *asJSON:
+			enc := json.NewEncoder(stdout)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			return enc.Encode(r)
+		case *writeConfig:
+			// Only TOML on stdout, so it can go straight to a file; the
+			// notes go to stderr.
+			for _, n := range r.Notes {
+				fmt.Fprintf(stderr, "kioskctl: note: %s\n", n)
+			}
+			_, err := io.WriteString(stdout, discover.ProposeConfig(r, *baud))
+			return err
+		}
+		return printScan(stdout, r, *probe)
 	}
-	return printScan(stdout, r, *probe)
 }
 
 // printScan writes the report as three tables and the notes.

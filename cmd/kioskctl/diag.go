@@ -46,38 +46,35 @@ const journalLines = 2000
 
 // diag writes the diagnostic bundle: what the district's support needs to
 // understand a terminal, and nothing personal.
-func diag(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("diag", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func diag(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	out := fs.String("out", "", "the bundle to write (FILE.tar.gz)")
 	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
 	data := fs.String("data", "", "the terminal's data folder (default: the configuration's data_dir)")
 	noSelftest := fs.Bool("no-selftest", false, "leave the self-test out (it talks to the devices)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	return func(words []string) error {
+		if len(words) > 0 {
+			return fmt.Errorf("%w: unexpected %q", errUsage, words[0])
+		}
+		if *out == "" {
+			return fmt.Errorf("%w: --out is required", errUsage)
+		}
+		cfg, err := selftestConfig(*cfgPath, false, *data)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		files := collectDiag(ctx, diagOptions{Config: cfg, Selftest: !*noSelftest, Journal: readKioskJournal, Now: time.Now()})
+		if err := writeDiag(*out, files, time.Now()); err != nil {
+			return err
+		}
+		var names []string
+		for _, f := range files {
+			names = append(names, f.name)
+		}
+		fmt.Fprintf(stdout, "wrote %s: %s\n", *out, strings.Join(names, ", "))
+		return nil
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected %q", errUsage, fs.Arg(0))
-	}
-	if *out == "" {
-		return fmt.Errorf("%w: --out is required", errUsage)
-	}
-	cfg, err := selftestConfig(*cfgPath, false, *data)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	files := collectDiag(ctx, diagOptions{Config: cfg, Selftest: !*noSelftest, Journal: readKioskJournal, Now: time.Now()})
-	if err := writeDiag(*out, files, time.Now()); err != nil {
-		return err
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, f.name)
-	}
-	fmt.Fprintf(stdout, "wrote %s: %s\n", *out, strings.Join(names, ", "))
-	return nil
 }
 
 // diagOptions are the inputs of a bundle; tests give their own journal.

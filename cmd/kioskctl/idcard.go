@@ -24,9 +24,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
-func idcardRead(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("idcard read", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func idcardRead(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	port := fs.String("port", "", "serial port of the reader (/dev/ttyUSB0, /dev/yizhan/idcard)")
 	baud := fs.Int("baud", 115200, "baud rate")
 	usb := fs.String("usb", "", "read the USB variant of the module instead: VID:PID")
@@ -35,72 +33,74 @@ func idcardRead(args []string, stdout, stderr io.Writer) error {
 	unmasked := fs.Bool("unmasked", false, "print every field in full (personal data!)")
 	decoder := fs.String("photo-decoder", "", "program that decodes the WLT photo (checks a decoder)")
 	photoOut := fs.String("photo-out", "", "with --photo-decoder: write the decoded photo here as PNG")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if *photoOut != "" && *decoder == "" {
-		return fmt.Errorf("%w: --photo-out needs --photo-decoder", errUsage)
-	}
-	open, err := readerOpener(*port, *baud, *usb)
-	if err != nil {
-		return err
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	// A reader that cannot be opened, or whose SAM failed, ends the wait at
-	// once: there is no point waiting for a card.
-	fault := make(chan devices.Status, 1)
-	r := idcard.NewReader(idcard.ReaderConfig{
-		Open: open,
-		Report: func(s devices.Status) {
-			if s.State == devices.NoDevice || s.State == devices.HardwareError {
-				select {
-				case fault <- s:
-				default:
-				}
-			}
-		},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		r.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-
-	select {
-	case ev := <-r.Events():
-		if ev.Err != nil {
-			return fmt.Errorf("card could not be read: %v", ev.Err)
-		}
-		if !*asJSON {
-			fmt.Fprintf(stdout, "SAM\t%s\n", r.SAMID())
-		}
-		if err := printCard(stdout, ev.Card, *asJSON, *unmasked); err != nil {
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
 			return err
 		}
-		if *decoder != "" {
-			return writePhoto(ctx, ev.Card.Photo, *decoder, *photoOut)
+		if *photoOut != "" && *decoder == "" {
+			return fmt.Errorf("%w: --photo-out needs --photo-decoder", errUsage)
 		}
-		return nil
-	case s := <-fault:
-		if s.State == devices.NoDevice {
-			return fmt.Errorf("no reader: %s", s.Reason)
+		open, err := readerOpener(*port, *baud, *usb)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("reader fault, a technician must act: %s", s.Reason)
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("no card within %v", *timeout)
+
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		defer cancel()
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+
+		// A reader that cannot be opened, or whose SAM failed, ends the wait at
+		// once: there is no point waiting for a card.
+		fault := make(chan devices.Status, 1)
+		r := idcard.NewReader(idcard.ReaderConfig{
+			Open: open,
+			Report: func(s devices.Status) {
+				if s.State == devices.NoDevice || s.State == devices.HardwareError {
+					select {
+					case fault <- s:
+					default:
+					}
+				}
+			},
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.Run(ctx)
+		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
+
+		select {
+		case ev := <-r.Events():
+			if ev.Err != nil {
+				return fmt.Errorf("card could not be read: %v", ev.Err)
+			}
+			if !*asJSON {
+				fmt.Fprintf(stdout, "SAM\t%s\n", r.SAMID())
+			}
+			if err := printCard(stdout, ev.Card, *asJSON, *unmasked); err != nil {
+				return err
+			}
+			if *decoder != "" {
+				return writePhoto(ctx, ev.Card.Photo, *decoder, *photoOut)
+			}
+			return nil
+		case s := <-fault:
+			if s.State == devices.NoDevice {
+				return fmt.Errorf("no reader: %s", s.Reason)
+			}
+			return fmt.Errorf("reader fault, a technician must act: %s", s.Reason)
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("no card within %v", *timeout)
+			}
+			return errors.New("interrupted")
 		}
-		return errors.New("interrupted")
 	}
 }
 
@@ -190,67 +190,67 @@ func printCard(w io.Writer, c idcard.Card, asJSON, unmasked bool) error {
 	return nil
 }
 
-func idcardSim(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("idcard sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func idcardSim(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	var files multiFlag
 	fs.Var(&files, "card", "JSON file of card fixtures (repeatable; default: the built-in sample cards)")
 	link := fs.String("link", "", "path of the simulated port (default: a new temporary folder)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	cards := idcard.SampleCards()
-	if len(files) > 0 {
-		cards = nil
-		for _, f := range files {
-			data, err := os.ReadFile(f)
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
+			return err
+		}
+		cards := idcard.SampleCards()
+		if len(files) > 0 {
+			cards = nil
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				cs, err := idcard.ReadFixtures(data)
+				if err != nil {
+					return fmt.Errorf("%s: %w", f, err)
+				}
+				cards = append(cards, cs...)
+			}
+		}
+		if *link == "" {
+			dir, err := os.MkdirTemp("", "yizhan-idcard-sim-")
 			if err != nil {
 				return err
 			}
-			cs, err := idcard.ReadFixtures(data)
-			if err != nil {
-				return fmt.Errorf("%s: %w", f, err)
-			}
-			cards = append(cards, cs...)
+			defer os.RemoveAll(dir)
+			*link = filepath.Join(dir, "idcard")
 		}
-	}
-	if *link == "" {
-		dir, err := os.MkdirTemp("", "yizhan-idcard-sim-")
+		sim := idcardsim.New()
+		p, err := idcardsim.ServePTY(sim, *link)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		*link = filepath.Join(dir, "idcard")
-	}
-	sim := idcardsim.New()
-	p, err := idcardsim.ServePTY(sim, *link)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	fmt.Fprintln(stdout, p.Path())
+		defer p.Close()
+		fmt.Fprintln(stdout, p.Path())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case line, ok := <-lines:
-			if !ok {
-				lines = nil // no more commands: serve until stopped
-				continue
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		lines := make(chan string)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(stdin)
+			for sc.Scan() {
+				lines <- sc.Text()
 			}
-			if quit := simCommand(stdout, sim, p, cards, line); quit {
+		}()
+		for {
+			select {
+			case <-ctx.Done():
 				return nil
+			case line, ok := <-lines:
+				if !ok {
+					lines = nil // no more commands: serve until stopped
+					continue
+				}
+				if quit := simCommand(stdout, sim, p, cards, line); quit {
+					return nil
+				}
 			}
 		}
 	}

@@ -10,11 +10,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/yizhan-kiosk/yizhan/cmd/internal/command/commandtest"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 )
 
-// The test binary doubles as a WLT decoder program.
+// The test binary doubles as a WLT decoder program, and as kioskctl itself
+// for the command-line test.
 func TestMain(m *testing.M) {
+	commandtest.Main(main)
 	if os.Getenv("YIZHAN_FAKE_WLT_DECODER") == "png" {
 		wlt, _ := io.ReadAll(os.Stdin)
 		img := image.NewGray(image.Rect(0, 0, 102, 126))

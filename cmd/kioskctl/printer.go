@@ -54,119 +54,119 @@ func (pf printerFlags) open() (*printer.Printer, printer.Profile, *devices.Statu
 	return p, prof, last, nil
 }
 
-func printerStatus(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("printer status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func printerStatus(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	pf := addPrinterFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	p, _, last, err := pf.open()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := p.Status(ctx)
-	if *asJSON {
-		out := map[string]any{"state": last.State.String(), "actor": last.Actor.String(), "reason": last.Reason, "status": st}
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		if e := enc.Encode(out); e != nil {
-			return e
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
+			return err
 		}
-	} else {
-		fmt.Fprintf(stdout, "state\t%s\nwho must act\t%s\n", last.State, last.Actor)
-		if last.Reason != "" {
-			fmt.Fprintf(stdout, "reason\t%s\n", last.Reason)
+		p, _, last, err := pf.open()
+		if err != nil {
+			return err
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, err := p.Status(ctx)
+		if *asJSON {
+			out := map[string]any{"state": last.State.String(), "actor": last.Actor.String(), "reason": last.Reason, "status": st}
+			enc := json.NewEncoder(stdout)
+			enc.SetEscapeHTML(false)
+			if e := enc.Encode(out); e != nil {
+				return e
+			}
+		} else {
+			fmt.Fprintf(stdout, "state\t%s\nwho must act\t%s\n", last.State, last.Actor)
+			if last.Reason != "" {
+				fmt.Fprintf(stdout, "reason\t%s\n", last.Reason)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if last.State != devices.Online {
+			return fmt.Errorf("printer not ready: %s", last.Reason)
+		}
+		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if last.State != devices.Online {
-		return fmt.Errorf("printer not ready: %s", last.Reason)
-	}
-	return nil
 }
 
-func printerTest(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("printer test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func printerTest(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	pf := addPrinterFlags(fs)
 	terminal := fs.String("terminal", "", "terminal id to print on the page")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
+			return err
+		}
+		p, prof, _, err := pf.open()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := p.Print(ctx, printer.TestPage(*terminal, prof, time.Now())); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "test page printed")
+		return nil
 	}
-	p, prof, _, err := pf.open()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := p.Print(ctx, printer.TestPage(*terminal, prof, time.Now())); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "test page printed")
-	return nil
 }
 
-func printReceipt(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("print", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func printReceipt(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	pf := addPrinterFlags(fs)
 	file := fs.String("receipt", "", "receipt in JSON (docs/receipt.md)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
+			return err
+		}
+		if *file == "" {
+			return fmt.Errorf("%w: --receipt is required", errUsage)
+		}
+		data, err := os.ReadFile(*file)
+		if err != nil {
+			return err
+		}
+		r, err := printer.ParseReceipt(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
+		}
+		p, _, _, err := pf.open()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := p.Print(ctx, r); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "printed")
+		return nil
 	}
-	if *file == "" {
-		return fmt.Errorf("%w: --receipt is required", errUsage)
-	}
-	data, err := os.ReadFile(*file)
-	if err != nil {
-		return err
-	}
-	r, err := printer.ParseReceipt(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *file, err)
-	}
-	p, _, _, err := pf.open()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := p.Print(ctx, r); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "printed")
-	return nil
 }
 
-func printerList(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("printer list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	usb, usbErr := printer.ListUSB()
-	for _, p := range usb {
-		dir := "one-way"
-		if p.Bidirectional {
-			dir = "bidirectional"
+func printerList(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "usb:%04x:%04x\tbus %d address %d\t%s\t%s\n", p.VID, p.PID, p.Bus, p.Address, dir, p.Model())
+		usb, usbErr := printer.ListUSB()
+		for _, p := range usb {
+			dir := "one-way"
+			if p.Bidirectional {
+				dir = "bidirectional"
+			}
+			fmt.Fprintf(stdout, "usb:%04x:%04x\tbus %d address %d\t%s\t%s\n", p.VID, p.PID, p.Bus, p.Address, dir, p.Model())
+		}
+		files, _ := filepath.Glob("/dev/usb/lp*")
+		for _, f := range files {
+			fmt.Fprintf(stdout, "file:%s\tkernel printer device\n", f)
+		}
+		if len(usb) == 0 && len(files) == 0 {
+			fmt.Fprintln(stdout, "no printers found on USB")
+		}
+		if usbErr != nil && !errors.Is(usbErr, printer.ErrGone) {
+			fmt.Fprintf(stderr, "kioskctl: usb: %v\n", usbErr)
+		}
+		return nil
 	}
-	files, _ := filepath.Glob("/dev/usb/lp*")
-	for _, f := range files {
-		fmt.Fprintf(stdout, "file:%s\tkernel printer device\n", f)
-	}
-	if len(usb) == 0 && len(files) == 0 {
-		fmt.Fprintln(stdout, "no printers found on USB")
-	}
-	if usbErr != nil && !errors.Is(usbErr, printer.ErrGone) {
-		fmt.Fprintf(stderr, "kioskctl: usb: %v\n", usbErr)
-	}
-	return nil
 }

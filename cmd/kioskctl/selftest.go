@@ -20,62 +20,59 @@ import (
 // selftestCmd checks the terminal's devices, queue, clock and district
 // link, and prints what is wrong and what to do. Exit status 1 when a
 // check failed.
-func selftestCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func selftestCmd(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
 	demo := fs.Bool("demo", false, "test the demo terminal (its built-in configuration, a simulated card reader)")
 	data := fs.String("data", "", "the terminal's data folder (default: the configuration's data_dir)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	noPrint := fs.Bool("no-print", false, "do not print the test page")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected %q", errUsage, fs.Arg(0))
-	}
-	cfg, err := selftestConfig(*cfgPath, *demo, *data)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *demo {
-		// The demo kiosk reads a simulated module over a pseudo-terminal;
-		// so does its self-test, through the same serial driver.
-		dir, err := os.MkdirTemp("", "yizhan-selftest-")
+	return func(words []string) error {
+		if len(words) > 0 {
+			return fmt.Errorf("%w: unexpected %q", errUsage, words[0])
+		}
+		cfg, err := selftestConfig(*cfgPath, *demo, *data)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		p, err := idcardsim.ServePTY(idcardsim.New(), filepath.Join(dir, "idcard"))
-		if err != nil {
-			return fmt.Errorf("simulated card reader: %w", err)
-		}
-		defer p.Close()
-		cfg.IDCard.Port, cfg.IDCard.Baud = p.Path(), 115200
-	}
-	rep := selftest.Run(ctx, cfg, selftest.Options{NoPrint: *noPrint})
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else if err := printSelftest(stdout, rep); err != nil {
-		return err
-	}
-	if rep.Failed() {
-		var failed []string
-		for _, r := range rep.Results {
-			if r.Status == selftest.Fail {
-				failed = append(failed, r.Name)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if *demo {
+			// The demo kiosk reads a simulated module over a pseudo-terminal;
+			// so does its self-test, through the same serial driver.
+			dir, err := os.MkdirTemp("", "yizhan-selftest-")
+			if err != nil {
+				return err
 			}
+			defer os.RemoveAll(dir)
+			p, err := idcardsim.ServePTY(idcardsim.New(), filepath.Join(dir, "idcard"))
+			if err != nil {
+				return fmt.Errorf("simulated card reader: %w", err)
+			}
+			defer p.Close()
+			cfg.IDCard.Port, cfg.IDCard.Baud = p.Path(), 115200
 		}
-		return fmt.Errorf("self-test failed: %s", strings.Join(failed, ", "))
+		rep := selftest.Run(ctx, cfg, selftest.Options{NoPrint: *noPrint})
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+		} else if err := printSelftest(stdout, rep); err != nil {
+			return err
+		}
+		if rep.Failed() {
+			var failed []string
+			for _, r := range rep.Results {
+				if r.Status == selftest.Fail {
+					failed = append(failed, r.Name)
+				}
+			}
+			return fmt.Errorf("self-test failed: %s", strings.Join(failed, ", "))
+		}
+		return nil
 	}
-	return nil
 }
 
 // selftestConfig reads the configuration the way the kiosk does, with

@@ -25,69 +25,69 @@ import (
 // provision enrolls the terminal with its district: a key pair made here,
 // certified with a one-time token; the identity goes into the data folder
 // and the district's sealing keys where the configuration says.
-func provision(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func provision(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	backend := fs.String("backend", "", "the district's address, https://host:port")
 	token := fs.String("token", "", "the one-time token from `districtd token new`")
 	caFile := fs.String("ca", "", "the district CA certificate (PEM), if the token carries no pin")
 	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
 	demo := fs.Bool("demo", false, "provision the demo terminal (its built-in configuration)")
 	force := fs.Bool("force", false, "replace an existing enrollment (a repaired or moved terminal)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if *backend == "" || *token == "" {
-		return fmt.Errorf("%w: provision needs --backend and --token", errUsage)
-	}
-	var cfg config.Config
-	var err error
-	if *demo {
-		cfg = config.Demo()
-	} else if cfg, err = config.Load(*cfgPath, config.Default()); err != nil {
-		return err
-	}
-	if cfg.TerminalID == "" {
-		return errors.New("the configuration names no terminal_id")
-	}
-	var caPEM []byte
-	if *caFile != "" {
-		if caPEM, err = os.ReadFile(*caFile); err != nil {
+	return func(words []string) error {
+		if err := noWords(words); err != nil {
 			return err
 		}
-	}
-	dir := client.IdentityDir(cfg.DataDir)
-	moving := false
-	if old, err := client.LoadIdentity(dir); err == nil {
-		if !*force {
-			return fmt.Errorf("terminal %s is already enrolled (%s); --force replaces the enrollment", cfg.TerminalID, dir)
+		if *backend == "" || *token == "" {
+			return fmt.Errorf("%w: provision needs --backend and --token", errUsage)
 		}
-		if moving = toAnotherDistrict(old, *token, caPEM); moving {
-			if err := checkNothingWaits(cfg.DataDir); err != nil {
+		var cfg config.Config
+		var err error
+		if *demo {
+			cfg = config.Demo()
+		} else if cfg, err = config.Load(*cfgPath, config.Default()); err != nil {
+			return err
+		}
+		if cfg.TerminalID == "" {
+			return errors.New("the configuration names no terminal_id")
+		}
+		var caPEM []byte
+		if *caFile != "" {
+			if caPEM, err = os.ReadFile(*caFile); err != nil {
 				return err
 			}
 		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	id, err := client.Enroll(ctx, client.EnrollOptions{Backend: *backend, Token: *token, CAPEM: caPEM,
-		TerminalID: cfg.TerminalID, Dir: dir, KeysPath: cfg.Outbox.DistrictKeys})
-	if err != nil {
-		return err
-	}
-	if moving {
-		// Statuses, catalog and configuration versions were the old
-		// district's: start afresh with the new one.
-		for _, name := range []string{"sync.db", client.StatusFile} {
-			if err := os.Remove(filepath.Join(cfg.DataDir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
+		dir := client.IdentityDir(cfg.DataDir)
+		moving := false
+		if old, err := client.LoadIdentity(dir); err == nil {
+			if !*force {
+				return fmt.Errorf("terminal %s is already enrolled (%s); --force replaces the enrollment", cfg.TerminalID, dir)
+			}
+			if moving = toAnotherDistrict(old, *token, caPEM); moving {
+				if err := checkNothingWaits(cfg.DataDir); err != nil {
+					return err
+				}
 			}
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		id, err := client.Enroll(ctx, client.EnrollOptions{Backend: *backend, Token: *token, CAPEM: caPEM,
+			TerminalID: cfg.TerminalID, Dir: dir, KeysPath: cfg.Outbox.DistrictKeys})
+		if err != nil {
+			return err
+		}
+		if moving {
+			// Statuses, catalog and configuration versions were the old
+			// district's: start afresh with the new one.
+			for _, name := range []string{"sync.db", client.StatusFile} {
+				if err := os.Remove(filepath.Join(cfg.DataDir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return err
+				}
+			}
+		}
+		fmt.Fprintf(stdout, "terminal %s enrolled with %s (site %s)\n", id.TerminalID, id.Backend, id.Site)
+		fmt.Fprintf(stdout, "identity in %s; district keys in %s\n", dir, cfg.Outbox.DistrictKeys)
+		fmt.Fprintln(stdout, "restart the terminal to start syncing")
+		return nil
 	}
-	fmt.Fprintf(stdout, "terminal %s enrolled with %s (site %s)\n", id.TerminalID, id.Backend, id.Site)
-	fmt.Fprintf(stdout, "identity in %s; district keys in %s\n", dir, cfg.Outbox.DistrictKeys)
-	fmt.Fprintln(stdout, "restart the terminal to start syncing")
-	return nil
 }
 
 // toAnotherDistrict reports whether the new enrollment is with another
@@ -123,16 +123,11 @@ func checkNothingWaits(data string) error {
 	return nil
 }
 
-func syncFlags(name string, args []string, stderr io.Writer) (data string, asJSON bool, timeout time.Duration, err error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&data, "data", "/var/lib/yizhan", "the terminal's data folder")
-	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	fs.DurationVar(&timeout, "timeout", 2*time.Minute, "how long sync now may take")
-	if err := fs.Parse(args); err != nil {
-		return "", false, 0, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return data, asJSON, timeout, nil
+// syncFlags declares the flags sync status and sync now share.
+func syncFlags(fs *flag.FlagSet) (data *string, asJSON *bool) {
+	data = fs.String("data", "/var/lib/yizhan", "the terminal's data folder (`DIR`)")
+	asJSON = fs.Bool("json", false, "print JSON")
+	return data, asJSON
 }
 
 func printSyncStatus(w io.Writer, id *client.Identity, st client.Status, asJSON bool) error {
@@ -179,72 +174,79 @@ func printSyncStatus(w io.Writer, id *client.Identity, st client.Status, asJSON 
 	return nil
 }
 
-func syncStatus(args []string, stdout, stderr io.Writer) error {
-	data, asJSON, _, err := syncFlags("sync status", args, stderr)
-	if err != nil {
-		return err
+func syncStatus(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
+	dataFlag, asJSONFlag := syncFlags(fs)
+	return func(words []string) error {
+		if len(words) > 0 {
+			return fmt.Errorf("%w: unexpected %q", errUsage, words[0])
+		}
+		data, asJSON := *dataFlag, *asJSONFlag
+		id, err := client.LoadIdentity(client.IdentityDir(data))
+		if err != nil {
+			return err
+		}
+		st, err := client.ReadStatus(data)
+		if err != nil {
+			return err
+		}
+		return printSyncStatus(stdout, id, st, asJSON)
 	}
-	id, err := client.LoadIdentity(client.IdentityDir(data))
-	if err != nil {
-		return err
-	}
-	st, err := client.ReadStatus(data)
-	if err != nil {
-		return err
-	}
-	return printSyncStatus(stdout, id, st, asJSON)
 }
 
 // syncNow asks the running terminal to sync at once (SIGUSR1) and waits
 // for the attempt; with no terminal running it syncs itself.
-func syncNow(args []string, stdout, stderr io.Writer) error {
-	data, asJSON, timeout, err := syncFlags("sync now", args, stderr)
-	if err != nil {
-		return err
-	}
-	id, err := client.LoadIdentity(client.IdentityDir(data))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if pid, running := selftest.RunningKiosk(data); running && pid > 0 {
-		if _, err := client.ReadStatus(data); err != nil {
-			return fmt.Errorf("the running terminal (pid %d) does not sync: it was started before it was enrolled; restart it", pid)
+func syncNow(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
+	dataFlag, asJSONFlag := syncFlags(fs)
+	timeoutFlag := fs.Duration("timeout", 2*time.Minute, "how long the sync may take")
+	return func(words []string) error {
+		if len(words) > 0 {
+			return fmt.Errorf("%w: unexpected %q", errUsage, words[0])
 		}
-		asked := time.Now()
-		if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
-			return fmt.Errorf("asking the terminal (pid %d) to sync: %w", pid, err)
+		data, asJSON, timeout := *dataFlag, *asJSONFlag, *timeoutFlag
+		id, err := client.LoadIdentity(client.IdentityDir(data))
+		if err != nil {
+			return err
 		}
-		for {
-			st, err := client.ReadStatus(data)
-			if err == nil && st.LastAttempt.After(asked) {
-				return printSyncStatus(stdout, id, st, asJSON)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if pid, running := selftest.RunningKiosk(data); running && pid > 0 {
+			if _, err := client.ReadStatus(data); err != nil {
+				return fmt.Errorf("the running terminal (pid %d) does not sync: it was started before it was enrolled; restart it", pid)
 			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("the terminal did not sync within %s", timeout)
-			case <-time.After(200 * time.Millisecond):
+			asked := time.Now()
+			if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+				return fmt.Errorf("asking the terminal (pid %d) to sync: %w", pid, err)
+			}
+			for {
+				st, err := client.ReadStatus(data)
+				if err == nil && st.LastAttempt.After(asked) {
+					return printSyncStatus(stdout, id, st, asJSON)
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("the terminal did not sync within %s", timeout)
+				case <-time.After(200 * time.Millisecond):
+				}
 			}
 		}
-	}
-	q, err := outbox.OpenMaintenance(data, 0)
-	if err != nil {
+		q, err := outbox.OpenMaintenance(data, 0)
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		state, err := client.OpenState(data)
+		if err != nil {
+			return err
+		}
+		defer state.Close()
+		c, err := client.New(client.Options{Identity: id, Queue: q, State: state})
+		if err != nil {
+			return err
+		}
+		err = c.Once(ctx)
+		if perr := printSyncStatus(stdout, id, c.Status(), asJSON); perr != nil {
+			return perr
+		}
 		return err
 	}
-	defer q.Close()
-	state, err := client.OpenState(data)
-	if err != nil {
-		return err
-	}
-	defer state.Close()
-	c, err := client.New(client.Options{Identity: id, Queue: q, State: state})
-	if err != nil {
-		return err
-	}
-	err = c.Once(ctx)
-	if perr := printSyncStatus(stdout, id, c.Status(), asJSON); perr != nil {
-		return perr
-	}
-	return err
 }
