@@ -18,12 +18,15 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/yizhan-kiosk/yizhan/cmd/internal/command/commandtest"
 	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
 )
 
 // TestMain runs a bare Fyne window instead of the tests when the idle
-// benchmark starts this binary as its yardstick.
+// benchmark starts this binary as its yardstick, and the terminal's main
+// for the command-line test.
 func TestMain(m *testing.M) {
+	commandtest.Main(main)
 	if os.Getenv("YIZHAN_BARE_FYNE") == "1" {
 		a := app.New()
 		w := a.NewWindow("bare")

@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/yizhan-kiosk/yizhan/cmd/internal/command"
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
@@ -53,22 +54,44 @@ type flags struct {
 }
 
 func main() {
-	var f flags
-	flag.StringVar(&f.config, "config", "", "configuration file (default "+config.DefaultPath+"; none in -demo)")
-	flag.BoolVar(&f.demo, "demo", false, "run on simulated devices with a data folder under ./var")
-	flag.BoolVar(&f.windowed, "windowed", false, "run in a window instead of full screen")
-	flag.StringVar(&f.lang, "lang", "", "language residents start in: zh or en (default from the configuration, zh)")
-	flag.StringVar(&f.size, "size", "1280x720", "window size with -windowed, WIDTHxHEIGHT")
-	flag.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
-	flag.BoolVar(&f.verbose, "v", false, "log debug lines too")
-	flag.Parse()
-
-	log := newLogger(f.logJSON, f.verbose)
-	slog.SetDefault(log)
-	if err := run(f, log); err != nil {
-		log.Error("kiosk stopped", "err", err)
-		os.Exit(1)
+	err := program(func(f flags) error {
+		log := newLogger(f.logJSON, f.verbose)
+		slog.SetDefault(log)
+		if err := run(f, log); err != nil {
+			log.Error("kiosk stopped", "err", err)
+			os.Exit(1)
+		}
+		return nil
+	}).Run(os.Args[1:], os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kiosk:", err)
+		os.Exit(2) // only the command line fails here
 	}
+}
+
+// program is the terminal's command line, one command; the manual page
+// (docs/man/kiosk.1.md) is checked against it.
+func program(start func(flags) error) command.Program {
+	return command.Program{Name: "kiosk", Commands: []command.Command{{
+		Synopsis: "[--config FILE | --demo] [--windowed [--size 1280x720]] [--lang zh|en] [--log-json] [-v]",
+		Summary:  "the terminal: a full-screen app for residents (a systemd service on a terminal)",
+		Setup: func(fs *flag.FlagSet) func([]string) error {
+			var f flags
+			fs.StringVar(&f.config, "config", "", "the configuration `FILE` (default "+config.DefaultPath+"; none with --demo)")
+			fs.BoolVar(&f.demo, "demo", false, "run on simulated devices with a data folder under ./var")
+			fs.BoolVar(&f.windowed, "windowed", false, "run in a window instead of full screen")
+			fs.StringVar(&f.lang, "lang", "", "the `LANGUAGE` residents start in: zh or en (default from the configuration, zh)")
+			fs.StringVar(&f.size, "size", "1280x720", "the window's size with --windowed, `WIDTHxHEIGHT`")
+			fs.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
+			fs.BoolVar(&f.verbose, "v", false, "log debug lines too")
+			return func(words []string) error {
+				if len(words) > 0 {
+					return fmt.Errorf("%w: unexpected %q (flags only; --help lists them)", command.ErrUsage, words[0])
+				}
+				return start(f)
+			}
+		},
+	}}}
 }
 
 func newLogger(json, verbose bool) *slog.Logger {

@@ -109,7 +109,11 @@ func (p Program) Help(c Command, fs *flag.FlagSet) string {
 			first = false
 		}
 		arg, text := flag.UnquoteUsage(f)
-		fmt.Fprintf(&b, "  --%s", f.Name)
+		dashes := "--"
+		if len(f.Name) == 1 {
+			dashes = "-" // -v, -h: one letter, one dash
+		}
+		fmt.Fprintf(&b, "  %s%s", dashes, f.Name)
 		if arg != "" {
 			fmt.Fprintf(&b, " %s", arg)
 		}

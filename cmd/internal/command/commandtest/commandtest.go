@@ -55,7 +55,7 @@ func runProgram(t *testing.T, args ...string) result {
 }
 
 // flagLine is a flag as a command's help shows it.
-var flagLine = regexp.MustCompile(`(?m)^  --([a-z0-9-]+)`)
+var flagLine = regexp.MustCompile(`(?m)^  --?([a-z0-9-]+)`)
 
 // Check runs the test binary as the program (its TestMain calls Main) with
 // every command of p and -h, then --help: each must exit 0 and print its
