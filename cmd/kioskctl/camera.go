@@ -124,9 +124,9 @@ func cameraList(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fun
 }
 
 func cameraSnap(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	id := fs.String("camera", "", "camera id from \"kioskctl camera list\" (or /dev/videoN, sim:face, sim:document)")
-	out := fs.String("out", "", "JPEG file to write")
-	sizeText := fs.String("size", "", "WIDTHxHEIGHT to capture at and fit the picture in (default: the camera's largest)")
+	id := fs.String("camera", "", "the camera `ID` as camera list shows it (or /dev/videoN, sim:face, sim:document)")
+	out := fs.String("out", "", "the JPEG `FILE` to write")
+	sizeText := fs.String("size", "", "the size to capture at and fit the picture in, `WxH` (default: the camera's largest)")
 	quality := fs.Int("quality", 90, "JPEG quality, 1–100")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for each frame")
 	skip := fs.Int("skip", 5, "frames to let pass first while the exposure settles")

@@ -27,10 +27,10 @@ func devicesScan(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fu
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	probe := fs.Bool("probe", false, "ask every serial port (and the USB card-reader module) for a SAM id; stop the kiosk first")
 	writeConfig := fs.Bool("write-config", false, "print proposed [idcard], [printer] and [camera] sections for kiosk.toml")
-	baud := fs.Int("baud", 115200, "with --probe: the card reader's baud rate")
+	baud := fs.Int("baud", 115200, "with --probe: the card reader's `BAUD` rate")
 	wait := fs.Duration("probe-wait", 1500*time.Millisecond, "with --probe: how long each port may take to answer")
-	sys := fs.String("sys", "/sys", "sysfs to read (another folder reads a copied tree)")
-	dev := fs.String("dev", "/dev", "device folder to read")
+	sys := fs.String("sys", "/sys", "the sysfs to read, `DIR` (another folder reads a copied tree)")
+	dev := fs.String("dev", "/dev", "the device folder to read (`DIR`)")
 	return func(words []string) error {
 		switch {
 		case len(words) > 0:

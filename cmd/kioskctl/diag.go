@@ -47,9 +47,9 @@ const journalLines = 2000
 // diag writes the diagnostic bundle: what the district's support needs to
 // understand a terminal, and nothing personal.
 func diag(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	out := fs.String("out", "", "the bundle to write (FILE.tar.gz)")
-	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
-	data := fs.String("data", "", "the terminal's data folder (default: the configuration's data_dir)")
+	out := fs.String("out", "", "the bundle to write, `FILE.tar.gz`")
+	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration `FILE`")
+	data := fs.String("data", "", "the terminal's data folder, `DIR` (default: the configuration's data_dir)")
 	noSelftest := fs.Bool("no-selftest", false, "leave the self-test out (it talks to the devices)")
 	return func(words []string) error {
 		if len(words) > 0 {

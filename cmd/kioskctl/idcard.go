@@ -25,14 +25,14 @@ import (
 )
 
 func idcardRead(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	port := fs.String("port", "", "serial port of the reader (/dev/ttyUSB0, /dev/yizhan/idcard)")
-	baud := fs.Int("baud", 115200, "baud rate")
-	usb := fs.String("usb", "", "read the USB variant of the module instead: VID:PID")
+	port := fs.String("port", "", "the reader's serial port `PATH` (/dev/ttyUSB0, /dev/yizhan/idcard)")
+	baud := fs.Int("baud", 115200, "the line's `BAUD` rate")
+	usb := fs.String("usb", "", "read the USB variant of the module instead, by its `VID:PID`")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for a card")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	unmasked := fs.Bool("unmasked", false, "print every field in full (personal data!)")
-	decoder := fs.String("photo-decoder", "", "program that decodes the WLT photo (checks a decoder)")
-	photoOut := fs.String("photo-out", "", "with --photo-decoder: write the decoded photo here as PNG")
+	decoder := fs.String("photo-decoder", "", "the `PROGRAM` that decodes the WLT photo (checks a decoder)")
+	photoOut := fs.String("photo-out", "", "with --photo-decoder: write the decoded photo to `FILE.png`")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err
@@ -192,8 +192,8 @@ func printCard(w io.Writer, c idcard.Card, asJSON, unmasked bool) error {
 
 func idcardSim(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	var files multiFlag
-	fs.Var(&files, "card", "JSON file of card fixtures (repeatable; default: the built-in sample cards)")
-	link := fs.String("link", "", "path of the simulated port (default: a new temporary folder)")
+	fs.Var(&files, "card", "a JSON `FILE` of card fixtures (repeat; default: the built-in sample cards)")
+	link := fs.String("link", "", "the `PATH` of the simulated port (default: in a new temporary folder)")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err

@@ -21,7 +21,7 @@ import (
 // from stdin, without echo when stdin is a terminal, and writes only its
 // hash (technician.pin in the data folder).
 func pinSet(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder")
+	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder (`DIR`)")
 	return func(words []string) error {
 		if len(words) > 0 {
 			return fmt.Errorf("%w: pin set takes no arguments (the PIN is read from stdin)", errUsage)

@@ -24,10 +24,10 @@ type printerFlags struct {
 
 func addPrinterFlags(fs *flag.FlagSet) printerFlags {
 	pf := printerFlags{
-		device:  fs.String("device", "", "usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or png:PATH"),
-		profile: fs.String("profile", "80mm", "paper: 58mm or 80mm"),
+		device:  fs.String("device", "", "the printer, `DEV`: usb, usb:VID:PID, serial:PATH[:BAUD], file:PATH, tcp:HOST:PORT or png:PATH"),
+		profile: fs.String("profile", "80mm", "the paper, `WIDTH`: 58mm or 80mm"),
 	}
-	fs.StringVar(pf.device, "to", "", "the same as --device (--to png:FILE previews a receipt)")
+	fs.StringVar(pf.device, "to", "", "the same as --device, `DEV` (--to png:FILE previews a receipt)")
 	return pf
 }
 
@@ -93,7 +93,7 @@ func printerStatus(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) 
 
 func printerTest(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	pf := addPrinterFlags(fs)
-	terminal := fs.String("terminal", "", "terminal id to print on the page")
+	terminal := fs.String("terminal", "", "the terminal `ID` to print on the page")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err
@@ -114,7 +114,7 @@ func printerTest(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fu
 
 func printReceipt(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	pf := addPrinterFlags(fs)
-	file := fs.String("receipt", "", "receipt in JSON (docs/receipt.md)")
+	file := fs.String("receipt", "", "the receipt, a JSON `FILE` (docs/receipt.md)")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err

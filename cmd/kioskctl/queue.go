@@ -87,8 +87,8 @@ func queueList(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 }
 
 func queueExport(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder")
-	to := fs.String("to", "", "folder to export into (a mounted USB stick)")
+	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder (`DIR`)")
+	to := fs.String("to", "", "the folder to export into, `DIR` (a mounted USB stick)")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err

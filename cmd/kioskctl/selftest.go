@@ -21,9 +21,9 @@ import (
 // link, and prints what is wrong and what to do. Exit status 1 when a
 // check failed.
 func selftestCmd(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
+	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration `FILE`")
 	demo := fs.Bool("demo", false, "test the demo terminal (its built-in configuration, a simulated card reader)")
-	data := fs.String("data", "", "the terminal's data folder (default: the configuration's data_dir)")
+	data := fs.String("data", "", "the terminal's data folder, `DIR` (default: the configuration's data_dir)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	noPrint := fs.Bool("no-print", false, "do not print the test page")
 	return func(words []string) error {

@@ -26,10 +26,10 @@ import (
 // certified with a one-time token; the identity goes into the data folder
 // and the district's sealing keys where the configuration says.
 func provision(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	backend := fs.String("backend", "", "the district's address, https://host:port")
-	token := fs.String("token", "", "the one-time token from `districtd token new`")
-	caFile := fs.String("ca", "", "the district CA certificate (PEM), if the token carries no pin")
-	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration")
+	backend := fs.String("backend", "", "the district's address, `URL` (https://host:port)")
+	token := fs.String("token", "", "the one-time `TOKEN` from districtd token new")
+	caFile := fs.String("ca", "", "the district's CA certificate, a PEM `FILE`, if the token carries no pin")
+	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration `FILE`")
 	demo := fs.Bool("demo", false, "provision the demo terminal (its built-in configuration)")
 	force := fs.Bool("force", false, "replace an existing enrollment (a repaired or moved terminal)")
 	return func(words []string) error {
