@@ -18,3 +18,8 @@ func TestMain(m *testing.M) {
 func TestEveryCommandAnswersHelp(t *testing.T) {
 	commandtest.Check(t, program(io.Discard, io.Discard))
 }
+
+// The manual page lists every command and exactly its flags.
+func TestManualPage(t *testing.T) {
+	commandtest.CheckManual(t, program(io.Discard, io.Discard), "../../docs/man/districtd.1.md")
+}

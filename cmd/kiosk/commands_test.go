@@ -30,3 +30,11 @@ func TestCommandLineReachesTheTerminal(t *testing.T) {
 		t.Fatalf("a stray word: %v", err)
 	}
 }
+
+// The manual page lists every command and exactly its flags.
+func TestManualPage(t *testing.T) {
+	commandtest.CheckManual(t, program(func(flags) error {
+		t.Fatal("the terminal started")
+		return nil
+	}), "../../docs/man/yizhan-kiosk.1.md")
+}

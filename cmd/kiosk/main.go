@@ -70,9 +70,10 @@ func main() {
 }
 
 // program is the terminal's command line, one command; the manual page
-// (docs/man/kiosk.1.md) is checked against it.
+// (docs/man/yizhan-kiosk.1.md) is checked against it. Installed, the
+// terminal is /usr/bin/yizhan-kiosk.
 func program(start func(flags) error) command.Program {
-	return command.Program{Name: "kiosk", Commands: []command.Command{{
+	return command.Program{Name: "yizhan-kiosk", Commands: []command.Command{{
 		Synopsis: "[--config FILE | --demo] [--windowed [--size 1280x720]] [--lang zh|en] [--log-json] [-v]",
 		Summary:  "the terminal: a full-screen app for residents (a systemd service on a terminal)",
 		Setup: func(fs *flag.FlagSet) func([]string) error {

@@ -26,3 +26,8 @@ func TestEveryCommandRefusesWords(t *testing.T) {
 		}
 	}
 }
+
+// The manual page lists every command and exactly its flags.
+func TestManualPage(t *testing.T) {
+	commandtest.CheckManual(t, program(nil, io.Discard, io.Discard), "../../docs/man/kioskctl.1.md")
+}

@@ -127,3 +127,66 @@ func Check(t *testing.T, p command.Program) {
 		lists(p.Name+" "+g+" --help", r.stdout, g)
 	}
 }
+
+// manualHeading is a heading of a manual page's Markdown source.
+var manualHeading = regexp.MustCompile(`(?m)^#{1,3} +(.+?) *$`)
+
+// manualFlag is a flag as a manual page lists it: **--name** at the start
+// of a line, its argument and text following.
+var manualFlag = regexp.MustCompile(`(?m)^\*\*--?([a-z0-9-]+)\*\*`)
+
+// CheckManual checks the Markdown source of p's manual page against p: a
+// section for each command, headed "PROGRAM COMMAND" (for a program that is
+// one command, OPTIONS), listing exactly the flags the command declares,
+// and no section for a command p does not have.
+func CheckManual(t *testing.T, p command.Program, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	sections := map[string][]string{} // command name → flags listed
+	heads := manualHeading.FindAllStringSubmatchIndex(text, -1)
+	for i, h := range heads {
+		title := text[h[2]:h[3]]
+		end := len(text)
+		if i+1 < len(heads) {
+			end = heads[i+1][0]
+		}
+		var name string
+		switch {
+		case strings.HasPrefix(title, p.Name+" "):
+			name = strings.TrimPrefix(title, p.Name+" ")
+		case title == "OPTIONS" && len(p.Commands) == 1 && p.Commands[0].Name == "":
+			name = ""
+		default:
+			continue
+		}
+		if _, dup := sections[name]; dup {
+			t.Errorf("%s: two sections for %q", path, title)
+		}
+		var flags []string
+		for _, m := range manualFlag.FindAllStringSubmatch(text[h[1]:end], -1) {
+			if m[1] != "h" && m[1] != "help" { // every command has those
+				flags = append(flags, m[1])
+			}
+		}
+		sort.Strings(flags)
+		sections[name] = flags
+	}
+	for _, c := range p.Commands {
+		listed, ok := sections[c.Name]
+		if !ok {
+			t.Errorf("%s: no section for %q", path, strings.TrimSpace(p.Name+" "+c.Name))
+			continue
+		}
+		if want := p.Flags(c); !slices.Equal(listed, want) {
+			t.Errorf("%s: %q lists the flags %q; the command has %q", path, strings.TrimSpace(p.Name+" "+c.Name), listed, want)
+		}
+		delete(sections, c.Name)
+	}
+	for name := range sections {
+		t.Errorf("%s: a section for %q, which is no command", path, p.Name+" "+name)
+	}
+}
