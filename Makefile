@@ -8,7 +8,10 @@ GO      ?= go
 # crypto/x509, net/textproto).
 export GOTOOLCHAIN := go1.27.3
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+# Position-independent, with full RELRO: the relocations read-only after
+# start (-bindnow), as Debian builds its own binaries.
+LDFLAGS := -s -w -bindnow -X main.version=$(VERSION)
+BUILDFLAGS := -trimpath -buildmode=pie
 # all: make test taps the journeys at every panel, as make journeys does.
 JOURNEYS ?=
 
@@ -34,7 +37,7 @@ NFPM        := bin/nfpm
 NFPM_STAMP  := bin/.nfpm-$(NFPM_VERSION)
 DEB_VERSION := $(shell packaging/deb-version.sh '$(VERSION)')
 
-.PHONY: all deps test-deps build run test journeys vuln bench bench-idle fonts clean deb
+.PHONY: all deps test-deps deb-deps build run test journeys vuln bench bench-idle fonts clean deb deb-docs lintian
 
 all: build
 
@@ -64,9 +67,9 @@ test-deps: deps
 	$(call install_missing,$(TEST_PACKAGES))
 
 build: deps
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiosk ./cmd/kiosk
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kioskctl ./cmd/kioskctl
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/districtd ./cmd/districtd
+	$(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o bin/kiosk ./cmd/kiosk
+	$(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o bin/kioskctl ./cmd/kioskctl
+	$(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o bin/districtd ./cmd/districtd
 
 # run starts a district on loopback (var/districtd) in the background,
 # enrolls the demo terminal with it the first time (the technician's own
@@ -106,7 +109,7 @@ run: build
 # race detector slows Fyne's software painter tenfold (kiosk/ui/golden_test.go),
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
-test: test-deps deb vuln
+test: test-deps lintian vuln
 	$(GO) vet ./...
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
@@ -140,7 +143,7 @@ vuln: build
 # dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb (the district backend), from
 # the binaries of make build. Earlier builds' packages are removed, so dist/
 # holds one version.
-deb: build $(NFPM_STAMP)
+deb: build deb-docs $(NFPM_STAMP)
 	@test -n "$(DEB_VERSION)" || { echo "make deb: no Debian version for VERSION=$(VERSION)"; exit 1; }
 	@mkdir -p dist
 	rm -f dist/yizhan_*.deb dist/yizhan-districtd_*.deb
@@ -148,6 +151,31 @@ deb: build $(NFPM_STAMP)
 		--target 'dist/yizhan_$(DEB_VERSION)_amd64.deb'
 	DEB_VERSION='$(DEB_VERSION)' $(NFPM) package --packager deb --config packaging/nfpm-districtd.yaml \
 		--target 'dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb'
+
+# What the packages carry besides the binaries, made from their sources in
+# var/deb: the manual pages (docs/man, through go-md2man) and each
+# package's Debian changelog, compressed as Debian wants (gzip -9n).
+MAN_PAGES := yizhan-kiosk kioskctl districtd
+deb-docs: deb-deps
+	rm -rf var/deb
+	mkdir -p var/deb/man var/deb/yizhan var/deb/yizhan-districtd
+	for m in $(MAN_PAGES); do \
+		go-md2man -in docs/man/$$m.1.md -out var/deb/man/$$m.1 && gzip -9n var/deb/man/$$m.1 || exit 1; done
+	for p in yizhan yizhan-districtd; do \
+		packaging/deb-changelog.sh $$p '$(DEB_VERSION)' '$(VERSION)' | gzip -9n > var/deb/$$p/changelog.gz || exit 1; done
+
+# Making and checking the packages: go-md2man for the manual pages,
+# lintian for Debian's rules.
+DEB_PACKAGES := go-md2man lintian
+deb-deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+# lintian on both packages: any error or warning fails. None is
+# overridden; should one ever need to be, the override goes into the
+# package (usr/share/lintian/overrides) with a comment saying why.
+lintian: deb
+	lintian --fail-on error,warning \
+		dist/yizhan_$(DEB_VERSION)_amd64.deb dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb
 
 $(NFPM_STAMP):
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)

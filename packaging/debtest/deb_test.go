@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -193,6 +194,10 @@ func kioskFiles() []wantFile {
 	return []wantFile{
 		{"/usr/bin/yizhan-kiosk", 0o755, ""},
 		{"/usr/bin/kioskctl", 0o755, ""},
+		// Made by make deb-docs (docs/man, packaging/deb-changelog.sh).
+		{"/usr/share/man/man1/yizhan-kiosk.1.gz", 0o644, "var/deb/man/yizhan-kiosk.1.gz"},
+		{"/usr/share/man/man1/kioskctl.1.gz", 0o644, "var/deb/man/kioskctl.1.gz"},
+		doc("changelog.gz", "var/deb/yizhan/changelog.gz"),
 		{"/usr/lib/yizhan/kiosk-session", 0o755, "packaging/session/kiosk-session"},
 		{"/usr/lib/systemd/system/yizhan-kiosk.service", 0o644, "packaging/systemd/yizhan-kiosk.service"},
 		{"/usr/lib/udev/rules.d/60-yizhan.rules", 0o644, "packaging/udev/60-yizhan.rules"},
@@ -223,6 +228,8 @@ func districtFiles() []wantFile {
 	}
 	return []wantFile{
 		{"/usr/bin/districtd", 0o755, ""},
+		{"/usr/share/man/man1/districtd.1.gz", 0o644, "var/deb/man/districtd.1.gz"},
+		doc("changelog.gz", "var/deb/yizhan-districtd/changelog.gz"),
 		{"/usr/lib/systemd/system/yizhan-districtd.service", 0o644, "packaging/systemd/yizhan-districtd.service"},
 		{"/etc/default/yizhan-districtd", 0o644, "packaging/default/yizhan-districtd"},
 		doc("copyright", "packaging/copyright"),
@@ -455,8 +462,8 @@ func TestInstall(t *testing.T) {
 					}
 				}
 				if strings.HasPrefix(w.path, "/usr/bin/") {
-					if b, _ := os.ReadFile(in(w.path)); !bytes.HasPrefix(b, []byte("\x7fELF")) {
-						t.Errorf("%s is not an ELF program", w.path)
+					if err := hardened(in(w.path)); err != nil {
+						t.Errorf("%s: %v", w.path, err)
 					}
 				}
 			}
@@ -923,4 +930,33 @@ func TestInstall(t *testing.T) {
 		}
 	})
 	t.Logf("install test: %v in all", time.Since(began).Round(time.Second))
+}
+
+// hardened checks that path is an ELF program built as Debian builds its
+// own: position-independent, with full RELRO (its relocations made
+// read-only at start, every symbol bound then).
+func hardened(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("not an ELF program: %w", err)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_DYN {
+		return fmt.Errorf("not position-independent (ELF type %v)", f.Type)
+	}
+	relro := false
+	for _, p := range f.Progs {
+		relro = relro || p.Type == elf.PT_GNU_RELRO
+	}
+	if !relro {
+		return errors.New("no RELRO segment")
+	}
+	flags, err := f.DynValue(elf.DT_FLAGS)
+	if err != nil {
+		return err
+	}
+	if len(flags) == 0 || flags[0]&uint64(elf.DF_BIND_NOW) == 0 {
+		return errors.New("not bound at start (no BIND_NOW): partial RELRO")
+	}
+	return nil
 }
