@@ -37,7 +37,7 @@ NFPM        := bin/nfpm
 NFPM_STAMP  := bin/.nfpm-$(NFPM_VERSION)
 DEB_VERSION := $(shell packaging/deb-version.sh '$(VERSION)')
 
-.PHONY: all deps test-deps deb-deps build run test journeys vuln bench bench-idle fonts clean deb deb-docs lintian
+.PHONY: all deps test-deps deb-deps lint build run test journeys vuln bench bench-idle fonts clean deb deb-docs lintian
 
 all: build
 
@@ -109,12 +109,20 @@ run: build
 # race detector slows Fyne's software painter tenfold (kiosk/ui/golden_test.go),
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
-test: test-deps lintian vuln
-	$(GO) vet ./...
+test: test-deps lint lintian vuln
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk
 	$(GO) test -count=1 ./kiosk/ui
+
+# The code as Go wants it: gofmt would change nothing, go vet and
+# staticcheck (pinned in go.mod as a tool) find nothing. An exception to
+# a staticcheck finding is a //lint:ignore comment at the line, saying why.
+lint: deps
+	@unformatted=$$(gofmt -l cmd kiosk devices sync assets packaging); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 # The residents' journeys on the real binary (cmd/kiosk/journeys_test.go,
 # kiosk/harness) at every supported panel and in elderly mode: make test

@@ -93,12 +93,3 @@ func (e *StatusError) Is(target error) bool {
 
 // ErrNoCard is the normal answer to find while no card is on the reader.
 var ErrNoCard = &StatusError{Status: StatusNoCard}
-
-// statusOf returns the SAM status behind err, if any.
-func statusOf(err error) (Status, bool) {
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Status, true
-	}
-	return 0, false
-}

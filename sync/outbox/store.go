@@ -19,6 +19,7 @@ import (
 	"filippo.io/age"
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 )
@@ -202,7 +203,7 @@ func openChecked(path string, mode openMode) (db *bolt.DB, err error) {
 		o = &bolt.Options{ReadOnly: mode == forReading, Timeout: time.Second, PreLoadFreelist: true}
 	}
 	db, err = bolt.Open(path, 0o600, o)
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, ErrInUse
 	}
 	if err != nil {
