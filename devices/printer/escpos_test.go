@@ -158,6 +158,8 @@ func TestValidateRejects(t *testing.T) {
 		"control":       Text("a\x1bb"),
 		"qr empty":      {Kind: KindQR},
 		"qr tiny dots":  {Kind: KindQR, Data: "x", Module: 2},
+		"qr chinese":    QR("YIZHAN-TEST 未配置"),
+		"qr newline":    QR("a\nb"),
 		"size":          Text("x").Magnified(9, 1),
 		"align":         Text("x").Aligned("middle"),
 		"feed":          Feed(0),

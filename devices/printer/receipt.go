@@ -86,6 +86,17 @@ func (b Block) Magnified(w, h int) Block { b.Width, b.Height = w, h; return b }
 // maxQRData bounds a QR payload: receipts carry a short link, not a file.
 const maxQRData = 512
 
+// nonASCII returns the index of the first byte of s that is not printable
+// ASCII, or -1.
+func nonASCII(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return i
+		}
+	}
+	return -1
+}
+
 // Validate checks every block and decodes PNG images.
 func (r *Receipt) Validate() error {
 	if len(r.Blocks) == 0 {
@@ -124,6 +135,9 @@ func (b *Block) validate() error {
 	case KindQR:
 		if b.Data == "" || len(b.Data) > maxQRData {
 			return fmt.Errorf("qr data of %d bytes: want 1 to %d", len(b.Data), maxQRData)
+		}
+		if i := nonASCII(b.Data); i >= 0 {
+			return fmt.Errorf("qr data holds %q at byte %d: a QR code carries printable ASCII only (a link with anything else percent-encoded), as scanners read other bytes in whatever encoding they guess", []rune(b.Data[i:])[0], i)
 		}
 		if b.Module != 0 && (b.Module < 3 || b.Module > 16) {
 			return fmt.Errorf("qr module %d dots: want 3 to 16 (thermal paper needs at least 3)", b.Module)

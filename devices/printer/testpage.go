@@ -9,14 +9,17 @@ import (
 // the profile, Chinese text of every kind a receipt holds, a QR code and a
 // cut.
 func TestPage(terminal string, p Profile, now time.Time) Receipt {
+	shown, coded := terminal, terminal
 	if terminal == "" {
-		terminal = "未配置"
+		shown, coded = "未配置", "UNCONFIGURED"
 	}
-	qr := "YIZHAN-TEST " + terminal + " " + now.Format("20060102T150405")
+	// The code holds ASCII only (see Block's validation): every scanner
+	// reads it the same.
+	qr := "YIZHAN-TEST " + coded + " " + now.Format("20060102T150405")
 	return Receipt{Blocks: []Block{
 		Title("打印测试页"),
 		Separator(),
-		Row("终端", terminal),
+		Row("终端", shown),
 		Row("纸宽", fmt.Sprintf("%s（%d 点，%d 字符）", p.Name, p.Dots, p.Columns)),
 		Row("原生二维码", map[bool]string{true: "是", false: "否"}[p.NativeQR]),
 		Row("切刀", map[bool]string{true: "有", false: "无"}[p.Cut]),

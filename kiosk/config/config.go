@@ -290,7 +290,7 @@ func (c Config) check() (key, reason string) {
 	case c.Language != "zh" && c.Language != "en":
 		return "language", fmt.Sprintf("%q is not a language of the terminal: use \"zh\" or \"en\"", c.Language)
 	case c.ReceiptURL != "" && !validReceiptURL(c.ReceiptURL):
-		return "receipt_url", "must be an https:// address with {receipt} in it"
+		return "receipt_url", "must be an https:// address with {receipt} in it, in printable ASCII (percent-encode anything else, a host in punycode): the receipt's QR code carries it, and scanners read other bytes in encodings of their own"
 	case c.DataDir == "":
 		return "data_dir", "missing"
 	case !filepath.IsAbs(c.DataDir) && strings.HasPrefix(c.DataDir, ".."):
@@ -384,7 +384,15 @@ func validCameraID(id string) bool {
 }
 
 func validReceiptURL(u string) bool {
-	return strings.HasPrefix(u, "https://") && strings.Contains(u, "{receipt}") && !strings.ContainsAny(u, " \t\n")
+	if !strings.HasPrefix(u, "https://") || !strings.Contains(u, "{receipt}") {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] <= ' ' || u[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func validUSBID(s string) bool {

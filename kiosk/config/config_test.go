@@ -88,6 +88,7 @@ func TestParseRejects(t *testing.T) {
 		{"bad id", "terminal_id = \"HALL 7\"", "terminal_id", 2},
 		{"bad language", "language = \"fr\"", "language", 5},
 		{"receipt url", "language = \"zh\"\nreceipt_url = \"http://x/{receipt}\"", "receipt_url", 6},
+		{"receipt url not ascii", "language = \"zh\"\nreceipt_url = \"https://x.example/查询/{receipt}\"", "receipt_url", 6},
 		{"syntax", "district = \"unterminated", "", 3},
 		{"relative port", "port = \"ttyUSB0\"", "idcard.port", 14},
 		{"port and usb", "port = \"/dev/ttyUSB0\"\nusb = \"0400:c35a\"", "idcard.usb", 15},

@@ -4,9 +4,11 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -34,6 +36,11 @@ func sampleReceipt() printer.Receipt {
 	}}
 }
 
+// decodeQR reads the QR code in img with two decoders that share no code
+// — gozxing, a port of ZXing, and zbar, the C library most Linux scanner
+// software uses — and fails unless both read the same text: a payload
+// one reader takes in another encoding than the other is a code some
+// residents' phones misread.
 func decodeQR(t *testing.T, img image.Image) string {
 	t.Helper()
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
@@ -44,7 +51,69 @@ func decodeQR(t *testing.T, img image.Image) string {
 	if err != nil {
 		t.Fatalf("QR does not decode: %v", err)
 	}
-	return res.GetText()
+	text := res.GetText()
+	if z, ok := zbarDecode(t, img); ok && z != text {
+		t.Errorf("the decoders disagree: gozxing reads %q, zbar %q", text, z)
+	}
+	return text
+}
+
+// zbarDecode reads the QR code in img with zbarimg (Debian's zbar-tools,
+// which make test installs); without it the check is skipped, unless
+// YIZHAN_REQUIRE_ZBAR=1 (make test sets it).
+func zbarDecode(t *testing.T, img image.Image) (string, bool) {
+	t.Helper()
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("YIZHAN_REQUIRE_ZBAR") == "1" {
+			t.Fatal("zbarimg is missing (apt-get install zbar-tools)")
+		}
+		t.Log("zbarimg is missing: the QR code was read by one decoder only")
+		return "", false
+	}
+	path := filepath.Join(t.TempDir(), "qr.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out, err := exec.Command(zbar, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", path).Output()
+	if err != nil {
+		t.Fatalf("zbarimg does not read the QR code: %v", err)
+	}
+	return strings.TrimSuffix(string(out), "\n"), true
+}
+
+// The test page's code reads the same in both decoders, also on a terminal
+// with no id yet, whose page says 未配置.
+func TestTestPageCodeReadsTheSameEverywhere(t *testing.T) {
+	now := time.Date(2026, 12, 6, 15, 4, 5, 0, time.UTC)
+	for _, terminal := range []string{"", "HALL-7"} {
+		page := printer.TestPage(terminal, printer.Profile80, now)
+		data, err := printer.Render(page, printer.Profile80)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := virtual.Print(data, printer.Profile80.Dots)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "YIZHAN-TEST HALL-7 20261206T150405"
+		if terminal == "" {
+			want = "YIZHAN-TEST UNCONFIGURED 20261206T150405"
+		}
+		if s := decodeQR(t, got.Image); s != want {
+			t.Errorf("terminal %q: the code reads %q, want %q", terminal, s, want)
+		}
+		// The line may wrap where the payload has a space.
+		squeeze := strings.NewReplacer(" ", "", "\n", "")
+		if text := strings.Join(got.Lines, "\n"); !strings.Contains(squeeze.Replace(text), squeeze.Replace("扫码应读出："+want)) {
+			t.Errorf("the page does not say what the code should read (%q):\n%s", want, text)
+		}
+	}
 }
 
 func TestReceiptReadsBack(t *testing.T) {
