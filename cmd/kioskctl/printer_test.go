@@ -112,3 +112,23 @@ func TestPrinterUsage(t *testing.T) {
 		t.Errorf("bad receipt: %v", err)
 	}
 }
+
+// A technician captures the test page to a file that is not there yet.
+func TestPrinterTestCapturesToANewFile(t *testing.T) {
+	capture := filepath.Join(t.TempDir(), "receipt.bin")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"printer", "test", "--device", "file:" + capture, "--terminal", "HALL-7"}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v (%s)", err, stderr.String())
+	}
+	data, err := os.ReadFile(capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := virtual.Print(data, printer.Profile80.Dots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(page.Lines, "\n"); !strings.Contains(text, "打印测试页") || !strings.Contains(text, "HALL-7") {
+		t.Fatalf("the capture is not the test page:\n%s", text)
+	}
+}

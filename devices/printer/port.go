@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -167,11 +168,18 @@ func OpenSerial(path string, baud int) (Port, error) {
 	return &streamPort{c: p}, nil
 }
 
-// OpenFile opens a printer's device file (/dev/usb/lp0). Writes have
-// deadlines where the driver lets the file be polled; Linux's usblp does,
-// but prefer the usb: device, which also detaches usblp.
+// OpenFile opens a printer's device file (/dev/usb/lp0), or a capture
+// file. Under /dev a missing file is a printer gone (ErrGone); anywhere
+// else the path is a capture of what would be printed, made when missing,
+// each receipt added at its end. Writes to a device have deadlines where
+// the driver lets the file be polled; Linux's usblp does, but prefer the
+// usb: device, which also detaches usblp.
 func OpenFile(path string) (Port, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	flags := os.O_RDWR | syscall.O_NONBLOCK
+	if !isDeviceNode(path) {
+		flags = os.O_RDWR | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("printer: open %s: %w", path, ErrGone)
@@ -179,6 +187,13 @@ func OpenFile(path string) (Port, error) {
 		return nil, fmt.Errorf("printer: open %s: %w", path, err)
 	}
 	return &streamPort{c: f}, nil
+}
+
+// isDeviceNode reports whether path lies under /dev, where a printer's
+// device files are.
+func isDeviceNode(path string) bool {
+	abs, err := filepath.Abs(path)
+	return err == nil && strings.HasPrefix(abs, "/dev/")
 }
 
 // OpenTCP connects to a network printer's raw port (9100).

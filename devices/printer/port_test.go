@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +182,36 @@ func TestDeviceID(t *testing.T) {
 func TestOpenUSBWithoutAPrinter(t *testing.T) {
 	if _, err := OpenUSB(0xFFFE, 0xFFFE); err == nil {
 		t.Fatal("opened a printer that is not there")
+	}
+}
+
+// A file: path outside /dev is a capture: made when missing, each receipt
+// added at its end. Under /dev a missing file is a printer gone.
+func TestFileCaptureIsMadeAndAppended(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "receipts.bin")
+	dev, err := ParseDevice("file:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, receipt := range []string{"first\n", "second\n"} {
+		port, err := dev.Open(context.Background(), Profile80.Dots)
+		if err != nil {
+			t.Fatalf("open a capture that is not there yet: %v", err)
+		}
+		if err := port.Write(context.Background(), []byte(receipt)); err != nil {
+			t.Fatal(err)
+		}
+		port.Close()
+	}
+	if got, _ := os.ReadFile(path); string(got) != "first\nsecond\n" {
+		t.Fatalf("the capture holds %q", got)
+	}
+
+	gone, _ := ParseDevice("file:/dev/usb/yizhan-no-such-lp")
+	if _, err := gone.Open(context.Background(), Profile80.Dots); !errors.Is(err, ErrGone) {
+		t.Fatalf("a missing device file: %v, want ErrGone", err)
+	}
+	if _, err := os.Stat("/dev/usb/yizhan-no-such-lp"); err == nil {
+		t.Fatal("a device file was made under /dev")
 	}
 }
