@@ -1,4 +1,4 @@
-package main
+package diag
 
 import (
 	"encoding/base64"
@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// The diagnostic bundle's scrubber. The kiosk never logs a resident's
+// The bundle's scrubber (Scrub). The kiosk never logs a resident's
 // name, ID number or phone number; the scrubber is the second line, for a
 // log line that slipped through (a library's error quoting its input, a
 // debug line). It masks more than it must rather than less:
@@ -47,8 +47,10 @@ var (
 	reDottedQuad   = regexp.MustCompile(`^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$`)
 )
 
-// scrubText scrubs every line of text.
-func scrubText(text string) string {
+// Scrub masks, each line on its own, whatever in text could name a
+// resident (the package comment says what, and why): every part of the
+// bundle that is free text goes through it.
+func Scrub(text string) string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		lines[i] = scrubLine(l)
@@ -56,7 +58,9 @@ func scrubText(text string) string {
 	return strings.Join(lines, "\n")
 }
 
-// scrubLine masks what could be personal in one line of text.
+// scrubLine masks what could be personal in one line of text. A line
+// break in it (an error quoting its input) is masked too, so that a field
+// of a report or a line of the journal stays one line.
 func scrubLine(line string) string {
 	s := maskNonASCII(line)
 	s = reEscapedChars.ReplaceAllString(s, maskText)
@@ -77,7 +81,7 @@ func maskSplitNumber(m string) string {
 	}
 	digits := 0
 	for i := 0; i < len(m); i++ {
-		if scrubIsDigit(m[i]) {
+		if isDigit(m[i]) {
 			digits++
 		}
 	}
@@ -138,13 +142,13 @@ func maskNonASCII(s string) string {
 	return b.String()
 }
 
-func scrubIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func scrubIsAlnum(c byte) bool {
-	return scrubIsDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+func isAlnum(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-func isBase64Char(c byte) bool { return scrubIsAlnum(c) || c == '+' || c == '/' }
+func isBase64Char(c byte) bool { return isAlnum(c) || c == '+' || c == '/' }
 
 // maskTokens looks at each run of base64 characters: a long one mixing
 // cases and digits is a blob and goes whole (a path has lower-case words
@@ -181,13 +185,13 @@ func maskTokens(s string) string {
 func maskAlnumRuns(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
-		if !scrubIsAlnum(s[i]) {
+		if !isAlnum(s[i]) {
 			b.WriteByte(s[i])
 			i++
 			continue
 		}
 		j := i
-		for j < len(s) && scrubIsAlnum(s[j]) {
+		for j < len(s) && isAlnum(s[j]) {
 			j++
 		}
 		b.WriteString(maskToken(s[i:j]))
@@ -201,7 +205,7 @@ func mixed(s string) bool {
 	var upper, lower, digit bool
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case scrubIsDigit(c):
+		case isDigit(c):
 			digit = true
 		case c >= 'A' && c <= 'Z':
 			upper = true
@@ -218,13 +222,13 @@ func maskToken(t string) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(t); {
-		if !scrubIsDigit(t[i]) {
+		if !isDigit(t[i]) {
 			b.WriteByte(t[i])
 			i++
 			continue
 		}
 		j := i
-		for j < len(t) && scrubIsDigit(t[j]) {
+		for j < len(t) && isDigit(t[j]) {
 			j++
 		}
 		switch {
@@ -250,7 +254,7 @@ func looksLikeBlob(t string) bool {
 	for i := 0; i < len(t); i++ {
 		c := t[i]
 		switch {
-		case scrubIsDigit(c):
+		case isDigit(c):
 			digit = true
 		case c >= 'A' && c <= 'Z':
 			upper = true

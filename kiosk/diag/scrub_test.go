@@ -1,8 +1,8 @@
-package main
+package diag
 
 import "testing"
 
-func TestDiagScrubLine(t *testing.T) {
+func TestScrubLine(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		// What technicians need stays.
 		{`level=INFO msg="idcard: reader online" sam=050c131a-21282f36-3d444b52-5960676e`, ""},
@@ -42,5 +42,21 @@ func TestDiagScrubLine(t *testing.T) {
 		if got := scrubLine(tc.in); got != want {
 			t.Errorf("scrubLine(%q)\n got %q\nwant %q", tc.in, got, want)
 		}
+		// One line scrubs the same through the exported Scrub.
+		if got := Scrub(tc.in); got != want {
+			t.Errorf("Scrub(%q)\n got %q\nwant %q", tc.in, got, want)
+		}
+	}
+}
+
+// Scrub takes text line by line: each line is scrubbed on its own and the
+// breaks stay, where scrubLine masks a break inside a field.
+func TestScrubKeepsLines(t *testing.T) {
+	in := "name=张三丰\nphone=13800138000\n\nok"
+	if got, want := Scrub(in), "name=[text]\nphone=[number]\n\nok"; got != want {
+		t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
+	}
+	if got, want := scrubLine("a\nb"), "a[text]b"; got != want {
+		t.Errorf("scrubLine with a break = %q, want %q", got, want)
 	}
 }
