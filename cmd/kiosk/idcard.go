@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard/idcardsim"
-	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 )
 
@@ -27,11 +27,10 @@ type cardReader struct {
 // module on a pseudo-terminal in the data folder, read through the real
 // serial driver. It returns nil when the terminal has no reader.
 func startCardReader(cfg config.Config, demo bool, reg *devices.Registry, log *slog.Logger) (*cardReader, error) {
-	c := cfg.IDCard
 	rc := idcard.ReaderConfig{Report: func(s devices.Status) { reg.Report(s) }, Log: log}
 	cr := &cardReader{close: func() {}}
-	switch {
-	case demo:
+	src := idcard.Source{Port: cfg.IDCard.Port, Baud: cfg.IDCard.Baud, USB: cfg.IDCard.USB}
+	if demo {
 		sim := idcardsim.New()
 		p, err := idcardsim.ServePTY(sim, filepath.Join(cfg.DataDir, "idcard-sim"))
 		if err != nil {
@@ -48,20 +47,23 @@ func startCardReader(cfg config.Config, demo bool, reg *devices.Registry, log *s
 			next++
 		}
 		cr.close = func() { p.Close() }
-		path := p.Path()
-		rc.Open = func() (idcard.Transport, error) { return idcard.OpenSerial(path, 115200) }
-	case c.Port != "":
-		rc.Open = func() (idcard.Transport, error) { return idcard.OpenSerial(c.Port, c.Baud) }
-	case c.USB != "":
-		vid, pid, err := usbdev.ParseID(c.USB)
+		path, err := filepath.Abs(p.Path()) // the demo's data folder is relative
 		if err != nil {
-			return nil, fmt.Errorf("idcard.usb: %w", err)
+			p.Close()
+			return nil, fmt.Errorf("simulated card reader: %w", err)
 		}
-		rc.Open = func() (idcard.Transport, error) { return idcard.OpenUSB(vid, pid) }
-	default:
+		src = idcard.Source{Port: path, Baud: 115200}
+	}
+	open, err := src.Opener()
+	switch {
+	case errors.Is(err, idcard.ErrNoSource):
 		reg.Report(devices.Status{Kind: devices.IDCardReader, State: devices.NoDevice, Actor: devices.Technician, Reason: "no reader configured"})
 		return nil, nil
+	case err != nil:
+		cr.close()
+		return nil, err
 	}
+	rc.Open = open
 	cr.reader = idcard.NewReader(rc)
 	return cr, nil
 }

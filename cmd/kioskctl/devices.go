@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices/discover"
+	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 )
 
 // scanDeviceID reads a printer's IEEE 1284 id over USB; tests put a fake
@@ -40,10 +41,8 @@ func devicesScan(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fu
 		case *wait <= 0:
 			return fmt.Errorf("%w: --probe-wait must be positive", errUsage)
 		}
-		switch *baud {
-		case 9600, 19200, 38400, 57600, 115200:
-		default:
-			return fmt.Errorf("%w: --baud %d: the module takes 9600, 19200, 38400, 57600 or 115200", errUsage, *baud)
+		if err := serialline.CheckRate(*baud); err != nil {
+			return fmt.Errorf("%w: --baud: %v", errUsage, err)
 		}
 
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

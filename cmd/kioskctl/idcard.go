@@ -21,7 +21,6 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard/idcardsim"
-	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 )
 
 func idcardRead(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
@@ -126,19 +125,14 @@ func writePhoto(ctx context.Context, wlt []byte, program, out string) error {
 }
 
 func readerOpener(port string, baud int, usb string) (func() (idcard.Transport, error), error) {
+	open, err := idcard.Source{Port: port, Baud: baud, USB: usb}.Opener()
 	switch {
-	case usb != "" && port != "":
-		return nil, fmt.Errorf("%w: give --port or --usb, not both", errUsage)
-	case usb != "":
-		vid, pid, err := usbdev.ParseID(usb)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --usb: %v", errUsage, err)
-		}
-		return func() (idcard.Transport, error) { return idcard.OpenUSB(vid, pid) }, nil
-	case port != "":
-		return func() (idcard.Transport, error) { return idcard.OpenSerial(port, baud) }, nil
+	case errors.Is(err, idcard.ErrNoSource):
+		return nil, fmt.Errorf("%w: --port or --usb is required", errUsage)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	return nil, fmt.Errorf("%w: --port or --usb is required", errUsage)
+	return open, nil
 }
 
 var cardTypeNames = map[idcard.CardType]string{

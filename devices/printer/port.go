@@ -244,10 +244,8 @@ func ParseDevice(s string) (Device, error) {
 		if !strings.HasPrefix(d.Path, "/") {
 			return bad("want serial:/dev/PATH[:BAUD]")
 		}
-		switch d.Baud {
-		case 9600, 19200, 38400, 57600, 115200:
-		default:
-			return bad("baud must be 9600, 19200, 38400, 57600 or 115200")
+		if err := serialline.CheckRate(d.Baud); err != nil {
+			return bad(err.Error())
 		}
 		return d, nil
 	case "file", "png":

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/tarm/serial"
@@ -18,6 +19,19 @@ import (
 // Poll is how long one read of the line waits for bytes: a deadline or a
 // vanished port is noticed within it.
 const Poll = 100 * time.Millisecond
+
+// Rates are the line rates the terminal's serial devices run at: what the
+// ID-card modules and receipt printers offer, and so what the
+// configuration, kioskctl and the device scan accept.
+var Rates = []int{9600, 19200, 38400, 57600, 115200}
+
+// CheckRate says whether baud is one of Rates.
+func CheckRate(baud int) error {
+	if slices.Contains(Rates, baud) {
+		return nil
+	}
+	return fmt.Errorf("%d baud is not a rate the devices take (9600, 19200, 38400, 57600 or 115200)", baud)
+}
 
 // ErrGone means the port's device file has gone: the adapter was pulled.
 var ErrGone = errors.New("serial port gone")

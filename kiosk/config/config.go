@@ -21,6 +21,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
+	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/display"
 )
@@ -423,10 +424,8 @@ func (c IDCard) check() (key, reason string) {
 	case c.PhotoDecoder != "" && !filepath.IsAbs(c.PhotoDecoder):
 		return "idcard.photo_decoder", "must be an absolute path"
 	}
-	switch c.Baud {
-	case 9600, 19200, 38400, 57600, 115200:
-	default:
-		return "idcard.baud", fmt.Sprintf("%d is not a rate the module supports (9600, 19200, 38400, 57600, 115200)", c.Baud)
+	if err := serialline.CheckRate(c.Baud); err != nil {
+		return "idcard.baud", err.Error()
 	}
 	if d := c.PhotoDecoderTimeout.Duration; d < 500*time.Millisecond || d > 30*time.Second {
 		return "idcard.photo_decoder_timeout", fmt.Sprintf("%s is outside 500ms to 30s", d)

@@ -18,7 +18,6 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
-	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 )
 
@@ -34,22 +33,18 @@ const fixCable = "check the cable and the power of the %s, plug it in again, the
 // that answers that answers everything but a card.
 func checkIDCard(ctx context.Context, c config.IDCard, timeout time.Duration) Result {
 	res := Result{Name: CheckIDCard}
-	var open func() (idcard.Transport, error)
-	var where, key string
+	src := idcard.Source{Port: c.Port, Baud: c.Baud, USB: c.USB}
+	where, key := src.String(), "idcard.port"
+	if c.USB != "" {
+		key = "idcard.usb"
+	}
+	open, err := src.Opener()
 	switch {
-	case c.Port != "":
-		where, key = c.Port, "idcard.port"
-		open = func() (idcard.Transport, error) { return idcard.OpenSerial(c.Port, c.Baud) }
-	case c.USB != "":
-		vid, pid, err := usbdev.ParseID(c.USB)
-		if err != nil {
-			res.Status, res.Detail, res.Fix = Fail, fmt.Sprintf("idcard.usb %q: %v", c.USB, err), "correct idcard.usb in the configuration"
-			return res
-		}
-		where, key = "usb:"+c.USB, "idcard.usb"
-		open = func() (idcard.Transport, error) { return idcard.OpenUSB(vid, pid) }
-	default:
+	case errors.Is(err, idcard.ErrNoSource):
 		res.Status, res.Detail = Skipped, "no ID-card reader configured (idcard.port and idcard.usb are empty)"
+		return res
+	case err != nil:
+		res.Status, res.Detail, res.Fix = Fail, err.Error(), "correct "+key+" in the configuration"
 		return res
 	}
 
