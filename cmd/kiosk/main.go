@@ -29,6 +29,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
@@ -143,27 +144,6 @@ func parseSize(s string) (fyne.Size, error) {
 	return fyne.NewSize(float32(wi), float32(hi)), nil
 }
 
-// lockDataDir makes the data folder and takes an exclusive lock in it, so two
-// terminals never share one store. The lock lasts as long as the process.
-func lockDataDir(dir string) (*os.File, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	lf, err := os.OpenFile(filepath.Join(dir, "kiosk.lock"), os.O_CREATE|os.O_RDWR, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lf.Close()
-		return nil, fmt.Errorf("data folder %s is in use by another kiosk: %w", dir, err)
-	}
-	// The pid inside lets kioskctl signal this terminal (sync now).
-	if err := lf.Truncate(0); err == nil {
-		lf.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	}
-	return lf, nil
-}
-
 func run(f flags, log *slog.Logger) error {
 	cfg, err := loadConfig(f)
 	if err != nil {
@@ -175,7 +155,7 @@ func run(f flags, log *slog.Logger) error {
 			return err
 		}
 	}
-	lock, err := lockDataDir(cfg.DataDir)
+	lock, err := datalock.Take(cfg.DataDir)
 	if err != nil {
 		return err
 	}

@@ -73,23 +73,6 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-func TestDataDirLockIsExclusive(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
-	first, err := lockDataDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lockDataDir(dir); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second lock: err = %v, want in use", err)
-	}
-	first.Close()
-	again, err := lockDataDir(dir)
-	if err != nil {
-		t.Fatalf("lock after release: %v", err)
-	}
-	again.Close()
-}
-
 func TestOpenOutbox(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := config.Demo()

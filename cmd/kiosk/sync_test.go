@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
@@ -50,16 +51,16 @@ func TestHeartbeatReportsQueueAndDevicesOnly(t *testing.T) {
 
 func TestLockHoldsThePID(t *testing.T) {
 	dir := t.TempDir()
-	lf, err := lockDataDir(dir)
+	lf, err := datalock.Take(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lf.Close()
-	text, _ := os.ReadFile(filepath.Join(dir, "kiosk.lock"))
+	text, _ := os.ReadFile(filepath.Join(dir, datalock.File))
 	if pid, _ := strconv.Atoi(strings.TrimSpace(string(text))); pid != os.Getpid() {
 		t.Fatalf("lock holds %q, want %d", text, os.Getpid())
 	}
-	if _, err := lockDataDir(dir); err == nil {
+	if _, err := datalock.Take(dir); err == nil {
 		t.Fatal("a second kiosk took the same data folder")
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
-	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -209,7 +209,7 @@ func syncNow(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(w
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		if pid, running := selftest.RunningKiosk(data); running && pid > 0 {
+		if pid, running := datalock.Holder(data); running && pid > 0 {
 			if _, err := client.ReadStatus(data); err != nil {
 				return fmt.Errorf("the running terminal (pid %d) does not sync: it was started before it was enrolled; restart it", pid)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/discover"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
 )
 
@@ -56,7 +57,7 @@ type devicesReport struct {
 // any (sysfs and /dev only): the kiosk may be using them.
 func devices(ctx context.Context, cfg config.Config) devicesReport {
 	var rep devicesReport
-	rep.KioskPID, rep.KioskRunning = selftest.RunningKiosk(cfg.DataDir)
+	rep.KioskPID, rep.KioskRunning = datalock.Holder(cfg.DataDir)
 	rep.USB = usbDevices(ctx)
 	rep.SerialPorts = glob("/dev/ttyUSB*", "/dev/ttyACM*", "/dev/yizhan/*", "/dev/serial/by-id/*")
 	rep.PrinterFiles = glob("/dev/usb/lp*")

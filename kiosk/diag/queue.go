@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
@@ -44,7 +45,7 @@ func queue(cfg config.Config, now time.Time) queueReport {
 		}
 		return rep
 	}
-	if _, running := selftest.RunningKiosk(cfg.DataDir); running {
+	if _, running := datalock.Holder(cfg.DataDir); running {
 		return filesOnly("the running kiosk holds the queue: only its files were measured; stop the kiosk for the counts")
 	}
 	r, err := outbox.OpenReader(cfg.DataDir, rep.BudgetBytes)

@@ -20,16 +20,12 @@ package selftest
 
 import (
 	"context"
-	"io"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 )
 
@@ -133,7 +129,7 @@ func (o Options) withDefaults() Options {
 func Run(ctx context.Context, cfg config.Config, opt Options) Report {
 	opt = opt.withDefaults()
 	rep := Report{Terminal: cfg.TerminalID, At: opt.Now()}
-	pid, running := RunningKiosk(cfg.DataDir)
+	pid, running := datalock.Holder(cfg.DataDir)
 	rep.KioskRunning, rep.KioskPID = running, pid
 
 	var devs []Result
@@ -187,32 +183,6 @@ func heldDevices(cfg config.Config, pid int) []Result {
 		held(CheckFaceCamera, cfg.Camera.Face, "face camera"),
 		held(CheckDocumentCamera, cfg.Camera.Document, "document camera"),
 	}
-}
-
-// LockFile is the file in the data folder that the running kiosk holds
-// locked, with its pid inside (cmd/kiosk).
-const LockFile = "kiosk.lock"
-
-// RunningKiosk returns the pid of the kiosk holding the data folder's lock.
-// The lock is tried, not trusted from the pid alone: a kiosk that crashed
-// leaves its pid in the file but no lock.
-func RunningKiosk(dataDir string) (pid int, running bool) {
-	f, err := os.Open(filepath.Join(dataDir, LockFile))
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return 0, false
-	}
-	text, _ := io.ReadAll(io.LimitReader(f, 32))
-	pid, err = strconv.Atoi(strings.TrimSpace(string(text)))
-	if err != nil || pid <= 0 {
-		// Locked by something that wrote no pid: still in use.
-		return 0, true
-	}
-	return pid, true
 }
 
 // minBuildYear is the earliest year this software can have been built in

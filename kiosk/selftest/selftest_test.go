@@ -19,6 +19,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
@@ -201,7 +202,7 @@ func TestSelftestOutboxBudget(t *testing.T) {
 // holdLock takes the data folder's lock as a running kiosk does.
 func holdLock(t *testing.T, dir string, pid int) {
 	t.Helper()
-	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_CREATE|os.O_RDWR, 0o640)
+	f, err := os.OpenFile(filepath.Join(dir, datalock.File), os.O_CREATE|os.O_RDWR, 0o640)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestSelftestWhileKioskRuns(t *testing.T) {
 	cfg.Printer.Device = "usb"
 	cfg.Camera.Face = "sim:face"
 	submitUntil(t, cfg.DataDir, 1)
-	if _, running := RunningKiosk(cfg.DataDir); running {
+	if _, running := datalock.Holder(cfg.DataDir); running {
 		t.Fatal("a kiosk runs before the lock is taken")
 	}
 	holdLock(t, cfg.DataDir, 4242)
