@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
-	"github.com/yizhan-kiosk/yizhan/devices/camera/camerasim"
-	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
+	"github.com/yizhan-kiosk/yizhan/devices/camera/cameras"
 	"github.com/yizhan-kiosk/yizhan/devices/uevent"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
@@ -50,8 +47,12 @@ func startCameras(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, re
 			reg.Report(devices.Status{Kind: cam.kind, State: devices.NoDevice, Actor: devices.Technician, Reason: "not configured"})
 			continue
 		}
-		m := camera.NewMonitor(cam.kind, opener(cam.id), camera.Want{Size: previewSize}, reg, log.With("device", string(cam.kind)))
-		if !strings.HasPrefix(cam.id, "sim:") {
+		open, id, err := cameras.Opener(cam.id)
+		if err != nil {
+			return ui.Cameras{}, err // the configuration's check reads ids the same way
+		}
+		m := camera.NewMonitor(cam.kind, open, camera.Want{Size: previewSize}, reg, log.With("device", string(cam.kind)))
+		if !id.Simulated() {
 			// A camera plugged in or out is looked at once; without the
 			// kernel's word (some containers), at the monitor's next probe.
 			if l, err := uevent.Listen(); err != nil {
@@ -64,21 +65,4 @@ func startCameras(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, re
 		*cam.into = m
 	}
 	return cams, nil
-}
-
-// opener finds the camera by its id each time it opens it.
-func opener(id string) camera.Opener {
-	return func() (camera.Device, error) {
-		var d camera.Device
-		var err error
-		if strings.HasPrefix(id, "sim:") {
-			d, err = camerasim.Open(id)
-		} else {
-			d, err = v4l2.Open(id)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("camera %s: %w", id, err)
-		}
-		return d, nil
-	}
 }

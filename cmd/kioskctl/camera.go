@@ -14,17 +14,19 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
+	"github.com/yizhan-kiosk/yizhan/devices/camera/cameras"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/camerasim"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
 )
 
 // openCamera opens a camera by id: a simulated one for "sim:…" (so the
 // commands can be tried on a machine without cameras), else a V4L2 camera.
-func openCamera(id string) (camera.Device, error) {
-	if strings.HasPrefix(id, "sim:") {
-		return camerasim.Open(id)
+func openCamera(s string) (camera.Device, error) {
+	id, err := camera.ParseID(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --camera: %v", errUsage, err)
 	}
-	return v4l2.Open(id)
+	return cameras.Open(id)
 }
 
 // cameraJSON is a camera as "camera list --json" prints it: the formats
@@ -156,6 +158,9 @@ func cameraSnap(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fun
 		}
 
 		dev, err := openCamera(*id)
+		if errors.Is(err, errUsage) {
+			return err
+		}
 		if err != nil {
 			return cameraError(*id, *timeout, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"image/jpeg"
 	"os"
 	"path/filepath"
@@ -108,7 +109,7 @@ func TestCameraSnapSimulated(t *testing.T) {
 func TestCameraSnapMissingCamera(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "face.jpg")
-	for _, id := range []string{"usb:046d:0825", "sim:nothing", "/dev/video77"} {
+	for _, id := range []string{"usb:046d:0825", "/dev/video77"} {
 		var out, errOut bytes.Buffer
 		err := run([]string{"camera", "snap", "--camera", id, "--out", file}, nil, &out, &errOut)
 		want := "camera " + id + " not found: is it plugged in?"
@@ -118,6 +119,11 @@ func TestCameraSnapMissingCamera(t *testing.T) {
 	}
 	if _, err := os.Stat(file); err == nil {
 		t.Error("a file was written without a camera")
+	}
+	// An id no camera could have is the technician's mistake, told as one.
+	err := run([]string{"camera", "snap", "--camera", "sim:nothing", "--out", file}, nil, io.Discard, io.Discard)
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "sim:face and sim:document") {
+		t.Errorf("sim:nothing: %v", err)
 	}
 }
 

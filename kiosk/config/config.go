@@ -366,22 +366,11 @@ func (c Camera) check() (key, reason string) {
 	return "", ""
 }
 
-// validCameraID accepts what camera ids look like; whether the camera is
-// there is the monitor's business, at run time.
+// validCameraID accepts what camera ids look like (camera.ParseID); whether
+// the camera is there is the monitor's business, at run time.
 func validCameraID(id string) bool {
-	switch {
-	case id == "sim:face" || id == "sim:document":
-		return true
-	case strings.HasPrefix(id, "/dev/"):
-		return filepath.Clean(id) == id
-	case strings.HasPrefix(id, "usb:"):
-		parts := strings.Split(id[len("usb:"):], ":")
-		if len(parts) < 2 || len(parts) > 3 || !validUSBID(parts[0]+":"+parts[1]) {
-			return false
-		}
-		return len(parts) == 2 || (parts[2] != "" && !strings.ContainsAny(parts[2], " /"))
-	}
-	return false
+	_, err := camera.ParseID(id)
+	return err == nil
 }
 
 func validReceiptURL(u string) bool {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
 	"github.com/yizhan-kiosk/yizhan/devices/discover"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
@@ -108,7 +109,7 @@ func devices(ctx context.Context, cfg config.Config) devicesReport {
 		}
 	}
 	rep.Configured = []device{reader, prn,
-		camera("facecam", cfg.Camera.Face, usbHas), camera("doccam", cfg.Camera.Document, usbHas)}
+		configuredCamera("facecam", cfg.Camera.Face, usbHas), configuredCamera("doccam", cfg.Camera.Document, usbHas)}
 	for i := range rep.Configured {
 		if rep.Configured[i].Configured == "" {
 			rep.Configured[i].Note = "not configured"
@@ -117,21 +118,30 @@ func devices(ctx context.Context, cfg config.Config) devicesReport {
 	return rep
 }
 
-func camera(role, id string, usbHas func(string) *bool) device {
+func configuredCamera(role, id string, usbHas func(string) *bool) device {
 	d := device{Role: role, Configured: id}
-	switch {
-	case id == "":
-	case strings.HasPrefix(id, "sim:"):
+	if id == "" {
+		return d
+	}
+	cid, err := camera.ParseID(id)
+	if err != nil {
+		d.Note = Scrub(err.Error())
+		return d
+	}
+	switch cid.Kind {
+	case camera.SimID:
 		yes := true
 		d.Present, d.Note = &yes, "simulated"
-	case strings.HasPrefix(id, "/"):
-		d.Present, d.Node = pathPresent(id)
-	case strings.HasPrefix(id, "usb:"):
-		parts := strings.Split(strings.TrimPrefix(id, "usb:"), ":")
-		if len(parts) >= 2 {
-			d.Present = usbHas(parts[0] + ":" + parts[1])
+	case camera.PathID:
+		d.Present, d.Node = pathPresent(cid.Name)
+	case camera.LinkID:
+		d.Present, d.Node = pathPresent("/dev/v4l/by-id/" + cid.Name)
+		if d.Present == nil || !*d.Present {
+			d.Present, d.Node = pathPresent("/dev/v4l/by-path/" + cid.Name)
 		}
-		if len(parts) == 3 {
+	case camera.USBID:
+		d.Present = usbHas(fmt.Sprintf("%04x:%04x", cid.VID, cid.PID))
+		if cid.Serial != "" {
 			d.Note = "the serial number is not compared here"
 		}
 	}

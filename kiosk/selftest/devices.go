@@ -14,8 +14,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
-	"github.com/yizhan-kiosk/yizhan/devices/camera/camerasim"
-	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
+	"github.com/yizhan-kiosk/yizhan/devices/camera/cameras"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
@@ -282,10 +281,10 @@ func checkCamera(ctx context.Context, name, what, key, id, sizeText string, time
 	var dev camera.Device
 	var err error
 	opened := time.Now() // from open to the first frame: what a photo step waits
-	if strings.HasPrefix(id, "sim:") {
-		dev, err = camerasim.Open(id)
+	if cid, perr := camera.ParseID(id); perr != nil {
+		err = perr
 	} else {
-		dev, err = v4l2.Open(id)
+		dev, err = cameras.Open(cid)
 	}
 	if err != nil {
 		return cameraFailure(res, what, key, id, err)

@@ -279,10 +279,10 @@ func IDs() []string {
 	return ids
 }
 
-// Open opens the simulated camera of the id: "sim:face" or "sim:document".
-func Open(id string) (camera.Device, error) {
+// Open opens the simulated camera of the id: sim:face or sim:document.
+func Open(id camera.ID) (camera.Device, error) {
 	for _, k := range known {
-		if k.id == id {
+		if k.id == id.String() {
 			return NewPattern(k.id, k.name, k.formats, k.fps, nil)
 		}
 	}

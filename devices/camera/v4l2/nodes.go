@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
 )
 
 // node is one /dev/videoN and the names that lead to it now.
@@ -42,12 +44,18 @@ func (n node) id() string {
 	return n.path
 }
 
-// answersTo says whether id names the node. usb:VID:PID matches a camera
-// with a serial too, so a configuration written without the serial keeps
-// working; case is ignored (VID:PID are written either way).
-func (n node) answersTo(id string) bool {
-	names := slices.Concat(n.byID, n.byPath, []string{n.usb(), n.vidpid})
-	return slices.ContainsFunc(names, func(s string) bool { return s != "" && strings.EqualFold(s, id) })
+// answersTo says whether id, a USB or link id, names the node. usb:VID:PID
+// matches a camera with a serial too, so a configuration written without
+// the serial keeps working; case is ignored (VID:PID are written either
+// way).
+func (n node) answersTo(id camera.ID) bool {
+	switch id.Kind {
+	case camera.USBID:
+		return n.vidpid != "" && strings.EqualFold(n.vidpid, id.USB()) && (id.Serial == "" || strings.EqualFold(n.serial, id.Serial))
+	case camera.LinkID:
+		return slices.ContainsFunc(slices.Concat(n.byID, n.byPath), func(s string) bool { return strings.EqualFold(s, id.Name) })
+	}
+	return false
 }
 
 // scan finds the video nodes under root ("/" on a terminal) and what
@@ -210,8 +218,8 @@ var errNotVideo = errors.New("not a video device")
 // its node; anything else is looked up among each node's names. More than
 // one node can answer: a UVC camera has a second node for metadata, and
 // two cameras of one model without serials share their USB ids.
-func match(root string, nodes []node, id string) ([]node, error) {
-	if !strings.HasPrefix(id, "/") {
+func match(root string, nodes []node, id camera.ID) ([]node, error) {
+	if id.Kind != camera.PathID {
 		var out []node
 		for _, n := range nodes {
 			if n.answersTo(id) {
@@ -224,17 +232,17 @@ func match(root string, nodes []node, id string) ([]node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("v4l2: %w", err)
 	}
-	target, err := filepath.EvalSymlinks(filepath.Join(resolved, id))
+	target, err := filepath.EvalSymlinks(filepath.Join(resolved, id.Name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("v4l2: %s: %w", id, err)
+		return nil, fmt.Errorf("v4l2: %s: %w", id.Name, err)
 	}
 	for _, n := range nodes {
 		if filepath.Join(resolved, n.path) == target {
 			return []node{n}, nil
 		}
 	}
-	return nil, fmt.Errorf("v4l2: %s: %w", id, errNotVideo)
+	return nil, fmt.Errorf("v4l2: %s: %w", id.Name, errNotVideo)
 }

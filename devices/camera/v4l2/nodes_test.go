@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/devices/camera"
 )
 
 // A terminal's nodes: a face camera with a serial (two nodes, capture and
@@ -101,10 +103,10 @@ func TestMatch(t *testing.T) {
 		{"/dev/video9", nil, nil},
 		{"/dev/null", nil, errNotVideo},
 		{"usb:dead:beef", nil, nil},
-		{"sim:face", nil, nil},
+		{"sim:face", nil, nil}, // no V4L2 camera
 	}
 	for _, c := range cases {
-		got, err := match(root, nodes, c.id)
+		got, err := match(root, nodes, mustID(t, c.id))
 		var paths []string
 		for _, n := range got {
 			paths = append(paths, n.path)
@@ -167,4 +169,14 @@ func TestScanNodesWithSeparateTrees(t *testing.T) {
 	if _, err := ScanNodes(filepath.Join(elsewhere, "no-sys"), filepath.Join(elsewhere, "dev-copy")); err == nil {
 		t.Error("a missing sysfs tree gave no error")
 	}
+}
+
+// mustID reads a camera id the test knows to be good.
+func mustID(t *testing.T, s string) camera.ID {
+	t.Helper()
+	id, err := camera.ParseID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -78,11 +78,11 @@ var host = system{root: "/", open: openWebcam}
 // and the others are still listed.
 func List() ([]camera.Info, error) { return host.list() }
 
-// Open opens the camera id names: a /dev/v4l/by-id name, usb:VID:PID or
+// Open opens the camera id names (camera.ParseID): a /dev/v4l/by-id name, usb:VID:PID or
 // usb:VID:PID:SERIAL, a /dev/v4l/by-path name, or a path (/dev/video2,
 // /dev/v4l/by-id/…). The id is resolved anew at each call. A camera that
 // is not there gives an error wrapping fs.ErrNotExist.
-func Open(id string) (camera.Device, error) { return host.openID(id) }
+func Open(id camera.ID) (camera.Device, error) { return host.openCamera(id) }
 
 // real is where a terminal path is under the root.
 func (s system) real(path string) string { return filepath.Join(s.root, path) }
@@ -154,9 +154,9 @@ func describe(h handle) (info camera.Info, ok bool) {
 	return info, true
 }
 
-func (s system) openID(id string) (camera.Device, error) {
-	if id == "" {
-		return nil, errors.New("v4l2: no camera id")
+func (s system) openCamera(id camera.ID) (camera.Device, error) {
+	if id.Kind != camera.USBID && id.Kind != camera.LinkID && id.Kind != camera.PathID {
+		return nil, fmt.Errorf("v4l2: %q is no V4L2 camera: %w", id, fs.ErrNotExist)
 	}
 	nodes, err := scan(s.root)
 	if err != nil {
@@ -185,8 +185,8 @@ func (s system) openID(id string) (camera.Device, error) {
 		}
 		// The id the camera was asked for is the one it keeps, unless
 		// that was a path, which is not stable.
-		info.ID, info.Path = id, n.path
-		if strings.HasPrefix(id, "/") {
+		info.ID, info.Path = id.String(), n.path
+		if id.Kind == camera.PathID {
 			info.ID = n.id()
 		}
 		found = append(found, newDevice(h, info, s.real(n.path)))

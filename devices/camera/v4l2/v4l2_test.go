@@ -95,13 +95,13 @@ func TestListTwoOfOneModel(t *testing.T) {
 		if !strings.HasPrefix(in.ID, "pci-") {
 			t.Fatalf("%s listed as %q", in.Path, in.ID)
 		}
-		d, err := s.openID(in.ID)
+		d, err := s.openCamera(mustID(t, in.ID))
 		if err != nil || d.Info().Path != in.Path {
 			t.Fatalf("open %s: %v", in.ID, err)
 		}
 		d.Close()
 	}
-	if _, err := s.openID("usb:0c45:6366"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
+	if _, err := s.openCamera(mustID(t, "usb:0c45:6366")); err == nil || !strings.Contains(err.Error(), "ambiguous") {
 		t.Fatalf("ambiguous id: %v", err)
 	}
 }
@@ -110,7 +110,7 @@ func TestOpenFindsTheCameraAgainAfterReplugging(t *testing.T) {
 	const id = "usb:046d:0825"
 	before := buildTree(t, terminalNodes[0], terminalNodes[1])
 	cams := map[string]*fakeCam{"video0": faceCam(), "video1": metaCam()}
-	d, err := fakeSystem(t, before, cams).openID(id)
+	d, err := fakeSystem(t, before, cams).openCamera(mustID(t, id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestOpenFindsTheCameraAgainAfterReplugging(t *testing.T) {
 	after := buildTree(t, n0, n1)
 	s := fakeSystem(t, after, map[string]*fakeCam{"video2": faceCam(), "video3": metaCam()})
 	for _, id := range []string{id, "usb:046d:0825:ABCD1234", n0.byID, "/dev/v4l/by-id/" + n0.byID} {
-		d, err := s.openID(id)
+		d, err := s.openCamera(mustID(t, id))
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
@@ -144,7 +144,7 @@ func TestOpenMissing(t *testing.T) {
 	root := buildTree(t, terminalNodes[0], terminalNodes[1])
 	s := fakeSystem(t, root, map[string]*fakeCam{"video0": faceCam(), "video1": metaCam()})
 	for _, id := range []string{"usb:0c45:6366", "/dev/video7", "/dev/video1", "usb-gone-video-index0", "sim:face"} {
-		d, err := s.openID(id)
+		d, err := s.openCamera(mustID(t, id))
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s: %v %v, want fs.ErrNotExist", id, d, err)
 		}
@@ -152,21 +152,21 @@ func TestOpenMissing(t *testing.T) {
 	// Unplugged: the node and its links are gone, but sysfs may lag.
 	os.Remove(filepath.Join(root, "dev", "video0"))
 	os.Remove(filepath.Join(root, "dev", "video1"))
-	if _, err := s.openID("usb:046d:0825"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := s.openCamera(mustID(t, "usb:046d:0825")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("unplugged: %v", err)
 	}
-	if _, err := s.openID(""); err == nil {
+	if _, err := s.openCamera(camera.ID{}); err == nil {
 		t.Error("an empty id")
 	}
 	// Nothing under /dev at all.
-	if _, err := (system{root: t.TempDir(), open: openWebcam}).openID("usb:046d:0825"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := (system{root: t.TempDir(), open: openWebcam}).openCamera(mustID(t, "usb:046d:0825")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("no /dev: %v", err)
 	}
 }
 
 func TestOpenWithoutPermission(t *testing.T) {
 	root := buildTree(t, terminalNodes[2])
-	_, err := fakeSystem(t, root, map[string]*fakeCam{"video2": {openErr: syscall.EACCES}}).openID("usb:0c45:6366")
+	_, err := fakeSystem(t, root, map[string]*fakeCam{"video2": {openErr: syscall.EACCES}}).openCamera(mustID(t, "usb:0c45:6366"))
 	if errors.Is(err, fs.ErrNotExist) || !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "/dev/video2") {
 		t.Fatalf("err = %v", err)
 	}
@@ -184,7 +184,7 @@ func TestOnThisMachine(t *testing.T) {
 	if err != nil || len(infos) != 0 {
 		t.Fatalf("List = %v, %v", infos, err)
 	}
-	if _, err := Open("usb:046d:0825"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := Open(mustID(t, "usb:046d:0825")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Open = %v", err)
 	}
 	file := filepath.Join(t.TempDir(), "video0")
