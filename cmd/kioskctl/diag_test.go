@@ -1,55 +1,35 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	kioskdiag "github.com/yizhan-kiosk/yizhan/kiosk/diag"
 )
 
 // diagBundleFiles are the files a bundle holds, in the order the command
 // names them.
 var diagBundleFiles = []string{"config.toml", "versions.txt", "devices.json", "selftest.json", "queue.json", "sync.json", "logs.txt", "MANIFEST"}
 
-// untar reads a bundle: each file's content, and that each is 0600.
+// untar reads a bundle (diag.Read, which wants each entry a 0600 file)
+// into its files by name.
 func untar(t *testing.T, path string) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(path)
+	files, err := kioskdiag.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
+	byName := map[string][]byte{}
+	for _, f := range files {
+		byName[f.Name] = f.Data
 	}
-	tr := tar.NewReader(gz)
-	files := map[string][]byte{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hdr.Mode != 0o600 || hdr.Typeflag != tar.TypeReg {
-			t.Errorf("%s: mode %o type %c, want a 0600 file", hdr.Name, hdr.Mode, hdr.Typeflag)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[hdr.Name] = data
-	}
-	return files
+	return byName
 }
 
 // The command: flags, the kiosk's real journal (or the note that there is

@@ -12,39 +12,39 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 )
 
-// queueFlags declares the flags of queue stats and queue list and returns
-// what opens the queue they read.
-func queueFlags(fs *flag.FlagSet) (open func(words []string) (*outbox.Reader, error), asJSON *bool) {
+// queueCommand declares the flags of a command that reads the queue
+// (--data, --json) and returns what runs it: read takes what it shows
+// from the store, printed as JSON with --json, else by text.
+func queueCommand[T any](fs *flag.FlagSet, stdout io.Writer, read func(*outbox.Reader) (T, error), text func(io.Writer, T)) func(words []string) error {
 	data := fs.String("data", "/var/lib/yizhan", "the terminal's data folder (`DIR`)")
-	asJSON = fs.Bool("json", false, "print JSON")
-	return func(words []string) (*outbox.Reader, error) {
-		if len(words) > 0 {
-			return nil, fmt.Errorf("%w: unexpected %q", errUsage, words[0])
-		}
-		return outbox.OpenReader(*data, 0)
-	}, asJSON
-}
-
-func queueStats(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	open, asJSONFlag := queueFlags(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
 	return func(words []string) error {
-		r, err := open(words)
+		if err := noWords(words); err != nil {
+			return err
+		}
+		r, err := outbox.OpenReader(*data, 0)
 		if err != nil {
 			return err
 		}
 		defer r.Close()
-		asJSON := *asJSONFlag
-		st, err := r.Stats()
+		v, err := read(r)
 		if err != nil {
 			return err
 		}
-		if asJSON {
+		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetEscapeHTML(false)
-			return enc.Encode(st)
+			return enc.Encode(v)
 		}
+		text(stdout, v)
+		return nil
+	}
+}
+
+func queueStats(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
+	return queueCommand(fs, stdout, (*outbox.Reader).Stats, func(w io.Writer, st outbox.Stats) {
 		for _, s := range []outbox.State{outbox.Queued, outbox.Sending, outbox.Acknowledged, outbox.Rejected} {
-			fmt.Fprintf(stdout, "%s\t%d\n", s, st.ByState[s])
+			fmt.Fprintf(w, "%s\t%d\n", s, st.ByState[s])
 		}
 		kinds := make([]string, 0, len(st.ByKind))
 		for k := range st.ByKind {
@@ -52,38 +52,20 @@ func queueStats(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fun
 		}
 		sort.Strings(kinds)
 		for _, k := range kinds {
-			fmt.Fprintf(stdout, "kind %s\t%d\n", k, st.ByKind[outbox.Kind(k)])
+			fmt.Fprintf(w, "kind %s\t%d\n", k, st.ByKind[outbox.Kind(k)])
 		}
-		fmt.Fprintf(stdout, "oldest queued\t%s\n", st.OldestQueued.Round(time.Second))
-		fmt.Fprintf(stdout, "disk\t%.1f MiB of %.0f MiB\n", float64(st.UsedBytes)/(1<<20), float64(st.BudgetBytes)/(1<<20))
-		return nil
-	}
+		fmt.Fprintf(w, "oldest queued\t%s\n", st.OldestQueued.Round(time.Second))
+		fmt.Fprintf(w, "disk\t%.1f MiB of %.0f MiB\n", float64(st.UsedBytes)/(1<<20), float64(st.BudgetBytes)/(1<<20))
+	})
 }
 
 func queueList(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
-	open, asJSONFlag := queueFlags(fs)
-	return func(words []string) error {
-		r, err := open(words)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		asJSON := *asJSONFlag
-		recs, err := r.List()
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetEscapeHTML(false)
-			return enc.Encode(recs)
-		}
+	return queueCommand(fs, stdout, (*outbox.Reader).List, func(w io.Writer, recs []outbox.Record) {
 		for _, rec := range recs {
-			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%s\t%d attachments\t%s\n", rec.Seq, rec.ID, rec.Kind, rec.State,
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d attachments\t%s\n", rec.Seq, rec.ID, rec.Kind, rec.State,
 				rec.Created.Format(time.RFC3339), rec.Public.Receipt, len(rec.Attachments), rec.Reason)
 		}
-		return nil
-	}
+	})
 }
 
 func queueExport(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {

@@ -118,6 +118,44 @@ func Write(path string, files []File, now time.Time) error {
 	return nil
 }
 
+// maxBundle bounds what Read takes in: a bundle is logs and reports, a
+// few megabytes.
+const maxBundle = 256 << 20
+
+// Read reads a bundle back as Write made it — for support, and for the
+// tests that check what a bundle holds. An entry that is not a 0600
+// regular file is an error: Write makes no other.
+func Read(path string) ([]File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("diag: read %s: %w", path, err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("diag: read %s: %w", path, err)
+	}
+	tr := tar.NewReader(io.LimitReader(gz, maxBundle))
+	var files []File
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return files, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("diag: read %s: %w", path, err)
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Mode != 0o600 {
+			return nil, fmt.Errorf("diag: read %s: %s is not a 0600 file (mode %o, type %c)", path, hdr.Name, hdr.Mode, hdr.Typeflag)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, fmt.Errorf("diag: read %s: %s: %w", path, hdr.Name, err)
+		}
+		files = append(files, File{Name: hdr.Name, Data: data})
+	}
+}
+
 // pack writes the files as a gzip'd tar, each 0600: the bundle may be
 // unpacked on a shared machine.
 func pack(w io.Writer, files []File, now time.Time) error {

@@ -1,9 +1,7 @@
 package diag
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -44,38 +41,19 @@ const (
 // bundleFiles are the files a bundle holds.
 var bundleFiles = []string{"config.toml", "versions.txt", "devices.json", "selftest.json", "queue.json", "sync.json", "logs.txt", "MANIFEST"}
 
-// untar reads a bundle: each file's content, and that each is 0600.
+// untar reads a bundle (diag.Read, which wants each entry a 0600 file)
+// into its files by name.
 func untar(t *testing.T, path string) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(path)
+	files, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
+	byName := map[string][]byte{}
+	for _, f := range files {
+		byName[f.Name] = f.Data
 	}
-	tr := tar.NewReader(gz)
-	files := map[string][]byte{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hdr.Mode != 0o600 || hdr.Typeflag != tar.TypeReg {
-			t.Errorf("%s: mode %o type %c, want a 0600 file", hdr.Name, hdr.Mode, hdr.Typeflag)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[hdr.Name] = data
-	}
-	return files
+	return byName
 }
 
 // terminal writes a terminal's configuration into a new data folder with
