@@ -81,6 +81,8 @@ func ParseID(s string) (ID, error) {
 		return ID{Kind: PathID, Name: s}, nil
 	case strings.ContainsAny(s, "/ \t\n") || s == "." || s == "..":
 		return bad("want sim:NAME, usb:VID:PID[:SERIAL], a /dev/v4l/by-id or by-path name, or a path under /dev")
+	case strings.HasPrefix(s, "video") && strings.Trim(s[len("video"):], "0123456789") == "":
+		return bad("videoN is the kernel's name, which changes with the order cameras are found: use the id camera list shows")
 	}
 	return ID{Kind: LinkID, Name: s}, nil
 }

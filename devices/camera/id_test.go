@@ -30,7 +30,7 @@ func TestParseIDReadsEveryKindAndWritesItBack(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "sim:", "sim:door", "usb:046d", "usb:46d:0825", "usb:046d:0825:", "usb:046d:0825:AB CD",
-		"usb:046d:0825:a/b", "/tmp/video0", "/dev/../etc/passwd", "/dev/video0/", "video 0", "..", "dev/video0"} {
+		"usb:046d:0825:a/b", "/tmp/video0", "/dev/../etc/passwd", "/dev/video0/", "video 0", "..", "dev/video0", "video0", "video12"} {
 		if id, err := ParseID(bad); err == nil {
 			t.Errorf("%q accepted as %+v", bad, id)
 		}
