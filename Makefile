@@ -171,7 +171,8 @@ deb-docs: deb-deps
 	for m in $(MAN_PAGES); do \
 		go-md2man -in docs/man/$$m.1.md -out var/deb/man/$$m.1 && gzip -9n var/deb/man/$$m.1 || exit 1; done
 	for p in yizhan yizhan-districtd; do \
-		packaging/deb-changelog.sh $$p '$(DEB_VERSION)' '$(VERSION)' | gzip -9n > var/deb/$$p/changelog.gz || exit 1; done
+		packaging/deb-changelog.sh $$p '$(DEB_VERSION)' '$(VERSION)' > var/deb/$$p/changelog && \
+		gzip -9n var/deb/$$p/changelog || exit 1; done
 
 # Making and checking the packages: go-md2man for the manual pages,
 # lintian for Debian's rules.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/yizhan-kiosk/yizhan/cmd/internal/command/commandtest"
@@ -22,4 +24,12 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 // The manual page lists every command and exactly its flags.
 func TestManualPage(t *testing.T) {
 	commandtest.CheckManual(t, program(io.Discard, io.Discard), "../../docs/man/districtd.1.md")
+}
+
+// A host name without its --host is refused with the fix, not ignored.
+func TestServeRefusesAHostWithoutItsFlag(t *testing.T) {
+	err := run([]string{"serve", "--data", t.TempDir(), "--host", "a.example", "10.0.0.5"}, io.Discard, io.Discard)
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "--host") || !strings.Contains(err.Error(), "10.0.0.5") {
+		t.Fatalf("serve with a bare host: %v", err)
+	}
 }

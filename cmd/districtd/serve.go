@@ -37,7 +37,9 @@ func serve(stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 		fs.Var(&hosts, "host", "a `NAME` or address terminals reach the district by (repeat)")
 		return func(words []string) error {
 			if len(words) != 0 {
-				return fmt.Errorf("%w: serve takes no words, got %q", errUsage, words)
+				// Words were ignored before: name them, and the likely slip
+				// (a host without its --host, in DISTRICTD_HOSTS).
+				return fmt.Errorf("%w: serve takes no words, got %q: each host name goes after a --host of its own (DISTRICTD_HOSTS in /etc/default/yizhan-districtd)", errUsage, words)
 			}
 			var h slog.Handler = slog.NewTextHandler(stderr, nil)
 			if *logJSON {

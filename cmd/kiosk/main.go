@@ -65,7 +65,7 @@ func main() {
 		return nil
 	}).Run(os.Args[1:], os.Stdout)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "kiosk:", err)
+		fmt.Fprintln(os.Stderr, "yizhan-kiosk:", err)
 		os.Exit(2) // only the command line fails here
 	}
 }
@@ -89,6 +89,12 @@ func program(start func(flags) error) command.Program {
 			return func(words []string) error {
 				if len(words) > 0 {
 					return fmt.Errorf("%w: unexpected %q (flags only; --help lists them)", command.ErrUsage, words[0])
+				}
+				if f.lang != "" && f.lang != "zh" && f.lang != "en" {
+					return fmt.Errorf("%w: --lang %q: want zh or en", command.ErrUsage, f.lang)
+				}
+				if _, err := parseSize(f.size); err != nil {
+					return fmt.Errorf("%w: %v", command.ErrUsage, err)
 				}
 				return start(f)
 			}
@@ -139,7 +145,7 @@ func parseSize(s string) (fyne.Size, error) {
 	wi, err1 := strconv.Atoi(w)
 	hi, err2 := strconv.Atoi(h)
 	if !ok || err1 != nil || err2 != nil || wi < 320 || hi < 320 {
-		return fyne.Size{}, fmt.Errorf("-size %q: want WIDTHxHEIGHT, each at least 320", s)
+		return fyne.Size{}, fmt.Errorf("--size %q: want WIDTHxHEIGHT, each at least 320", s)
 	}
 	return fyne.NewSize(float32(wi), float32(hi)), nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
+	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 )
 
 // printerFlags are the flags every printer command takes.
@@ -97,6 +98,9 @@ func printerTest(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) fu
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err
+		}
+		if *terminal != "" && !config.ValidTerminalID(*terminal) {
+			return fmt.Errorf("%w: --terminal %q: a terminal id is 1 to 32 letters, digits or dashes", errUsage, *terminal)
 		}
 		p, prof, _, err := pf.open()
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -130,5 +131,18 @@ func TestPrinterTestCapturesToANewFile(t *testing.T) {
 	}
 	if text := strings.Join(page.Lines, "\n"); !strings.Contains(text, "打印测试页") || !strings.Contains(text, "HALL-7") {
 		t.Fatalf("the capture is not the test page:\n%s", text)
+	}
+}
+
+// The test page's code carries the terminal id, which is ASCII: a name in
+// Chinese is refused before anything prints.
+func TestPrinterTestRefusesATerminalIDThatIsNoID(t *testing.T) {
+	capture := filepath.Join(t.TempDir(), "receipt.bin")
+	err := run([]string{"printer", "test", "--device", "file:" + capture, "--terminal", "大厅7"}, nil, &bytes.Buffer{}, &bytes.Buffer{})
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "terminal id") {
+		t.Fatalf("--terminal 大厅7: %v", err)
+	}
+	if _, err := os.Stat(capture); err == nil {
+		t.Fatal("something was printed")
 	}
 }

@@ -44,7 +44,7 @@ var simulated = []string{"face", "document"}
 // ParseID reads a camera id.
 func ParseID(s string) (ID, error) {
 	bad := func(why string) (ID, error) {
-		return ID{}, fmt.Errorf("camera: id %q: %s", s, why)
+		return ID{}, fmt.Errorf("camera: %q is not a camera id: %s", s, why)
 	}
 	switch {
 	case s == "":
@@ -83,8 +83,35 @@ func ParseID(s string) (ID, error) {
 		return bad("want sim:NAME, usb:VID:PID[:SERIAL], a /dev/v4l/by-id or by-path name, or a path under /dev")
 	case strings.HasPrefix(s, "video") && strings.Trim(s[len("video"):], "0123456789") == "":
 		return bad("videoN is the kernel's name, which changes with the order cameras are found: use the id camera list shows")
+	case !isV4LLink(s):
+		return bad("want sim:face or sim:document, usb:VID:PID[:SERIAL], a udev name ending -video-indexN as camera list shows it, or a path under /dev")
 	}
 	return ID{Kind: LinkID, Name: s}, nil
+}
+
+// isV4LLink reports whether name looks like a link udev's rules make in
+// /dev/v4l/by-id and by-path: "…-video-indexN". Anything else without a
+// prefix or a slash is a slip (a bare VID:PID, "face"), not a camera.
+func isV4LLink(name string) bool {
+	i := strings.LastIndex(name, "-video-index")
+	if i <= 0 {
+		return false
+	}
+	n := name[i+len("-video-index"):]
+	return n != "" && strings.Trim(n, "0123456789") == ""
+}
+
+// Link returns the udev link name an id names: a LinkID's name, or the
+// last element of a path in /dev/v4l/by-id or by-path; "" otherwise. Two
+// ids with the same link name the same camera.
+func (id ID) Link() string {
+	switch {
+	case id.Kind == LinkID:
+		return id.Name
+	case id.Kind == PathID && (strings.HasPrefix(id.Name, "/dev/v4l/by-id/") || strings.HasPrefix(id.Name, "/dev/v4l/by-path/")):
+		return filepath.Base(id.Name)
+	}
+	return ""
 }
 
 // notSerial reports a rune a cleaned USB serial does not hold.

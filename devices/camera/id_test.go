@@ -30,7 +30,7 @@ func TestParseIDReadsEveryKindAndWritesItBack(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "sim:", "sim:door", "usb:046d", "usb:46d:0825", "usb:046d:0825:", "usb:046d:0825:AB CD",
-		"usb:046d:0825:a/b", "/tmp/video0", "/dev/../etc/passwd", "/dev/video0/", "video 0", "..", "dev/video0", "video0", "video12"} {
+		"usb:046d:0825:a/b", "/tmp/video0", "/dev/../etc/passwd", "/dev/video0/", "video 0", "..", "dev/video0", "video0", "video12", "046d:0825", "SIM:face", "face", "usb046d:0825", "usb-x-video-index", "-video-index0"} {
 		if id, err := ParseID(bad); err == nil {
 			t.Errorf("%q accepted as %+v", bad, id)
 		}
@@ -38,7 +38,7 @@ func TestParseIDReadsEveryKindAndWritesItBack(t *testing.T) {
 }
 
 func FuzzParseID(f *testing.F) {
-	for _, s := range []string{"sim:face", "usb:046d:0825:AB", "/dev/video0", "usb-x-video-index0", "usb::", "/dev//x"} {
+	for _, s := range []string{"sim:face", "usb:046d:0825:AB", "/dev/video0", "usb-x-video-index0", "usb::", "/dev//x", "046d:0825"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -51,4 +51,13 @@ func FuzzParseID(f *testing.F) {
 			t.Fatalf("%q reads as %+v, written %q, which reads as %+v (%v)", s, id, id.String(), again, err)
 		}
 	})
+}
+
+func TestLinkNamesTheSameCameraEitherWay(t *testing.T) {
+	a, _ := ParseID("usb-046d_0825_AB-video-index0")
+	b, _ := ParseID("/dev/v4l/by-id/usb-046d_0825_AB-video-index0")
+	c, _ := ParseID("/dev/video0")
+	if a.Link() == "" || a.Link() != b.Link() || c.Link() != "" {
+		t.Fatalf("links %q %q %q", a.Link(), b.Link(), c.Link())
+	}
 }

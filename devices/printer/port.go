@@ -175,11 +175,18 @@ func OpenSerial(path string, baud int) (Port, error) {
 // the driver lets the file be polled; Linux's usblp does, but prefer the
 // usb: device, which also detaches usblp.
 func OpenFile(path string) (Port, error) {
-	flags := os.O_RDWR | syscall.O_NONBLOCK
-	if !isDeviceNode(path) {
-		flags = os.O_RDWR | os.O_CREATE | os.O_APPEND
+	device, err := isDeviceNode(path)
+	if err != nil {
+		return nil, fmt.Errorf("printer: open %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	if !device {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("printer: capture %s: %w", path, err)
+		}
+		return &streamPort{c: f}, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("printer: open %s: %w", path, ErrGone)
@@ -189,11 +196,26 @@ func OpenFile(path string) (Port, error) {
 	return &streamPort{c: f}, nil
 }
 
-// isDeviceNode reports whether path lies under /dev, where a printer's
-// device files are.
-func isDeviceNode(path string) bool {
+// isDeviceNode reports whether path is a printer's device file: under
+// /dev, itself or where its link leads. A link whose target is gone is
+// a device gone (ErrGone): a capture is never made through a link.
+func isDeviceNode(path string) (bool, error) {
 	abs, err := filepath.Abs(path)
-	return err == nil && strings.HasPrefix(abs, "/dev/")
+	if err != nil {
+		return false, err
+	}
+	if strings.HasPrefix(abs, "/dev/") {
+		return true, nil
+	}
+	fi, err := os.Lstat(abs)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return false, nil // not there yet, or a file: a capture
+	}
+	target, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return false, fmt.Errorf("a link to nothing: %w", ErrGone)
+	}
+	return strings.HasPrefix(target, "/dev/"), nil
 }
 
 // OpenTCP connects to a network printer's raw port (9100).

@@ -214,4 +214,20 @@ func TestFileCaptureIsMadeAndAppended(t *testing.T) {
 	if _, err := os.Stat("/dev/usb/yizhan-no-such-lp"); err == nil {
 		t.Fatal("a device file was made under /dev")
 	}
+
+	// A capture in a folder that is not there is no printer gone.
+	lost, _ := ParseDevice("file:" + filepath.Join(t.TempDir(), "no-such-folder", "r.bin"))
+	if _, err := lost.Open(context.Background(), Profile80.Dots); err == nil || errors.Is(err, ErrGone) || !strings.Contains(err.Error(), "capture") {
+		t.Fatalf("a capture in a missing folder: %v", err)
+	}
+	// A link to a device that is gone is a printer gone, and nothing is
+	// made where it points.
+	link := filepath.Join(t.TempDir(), "printer")
+	if err := os.Symlink("/dev/usb/yizhan-no-such-lp", link); err != nil {
+		t.Fatal(err)
+	}
+	viaLink, _ := ParseDevice("file:" + link)
+	if _, err := viaLink.Open(context.Background(), Profile80.Dots); !errors.Is(err, ErrGone) {
+		t.Fatalf("a link to a gone device: %v", err)
+	}
 }

@@ -252,6 +252,7 @@ func Parse(name string, data []byte, base Config) (Config, error) {
 		k := undecoded[0].String()
 		return Config{}, &Error{File: name, Line: lineOf(data, k), Key: k, Reason: "unknown key"}
 	}
+	c.ReceiptURL = percentEncodeNonASCII(c.ReceiptURL)
 	if key, reason := c.check(); reason != "" {
 		return Config{}, &Error{File: name, Line: lineOf(data, key), Key: key, Reason: reason}
 	}
@@ -269,12 +270,16 @@ func (c Config) Check() error {
 
 var terminalIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
 
+// ValidTerminalID reports whether id is a terminal id: 1 to 32 letters,
+// digits or dashes, starting with a letter or digit.
+func ValidTerminalID(id string) bool { return terminalIDPattern.MatchString(id) }
+
 // check returns the key at fault and why, or "" when c is good.
 func (c Config) check() (key, reason string) {
 	switch {
 	case c.TerminalID == "":
 		return "terminal_id", "missing: every terminal needs an id"
-	case !terminalIDPattern.MatchString(c.TerminalID):
+	case !ValidTerminalID(c.TerminalID):
 		return "terminal_id", "must be 1 to 32 letters, digits or dashes, starting with a letter or digit"
 	case strings.TrimSpace(c.District) == "":
 		return "district", "missing: residents see it in the title"
@@ -291,7 +296,7 @@ func (c Config) check() (key, reason string) {
 	case c.Language != "zh" && c.Language != "en":
 		return "language", fmt.Sprintf("%q is not a language of the terminal: use \"zh\" or \"en\"", c.Language)
 	case c.ReceiptURL != "" && !validReceiptURL(c.ReceiptURL):
-		return "receipt_url", "must be an https:// address with {receipt} in it, in printable ASCII (percent-encode anything else, a host in punycode): the receipt's QR code carries it, and scanners read other bytes in encodings of their own"
+		return "receipt_url", "must be an https:// address with {receipt} in it, no spaces, and a host in ASCII (a Chinese domain in punycode, xn--…): the receipt's QR code carries it, and scanners read other bytes in encodings of their own"
 	case c.DataDir == "":
 		return "data_dir", "missing"
 	case !filepath.IsAbs(c.DataDir) && strings.HasPrefix(c.DataDir, ".."):
@@ -337,12 +342,18 @@ func (o Outbox) check() (key, reason string) {
 }
 
 func (c Camera) check() (key, reason string) {
-	for _, cam := range []struct{ key, id string }{{"camera.face", c.Face}, {"camera.document", c.Document}} {
-		if cam.id != "" && !validCameraID(cam.id) {
-			return cam.key, fmt.Sprintf("%q is not a camera id: use a /dev/v4l/by-id/ path, usb:VID:PID[:SERIAL], sim:face or sim:document", cam.id)
+	var ids [2]camera.ID
+	for i, cam := range []struct{ key, id string }{{"camera.face", c.Face}, {"camera.document", c.Document}} {
+		if cam.id == "" {
+			continue
 		}
+		id, err := camera.ParseID(cam.id)
+		if err != nil {
+			return cam.key, strings.TrimPrefix(err.Error(), "camera: ")
+		}
+		ids[i] = id
 	}
-	if c.Face != "" && c.Face == c.Document {
+	if c.Face != "" && c.Document != "" && (ids[0] == ids[1] || ids[0].Link() != "" && ids[0].Link() == ids[1].Link()) {
 		return "camera.document", "the same camera as camera.face"
 	}
 	for _, sz := range []struct{ key, size string }{{"camera.face_size", c.FaceSize}, {"camera.document_size", c.DocumentSize}} {
@@ -366,11 +377,30 @@ func (c Camera) check() (key, reason string) {
 	return "", ""
 }
 
-// validCameraID accepts what camera ids look like (camera.ParseID); whether
-// the camera is there is the monitor's business, at run time.
-func validCameraID(id string) bool {
-	_, err := camera.ParseID(id)
-	return err == nil
+// percentEncodeNonASCII writes the bytes of an address's path and query
+// outside ASCII as %XX, as browsers send UTF-8: the same address, in the
+// printable ASCII a receipt's QR code must carry. The host is left as it
+// is: a non-ASCII host needs punycode, which validReceiptURL asks for.
+func percentEncodeNonASCII(u string) string {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		return u
+	}
+	host := len(rest)
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host = i
+	}
+	var b strings.Builder
+	b.WriteString("https://")
+	b.WriteString(rest[:host])
+	for i := host; i < len(rest); i++ {
+		if c := rest[i]; c >= 0x80 {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func validReceiptURL(u string) bool {

@@ -88,7 +88,7 @@ func TestParseRejects(t *testing.T) {
 		{"bad id", "terminal_id = \"HALL 7\"", "terminal_id", 2},
 		{"bad language", "language = \"fr\"", "language", 5},
 		{"receipt url", "language = \"zh\"\nreceipt_url = \"http://x/{receipt}\"", "receipt_url", 6},
-		{"receipt url not ascii", "language = \"zh\"\nreceipt_url = \"https://x.example/查询/{receipt}\"", "receipt_url", 6},
+		{"receipt url host not ascii", "language = \"zh\"\nreceipt_url = \"https://政务.example/q/{receipt}\"", "receipt_url", 6},
 		{"syntax", "district = \"unterminated", "", 3},
 		{"relative port", "port = \"ttyUSB0\"", "idcard.port", 14},
 		{"port and usb", "port = \"/dev/ttyUSB0\"\nusb = \"0400:c35a\"", "idcard.usb", 15},
@@ -99,6 +99,8 @@ func TestParseRejects(t *testing.T) {
 		{"tiny budget", "budget_mib = 10", "outbox.budget_mib", 26},
 		{"short retention", "retention = \"1h\"", "outbox.retention", 27},
 		{"camera by number", "face = \"video0\"", "camera.face", 30},
+		{"camera by bare usb id", "face = \"046d:0825\"", "camera.face", 30},
+		{"one camera named two ways", "document = \"usb-Face_Camera_0001-video-index0\"", "camera.document", 31},
 		{"camera usb id", "document = \"usb:0ac8\"", "camera.document", 31},
 		{"one camera twice", "document = \"/dev/v4l/by-id/usb-Face_Camera_0001-video-index0\"", "camera.document", 31},
 		{"bad face size", "face_size = \"640\"", "camera.face_size", 32},
@@ -195,5 +197,17 @@ func TestSiteKind(t *testing.T) {
 	var ce *Error
 	if _, err := Parse("kiosk.toml", []byte(in), Default()); !errors.As(err, &ce) || ce.Key != "site_kind" || ce.Line != 6 {
 		t.Fatalf("mall: %v", err)
+	}
+}
+
+// A receipt address with Chinese in its path or query is kept, written as
+// the %XX a browser sends: the receipt's QR code carries ASCII only.
+func TestReceiptURLPathIsPercentEncoded(t *testing.T) {
+	c, err := Parse("kiosk.toml", []byte("receipt_url = \"https://zwfw.example.gov.cn/查询?编号={receipt}\"\n"), Demo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://zwfw.example.gov.cn/%E6%9F%A5%E8%AF%A2?%E7%BC%96%E5%8F%B7={receipt}"; c.ReceiptURL != want {
+		t.Fatalf("receipt_url %q, want %q", c.ReceiptURL, want)
 	}
 }

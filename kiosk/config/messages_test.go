@@ -24,7 +24,7 @@ func TestParseErrorMessages(t *testing.T) {
 		{"relative serial printer", editLine(good, "device = \"serial:ttyUSB0\""),
 			`config: kiosk.toml:20: printer.device: device "serial:ttyUSB0": want serial:/dev/PATH[:BAUD]`},
 		{"camera path not clean", editLine(good, "face = \"/dev/v4l/../video0\""),
-			`config: kiosk.toml:30: camera.face: "/dev/v4l/../video0" is not a camera id: use a /dev/v4l/by-id/ path, usb:VID:PID[:SERIAL], sim:face or sim:document`},
+			`config: kiosk.toml:30: camera.face: "/dev/v4l/../video0" is not a camera id: a path must be a clean absolute path under /dev`},
 		{"display hours", good + "\n[display]\nhours = \"7-22\"\n",
 			`config: kiosk.toml:40: display.hours: "7-22": use HH:MM-HH:MM, such as "07:30-21:00", or leave it empty`},
 		{"display off too soon", good + "\n[display]\noff_after = \"1s\"\n",

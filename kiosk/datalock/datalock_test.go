@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTheLockIsExclusiveAndNamesItsHolder(t *testing.T) {
@@ -41,10 +42,11 @@ func TestAKilledHolderHoldsNothing(t *testing.T) {
 			os.Exit(3)
 		}
 		os.Stdout.WriteString("held\n")
-		select {} // until killed
+		time.Sleep(time.Hour) // until killed (a bare select{} would be a deadlock the runtime ends)
+		os.Exit(4)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestAKilledHolderHoldsNothing$")
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestAKilledHolderHoldsNothing$", "-test.timeout", "2h")
 	cmd.Env = append(os.Environ(), "DATALOCK_HOLD="+dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -61,7 +63,9 @@ func TestAKilledHolderHoldsNothing(t *testing.T) {
 		t.Fatalf("holder %d (held %v), want the child %d", pid, held, cmd.Process.Pid)
 	}
 	cmd.Process.Kill()
-	cmd.Wait()
+	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("the child ended by itself (%v), not by SIGKILL", err)
+	}
 	if pid, held := Holder(dir); held {
 		t.Fatalf("a killed terminal (pid %d) still counts as running", pid)
 	}
