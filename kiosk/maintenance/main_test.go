@@ -13,12 +13,13 @@ import (
 	"filippo.io/age"
 
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
 
 // The tests hash with argon2id's smallest costs so they stay fast; the
 // file records the costs, so nothing else changes.
 func TestMain(m *testing.M) {
-	argonParams = params{memory: 64, time: 1, threads: 1}
+	argonParams = passhash.Params{Memory: 64, Time: 1, Threads: 1}
 	os.Exit(m.Run())
 }
 

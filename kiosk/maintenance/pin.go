@@ -1,21 +1,16 @@
 package maintenance
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
-	"golang.org/x/crypto/argon2"
-
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
+	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
 
 // PINFile is the name of the technician PIN's file in the data folder.
@@ -29,36 +24,14 @@ func PINPath(dataDir string) string { return filepath.Join(dataDir, PINFile) }
 // entered until one is.
 var ErrNoPIN = errors.New("no technician PIN is set: run `kioskctl pin set`")
 
-// params are argon2id's cost parameters. The defaults follow RFC 9106's
-// second recommendation (64 MiB, 3 passes) with one lane per core of the
-// terminal. Tests lower them (argonParams) so they run fast; the file
-// records the parameters, so a PIN set with any of them verifies.
-type params struct {
-	memory  uint32 // KiB
-	time    uint32 // passes
-	threads uint8
-}
-
-var argonParams = params{memory: 64 * 1024, time: 3, threads: 2}
-
-const (
-	saltLen = 16
-	hashLen = 32
-)
-
-// Bounds on what a PIN file may ask of Verify, so a damaged file cannot
-// make the terminal allocate gigabytes or spin for minutes.
-const (
-	maxMemory  = 1 << 20 // KiB: 1 GiB
-	maxTime    = 16
-	maxThreads = 16
-)
+// argonParams are the costs a new PIN is hashed at (passhash.Default).
+// Tests lower them so they run fast; the file records the costs, so a PIN
+// set with any of them verifies.
+var argonParams = passhash.Default
 
 // PIN is a technician PIN's argon2id hash as read from its file.
 type PIN struct {
-	p    params
-	salt []byte
-	hash []byte
+	h passhash.Hash
 }
 
 // ValidatePIN says why pin cannot be a technician PIN, or nil. A PIN is
@@ -97,13 +70,11 @@ func SetPIN(path, pin string) error {
 	if err := ValidatePIN(pin); err != nil {
 		return err
 	}
-	salt := make([]byte, saltLen)
-	if _, err := io.ReadFull(rand.Reader, salt); err != nil {
-		return fmt.Errorf("maintenance: salt: %w", err)
+	h, err := passhash.New(pin, argonParams)
+	if err != nil {
+		return fmt.Errorf("maintenance: %w", err)
 	}
-	h := PIN{p: argonParams, salt: salt}
-	h.hash = h.derive(pin)
-	if err := durable.WriteFile(path, []byte(h.encode()+"\n"), 0o600); err != nil {
+	if err := durable.WriteFile(path, []byte(h.String()+"\n"), 0o600); err != nil {
 		return fmt.Errorf("maintenance: write pin: %w", err)
 	}
 	if os.Geteuid() == 0 {
@@ -155,74 +126,13 @@ func LoadPIN(path string) (*PIN, error) {
 	if err != nil {
 		return nil, fmt.Errorf("maintenance: read pin: %w", err)
 	}
-	h, err := parsePIN(strings.TrimSpace(string(data)))
+	h, err := passhash.Parse(strings.TrimSpace(string(data)))
 	if err != nil {
 		return nil, fmt.Errorf("maintenance: read pin: %s: %w; set the PIN again with `kioskctl pin set`", path, err)
 	}
-	return h, nil
+	return &PIN{h: h}, nil
 }
 
 // Verify reports whether pin is the technician PIN. The comparison takes
 // the same time wherever the hashes differ.
-func (h *PIN) Verify(pin string) bool {
-	return subtle.ConstantTimeCompare(h.derive(pin), h.hash) == 1
-}
-
-func (h *PIN) derive(pin string) []byte {
-	return argon2.IDKey([]byte(pin), h.salt, h.p.time, h.p.memory, h.p.threads, hashLen)
-}
-
-// encode writes the hash in the PHC string format that argon2's reference
-// tools use: $argon2id$v=19$m=65536,t=3,p=2$SALT$HASH, base64 unpadded.
-// The parameters travel with the hash, so raising them later does not
-// invalidate PINs already set.
-func (h *PIN) encode() string {
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, h.p.memory, h.p.time, h.p.threads, b64.EncodeToString(h.salt), b64.EncodeToString(h.hash))
-}
-
-func parsePIN(s string) (*PIN, error) {
-	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return nil, errors.New("not an argon2id hash ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH)")
-	}
-	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return nil, fmt.Errorf("argon2 version %q, want v=%d", parts[2], argon2.Version)
-	}
-	var h PIN
-	for _, kv := range strings.Split(parts[3], ",") {
-		name, value, _ := strings.Cut(kv, "=")
-		n, err := strconv.ParseUint(value, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("argon2 parameter %q malformed", kv)
-		}
-		switch name {
-		case "m":
-			h.p.memory = uint32(n)
-		case "t":
-			h.p.time = uint32(n)
-		case "p":
-			if n > maxThreads {
-				return nil, fmt.Errorf("argon2 parameter %q out of range", kv)
-			}
-			h.p.threads = uint8(n)
-		default:
-			return nil, fmt.Errorf("argon2 parameter %q unknown", kv)
-		}
-	}
-	switch {
-	case h.p.threads == 0 || h.p.time == 0 || h.p.time > maxTime:
-		return nil, fmt.Errorf("argon2 parameters %q out of range", parts[3])
-	case h.p.memory < 8*uint32(h.p.threads) || h.p.memory > maxMemory:
-		return nil, fmt.Errorf("argon2 parameters %q out of range", parts[3])
-	}
-	var err error
-	if h.salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil || len(h.salt) < 8 || len(h.salt) > 64 {
-		return nil, errors.New("argon2 salt malformed")
-	}
-	if h.hash, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(h.hash) != hashLen {
-		return nil, errors.New("argon2 hash malformed")
-	}
-	return &h, nil
-}
+func (h *PIN) Verify(pin string) bool { return h.h.Verify(pin) }

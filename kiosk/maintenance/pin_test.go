@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
 
 func TestValidatePIN(t *testing.T) {
@@ -104,28 +106,22 @@ func TestSetPINRefusesWeakPINs(t *testing.T) {
 	}
 }
 
-// The production costs are written as the format says, and a file keeps
-// verifying after the costs change: they travel with the hash.
+// A file keeps verifying after the costs change: they travel with the
+// hash (the format itself: sync/passhash).
 func TestPINFileCarriesItsParameters(t *testing.T) {
-	h := PIN{p: params{memory: 64 * 1024, time: 3, threads: 2}, salt: make([]byte, 16), hash: make([]byte, 32)}
-	want := "$argon2id$v=19$m=65536,t=3,p=2$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	if got := h.encode(); got != want {
-		t.Errorf("encode = %q, want %q", got, want)
-	}
-	if p, err := parsePIN(want); err != nil || p.p != h.p {
-		t.Errorf("parse = %+v, %v", p, err)
-	}
-
 	path := PINPath(t.TempDir())
 	if err := SetPIN(path, testPIN); err != nil {
 		t.Fatal(err)
 	}
 	saved := argonParams
-	argonParams = params{memory: 128, time: 2, threads: 2}
+	argonParams = passhash.Params{Memory: 128, Time: 2, Threads: 2}
 	defer func() { argonParams = saved }()
 	h2, err := LoadPIN(path)
 	if err != nil || !h2.Verify(testPIN) {
 		t.Fatalf("a PIN set with other costs does not verify: %v", err)
+	}
+	if data, _ := os.ReadFile(path); !strings.HasPrefix(string(data), "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("the file holds %q", data)
 	}
 }
 
@@ -168,7 +164,7 @@ func TestLoadPINRefusesFilesOthersCanRead(t *testing.T) {
 
 func TestLoadPINRefusesDamagedFiles(t *testing.T) {
 	good := "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + strings.Repeat("A", 43)
-	if _, err := parsePIN(good); err != nil {
+	if _, err := passhash.Parse(good); err != nil {
 		t.Fatalf("the good line does not parse: %v", err)
 	}
 	for name, content := range map[string]string{
