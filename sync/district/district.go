@@ -36,6 +36,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
+	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
 
 // The store's layout, version 2:
@@ -45,6 +46,7 @@ import (
 //	terminals         terminal id → Terminal
 //	terminal_records  terminal id → (bucket: record id → Stored)
 //	statuses          terminal id → (bucket: cursor, 8 bytes big-endian → protocol.Status)
+//	staff             staff name → staffRecord (staff.go)
 //
 // Attachments live in attachments/TERMINAL/ (attachments.go). Version 1
 // kept records by id alone and blobs shared by all terminals; Open
@@ -55,6 +57,7 @@ var (
 	bucketTerminals = []byte("terminals")
 	bucketRecords   = []byte("terminal_records")
 	bucketStatuses  = []byte("statuses")
+	bucketStaff     = []byte("staff")
 	keyVersion      = []byte("version")
 	keyCatalog      = []byte("catalog")
 	keyConfig       = []byte("config")
@@ -103,12 +106,17 @@ type Options struct {
 	// whole ones waiting for their record (4 GiB). It must hold the
 	// attachments of the largest record a terminal sends.
 	AttachmentQuota int64
+	// PasswordCost is what staff passwords are hashed at
+	// (passhash.Default); tests lower it.
+	PasswordCost passhash.Params
 }
 
 // District is one district's backend. It is safe for concurrent use.
 type District struct {
 	opt        Options
 	db         *bolt.DB
+	decoyOnce  sync.Once
+	decoy      passhash.Hash // staff.go: what a login for no account checks against
 	ca         *authority
 	identities []age.Identity
 	recipients []string
@@ -170,6 +178,9 @@ func Open(opt Options) (*District, error) {
 	if opt.QuietAfter <= 0 {
 		opt.QuietAfter = 3 * time.Minute
 	}
+	if opt.PasswordCost == (passhash.Params{}) {
+		opt.PasswordCost = passhash.Default
+	}
 	d := &District{opt: opt, attachDir: filepath.Join(opt.Dir, "attachments"), uploads: map[string]bool{}, lastSeen: map[string]time.Time{},
 		quota: attachmentQuota{held: map[string]int64{}}, dirsMade: map[string]bool{}}
 	if err := os.MkdirAll(d.attachDir, 0o700); err != nil {
@@ -194,7 +205,7 @@ func Open(opt Options) (*District, error) {
 	}
 	var version string
 	err = d.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses} {
+		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -1,0 +1,255 @@
+package district
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan-kiosk/yizhan/sync/passhash"
+)
+
+// Role is what a staff member may do in the district's console.
+type Role string
+
+const (
+	// RoleStaff (窗口人员) works applications, ratings and complaints.
+	RoleStaff Role = "staff"
+	// RoleSupervisor (科室负责人) also assigns work and closes bad ratings.
+	RoleSupervisor Role = "supervisor"
+	// RoleAdmin (管理员) also keeps accounts, terminals, the catalog and
+	// reads the audit trail.
+	RoleAdmin Role = "admin"
+)
+
+// ParseRole reads a role by its name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleStaff, RoleSupervisor, RoleAdmin:
+		return r, nil
+	}
+	return "", fmt.Errorf("district: role %q: want staff, supervisor or admin", s)
+}
+
+// Staff is a staff account as the district shows it; its password hash
+// never leaves the store.
+type Staff struct {
+	Name            string    `json:"name"`
+	Role            Role      `json:"role"`
+	Disabled        bool      `json:"disabled,omitempty"`
+	Created         time.Time `json:"created"`
+	PasswordChanged time.Time `json:"password_changed"`
+	// Failures counts wrong passwords since the last right one; at
+	// MaxLoginFailures the account is locked until LockedUntil.
+	Failures    int       `json:"failures,omitempty"`
+	LockedUntil time.Time `json:"locked_until,omitzero"`
+}
+
+// staffRecord is a Staff as stored, with its password's hash.
+type staffRecord struct {
+	Staff
+	Hash string `json:"hash"`
+}
+
+// MaxLoginFailures wrong passwords in a row lock an account for
+// LoginLockout: guessing then takes years, and a staff member who
+// mistyped waits a quarter of an hour, or asks an admin (passwd).
+const (
+	MaxLoginFailures = 5
+	LoginLockout     = 15 * time.Minute
+)
+
+var (
+	// ErrStaffExists is an account name already taken.
+	ErrStaffExists = errors.New("district: a staff account of that name exists")
+	// ErrNoStaff is an account name nobody has.
+	ErrNoStaff = errors.New("district: no staff account of that name")
+	// ErrLoginFailed is a login refused: an unknown name, a wrong password
+	// or a disabled account, told apart to nobody.
+	ErrLoginFailed = errors.New("district: wrong name or password")
+)
+
+// LockedError is a login refused because the account is locked.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("district: too many wrong passwords: locked until %s", e.Until.Format("15:04"))
+}
+
+// CheckStaffName says why name cannot name a staff account: 1 to 32
+// lower-case letters, digits, '.', '-' or '_', starting with a letter —
+// what a login box, a log line and an audit trail take without quoting.
+func CheckStaffName(name string) error {
+	if name == "" || len(name) > 32 || name[0] < 'a' || name[0] > 'z' {
+		return fmt.Errorf("district: staff name %q: 1 to 32 lower-case letters, digits, '.', '-' or '_', starting with a letter", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return fmt.Errorf("district: staff name %q: 1 to 32 lower-case letters, digits, '.', '-' or '_', starting with a letter", name)
+		}
+	}
+	return nil
+}
+
+// CheckPassword says why password cannot be a staff member's: at least 10
+// characters with a letter and a digit, at most 128, not holding the
+// account's name. The console shows residents' personal data.
+func CheckPassword(name, password string) error {
+	var letter, digit bool
+	for _, r := range password {
+		letter = letter || unicode.IsLetter(r)
+		digit = digit || unicode.IsDigit(r)
+	}
+	switch {
+	case len([]rune(password)) < 10 || len(password) > 128:
+		return errors.New("district: a password is 10 to 128 characters")
+	case !letter || !digit:
+		return errors.New("district: a password holds letters and digits")
+	case name != "" && strings.Contains(strings.ToLower(password), name):
+		return errors.New("district: a password must not hold the account's name")
+	}
+	return nil
+}
+
+// AddStaff makes an account.
+func (d *District) AddStaff(name string, role Role, password string) error {
+	if err := CheckStaffName(name); err != nil {
+		return err
+	}
+	if _, err := ParseRole(string(role)); err != nil {
+		return err
+	}
+	if err := CheckPassword(name, password); err != nil {
+		return err
+	}
+	h, err := passhash.New(password, d.opt.PasswordCost) // slow: outside the transaction
+	if err != nil {
+		return fmt.Errorf("district: %w", err)
+	}
+	now := d.opt.Now()
+	return d.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStaff)
+		if b.Get([]byte(name)) != nil {
+			return fmt.Errorf("%w: %s", ErrStaffExists, name)
+		}
+		return putJSON(b, []byte(name), staffRecord{Staff: Staff{Name: name, Role: role, Created: now, PasswordChanged: now}, Hash: h.String()})
+	})
+}
+
+// SetStaffPassword replaces an account's password and lifts its lock.
+func (d *District) SetStaffPassword(name, password string) error {
+	if err := CheckPassword(name, password); err != nil {
+		return err
+	}
+	h, err := passhash.New(password, d.opt.PasswordCost)
+	if err != nil {
+		return fmt.Errorf("district: %w", err)
+	}
+	now := d.opt.Now()
+	return d.updateStaff(name, func(r *staffRecord) {
+		r.Hash, r.PasswordChanged, r.Failures, r.LockedUntil = h.String(), now, 0, time.Time{}
+	})
+}
+
+// DisableStaff stops an account from logging in; it is kept, so the
+// audit trail still names who did what.
+func (d *District) DisableStaff(name string) error {
+	return d.updateStaff(name, func(r *staffRecord) { r.Disabled = true })
+}
+
+// StaffList returns every account, by name.
+func (d *District) StaffList() ([]Staff, error) {
+	var out []Staff
+	err := d.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStaff).ForEach(func(k, v []byte) error {
+			var r staffRecord
+			if _, err := getJSON(tx.Bucket(bucketStaff), k, &r); err != nil {
+				return err
+			}
+			out = append(out, r.Staff)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// StaffLogin checks a staff member's name and password. A wrong password
+// counts towards the lock; the right one clears the count. Refusals are
+// ErrLoginFailed, or a *LockedError while the account is locked (checked
+// before the password, which is then not tried).
+func (d *District) StaffLogin(name, password string) (Staff, error) {
+	now := d.opt.Now()
+	var r staffRecord
+	var found bool
+	err := d.db.View(func(tx *bolt.Tx) error {
+		var err error
+		found, err = getJSON(tx.Bucket(bucketStaff), []byte(name), &r)
+		return err
+	})
+	if err != nil {
+		return Staff{}, err
+	}
+	if !found || r.Disabled {
+		d.decoyVerify(password)
+		return Staff{}, ErrLoginFailed
+	}
+	if now.Before(r.LockedUntil) {
+		return Staff{}, &LockedError{Until: r.LockedUntil}
+	}
+	h, err := passhash.Parse(r.Hash)
+	if err != nil {
+		return Staff{}, fmt.Errorf("district: staff %s: %w", name, err)
+	}
+	right := h.Verify(password) // slow: outside any transaction
+	var locked time.Time
+	err = d.updateStaff(name, func(r *staffRecord) {
+		if right {
+			r.Failures, r.LockedUntil = 0, time.Time{}
+			return
+		}
+		r.Failures++
+		if r.Failures >= MaxLoginFailures {
+			r.Failures, r.LockedUntil = 0, now.Add(LoginLockout)
+			locked = r.LockedUntil
+		}
+	})
+	switch {
+	case err != nil:
+		return Staff{}, err
+	case !locked.IsZero():
+		return Staff{}, &LockedError{Until: locked}
+	case !right:
+		return Staff{}, ErrLoginFailed
+	}
+	r.Failures, r.LockedUntil = 0, time.Time{}
+	return r.Staff, nil
+}
+
+// decoyVerify spends what checking a real password would, so that a
+// login takes as long whether or not the name has an account. The decoy
+// hash is made once, at the district's cost.
+func (d *District) decoyVerify(password string) {
+	d.decoyOnce.Do(func() { d.decoy, _ = passhash.New("decoy", d.opt.PasswordCost) })
+	d.decoy.Verify(password)
+}
+
+func (d *District) updateStaff(name string, f func(*staffRecord)) error {
+	return d.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStaff)
+		var r staffRecord
+		found, err := getJSON(b, []byte(name), &r)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("%w: %s", ErrNoStaff, name)
+		}
+		f(&r)
+		return putJSON(b, []byte(name), r)
+	})
+}

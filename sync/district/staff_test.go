@@ -1,0 +1,148 @@
+package district
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/passhash"
+)
+
+// openStaff is a district whose passwords hash at argon2id's smallest
+// costs, on a clock the test moves.
+func openStaff(t *testing.T) (*District, *clock) {
+	t.Helper()
+	clk := &clock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, PasswordCost: passhash.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, clk
+}
+
+func TestStaffAccountsLogInWithTheirOwnPasswordOnly(t *testing.T) {
+	d, _ := openStaff(t)
+	if err := d.AddStaff("li.ming", RoleSupervisor, "Qingdao2026"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddStaff("li.ming", RoleStaff, "Another2026"); !errors.Is(err, ErrStaffExists) {
+		t.Fatalf("the same name twice: %v", err)
+	}
+	s, err := d.StaffLogin("li.ming", "Qingdao2026")
+	if err != nil || s.Role != RoleSupervisor || s.Name != "li.ming" {
+		t.Fatalf("login: %+v, %v", s, err)
+	}
+	for _, bad := range [][2]string{{"li.ming", "qingdao2026"}, {"li.ming", ""}, {"wang", "Qingdao2026"}} {
+		if _, err := d.StaffLogin(bad[0], bad[1]); !errors.Is(err, ErrLoginFailed) {
+			t.Errorf("%q/%q: %v", bad[0], bad[1], err)
+		}
+	}
+	if err := d.SetStaffPassword("li.ming", "Weihai20261"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.StaffLogin("li.ming", "Qingdao2026"); !errors.Is(err, ErrLoginFailed) {
+		t.Fatalf("the old password after passwd: %v", err)
+	}
+	if _, err := d.StaffLogin("li.ming", "Weihai20261"); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+	if err := d.DisableStaff("li.ming"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.StaffLogin("li.ming", "Weihai20261"); !errors.Is(err, ErrLoginFailed) {
+		t.Fatalf("a disabled account: %v", err)
+	}
+	list, err := d.StaffList()
+	if err != nil || len(list) != 1 || !list[0].Disabled {
+		t.Fatalf("list: %+v, %v", list, err)
+	}
+	if err := d.DisableStaff("nobody"); !errors.Is(err, ErrNoStaff) {
+		t.Fatalf("disable nobody: %v", err)
+	}
+}
+
+// Five wrong passwords lock the account for a quarter of an hour, during
+// which even the right one is refused; then it opens, and an admin's
+// passwd opens it at once.
+func TestWrongPasswordsLockTheAccount(t *testing.T) {
+	d, clk := openStaff(t)
+	if err := d.AddStaff("zhao", RoleStaff, "Qufu2026abc"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < MaxLoginFailures; i++ {
+		if _, err := d.StaffLogin("zhao", "wrong-"+strings.Repeat("x", i)); !errors.Is(err, ErrLoginFailed) {
+			t.Fatalf("wrong password %d: %v", i, err)
+		}
+	}
+	var locked *LockedError
+	if _, err := d.StaffLogin("zhao", "wrong-again"); !errors.As(err, &locked) || !locked.Until.Equal(clk.now.Add(LoginLockout)) {
+		t.Fatalf("the fifth wrong password: %v", err)
+	}
+	clk.now = clk.now.Add(LoginLockout - time.Second)
+	if _, err := d.StaffLogin("zhao", "Qufu2026abc"); !errors.As(err, &locked) {
+		t.Fatalf("the right password while locked: %v", err)
+	}
+	clk.now = clk.now.Add(time.Second)
+	if _, err := d.StaffLogin("zhao", "Qufu2026abc"); err != nil {
+		t.Fatalf("the right password once the lock ran out: %v", err)
+	}
+	// The count starts again after a right password.
+	for i := 0; i < MaxLoginFailures-1; i++ {
+		d.StaffLogin("zhao", "nope")
+	}
+	if _, err := d.StaffLogin("zhao", "Qufu2026abc"); err != nil {
+		t.Fatalf("four wrong, then right: %v", err)
+	}
+	for i := 0; i < MaxLoginFailures; i++ {
+		d.StaffLogin("zhao", "nope")
+	}
+	if err := d.SetStaffPassword("zhao", "Linyi202612"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.StaffLogin("zhao", "Linyi202612"); err != nil {
+		t.Fatalf("after an admin set a new password: %v", err)
+	}
+}
+
+// Guesses sent all at once are each counted: the lock is not raced past.
+func TestConcurrentGuessesAreAllCounted(t *testing.T) {
+	d, _ := openStaff(t)
+	if err := d.AddStaff("sun", RoleStaff, "Yantai20261"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 2*MaxLoginFailures; i++ {
+		wg.Go(func() { d.StaffLogin("sun", "guess") })
+	}
+	wg.Wait()
+	var locked *LockedError
+	if _, err := d.StaffLogin("sun", "Yantai20261"); !errors.As(err, &locked) {
+		t.Fatalf("after %d concurrent guesses the right password: %v", 2*MaxLoginFailures, err)
+	}
+}
+
+func TestStaffNamesPasswordsAndRoles(t *testing.T) {
+	d, _ := openStaff(t)
+	for _, name := range []string{"", "Li", "1li", "li ming", "li/ming", strings.Repeat("a", 33), "张三"} {
+		if err := d.AddStaff(name, RoleStaff, "Qingdao2026"); err == nil {
+			t.Errorf("name %q accepted", name)
+		}
+	}
+	for _, pw := range []string{"short1", "onlyletterslong", "1234567890123", "wu.fang2026x", strings.Repeat("a1", 65)} {
+		if err := d.AddStaff("wu.fang", RoleStaff, pw); err == nil {
+			t.Errorf("password %q accepted", pw)
+		}
+	}
+	if err := d.AddStaff("wu.fang", Role("root"), "Qingdao2026"); err == nil {
+		t.Error("role root accepted")
+	}
+	if err := d.AddStaff("wu.fang", RoleAdmin, "政务服务中心2026"); err != nil {
+		t.Errorf("a Chinese password: %v", err)
+	}
+	if list, _ := d.StaffList(); len(list) != 1 {
+		t.Fatalf("refused accounts were kept: %+v", list)
+	}
+}
