@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/yizhan-kiosk/yizhan/cmd/internal/command"
 )
@@ -42,7 +43,7 @@ import (
 var errUsage = command.ErrUsage
 
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	err := runWith(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
 	case errors.Is(err, errUsage):
@@ -55,14 +56,19 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
-	return program(stdout, stderr).Run(args, stdout)
+	return runWith(args, strings.NewReader(""), stdout, stderr)
+}
+
+// runWith runs a command line with stdin for what it asks (a password).
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return program(stdin, stdout, stderr).Run(args, stdout)
 }
 
 // program is districtd's commands; the manual page (docs/man/districtd.1.md)
 // is checked against it.
-func program(stdout, stderr io.Writer) command.Program {
+func program(stdin io.Reader, stdout, stderr io.Writer) command.Program {
 	staff := func(name, synopsis, summary, op string, words int, flags ...string) command.Command {
-		return command.Command{Name: name, Synopsis: synopsis, Summary: summary, Setup: staffCommand(name, op, words, flags, stdout)}
+		return command.Command{Name: name, Synopsis: synopsis, Summary: summary, Setup: staffCommand(name, op, words, flags, stdin, stdout, stderr)}
 	}
 	return command.Program{
 		Name: "districtd",
@@ -90,6 +96,10 @@ every command but serve and init works on a district made already: --data DIR (d
 			staff("import", "DIR [--json]", "take the records a terminal exported to a folder (kioskctl queue export)", opImport, 1, "json"),
 			staff("catalog publish", "FILE.json [--json]", "sign and publish a new service catalog", opCatalog, 1, "json"),
 			staff("config publish", "FILE.json [--json]", "publish the terminals' configuration (service hours, announcements)", opConfig, 1, "json"),
+			staff("staff add", "NAME [--role staff|supervisor|admin]", "add a staff account for the console; its password is read from stdin", opStaffAdd, 1, "role"),
+			staff("staff passwd", "NAME", "set a staff member's password (read from stdin) and lift a lock", opStaffPasswd, 1),
+			staff("staff disable", "NAME", "stop a staff account from logging in (it stays in the audit trail)", opStaffDisable, 1),
+			staff("staff list", "[--json]", "the staff accounts, their roles and states", opStaffList, 0, "json"),
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/cmd/internal/command"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -39,6 +41,10 @@ type request struct {
 	Expires time.Duration `json:"expires,omitempty"`
 	Bad     bool          `json:"bad,omitempty"`
 	Body    []byte        `json:"body,omitempty"`
+	// Role and Password are a staff account's: the password crosses only
+	// the admin socket, which the districtd user alone may open.
+	Role     string `json:"role,omitempty"`
+	Password string `json:"password,omitempty"`
 }
 
 type reply struct {
@@ -48,25 +54,29 @@ type reply struct {
 }
 
 const (
-	opToken      = "token"
-	opCA         = "ca"
-	opTerminals  = "terminals"
-	opRevoke     = "revoke"
-	opAppsList   = "apps-list"
-	opAppsShow   = "apps-show"
-	opSetStatus  = "set-status"
-	opRatings    = "ratings"
-	opComplaints = "complaints"
-	opAnswer     = "answer"
-	opImport     = "import"
-	opCatalog    = "catalog"
-	opConfig     = "config"
+	opToken        = "token"
+	opCA           = "ca"
+	opTerminals    = "terminals"
+	opRevoke       = "revoke"
+	opAppsList     = "apps-list"
+	opAppsShow     = "apps-show"
+	opSetStatus    = "set-status"
+	opRatings      = "ratings"
+	opComplaints   = "complaints"
+	opAnswer       = "answer"
+	opImport       = "import"
+	opCatalog      = "catalog"
+	opConfig       = "config"
+	opStaffAdd     = "staff-add"
+	opStaffPasswd  = "staff-passwd"
+	opStaffDisable = "staff-disable"
+	opStaffList    = "staff-list"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
 // --terminal, --expires, --message, --state, --bad, --attachments, --json;
 // --data always) and returns what runs it with its words.
-func staffCommand(name, op string, need int, flags []string, stdout io.Writer) func(fs *flag.FlagSet) func([]string) error {
+func staffCommand(name, op string, need int, flags []string, stdin io.Reader, stdout, stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 	return func(fs *flag.FlagSet) func([]string) error {
 		data := fs.String("data", defaultData, "the district's data folder (`DIR`)")
 		req := request{Op: op}
@@ -89,6 +99,8 @@ func staffCommand(name, op string, need int, flags []string, stdout io.Writer) f
 				fs.BoolVar(&req.Bad, "bad", false, "only bad ratings (1–2 of 5)")
 			case "attachments":
 				fs.StringVar(&req.Dir, "attachments", "", "write the opened attachments into this folder (`DIR`)")
+			case "role":
+				fs.StringVar(&req.Role, "role", string(district.RoleStaff), "the account's `ROLE`: staff (窗口人员), supervisor (科室负责人) or admin (管理员)")
 			default:
 				panic("districtd: no staff flag " + f) // the table in program names only those above
 			}
@@ -96,6 +108,13 @@ func staffCommand(name, op string, need int, flags []string, stdout io.Writer) f
 		return func(words []string) error {
 			if len(words) != need {
 				return fmt.Errorf("%w: %s takes %d word(s), got %d (districtd %s --help)", errUsage, name, need, len(words), name)
+			}
+			if op == opStaffAdd || op == opStaffPasswd {
+				pw, err := readNewPassword(words[0], stdin, stderr)
+				if err != nil {
+					return err
+				}
+				req.Password = pw
 			}
 			return runStaff(*data, req, words, *asJSON, stdout)
 		}
@@ -110,7 +129,7 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 		if req.Site == "" {
 			return fmt.Errorf("%w: token new needs --site", errUsage)
 		}
-	case opRevoke, opAppsShow, opAnswer:
+	case opRevoke, opAppsShow, opAnswer, opStaffAdd, opStaffPasswd, opStaffDisable:
 		req.ID = words[0]
 		if req.Op == opAnswer && req.Message == "" {
 			return fmt.Errorf("%w: complaints answer needs --message", errUsage)
@@ -287,6 +306,42 @@ func execute(d *district.District, req request) (reply, error) {
 		}
 		value = map[string]uint64{"version": v}
 		fmt.Fprintf(tw, "configuration version %d published\n", v)
+	case opStaffAdd:
+		role, err := district.ParseRole(req.Role)
+		if err != nil {
+			return reply{}, err
+		}
+		if err := d.AddStaff(req.ID, role, req.Password); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "staff account %s added (%s)\n", req.ID, role)
+	case opStaffPasswd:
+		if err := d.SetStaffPassword(req.ID, req.Password); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "password of %s set; its lock, if any, lifted\n", req.ID)
+	case opStaffDisable:
+		if err := d.DisableStaff(req.ID); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "staff account %s disabled\n", req.ID)
+	case opStaffList:
+		list, err := d.StaffList()
+		if err != nil {
+			return reply{}, err
+		}
+		value = list
+		fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tPASSWORD SET")
+		for _, s := range list {
+			state := "active"
+			switch {
+			case s.Disabled:
+				state = "disabled"
+			case s.LockedUntil.After(time.Now()):
+				state = "locked until " + s.LockedUntil.Local().Format("15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Role, state, s.PasswordChanged.Local().Format("2006-01-02"))
+		}
 	default:
 		return reply{}, fmt.Errorf("unknown operation %q", req.Op)
 	}
@@ -346,4 +401,25 @@ func printTerminals(w io.Writer, terms []district.Terminal) {
 	if len(terms) == 0 {
 		fmt.Fprintln(w, "(none enrolled)")
 	}
+}
+
+// readNewPassword reads a staff member's new password twice from stdin,
+// without echo at a terminal, and checks it before the second prompt.
+func readNewPassword(name string, stdin io.Reader, prompt io.Writer) (string, error) {
+	in := bufio.NewReader(stdin)
+	pw, err := command.ReadSecret(in, stdin, prompt, "new password for "+name+" (10 or more characters, letters and digits): ")
+	if err != nil {
+		return "", fmt.Errorf("no password read: %w", err)
+	}
+	if err := district.CheckPassword(name, pw); err != nil {
+		return "", err
+	}
+	again, err := command.ReadSecret(in, stdin, prompt, "the same password again: ")
+	if err != nil {
+		return "", fmt.Errorf("no password read: %w", err)
+	}
+	if again != pw {
+		return "", errors.New("the two passwords differ; nothing was changed")
+	}
+	return pw, nil
 }

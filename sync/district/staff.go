@@ -126,6 +126,12 @@ func (d *District) AddStaff(name string, role Role, password string) error {
 	if err := CheckPassword(name, password); err != nil {
 		return err
 	}
+	if _, found, err := d.staff(name); err != nil || found {
+		if found {
+			err = fmt.Errorf("%w: %s", ErrStaffExists, name)
+		}
+		return err // said before the slow hash
+	}
 	h, err := passhash.New(password, d.opt.PasswordCost) // slow: outside the transaction
 	if err != nil {
 		return fmt.Errorf("district: %w", err)
@@ -144,6 +150,12 @@ func (d *District) AddStaff(name string, role Role, password string) error {
 func (d *District) SetStaffPassword(name, password string) error {
 	if err := CheckPassword(name, password); err != nil {
 		return err
+	}
+	if _, found, err := d.staff(name); err != nil || !found {
+		if !found {
+			err = fmt.Errorf("%w: %s", ErrNoStaff, name)
+		}
+		return err // said before the slow hash
 	}
 	h, err := passhash.New(password, d.opt.PasswordCost)
 	if err != nil {
@@ -184,13 +196,7 @@ func (d *District) StaffList() ([]Staff, error) {
 // before the password, which is then not tried).
 func (d *District) StaffLogin(name, password string) (Staff, error) {
 	now := d.opt.Now()
-	var r staffRecord
-	var found bool
-	err := d.db.View(func(tx *bolt.Tx) error {
-		var err error
-		found, err = getJSON(tx.Bucket(bucketStaff), []byte(name), &r)
-		return err
-	})
+	r, found, err := d.staff(name)
 	if err != nil {
 		return Staff{}, err
 	}
@@ -236,6 +242,15 @@ func (d *District) StaffLogin(name, password string) (Staff, error) {
 func (d *District) decoyVerify(password string) {
 	d.decoyOnce.Do(func() { d.decoy, _ = passhash.New("decoy", d.opt.PasswordCost) })
 	d.decoy.Verify(password)
+}
+
+// staff reads an account as stored.
+func (d *District) staff(name string) (r staffRecord, found bool, err error) {
+	err = d.db.View(func(tx *bolt.Tx) error {
+		found, err = getJSON(tx.Bucket(bucketStaff), []byte(name), &r)
+		return err
+	})
+	return r, found, err
 }
 
 func (d *District) updateStaff(name string, f func(*staffRecord)) error {
