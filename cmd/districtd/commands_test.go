@@ -84,6 +84,18 @@ func TestStaffCommands(t *testing.T) {
 	if strings.Contains(out.String(), "argon2") || strings.Contains(out.String(), "Weihai") {
 		t.Fatalf("staff list shows a secret:\n%s", out.String())
 	}
+	out.Reset()
+	if err := run([]string{"audit", "list", "--data", dir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"staff_added", "li.ming", "staff_password_set", "staff_disabled", "command line"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("audit list lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := run([]string{"audit", "verify", "--data", dir}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("audit verify: %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "admin.sock")); err != nil {
 		t.Fatalf("no admin socket: serve did not take the commands: %v", err)
 	}

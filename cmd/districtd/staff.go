@@ -45,6 +45,7 @@ type request struct {
 	// the admin socket, which the districtd user alone may open.
 	Role     string `json:"role,omitempty"`
 	Password string `json:"password,omitempty"`
+	After    uint64 `json:"after,omitempty"` // audit list: the events after this one
 }
 
 type reply struct {
@@ -71,6 +72,8 @@ const (
 	opStaffPasswd  = "staff-passwd"
 	opStaffDisable = "staff-disable"
 	opStaffList    = "staff-list"
+	opAuditList    = "audit-list"
+	opAuditVerify  = "audit-verify"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
@@ -99,6 +102,8 @@ func staffCommand(name, op string, need int, flags []string, stdin io.Reader, st
 				fs.BoolVar(&req.Bad, "bad", false, "only bad ratings (1–2 of 5)")
 			case "attachments":
 				fs.StringVar(&req.Dir, "attachments", "", "write the opened attachments into this folder (`DIR`)")
+			case "after":
+				fs.Uint64Var(&req.After, "after", 0, "show the events after the one numbered `N` (a page at a time: 200)")
 			case "role":
 				fs.StringVar(&req.Role, "role", string(district.RoleStaff), "the account's `ROLE`: staff (窗口人员), supervisor (科室负责人) or admin (管理员)")
 			default:
@@ -311,17 +316,17 @@ func execute(d *district.District, req request) (reply, error) {
 		if err != nil {
 			return reply{}, err
 		}
-		if err := d.AddStaff(req.ID, role, req.Password); err != nil {
+		if err := d.AddStaff(district.CommandLine, req.ID, role, req.Password); err != nil {
 			return reply{}, err
 		}
 		fmt.Fprintf(tw, "staff account %s added (%s)\n", req.ID, role)
 	case opStaffPasswd:
-		if err := d.SetStaffPassword(req.ID, req.Password); err != nil {
+		if err := d.SetStaffPassword(district.CommandLine, req.ID, req.Password); err != nil {
 			return reply{}, err
 		}
 		fmt.Fprintf(tw, "password of %s set; its lock, if any, lifted\n", req.ID)
 	case opStaffDisable:
-		if err := d.DisableStaff(req.ID); err != nil {
+		if err := d.DisableStaff(district.CommandLine, req.ID); err != nil {
 			return reply{}, err
 		}
 		fmt.Fprintf(tw, "staff account %s disabled\n", req.ID)
@@ -342,6 +347,24 @@ func execute(d *district.District, req request) (reply, error) {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Role, state, s.PasswordChanged.Local().Format("2006-01-02"))
 		}
+	case opAuditList:
+		trail, err := d.AuditTrail(req.After, 200)
+		if err != nil {
+			return reply{}, err
+		}
+		value = trail
+		fmt.Fprintln(tw, "SEQ\tTIME\tSTAFF\tACTION\tOBJECT\tDETAIL\tFROM")
+		for _, ev := range trail {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.At.Local().Format("2006-01-02 15:04:05"), ev.Staff, ev.Action, ev.Object, ev.Detail, ev.From)
+		}
+		if len(trail) == 200 {
+			fmt.Fprintf(tw, "more: districtd audit list --after %d\n", trail[len(trail)-1].Seq)
+		}
+	case opAuditVerify:
+		if err := d.VerifyAuditTrail(); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintln(tw, "the audit trail is whole: every event in order, each chained to the one before")
 	default:
 		return reply{}, fmt.Errorf("unknown operation %q", req.Op)
 	}

@@ -47,6 +47,7 @@ import (
 //	terminal_records  terminal id → (bucket: record id → Stored)
 //	statuses          terminal id → (bucket: cursor, 8 bytes big-endian → protocol.Status)
 //	staff             staff name → staffRecord (staff.go)
+//	audit             sequence, 8 bytes big-endian → AuditEvent, chained (audit.go)
 //
 // Attachments live in attachments/TERMINAL/ (attachments.go). Version 1
 // kept records by id alone and blobs shared by all terminals; Open
@@ -58,6 +59,7 @@ var (
 	bucketRecords   = []byte("terminal_records")
 	bucketStatuses  = []byte("statuses")
 	bucketStaff     = []byte("staff")
+	bucketAudit     = []byte("audit")
 	keyVersion      = []byte("version")
 	keyCatalog      = []byte("catalog")
 	keyConfig       = []byte("config")
@@ -205,7 +207,7 @@ func Open(opt Options) (*District, error) {
 	}
 	var version string
 	err = d.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff} {
+		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff, bucketAudit} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -115,8 +115,8 @@ func CheckPassword(name, password string) error {
 	return nil
 }
 
-// AddStaff makes an account.
-func (d *District) AddStaff(name string, role Role, password string) error {
+// AddStaff makes an account; by is who did it, for the audit trail.
+func (d *District) AddStaff(by, name string, role Role, password string) error {
 	if err := CheckStaffName(name); err != nil {
 		return err
 	}
@@ -142,12 +142,16 @@ func (d *District) AddStaff(name string, role Role, password string) error {
 		if b.Get([]byte(name)) != nil {
 			return fmt.Errorf("%w: %s", ErrStaffExists, name)
 		}
-		return putJSON(b, []byte(name), staffRecord{Staff: Staff{Name: name, Role: role, Created: now, PasswordChanged: now}, Hash: h.String()})
+		if err := putJSON(b, []byte(name), staffRecord{Staff: Staff{Name: name, Role: role, Created: now, PasswordChanged: now}, Hash: h.String()}); err != nil {
+			return err
+		}
+		return appendAudit(tx, AuditEvent{Staff: by, Action: AuditStaffAdded, Object: name, Detail: "role " + string(role)}, now)
 	})
 }
 
-// SetStaffPassword replaces an account's password and lifts its lock.
-func (d *District) SetStaffPassword(name, password string) error {
+// SetStaffPassword replaces an account's password and lifts its lock; by
+// is who did it.
+func (d *District) SetStaffPassword(by, name, password string) error {
 	if err := CheckPassword(name, password); err != nil {
 		return err
 	}
@@ -162,15 +166,19 @@ func (d *District) SetStaffPassword(name, password string) error {
 		return fmt.Errorf("district: %w", err)
 	}
 	now := d.opt.Now()
-	return d.updateStaff(name, func(r *staffRecord) {
+	return d.updateStaff(name, func(r *staffRecord) *AuditEvent {
 		r.Hash, r.PasswordChanged, r.Failures, r.LockedUntil = h.String(), now, 0, time.Time{}
+		return &AuditEvent{Staff: by, Action: AuditPasswordSet, Object: name}
 	})
 }
 
 // DisableStaff stops an account from logging in; it is kept, so the
-// audit trail still names who did what.
-func (d *District) DisableStaff(name string) error {
-	return d.updateStaff(name, func(r *staffRecord) { r.Disabled = true })
+// audit trail still names who did what. by is who disabled it.
+func (d *District) DisableStaff(by, name string) error {
+	return d.updateStaff(name, func(r *staffRecord) *AuditEvent {
+		r.Disabled = true
+		return &AuditEvent{Staff: by, Action: AuditStaffDisable, Object: name}
+	})
 }
 
 // StaffList returns every account, by name.
@@ -190,11 +198,13 @@ func (d *District) StaffList() ([]Staff, error) {
 	return out, err
 }
 
-// StaffLogin checks a staff member's name and password. A wrong password
-// counts towards the lock; the right one clears the count. Refusals are
-// ErrLoginFailed, or a *LockedError while the account is locked (checked
-// before the password, which is then not tried).
-func (d *District) StaffLogin(name, password string) (Staff, error) {
+// StaffLogin checks a staff member's name and password, from the client
+// address from. A wrong password counts towards the lock; the right one
+// clears the count. Refusals are ErrLoginFailed, or a *LockedError while
+// the account is locked (checked before the password, which is then not
+// tried). Every attempt goes into the audit trail — an unknown name
+// without the name, which may be a password typed in the wrong box.
+func (d *District) StaffLogin(name, password, from string) (Staff, error) {
 	now := d.opt.Now()
 	r, found, err := d.staff(name)
 	if err != nil {
@@ -202,9 +212,19 @@ func (d *District) StaffLogin(name, password string) (Staff, error) {
 	}
 	if !found || r.Disabled {
 		d.decoyVerify(password)
+		ev := AuditEvent{Action: AuditLoginFailed, Detail: "no such account", From: from}
+		if found {
+			ev.Staff, ev.Detail = name, "account disabled"
+		}
+		if err := d.Audit(ev); err != nil {
+			return Staff{}, err
+		}
 		return Staff{}, ErrLoginFailed
 	}
 	if now.Before(r.LockedUntil) {
+		if err := d.Audit(AuditEvent{Staff: name, Action: AuditLoginLocked, Detail: "refused while locked", From: from}); err != nil {
+			return Staff{}, err
+		}
 		return Staff{}, &LockedError{Until: r.LockedUntil}
 	}
 	h, err := passhash.Parse(r.Hash)
@@ -213,16 +233,18 @@ func (d *District) StaffLogin(name, password string) (Staff, error) {
 	}
 	right := h.Verify(password) // slow: outside any transaction
 	var locked time.Time
-	err = d.updateStaff(name, func(r *staffRecord) {
+	err = d.updateStaff(name, func(r *staffRecord) *AuditEvent {
 		if right {
 			r.Failures, r.LockedUntil = 0, time.Time{}
-			return
+			return &AuditEvent{Staff: name, Action: AuditLogin, From: from}
 		}
 		r.Failures++
 		if r.Failures >= MaxLoginFailures {
 			r.Failures, r.LockedUntil = 0, now.Add(LoginLockout)
 			locked = r.LockedUntil
+			return &AuditEvent{Staff: name, Action: AuditLoginLocked, Detail: fmt.Sprintf("%d wrong passwords", MaxLoginFailures), From: from}
 		}
+		return &AuditEvent{Staff: name, Action: AuditLoginFailed, Detail: "wrong password", From: from}
 	})
 	switch {
 	case err != nil:
@@ -253,7 +275,9 @@ func (d *District) staff(name string) (r staffRecord, found bool, err error) {
 	return r, found, err
 }
 
-func (d *District) updateStaff(name string, f func(*staffRecord)) error {
+// updateStaff changes an account and records what f says was done, in
+// one transaction.
+func (d *District) updateStaff(name string, f func(*staffRecord) *AuditEvent) error {
 	return d.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStaff)
 		var r staffRecord
@@ -264,7 +288,10 @@ func (d *District) updateStaff(name string, f func(*staffRecord)) error {
 		if !found {
 			return fmt.Errorf("%w: %s", ErrNoStaff, name)
 		}
-		f(&r)
-		return putJSON(b, []byte(name), r)
+		ev := f(&r)
+		if err := putJSON(b, []byte(name), r); err != nil {
+			return err
+		}
+		return appendAudit(tx, *ev, d.opt.Now())
 	})
 }
