@@ -19,7 +19,17 @@ set -eu
 v=${1:?usage: deb-version.sh VERSION}
 v=${v#v}
 
-case $v in
+# A bare hash (no tag reachable) may start with a digit, like a version:
+# tell it by its form, hex digits and no dot.
+kind=$v
+if printf '%s\n' "${v%-dirty}" | grep -Eqx '[0-9a-f]{7,40}'; then
+	kind=hash
+fi
+
+case $kind in
+hash)
+	v=0.0~git$(printf '%s\n' "$v" | tr -- '-_' '..')
+	;;
 [0-9]*)
 	# A tag, maybe followed by -N-gHASH (commits since it) and -dirty.
 	dirty=

@@ -20,6 +20,9 @@ func TestDebVersion(t *testing.T) {
 		{"v1.0-rc1-3-gdeadbee", "1.0~rc1+git3.gdeadbee"},
 		{"abc1234", "0.0~gitabc1234"},
 		{"abc1234-dirty", "0.0~gitabc1234.dirty"},
+		{"3e0bfe5", "0.0~git3e0bfe5"}, // a hash that starts with a digit is no version
+		{"3e0bfe5-dirty", "0.0~git3e0bfe5.dirty"},
+		{"2026.1", "2026.1"},
 		{"dev", "0.0~dev"},
 		{"release/2026 Q4", "0.0~gitrelease.2026.Q4"},
 	}
