@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/yizhan-kiosk/yizhan/cmd/internal/command/commandtest"
+	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
 
 func TestMain(m *testing.M) {
@@ -98,5 +103,55 @@ func TestStaffCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "admin.sock")); err != nil {
 		t.Fatalf("no admin socket: serve did not take the commands: %v", err)
+	}
+}
+
+// serve --console serves the staff console beside the terminals'
+// protocol, on the same store: an account made with staff add logs in.
+func TestServeServesTheConsole(t *testing.T) {
+	dir := t.TempDir()
+	if err := run([]string{"init", "--data", dir}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := runWith([]string{"staff", "add", "li.ming", "--data", dir}, strings.NewReader("Qingdao2026\nQingdao2026\n"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	consoleAt := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serveDistrict(ctx, district.Options{Dir: dir}, listeners{sync: "127.0.0.1:0", console: "127.0.0.1:0", consoleReady: func(a string) { consoleAt <- a }})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	base := "http://" + <-consoleAt
+	resp, err := http.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("the login page: %d\n%s", resp.StatusCode, page)
+	}
+	form := url.Values{"csrf": {string(m[1])}, "name": {"li.ming"}, "password": {"Qingdao2026"}}
+	req, _ := http.NewRequest("POST", base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range resp.Cookies() {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("login through serve: %d", resp.StatusCode)
 	}
 }

@@ -75,7 +75,7 @@ func program(stdin io.Reader, stdout, stderr io.Writer) command.Program {
 		Notes: `a record is named by its id, or TERMINAL/ID when more than one terminal sent that id
 every command but serve and init works on a district made already: --data DIR (default /var/lib/districtd)`,
 		Commands: []command.Command{
-			{Name: "serve", Synopsis: "[--data DIR] [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]... [--log-json]",
+			{Name: "serve", Synopsis: "[--data DIR] [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]... [--console ADDRESS] [--log-json]",
 				Summary: "serve the terminals over mutual TLS (a new district on its first start)", Setup: serve(stderr)},
 			{Name: "init", Synopsis: "[--data DIR] [--name NAME]",
 				Summary: "make a new district: its CA and keys", Setup: initDistrict(stdout)},

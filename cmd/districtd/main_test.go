@@ -37,7 +37,7 @@ func startDistrictd(t *testing.T, dir string) (url string, stop func()) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serveDistrict(ctx, district.Options{Dir: dir}, "127.0.0.1:0", func(addr string) { ready <- addr })
+		done <- serveDistrict(ctx, district.Options{Dir: dir}, listeners{sync: "127.0.0.1:0", ready: func(addr string) { ready <- addr }})
 	}()
 	select {
 	case addr := <-ready:

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/sync/console"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -33,6 +34,7 @@ func serve(stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 		listen := fs.String("listen", "127.0.0.1:8443", "the `ADDRESS` to serve terminals on")
 		name := fs.String("name", "示范区", "the district's `NAME`, for its CA")
 		logJSON := fs.Bool("log-json", false, "log JSON lines")
+		consoleAddr := fs.String("console", "", "the `ADDRESS` to serve the staff console on, such as 127.0.0.1:8080 behind a TLS proxy (none when empty)")
 		var hosts hostList
 		fs.Var(&hosts, "host", "a `NAME` or address terminals reach the district by (repeat)")
 		return func(words []string) error {
@@ -51,7 +53,7 @@ func serve(stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			return serveDistrict(ctx, district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}, *listen, nil)
+			return serveDistrict(ctx, district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}, listeners{sync: *listen, console: *consoleAddr})
 		}
 	}
 }
@@ -97,7 +99,16 @@ func hasDistrict(dir string) bool {
 // serveDistrict runs a district until ctx ends: the protocol on listen, the staff
 // socket in the data folder, and a watch for terminals gone quiet. ready,
 // when not nil, receives the address once it is listening.
-func serveDistrict(ctx context.Context, opt district.Options, listen string, ready func(addr string)) error {
+// listeners are where serveDistrict listens: the terminals' protocol, and
+// the staff console unless console is empty. ready, when not nil,
+// receives the protocol's address once it listens, consoleReady the
+// console's.
+type listeners struct {
+	sync, console       string
+	ready, consoleReady func(addr string)
+}
+
+func serveDistrict(ctx context.Context, opt district.Options, at listeners) error {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -109,29 +120,49 @@ func serveDistrict(ctx context.Context, opt district.Options, listen string, rea
 		return err
 	}
 	defer d.Close()
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", at.sync)
 	if err != nil {
 		return err
+	}
+	var consoleLn net.Listener
+	if at.console != "" {
+		if consoleLn, err = net.Listen("tcp", at.console); err != nil {
+			ln.Close()
+			return fmt.Errorf("console: %w", err)
+		}
 	}
 	admin, err := listenAdmin(opt.Dir)
 	if err != nil {
 		ln.Close()
+		if consoleLn != nil {
+			consoleLn.Close()
+		}
 		return err
 	}
 	opt.Log.Info("districtd serving", "listen", ln.Addr().String(), "data", opt.Dir)
-	if ready != nil {
-		ready(ln.Addr().String())
+	if at.ready != nil {
+		at.ready(ln.Addr().String())
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	var adminErr error
+	var adminErr, consoleErr error
 	wg.Go(func() { adminErr = serveAdmin(ctx, admin, d) })
 	wg.Go(func() { watchQuiet(ctx, d, opt.Log) })
+	if consoleLn != nil {
+		opt.Log.Info("staff console serving", "listen", consoleLn.Addr().String())
+		if at.consoleReady != nil {
+			at.consoleReady(consoleLn.Addr().String())
+		}
+		wg.Go(func() {
+			consoleErr = console.New(console.Options{District: d, Log: opt.Log}).Serve(ctx, consoleLn)
+			cancel() // a console that failed stops the district: its staff would see nothing
+		})
+	}
 	err = d.Serve(ctx, ln)
 	cancel()
 	wg.Wait()
-	return errors.Join(err, adminErr)
+	return errors.Join(err, adminErr, consoleErr)
 }
 
 // listenAdmin opens the staff socket, replacing one a crashed districtd

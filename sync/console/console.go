@@ -1,0 +1,311 @@
+// Package console is the district's staff console: server-rendered pages,
+// in Chinese with English, that staff work what the terminals send in,
+// served by districtd on a listener of its own. This part is its door:
+// login with a staff account (district.StaffLogin, which locks an account
+// after repeated failures and records every attempt), a session in a
+// cookie, a CSRF token on every form, logout.
+//
+// Sessions live in this process: a restart logs everyone out. Cookies are
+// HttpOnly, SameSite=Strict and Secure — browsers send a Secure cookie over
+// HTTPS, and over plain HTTP to localhost only, so the console is reached
+// through a TLS proxy or on the district's own machine.
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+)
+
+// Options configure a Console. District is required.
+type Options struct {
+	District *district.District
+	Log      *slog.Logger
+	Now      func() time.Time
+	// IdleTimeout ends a session nobody used for it (30 min); MaxAge ends
+	// any session that old (8 h, a working day).
+	IdleTimeout, MaxAge time.Duration
+	// HeaderTimeout is how long a connection may take to send a request's
+	// headers (10 s), BodyTimeout the whole request (30 s): a client that
+	// trickles is cut then.
+	HeaderTimeout, BodyTimeout time.Duration
+}
+
+// Console serves the staff console. It is safe for concurrent use.
+type Console struct {
+	opt      Options
+	mux      *http.ServeMux
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+type session struct {
+	staff      district.Staff
+	csrf       string
+	created    time.Time
+	lastActive time.Time
+}
+
+const (
+	sessionCookie = "yz_session"
+	loginCookie   = "yz_login" // the login form's CSRF token, before any session
+	maxForm       = 16 << 10   // a login or a state change is a few hundred bytes
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var pages = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
+
+// New returns the console.
+func New(opt Options) *Console {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.IdleTimeout <= 0 {
+		opt.IdleTimeout = 30 * time.Minute
+	}
+	if opt.MaxAge <= 0 {
+		opt.MaxAge = 8 * time.Hour
+	}
+	if opt.HeaderTimeout <= 0 {
+		opt.HeaderTimeout = 10 * time.Second
+	}
+	if opt.BodyTimeout <= 0 {
+		opt.BodyTimeout = 30 * time.Second
+	}
+	c := &Console{opt: opt, mux: http.NewServeMux(), sessions: map[string]*session{}}
+	c.mux.HandleFunc("GET /login", c.loginPage)
+	c.mux.HandleFunc("POST /login", c.login)
+	c.mux.HandleFunc("POST /logout", c.signedIn(c.logout))
+	c.mux.HandleFunc("GET /{$}", c.signedIn(c.home))
+	return c
+}
+
+// Serve serves the console on ln until ctx ends, bounding what each
+// connection may take: its headers (HeaderTimeout, 32 KiB), its request
+// (BodyTimeout; forms are 16 KiB at most), a minute to write a page, two
+// minutes idle between requests.
+func (c *Console) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           c,
+		ReadHeaderTimeout: c.opt.HeaderTimeout,
+		ReadTimeout:       c.opt.BodyTimeout,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(c.opt.Log.Handler(), slog.LevelDebug),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	err := srv.Serve(ln)
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("console: %w", err)
+}
+
+// ServeHTTP sets what every page needs said and routes the request.
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store") // pages hold residents' data
+	c.mux.ServeHTTP(w, r)
+}
+
+// loginView is what the login page shows.
+type loginView struct {
+	CSRF    string
+	Name    string
+	Problem string // zh / en, "" when none
+	Note    string
+}
+
+func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
+	note := ""
+	if r.URL.Query().Get("expired") != "" {
+		note = "会话已过期，请重新登录 · The session ended: log in again"
+	}
+	c.renderLogin(w, r, http.StatusOK, loginView{Note: note})
+}
+
+// renderLogin shows the login form with a fresh CSRF token in its cookie.
+func (c *Console) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
+	v.CSRF = randomToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: v.CSRF, Path: "/login", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := pages.ExecuteTemplate(w, "login.html", v); err != nil {
+		c.opt.Log.Warn("console: login page", "err", err)
+	}
+}
+
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	cookie, err := r.Cookie(loginCookie)
+	if err != nil || !sameToken(cookie.Value, r.PostForm.Get("csrf")) {
+		c.renderLogin(w, r, http.StatusForbidden, loginView{Problem: "页面已失效，请重试 · The form expired: try again"})
+		return
+	}
+	name := r.PostForm.Get("name")
+	staff, err := c.opt.District.StaffLogin(name, r.PostForm.Get("password"), clientIP(r))
+	var locked *district.LockedError
+	switch {
+	case errors.As(err, &locked):
+		c.renderLogin(w, r, http.StatusTooManyRequests, loginView{Name: name, Problem: "密码错误次数过多，账户已锁定至 " + locked.Until.Local().Format("15:04") + " · Too many wrong passwords: locked until " + locked.Until.Local().Format("15:04")})
+		return
+	case errors.Is(err, district.ErrLoginFailed):
+		c.renderLogin(w, r, http.StatusUnauthorized, loginView{Name: name, Problem: "用户名或密码错误 · Wrong name or password"})
+		return
+	case err != nil:
+		c.opt.Log.Error("console: login", "err", err)
+		http.Error(w, "the district could not check the login", http.StatusInternalServerError)
+		return
+	}
+	now := c.opt.Now()
+	token := randomToken()
+	c.mu.Lock()
+	c.sweep(now)
+	c.sessions[token] = &session{staff: staff, csrf: randomToken(), created: now, lastActive: now}
+	c.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: "/login", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// signedIn lets a request through with its session, or sends it to the
+// login page; a form sent must carry the session's CSRF token.
+func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, expired := c.session(r)
+		if s == nil {
+			target := "/login"
+			if expired {
+				target += "?expired=1"
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if err := r.ParseForm(); err != nil || !sameToken(s.csrf, r.PostForm.Get("csrf")) {
+				http.Error(w, "this form is not one the console gave you (CSRF token missing or wrong)", http.StatusForbidden)
+				return
+			}
+		}
+		next(w, r, s)
+	}
+}
+
+// session finds the request's session and marks it used; expired says
+// one was there but ran out.
+func (c *Console) session(r *http.Request) (s *session, expired bool) {
+	cookie, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, false
+	}
+	now := c.opt.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s = c.sessions[cookie.Value]
+	if s == nil {
+		return nil, true // ended by logout, a restart or the sweep
+	}
+	if c.ended(s, now) {
+		delete(c.sessions, cookie.Value)
+		return nil, true
+	}
+	s.lastActive = now
+	return s, false
+}
+
+func (c *Console) ended(s *session, now time.Time) bool {
+	return now.Sub(s.lastActive) >= c.opt.IdleTimeout || now.Sub(s.created) >= c.opt.MaxAge
+}
+
+// sweep drops ended sessions; c.mu is held.
+func (c *Console) sweep(now time.Time) {
+	for token, s := range c.sessions {
+		if c.ended(s, now) {
+			delete(c.sessions, token)
+		}
+	}
+}
+
+func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) {
+	c.mu.Lock()
+	for token, other := range c.sessions {
+		if other == s {
+			delete(c.sessions, token)
+		}
+	}
+	c.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// homeView is what the first page shows.
+type homeView struct {
+	Name, Role, CSRF string
+}
+
+func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pages.ExecuteTemplate(w, "home.html", homeView{Name: s.staff.Name, Role: roleNames[s.staff.Role], CSRF: s.csrf}); err != nil {
+		c.opt.Log.Warn("console: home page", "err", err)
+	}
+}
+
+var roleNames = map[district.Role]string{
+	district.RoleStaff:      "窗口人员 · staff",
+	district.RoleSupervisor: "科室负责人 · supervisor",
+	district.RoleAdmin:      "管理员 · admin",
+}
+
+// randomToken is 32 random bytes, for a session or a CSRF token.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// clientIP is the address the request came from, for the audit trail.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
