@@ -201,11 +201,18 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// signedIn lets a request through with its session, or sends it to the
-// login page; a form sent must carry the session's CSRF token.
+// signedIn lets a request through with a copy of its session (other
+// requests of the same session change nothing under it), or sends it to
+// the login page; a form sent must carry the session's CSRF token.
 func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s, expired := c.session(r)
+		token, s, expired := c.session(r)
+		if s != nil {
+			if s = c.stillAllowed(token, s.staff.Name); s == nil {
+				c.end(token)
+				expired = true
+			}
+		}
 		if s == nil {
 			target := "/login"
 			if expired {
@@ -225,26 +232,27 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 	}
 }
 
-// session finds the request's session and marks it used; expired says
-// one was there but ran out.
-func (c *Console) session(r *http.Request) (s *session, expired bool) {
+// session finds the request's session, marks it used and returns its
+// token and a copy of it; expired says one was there but ran out.
+func (c *Console) session(r *http.Request) (token string, s *session, expired bool) {
 	cookie, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil, false
+		return "", nil, false
 	}
 	now := c.opt.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s = c.sessions[cookie.Value]
-	if s == nil {
-		return nil, true // ended by logout, a restart or the sweep
+	kept := c.sessions[cookie.Value]
+	if kept == nil {
+		return "", nil, true // ended by logout, a restart or the sweep
 	}
-	if c.ended(s, now) {
+	if c.ended(kept, now) {
 		delete(c.sessions, cookie.Value)
-		return nil, true
+		return "", nil, true
 	}
-	s.lastActive = now
-	return s, false
+	kept.lastActive = now
+	view := *kept
+	return cookie.Value, &view, false
 }
 
 func (c *Console) ended(s *session, now time.Time) bool {
@@ -260,14 +268,40 @@ func (c *Console) sweep(now time.Time) {
 	}
 }
 
-func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) {
-	c.mu.Lock()
-	for token, other := range c.sessions {
-		if other == s {
-			delete(c.sessions, token)
-		}
+// stillAllowed reads the session's account again and returns the session
+// as it now stands, or nil: an account disabled since the login ends the
+// session, and a new role applies at once.
+func (c *Console) stillAllowed(token, name string) *session {
+	now, found, err := c.opt.District.StaffAccount(name)
+	if err != nil {
+		c.opt.Log.Error("console: staff account", "staff", name, "err", err)
+		return nil
 	}
+	if !found || now.Disabled {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.sessions[token]
+	if kept == nil {
+		return nil // logged out meanwhile
+	}
+	kept.staff = now
+	view := *kept
+	return &view
+}
+
+// end forgets the session of token.
+func (c *Console) end(token string) {
+	c.mu.Lock()
+	delete(c.sessions, token)
 	c.mu.Unlock()
+}
+
+func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) {
+	if cookie, err := r.Cookie(sessionCookie); err == nil {
+		c.end(cookie.Value)
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,4 +249,44 @@ func TestSlowClientsAreCut(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a prompt client: %d", resp.StatusCode)
 	}
+}
+
+// An account disabled while its session is open is out at its next page.
+func TestADisabledAccountIsOutAtOnce(t *testing.T) {
+	d, _, b := setup(t)
+	b.logIn("li.ming", "Qingdao2026")
+	if resp := b.do("GET", "/", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("logged in: %d", resp.StatusCode)
+	}
+	if err := d.DisableStaff(district.CommandLine, "li.ming"); err != nil {
+		t.Fatal(err)
+	}
+	if resp := b.do("GET", "/", nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("a disabled account's session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// Pages of one session asked for at once share nothing they change (run
+// under the race detector by make test).
+func TestOneSessionManyPagesAtOnce(t *testing.T) {
+	_, _, b := setup(t)
+	b.logIn("li.ming", "Qingdao2026")
+	cookie := b.cookies[sessionCookie]
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", b.srv.URL+"/", nil)
+			req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("page: %d", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -266,6 +266,14 @@ func (d *District) decoyVerify(password string) {
 	d.decoy.Verify(password)
 }
 
+// StaffAccount returns the account of that name as it is now, and
+// whether there is one: the console checks it at every request, so an
+// account disabled, or given another role, takes effect at once.
+func (d *District) StaffAccount(name string) (Staff, bool, error) {
+	r, found, err := d.staff(name)
+	return r.Staff, found, err
+}
+
 // staff reads an account as stored.
 func (d *District) staff(name string) (r staffRecord, found bool, err error) {
 	err = d.db.View(func(tx *bolt.Tx) error {
