@@ -290,3 +290,35 @@ func TestOneSessionManyPagesAtOnce(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A client that sends its headers and then trickles nothing of the body it
+// announced is cut at BodyTimeout.
+func TestSlowBodiesAreCut(t *testing.T) {
+	d, err := district.Open(district.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- New(Options{District: d, BodyTimeout: 300 * time.Millisecond}).Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("POST /login HTTP/1.1\r\nHost: console\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ncsrf="))
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Fatalf("the trickling connection was not closed by the server: %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("cut after %v", waited)
+	}
+}
