@@ -272,7 +272,7 @@ func execute(d *district.District, req request) (reply, error) {
 				state = "done"
 			}
 		}
-		if err := d.SetStatus(s.Ref(), state, req.Message); err != nil {
+		if err := d.SetStatus(district.CommandLine, "", s.Ref(), state, req.Message); err != nil {
 			return reply{}, err
 		}
 		fmt.Fprintf(tw, "%s is now %s; terminal %s gets it at its next sync\n", ref.ID, state, s.Terminal)

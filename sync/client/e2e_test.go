@@ -266,7 +266,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Statuses come back: received on arrival, then staff's.
-	if err := b.d.SetStatus(district.RecordRef{ID: subs[0].rec.ID}, "done", "已办结，请凭回执领取"); err != nil {
+	if err := b.d.SetStatus(district.CommandLine, "", district.RecordRef{ID: subs[0].rec.ID}, "done", "已办结，请凭回执领取"); err != nil {
 		t.Fatal(err)
 	}
 	if err := tm.client.Once(ctx); err != nil {
@@ -697,7 +697,7 @@ func TestARecordLargerThanTheRoomIsHeldBack(t *testing.T) {
 	tm := enrollTerminal(t, b, "HALL-0014")
 	tm.client.opt.Uploads = 1
 	big := tm.submit(t, outbox.Application, "big", bytes.Repeat([]byte{1}, 150_000), bytes.Repeat([]byte{2}, 150_000), bytes.Repeat([]byte{3}, 150_000))
-	behind := []submitted{tm.submit(t, outbox.Complaint, "a complaint, no photo"), tm.submit(t, outbox.Application, "small", []byte("photo"))}
+	behind := []submitted{tm.submit(t, outbox.Complaint, `{"type":"complaint","text":"a complaint, no photo"}`), tm.submit(t, outbox.Application, "small", []byte("photo"))}
 	for range 3 {
 		if err := tm.client.Once(ctx); err != nil {
 			t.Fatal(err)

@@ -60,7 +60,8 @@ func (r *faultRig) queue(n int) {
 		}
 		personal := fmt.Sprintf(`{"name":"测试%d","phone":"1380013%04d"}`, len(r.subs), len(r.subs))
 		if len(r.subs)%3 == 0 {
-			r.subs = append(r.subs, r.tm.submit(r.r(), outbox.Rating, personal))
+			rating := fmt.Sprintf(`{"level":%d,"reason":"等候太久","phone":"1380013%04d"}`, 1+len(r.subs)%5, len(r.subs))
+			r.subs = append(r.subs, r.tm.submit(r.r(), outbox.Rating, rating))
 		} else {
 			r.subs = append(r.subs, r.tm.submit(r.r(), outbox.Application, personal, att, att[:size/2]))
 		}

@@ -37,6 +37,11 @@ const (
 	AuditStaffAdded   = "staff_added"
 	AuditPasswordSet  = "staff_password_set"
 	AuditStaffDisable = "staff_disabled"
+	AuditSetStatus    = "set_status"
+	AuditCaseStep     = "case_step"
+	AuditCaseAssigned = "case_assigned"
+	AuditAutoRated    = "auto_rated"
+	AuditRulesSet     = "rules_set"
 
 	// CommandLine is who did what districtd's own commands did.
 	CommandLine = "command line"

@@ -39,7 +39,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
 
-// The store's layout, version 2:
+// The store's layout, version 3:
 //
 //	meta              "version" → 2, "catalog" → protocol.Catalog, "config" → protocol.TerminalConfig
 //	tokens            SHA-256(token) → token
@@ -48,24 +48,40 @@ import (
 //	statuses          terminal id → (bucket: cursor, 8 bytes big-endian → protocol.Status)
 //	staff             staff name → staffRecord (staff.go)
 //	audit             sequence, 8 bytes big-endian → AuditEvent, chained (audit.go)
+//	inbox, counts     applications by state (inbox.go)
+//	ratings, rating_facts, receipts, unrated   好差评 (ratings.go)
+//	cases, open_cases, closed_cases            bad ratings' and complaints' work (cases.go)
 //
 // Attachments live in attachments/TERMINAL/ (attachments.go). Version 1
-// kept records by id alone and blobs shared by all terminals; Open
-// migrates it (migrate.go).
+// kept records by id alone and blobs shared by all terminals; version 2
+// had no inbox, ratings or cases; Open migrates both (migrate.go,
+// index.go).
 var (
-	bucketMeta      = []byte("meta")
-	bucketTokens    = []byte("tokens")
-	bucketTerminals = []byte("terminals")
-	bucketRecords   = []byte("terminal_records")
-	bucketStatuses  = []byte("statuses")
-	bucketStaff     = []byte("staff")
-	bucketAudit     = []byte("audit")
-	keyVersion      = []byte("version")
-	keyCatalog      = []byte("catalog")
-	keyConfig       = []byte("config")
+	bucketMeta        = []byte("meta")
+	bucketTokens      = []byte("tokens")
+	bucketTerminals   = []byte("terminals")
+	bucketRecords     = []byte("terminal_records")
+	bucketStatuses    = []byte("statuses")
+	bucketStaff       = []byte("staff")
+	bucketAudit       = []byte("audit")
+	bucketInbox       = []byte("inbox")
+	bucketCounts      = []byte("counts")
+	bucketRatings     = []byte("ratings")
+	bucketRatingFacts = []byte("rating_facts")
+	bucketReceipts    = []byte("receipts")
+	bucketUnrated     = []byte("unrated")
+	bucketCases       = []byte("cases")
+	bucketOpenCases   = []byte("open_cases")
+	bucketClosedCases = []byte("closed_cases")
+	keyVersion        = []byte("version")
+	keyCatalog        = []byte("catalog")
+	keyConfig         = []byte("config")
 )
 
-const storeVersion = "2"
+const storeVersion = "3"
+
+var allBuckets = [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff, bucketAudit,
+	bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases}
 
 // Options configures a District.
 type Options struct {
@@ -101,7 +117,8 @@ type Options struct {
 	// terminals may share one address behind its router).
 	MaxConns, MaxConnsPerAddr int
 	// SweepEvery is how often Serve removes uploads left unfinished, and
-	// attachments no record named, for a week (hourly).
+	// attachments no record named, for a week, and rates the applications
+	// left unrated (RateUnrated) (hourly).
 	SweepEvery time.Duration
 	// AttachmentQuota bounds the bytes of attachments a terminal may hold
 	// at the district before a record names them — unfinished uploads and
@@ -207,7 +224,7 @@ func Open(opt Options) (*District, error) {
 	}
 	var version string
 	err = d.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff, bucketAudit} {
+		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

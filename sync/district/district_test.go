@@ -319,11 +319,11 @@ func TestStatusesPageByCursor(t *testing.T) {
 			Kind: "application", Created: time.Now(), Sealed: sealed(t, d, "x")})
 	}
 	d.Ingest("HALL-1", "sync", recs)
-	d.SetStatus(RecordRef{ID: recs[0].ID}, "done", "已办结")
-	if err := d.SetStatus(RecordRef{ID: recs[0].ID}, "lost", ""); err == nil {
+	d.SetStatus(CommandLine, "", RecordRef{ID: recs[0].ID}, "done", "已办结")
+	if err := d.SetStatus(CommandLine, "", RecordRef{ID: recs[0].ID}, "lost", ""); err == nil {
 		t.Fatal("an unknown state was set")
 	}
-	if err := d.SetStatus(RecordRef{ID: "019ac3f2-0000-7000-8000-0000000000ff"}, "done", ""); !errors.Is(err, ErrNoRecord) {
+	if err := d.SetStatus(CommandLine, "", RecordRef{ID: "019ac3f2-0000-7000-8000-0000000000ff"}, "done", ""); !errors.Is(err, ErrNoRecord) {
 		t.Fatalf("unknown record: %v", err)
 	}
 	page, _ := d.Statuses("HALL-1", 0, 4)

@@ -22,7 +22,7 @@ func padded(sealed []byte, n int) []byte {
 // at ingest and when staff open one that got in some other way.
 func TestManyRecipientsRefusedUnopened(t *testing.T) {
 	d := open(t, t.TempDir(), &clock{now: time.Now()})
-	good := sealed(t, d, "好")
+	good := sealed(t, d, `{"level":5}`)
 	rec := func(id string, s []byte) protocol.Record {
 		return protocol.Record{ID: id, Seq: 1, Kind: "rating", Created: time.Now(), Sealed: s}
 	}

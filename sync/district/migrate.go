@@ -53,7 +53,12 @@ func (d *District) upgrade(version string) error {
 	case storeVersion:
 		return os.RemoveAll(d.legacyBlobDir())
 	case "1", migratingVersion:
-		return d.migrateV1()
+		if err := d.migrateV1(); err != nil {
+			return err
+		}
+		return d.indexV2()
+	case "2", indexingVersion:
+		return d.indexV2()
 	}
 	return fmt.Errorf("store version %s, this districtd knows %s", version, storeVersion)
 }
@@ -81,7 +86,7 @@ func (d *District) migrateV1() error {
 	if err != nil {
 		return fmt.Errorf("migrate attachments: %w", err)
 	}
-	if err := d.setVersion(storeVersion); err != nil {
+	if err := d.setVersion("2"); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(d.legacyBlobDir()); err != nil {

@@ -49,6 +49,9 @@ func (d *District) ingest(terminal, via string, recs []protocol.Record, from str
 		return nil, fmt.Errorf("district: terminal id %q malformed", terminal)
 	}
 	results := make([]protocol.Result, len(recs))
+	// What a rating or a complaint says in its sealed part, that the
+	// district counts and works by.
+	parsed := make([]any, len(recs))
 	// Checks that need no transaction: attachments present, sealed part
 	// opens with the district's identity.
 	for i, r := range recs {
@@ -64,14 +67,19 @@ func (d *District) ingest(terminal, via string, recs []protocol.Record, from str
 			}
 		}
 		if results[i].Status == "" {
-			if err := d.checkSealed(r.Sealed); err != nil {
-				results[i].Status, results[i].Reason = protocol.Rejected, "sealed part does not open with this district's key: "+err.Error()
+			var err error
+			if parsed[i], err = d.checkSealed(r); err != nil {
+				results[i].Status, results[i].Reason = protocol.Rejected, err.Error()
 			}
 		}
 	}
+	rules, err := d.Rules()
+	if err != nil {
+		return nil, fmt.Errorf("district: store records: %w", err)
+	}
 	now := d.opt.Now().UTC()
 	var fresh int
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err = d.db.Update(func(tx *bolt.Tx) error {
 		fresh = 0
 		b, err := tx.Bucket(bucketRecords).CreateBucketIfNotExists([]byte(terminal))
 		if err != nil {
@@ -95,6 +103,10 @@ func (d *District) ingest(terminal, via string, recs []protocol.Record, from str
 				}
 				continue
 			}
+			if r.Kind == "rating" && tx.Bucket(bucketRatings).Get([]byte(ratingKey(terminal, r))) != nil {
+				results[i].Status, results[i].Reason = protocol.Duplicate, errRatedAlready.Error()
+				continue
+			}
 			if len(r.Attachments) > 0 {
 				ok, err := d.fileBlobs(terminal, from, r.Attachments)
 				if err != nil {
@@ -114,6 +126,9 @@ func (d *District) ingest(terminal, via string, recs []protocol.Record, from str
 				}
 			}
 			if err := putJSON(b, []byte(r.ID), s); err != nil {
+				return err
+			}
+			if err := file(tx, s, parsed[i], rules); err != nil {
 				return err
 			}
 			results[i].Status = protocol.Accepted
@@ -144,16 +159,65 @@ func (d *District) ingest(terminal, via string, recs []protocol.Record, from str
 // them from "my applications".
 func tracked(kind string) bool { return kind == "application" || kind == "complaint" }
 
-func (d *District) checkSealed(sealed []byte) error {
-	if err := d.checkHeader(sealed); err != nil {
-		return err
+// checkSealed checks that the record's sealed part opens with the
+// district's identity and, for a rating or a complaint, reads what the
+// district keeps of it in the clear (ratingRecord, askRecord).
+func (d *District) checkSealed(r protocol.Record) (any, error) {
+	const cannot = "sealed part does not open with this district's key: "
+	if err := d.checkHeader(r.Sealed); err != nil {
+		return nil, errors.New(cannot + err.Error())
 	}
-	r, err := age.Decrypt(bytes.NewReader(sealed), d.identities...)
+	plain, err := age.Decrypt(bytes.NewReader(r.Sealed), d.identities...)
 	if err != nil {
+		return nil, errors.New(cannot + err.Error())
+	}
+	switch r.Kind {
+	case "rating":
+		var rr ratingRecord
+		err := json.NewDecoder(plain).Decode(&rr)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("the rating's sealed part is not a rating: %w", err)
+		case rr.Level < LevelVeryDissatisfied || rr.Level > LevelVerySatisfied:
+			return nil, fmt.Errorf("rating level %d outside 1–5", rr.Level)
+		}
+		if rr.Reason != "" && !validShort(rr.Reason) {
+			rr.Reason = "?"
+		}
+		return rr, nil
+	case "complaint":
+		var a askRecord
+		if err := json.NewDecoder(plain).Decode(&a); err != nil {
+			return nil, fmt.Errorf("the complaint's sealed part is not a complaint: %w", err)
+		}
+		if !validShort(a.Type) {
+			a.Type = "?"
+		}
+		if a.Topic != "" && !validShort(a.Topic) {
+			a.Topic = "?"
+		}
+		return a, nil
+	}
+	if _, err := io.Copy(io.Discard, plain); err != nil {
+		return nil, errors.New(cannot + err.Error())
+	}
+	return nil, nil
+}
+
+// file keeps what a new record adds to the inbox, the ratings and the
+// cases, in the transaction that stores it. parsed is what checkSealed
+// read of it.
+func file(tx *bolt.Tx, s Stored, parsed any, rules Rules) error {
+	switch p := parsed.(type) {
+	case ratingRecord:
+		return fileRating(tx, s, p, rules)
+	case askRecord:
+		return fileComplaint(tx, s, p, rules)
+	}
+	if err := fileInInbox(tx, s, ""); err != nil {
 		return err
 	}
-	_, err = io.Copy(io.Discard, r)
-	return err
+	return noteFinished(tx, s)
 }
 
 func addStatus(tx *bolt.Tx, terminal string, s protocol.Status) error {
@@ -275,25 +339,40 @@ func find(tx *bolt.Tx, ref RecordRef) (*bolt.Bucket, Stored, error) {
 
 // SetStatus gives a record a new state with a message for the resident,
 // which the terminal that sent it fetches with its next sync.
-func (d *District) SetStatus(ref RecordRef, state, message string) error {
+// by is who did it and from where, for the audit trail.
+func (d *District) SetStatus(by, from string, ref RecordRef, state, message string) error {
+	now := d.opt.Now().UTC()
+	return d.db.Update(func(tx *bolt.Tx) error {
+		if err := setStatus(tx, ref, state, message, now); err != nil {
+			return err
+		}
+		return appendAudit(tx, AuditEvent{Staff: by, Action: AuditSetStatus, Object: ref.String(), Detail: state, From: from}, now)
+	})
+}
+
+func setStatus(tx *bolt.Tx, ref RecordRef, state, message string, now time.Time) error {
 	if !protocol.ValidState(state) {
 		return fmt.Errorf("district: unknown state %q (received, accepted, processing, done, rejected)", state)
 	}
 	if len(message) > 2000 {
 		return errors.New("district: message over 2000 bytes")
 	}
-	now := d.opt.Now().UTC()
-	return d.db.Update(func(tx *bolt.Tx) error {
-		b, s, err := find(tx, ref)
-		if err != nil {
-			return err
-		}
-		s.State, s.Message, s.Updated = state, message, now
-		if err := putJSON(b, []byte(s.Record.ID), s); err != nil {
-			return err
-		}
-		return addStatus(tx, s.Terminal, protocol.Status{ID: s.Record.ID, State: state, Message: message, At: now})
-	})
+	b, s, err := find(tx, ref)
+	if err != nil {
+		return err
+	}
+	was := s.State
+	s.State, s.Message, s.Updated = state, message, now
+	if err := putJSON(b, []byte(s.Record.ID), s); err != nil {
+		return err
+	}
+	if err := fileInInbox(tx, s, was); err != nil {
+		return err
+	}
+	if err := noteFinished(tx, s); err != nil {
+		return err
+	}
+	return addStatus(tx, s.Terminal, protocol.Status{ID: s.Record.ID, State: state, Message: message, At: now})
 }
 
 // Records lists the stored records of a kind ("" for all), oldest first.

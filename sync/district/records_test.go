@@ -32,10 +32,10 @@ func TestATerminalCannotTakeAnothersRecordID(t *testing.T) {
 	if err != nil || string(s.Record.Sealed) != string(queued.Sealed) {
 		t.Fatalf("HALL-B's record: %v", err)
 	}
-	if err := d.SetStatus(RecordRef{ID: id}, "done", "已办结"); err == nil || !strings.Contains(err.Error(), "HALL-B/"+id) || !strings.Contains(err.Error(), "HALL-X/"+id) {
+	if err := d.SetStatus(CommandLine, "", RecordRef{ID: id}, "done", "已办结"); err == nil || !strings.Contains(err.Error(), "HALL-B/"+id) || !strings.Contains(err.Error(), "HALL-X/"+id) {
 		t.Fatalf("the id alone, sent by two terminals: %v", err)
 	}
-	if err := d.SetStatus(RecordRef{Terminal: "HALL-B", ID: id}, "done", "已办结"); err != nil {
+	if err := d.SetStatus(CommandLine, "", RecordRef{Terminal: "HALL-B", ID: id}, "done", "已办结"); err != nil {
 		t.Fatal(err)
 	}
 	last := func(terminal string) string {

@@ -136,6 +136,11 @@ func (d *District) sweep() {
 	} else if n > 0 {
 		d.opt.Log.Info("unfinished uploads and attachments no record named removed", "count", n)
 	}
+	if n, err := d.RateUnrated(); err != nil {
+		d.opt.Log.Warn("automatic ratings", "err", err)
+	} else if n > 0 {
+		d.opt.Log.Info("finished applications left unrated count as 基本满意", "count", n)
+	}
 }
 
 // Handler serves protocol version 1.
