@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
 
@@ -49,6 +50,10 @@ type Console struct {
 	mux      *http.ServeMux
 	mu       sync.Mutex
 	sessions map[string]*session
+
+	catMu      sync.Mutex
+	cat        *catalog.Catalog // the published catalog, parsed
+	catVersion uint64
 }
 
 type session struct {
@@ -67,7 +72,10 @@ const (
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var pages = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
+//go:embed static
+var staticFiles embed.FS
+
+var pages = template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/*.html"))
 
 // New returns the console.
 func New(opt Options) *Console {
@@ -94,6 +102,17 @@ func New(opt Options) *Console {
 	c.mux.HandleFunc("POST /login", c.login)
 	c.mux.HandleFunc("POST /logout", c.signedIn(c.logout))
 	c.mux.HandleFunc("GET /{$}", c.signedIn(c.home))
+	c.mux.Handle("GET /static/", http.FileServerFS(staticFiles))
+	c.mux.HandleFunc("GET /applications", c.signedIn(c.applications))
+	c.mux.HandleFunc("GET /applications/{terminal}/{id}", c.signedIn(c.application))
+	c.mux.HandleFunc("GET /applications/{terminal}/{id}/attachments/{name}", c.signedIn(c.attachment))
+	c.mux.HandleFunc("POST /applications/{terminal}/{id}/status", c.signedIn(c.setStatus))
+	c.mux.HandleFunc("GET /ratings", c.signedIn(c.ratings))
+	c.mux.HandleFunc("GET /cases/{kind}", c.signedIn(c.cases))
+	c.mux.HandleFunc("GET /cases/{kind}/{key...}", c.signedIn(c.oneCase))
+	c.mux.HandleFunc("POST /cases/{kind}/step/{key...}", c.signedIn(c.caseStep))
+	c.mux.HandleFunc("POST /cases/{kind}/assign/{key...}", c.signedIn(c.assignCase))
+	c.mux.HandleFunc("GET /audit", c.signedIn(c.auditTrail))
 	return c
 }
 
@@ -306,16 +325,107 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// frame is what every signed-in page shows around its content: who is
+// signed in, the sections, the logout form.
+type frame struct {
+	Title      string
+	Section    string // "applications", "ratings", "rating", "complaint", "audit"
+	Staff      string
+	Role       string
+	CSRF       string
+	Supervisor bool // supervisor or admin
+	Admin      bool
+}
+
+func (c *Console) frame(s *session, section, title string) frame {
+	return frame{Title: title, Section: section, Staff: s.staff.Name, Role: roleNames[s.staff.Role], CSRF: s.csrf,
+		Supervisor: s.staff.Role != district.RoleStaff, Admin: s.staff.Role == district.RoleAdmin}
+}
+
+// render writes a page; a template that fails midway is logged (the
+// status is out already).
+func (c *Console) render(w http.ResponseWriter, status int, name string, view any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := pages.ExecuteTemplate(w, name, view); err != nil {
+		c.opt.Log.Warn("console: page", "page", name, "err", err)
+	}
+}
+
+// problemView is a page that says what went wrong and where to go.
+type problemView struct {
+	frame
+	Problem string
+	Back    string
+}
+
+// fail shows a page saying why the request was refused, in words staff
+// can act on.
+func (c *Console) fail(w http.ResponseWriter, s *session, status int, problem, back string) {
+	c.render(w, status, "problem.html", problemView{frame: c.frame(s, "", "无法完成 · Not done"), Problem: problem, Back: back})
+}
+
+// failErr turns a district error into the page staff see.
+func (c *Console) failErr(w http.ResponseWriter, s *session, err error, back string) {
+	switch {
+	case errors.Is(err, district.ErrNotAllowed):
+		c.fail(w, s, http.StatusForbidden, "您的角色无权执行此操作 · Your role does not allow this: "+err.Error(), back)
+	case errors.Is(err, district.ErrNoRecord), errors.Is(err, district.ErrNoCase):
+		c.fail(w, s, http.StatusNotFound, "没有找到 · Not found", back)
+	default:
+		var bad badInput
+		if errors.As(err, &bad) {
+			c.fail(w, s, http.StatusBadRequest, bad.Error(), back)
+			return
+		}
+		c.opt.Log.Error("console: request", "err", err)
+		c.fail(w, s, http.StatusInternalServerError, "系统出错，请稍后再试 · The district could not do it; try again later", back)
+	}
+}
+
+// badInput is an error staff caused and can correct, shown as it is.
+type badInput struct{ error }
+
+// audit records what staff did or saw; a page whose view cannot be
+// recorded is not shown (personal data is read only on the record).
+func (c *Console) audit(r *http.Request, s *session, action, object, detail string) error {
+	return c.opt.District.Audit(district.AuditEvent{Staff: s.staff.Name, Action: action, Object: object, Detail: detail, From: clientIP(r)})
+}
+
 // homeView is what the first page shows.
 type homeView struct {
-	Name, Role, CSRF string
+	frame
+	Counts  map[string]uint64
+	States  []stateTab
+	Mine    []district.Case
+	Overdue int
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pages.ExecuteTemplate(w, "home.html", homeView{Name: s.staff.Name, Role: roleNames[s.staff.Role], CSRF: s.csrf}); err != nil {
-		c.opt.Log.Warn("console: home page", "err", err)
+	d := c.opt.District
+	page, err := d.Inbox(district.InboxQuery{Limit: 1})
+	if err != nil {
+		c.failErr(w, s, err, "/")
+		return
 	}
+	v := homeView{frame: c.frame(s, "", "工作台 · Console"), Counts: page.Counts, States: stateTabs("", page.Counts)}
+	now := c.opt.Now()
+	for _, kind := range []string{district.CaseRating, district.CaseComplaint} {
+		open, err := d.Cases(district.CaseList{Kind: kind, Limit: 1000})
+		if err != nil {
+			c.failErr(w, s, err, "/")
+			return
+		}
+		for _, one := range open {
+			if one.Overdue(now) {
+				v.Overdue++
+			}
+			if one.Assignee == s.staff.Name {
+				v.Mine = append(v.Mine, one)
+			}
+		}
+	}
+	c.render(w, http.StatusOK, "home.html", v)
 }
 
 var roleNames = map[district.Role]string{

@@ -122,6 +122,10 @@ var ErrNoCase = errors.New("district: no such case")
 // ErrNotAllowed is work the staff member's role does not allow.
 var ErrNotAllowed = errors.New("district: the staff member's role does not allow it")
 
+// ErrCaseStep is a step the case is not waiting for, or a step without
+// its note: staff can correct it.
+var ErrCaseStep = errors.New("district: not a step the case can take")
+
 // Case returns one case by its ID (KIND:KEY).
 func (d *District) Case(id string) (Case, error) {
 	var c Case
@@ -143,9 +147,9 @@ func (d *District) CaseStep(by Staff, from, id, step, note string) (Case, error)
 	note = strings.TrimSpace(note)
 	switch {
 	case note == "":
-		return Case{}, errors.New("district: say what was done")
+		return Case{}, fmt.Errorf("%w: say what was done", ErrCaseStep)
 	case len(note) > 2000 || !utf8.ValidString(note):
-		return Case{}, errors.New("district: a note is at most 2000 bytes of text")
+		return Case{}, fmt.Errorf("%w: a note is at most 2000 bytes of text", ErrCaseStep)
 	case step == StepClose && by.Role == RoleStaff:
 		return Case{}, fmt.Errorf("%w: a case is closed by a supervisor", ErrNotAllowed)
 	}
@@ -161,9 +165,9 @@ func (d *District) CaseStep(by Staff, from, id, step, note string) (Case, error)
 		}
 		if next := c.Next(); step != next {
 			if next == "" {
-				return fmt.Errorf("district: case %s is closed", id)
+				return fmt.Errorf("%w: case %s is closed", ErrCaseStep, id)
 			}
-			return fmt.Errorf("district: case %s waits for %s, not %s", id, next, step)
+			return fmt.Errorf("%w: case %s waits for %s, not %s", ErrCaseStep, id, next, step)
 		}
 		c.Steps = append(c.Steps, CaseStep{Step: step, By: by.Name, At: now, Note: note})
 		if step == StepAnswer {

@@ -224,6 +224,21 @@ func (d *District) RatingOf(receipt string) (Rating, bool, error) {
 	return r, found, err
 }
 
+// ApplicationOf names the application a receipt was given for.
+func (d *District) ApplicationOf(receipt string) (RecordRef, error) {
+	var ref RecordRef
+	err := d.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketReceipts).Get([]byte(receipt))
+		if v == nil {
+			return ErrNoRecord
+		}
+		var err error
+		ref, err = ParseRecordRef(string(v))
+		return err
+	})
+	return ref, err
+}
+
 // RatingQuery chooses the ratings a dashboard counts: those given in
 // [From, To) (zero for no bound), of one service, site or terminal ("" for
 // all).

@@ -1,0 +1,278 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+)
+
+// stepNames are the steps of a case as staff read them.
+var stepNames = map[string]string{
+	district.StepVerify:   "核实 · verify",
+	district.StepRectify:  "整改 · rectify",
+	district.StepCallBack: "回访 · call back",
+	district.StepAnswer:   "答复 · answer",
+	district.StepClose:    "办结 · close",
+}
+
+// stepHints say what a step's note should hold.
+var stepHints = map[string]string{
+	district.StepVerify:   "核实情况：发生了什么，涉及哪个窗口或环节 · what happened, at which window or step",
+	district.StepRectify:  "整改措施：改了什么 · what was changed",
+	district.StepCallBack: "回访结果：何时联系居民，居民的意见 · when the resident was called and what they said",
+	district.StepAnswer:   "答复内容：居民下次在终端上会看到这段话 · the answer: the resident reads it at the terminal",
+	district.StepClose:    "办结说明 · closing note",
+}
+
+var kindNames = map[string]string{
+	district.CaseRating:    "差评整改 · bad ratings",
+	district.CaseComplaint: "投诉咨询 · complaints",
+}
+
+var complaintTypes = map[string]string{
+	"complaint":  "投诉 · complaint",
+	"consult":    "咨询 · consultation",
+	"suggestion": "建议 · suggestion",
+}
+
+// casesView is a queue of cases.
+type casesView struct {
+	frame
+	Kind, KindName string
+	Closed, Mine   bool
+	Rows           []caseRow
+	Overdue        int
+}
+
+type caseRow struct {
+	Link, Key, What, Service, Terminal, Opened, Deadline, Next, Assignee string
+	Overdue                                                              bool
+}
+
+func validKind(kind string) bool { return kind == district.CaseRating || kind == district.CaseComplaint }
+
+func casePath(c district.Case) string { return "/cases/" + c.Kind + "/" + c.Key }
+
+// caseWhat is a case's one line: a rating's level and reason, a
+// complaint's type and topic.
+func caseWhat(c district.Case) string {
+	if c.Kind == district.CaseRating {
+		return fmt.Sprintf("%s · %s", levelNames[min(max(c.Level, 1), 5)], c.Reason)
+	}
+	what := complaintTypes[c.Type]
+	if what == "" {
+		what = c.Type
+	}
+	if c.Topic != "" {
+		what += " · " + c.Topic
+	}
+	return what
+}
+
+func (c *Console) cases(w http.ResponseWriter, r *http.Request, s *session) {
+	kind := r.PathValue("kind")
+	if !validKind(kind) {
+		c.fail(w, s, http.StatusNotFound, "没有找到 · Not found", "/")
+		return
+	}
+	q := r.URL.Query()
+	list := district.CaseList{Kind: kind, Closed: q.Get("closed") != "", Limit: 500}
+	if q.Get("mine") != "" {
+		list.Assignee = s.staff.Name
+	}
+	found, err := c.opt.District.Cases(list)
+	if err != nil {
+		c.failErr(w, s, err, "/")
+		return
+	}
+	names := c.serviceNames()
+	now := c.opt.Now()
+	v := casesView{frame: c.frame(s, kind, kindNames[kind]), Kind: kind, KindName: kindNames[kind], Closed: list.Closed, Mine: list.Assignee != ""}
+	for _, one := range found {
+		row := caseRow{Link: casePath(one), Key: one.Key, What: caseWhat(one), Service: serviceLabel(names, one.Service), Terminal: one.Terminal,
+			Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"), Deadline: deadlineText(one, now),
+			Next: stepNames[one.Next()], Assignee: one.Assignee, Overdue: one.Overdue(now)}
+		if row.Overdue {
+			v.Overdue++
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	c.render(w, http.StatusOK, "cases.html", v)
+}
+
+// caseView is one case.
+type caseView struct {
+	frame
+	Kind, KindName, Key, What, Service, Terminal, Opened, Deadline string
+	Overdue, Closed                                                bool
+	Steps                                                          []stepRow
+	Next, NextName, NextHint, StepAction                           string
+	CanDoNext                                                      bool
+	Assignee, AssignAction                                         string
+	StaffNames                                                     []string
+	Resident                                                       []field // what the resident said, opened from the record
+	Application                                                    string  // the rated application's page, if the district has it
+}
+
+type stepRow struct{ Name, By, At, Note string }
+
+func (c *Console) caseFromPath(w http.ResponseWriter, r *http.Request, s *session) (district.Case, bool) {
+	kind, key := r.PathValue("kind"), r.PathValue("key")
+	if !validKind(kind) || key == "" {
+		c.fail(w, s, http.StatusNotFound, "没有找到 · Not found", "/")
+		return district.Case{}, false
+	}
+	one, err := c.opt.District.Case(kind + ":" + key)
+	if err != nil {
+		c.failErr(w, s, err, "/cases/"+kind)
+		return district.Case{}, false
+	}
+	return one, true
+}
+
+func (c *Console) oneCase(w http.ResponseWriter, r *http.Request, s *session) {
+	one, ok := c.caseFromPath(w, r, s)
+	if !ok {
+		return
+	}
+	d := c.opt.District
+	// The case page shows what the resident wrote and their number.
+	if err := c.audit(r, s, "view_case", one.ID(), ""); err != nil {
+		c.failErr(w, s, err, "/cases/"+one.Kind)
+		return
+	}
+	now := c.opt.Now()
+	v := caseView{frame: c.frame(s, one.Kind, kindNames[one.Kind]+" · "+one.Key), Kind: one.Kind, KindName: kindNames[one.Kind], Key: one.Key,
+		What: caseWhat(one), Service: serviceLabel(c.serviceNames(), one.Service), Terminal: one.Terminal,
+		Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"), Deadline: deadlineText(one, now),
+		Overdue: one.Overdue(now), Closed: !one.Closed.IsZero(), Assignee: one.Assignee,
+		Next: one.Next(), NextName: stepNames[one.Next()], NextHint: stepHints[one.Next()],
+		StepAction: "/cases/" + one.Kind + "/step/" + one.Key, AssignAction: "/cases/" + one.Kind + "/assign/" + one.Key}
+	v.CanDoNext = v.Next != "" && (v.Next != district.StepClose || v.Supervisor)
+	for _, st := range one.Steps {
+		v.Steps = append(v.Steps, stepRow{Name: stepNames[st.Step], By: st.By, At: st.At.In(district.Local).Format("2006-01-02 15:04"), Note: st.Note})
+	}
+	if v.Supervisor {
+		staff, err := d.StaffList()
+		if err != nil {
+			c.failErr(w, s, err, "/cases/"+one.Kind)
+			return
+		}
+		for _, st := range staff {
+			if !st.Disabled {
+				v.StaffNames = append(v.StaffNames, st.Name)
+			}
+		}
+	}
+	if ref, err := district.ParseRecordRef(one.Record); err == nil {
+		if rec, err := d.Record(ref); err == nil {
+			v.Resident = residentSaid(d, rec)
+		}
+	}
+	if one.Kind == district.CaseRating {
+		if app, err := d.ApplicationOf(one.Key); err == nil {
+			v.Application = applicationPath(app)
+		}
+	}
+	c.render(w, http.StatusOK, "case.html", v)
+}
+
+// residentSaid opens a rating's or complaint's record for what the
+// resident wrote and the number they left for a call back.
+func residentSaid(d *district.District, rec district.Stored) []field {
+	plain, err := d.Open(rec)
+	if err != nil {
+		return []field{{Label: "记录 · record", Value: "无法打开 · cannot be opened: " + err.Error()}}
+	}
+	defer clear(plain)
+	var said struct {
+		Text    string `json:"text"`
+		Phone   string `json:"phone"`
+		Receipt string `json:"receipt"`
+	}
+	json.Unmarshal(plain, &said)
+	var out []field
+	if said.Text != "" {
+		out = append(out, field{Label: "居民的话 · the resident wrote", Value: said.Text})
+	}
+	if said.Phone != "" {
+		out = append(out, field{Label: "回访电话 · call-back number", Value: said.Phone})
+	} else {
+		out = append(out, field{Label: "回访电话 · call-back number", Value: "居民未留电话 · none left"})
+	}
+	return out
+}
+
+func (c *Console) caseStep(w http.ResponseWriter, r *http.Request, s *session) {
+	one, ok := c.caseFromPath(w, r, s)
+	if !ok {
+		return
+	}
+	back := casePath(one)
+	step, note := r.PostForm.Get("step"), r.PostForm.Get("note")
+	if strings.TrimSpace(note) == "" {
+		c.failErr(w, s, badInput{fmt.Errorf("请填写办理情况 · say what was done")}, back)
+		return
+	}
+	if _, err := c.opt.District.CaseStep(s.staff, clientIP(r), one.ID(), step, note); err != nil {
+		if errors.Is(err, district.ErrCaseStep) {
+			err = badInput{err}
+		}
+		c.failErr(w, s, err, back)
+		return
+	}
+	http.Redirect(w, r, back+"?saved="+url.QueryEscape(step), http.StatusSeeOther)
+}
+
+func (c *Console) assignCase(w http.ResponseWriter, r *http.Request, s *session) {
+	one, ok := c.caseFromPath(w, r, s)
+	if !ok {
+		return
+	}
+	if err := c.opt.District.AssignCase(s.staff, clientIP(r), one.ID(), r.PostForm.Get("assignee")); err != nil {
+		c.failErr(w, s, err, casePath(one))
+		return
+	}
+	http.Redirect(w, r, casePath(one)+"?saved=assigned", http.StatusSeeOther)
+}
+
+// auditView is a page of the audit trail.
+type auditView struct {
+	frame
+	Events   []district.AuditEvent
+	Next     string
+	Verified string
+	Broken   bool
+}
+
+func (c *Console) auditTrail(w http.ResponseWriter, r *http.Request, s *session) {
+	if s.staff.Role != district.RoleAdmin {
+		c.fail(w, s, http.StatusForbidden, "审计记录仅管理员可查看 · Only admins read the audit trail", "/")
+		return
+	}
+	after, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
+	d := c.opt.District
+	events, err := d.AuditTrail(after, 100)
+	if err != nil {
+		c.failErr(w, s, err, "/")
+		return
+	}
+	v := auditView{frame: c.frame(s, "audit", "审计记录 · Audit trail"), Events: events}
+	// Checking the chain reads the whole trail: on request, not on every page.
+	if r.URL.Query().Get("verify") != "" {
+		v.Verified = "审计链完整 · the chain holds"
+		if err := d.VerifyAuditTrail(); err != nil {
+			v.Verified, v.Broken = "审计链被改动 · the trail was changed: "+err.Error(), true
+		}
+	}
+	if len(events) == 100 {
+		v.Next = fmt.Sprintf("/audit?after=%d", events[len(events)-1].Seq)
+	}
+	c.render(w, http.StatusOK, "audit.html", v)
+}

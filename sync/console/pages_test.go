@@ -1,0 +1,210 @@
+package console
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+func photo(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for x := range 32 {
+		img.Set(x, x%24, color.RGBA{200, 30, 30, 255})
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// sampleApplication is an application's personal part as the kiosk seals it.
+func sampleApplication(receipt string) map[string]any {
+	return map[string]any{
+		"service": "SB-001", "receipt": receipt,
+		"card":        map[string]string{"name": "张三丰", "id_number": "110101195001011234", "address": "江北区建设路 1 号"},
+		"form":        map[string]string{"phone": "13800138000", "bank_account": ""},
+		"staff_fills": []string{"bank_account"},
+		"identity":    map[string]any{"verdict": "matched", "score": 0.91, "photo": true},
+		"materials":   []map[string]string{{"name": "户口簿", "attachment": "material-1.jpg"}, {"name": "退休证"}},
+		"submitted":   time.Now().UTC(),
+	}
+}
+
+// TestApplicationPagesShowAndRecord: the inbox lists what a terminal sent;
+// the application shows what the resident left for staff first, the card,
+// the form and the photos; every view is in the audit trail; a state
+// change with its message reaches the terminal.
+func TestApplicationPagesShowAndRecord(t *testing.T) {
+	r := newRig(t)
+	pic := photo(t)
+	rec := r.term.submit(t, outbox.Application, "SB-001", "HALL-0001-261207-090000", sampleApplication("HALL-0001-261207-090000"),
+		map[string][]byte{"face.jpg": pic, "material-1.jpg": pic})
+	b := r.browser("li")
+	if resp := b.do("GET", "/applications?state=received", nil); resp.StatusCode != 200 || !strings.Contains(b.body, "SB-001") || !strings.Contains(b.body, "江北大厅") {
+		t.Fatalf("inbox: %d\n%s", resp.StatusCode, b.body)
+	}
+	page := "/applications/HALL-0001/" + rec.ID
+	if !strings.Contains(b.body, page) {
+		t.Fatalf("the inbox does not link %s", page)
+	}
+	if resp := b.do("GET", page, nil); resp.StatusCode != 200 {
+		t.Fatalf("application: %d\n%s", resp.StatusCode, b.body)
+	}
+	left, card := strings.Index(b.body, "留给工作人员"), strings.Index(b.body, "张三丰")
+	if left < 0 || card < 0 || left > card || !strings.Contains(b.body, "bank_account") || !strings.Contains(b.body, "110101195001011234") {
+		t.Fatalf("the application page (staff fills first, then the card):\n%s", b.body)
+	}
+	imgs := []string{page + "/attachments/face.jpg", page + "/attachments/material-1.jpg"}
+	for _, img := range imgs {
+		if !strings.Contains(b.body, `src="`+img+`"`) {
+			t.Fatalf("no <img> of %s", img)
+		}
+	}
+	if !strings.Contains(b.body, "退休证") || !strings.Contains(b.body, "未拍照") {
+		t.Fatal("a material without a photo is not shown as such")
+	}
+	for _, img := range imgs {
+		resp := b.do("GET", img, nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || b.body != string(pic) {
+			t.Fatalf("%s: %d %s, %d bytes", img, resp.StatusCode, resp.Header.Get("Content-Type"), len(b.body))
+		}
+	}
+	if resp := b.do("GET", page+"/attachments/other.jpg", nil); resp.StatusCode != 404 {
+		t.Fatalf("an attachment the record does not name: %d", resp.StatusCode)
+	}
+	b.do("GET", page, nil)
+	if resp := b.do("POST", page+"/status", url.Values{"csrf": {b.csrf()}, "state": {"rejected"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(b.body, "说明理由") {
+		t.Fatalf("rejected without a reason: %d\n%s", resp.StatusCode, b.body)
+	}
+	b.do("GET", page, nil)
+	if resp := b.do("POST", page+"/status", url.Values{"csrf": {b.csrf()}, "state": {"accepted"}, "message": {"已受理，请补充银行账号"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accepting: %d\n%s", resp.StatusCode, b.body)
+	}
+	r.term.sync(t)
+	if st := r.term.status(t, rec.ID); st.State != "accepted" || st.Message != "已受理，请补充银行账号" {
+		t.Fatalf("the terminal has %+v", st)
+	}
+	trail, _ := r.d.AuditTrail(0, 100)
+	seen := map[string]int{}
+	for _, ev := range trail {
+		if ev.Staff == "li" && ev.Object == "HALL-0001/"+rec.ID {
+			seen[ev.Action]++
+		}
+	}
+	if seen["view_application"] != 3 || seen["view_attachment"] != 2 || seen[district.AuditSetStatus] != 1 {
+		t.Fatalf("the audit trail has %v", seen)
+	}
+	for _, ev := range trail {
+		if strings.Contains(ev.Detail+ev.Object, "张三丰") || strings.Contains(ev.Detail+ev.Object, "110101195001011234") {
+			t.Fatalf("personal data in the audit trail: %+v", ev)
+		}
+	}
+}
+
+// TestBadRatingWorkedThroughAndCounted: a bad rating a terminal sent is a
+// case in the queue; staff verify, rectify and call back; staff cannot
+// close it, a supervisor does; the dashboard's rectification rate moves.
+func TestBadRatingWorkedThroughAndCounted(t *testing.T) {
+	r := newRig(t)
+	r.term.submit(t, outbox.Rating, "SB-001", "HALL-0001-261207-090000", map[string]any{"level": 1, "reason": "等候太久", "phone": "13900139000", "channel": "terminal"}, nil)
+	r.term.submit(t, outbox.Rating, "SB-002", "HALL-0001-261207-091000", map[string]any{"level": 5, "channel": "terminal"}, nil)
+	b := r.browser("li")
+	b.do("GET", "/ratings", nil)
+	if !strings.Contains(b.body, "50.0%") || !strings.Contains(b.body, "0 / 1") {
+		t.Fatalf("dashboard before (satisfied 50%%, rectified 0 / 1):\n%s", b.body)
+	}
+	b.do("GET", "/cases/rating", nil)
+	casePage := "/cases/rating/HALL-0001-261207-090000"
+	if !strings.Contains(b.body, casePage) || !strings.Contains(b.body, "等候太久") {
+		t.Fatalf("queue:\n%s", b.body)
+	}
+	for _, step := range []string{district.StepVerify, district.StepRectify, district.StepCallBack} {
+		b.do("GET", casePage, nil)
+		if !strings.Contains(b.body, "13900139000") {
+			t.Fatalf("the case page lacks the call-back number:\n%s", b.body)
+		}
+		if resp := b.do("POST", "/cases/rating/step/HALL-0001-261207-090000", url.Values{"csrf": {b.csrf()}, "step": {step}, "note": {"做了 " + step}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", step, resp.StatusCode, b.body)
+		}
+	}
+	b.do("GET", casePage, nil)
+	if !strings.Contains(b.body, "科室负责人确认") {
+		t.Fatalf("staff is offered the close:\n%s", b.body)
+	}
+	if resp := b.do("POST", "/cases/rating/step/HALL-0001-261207-090000", url.Values{"csrf": {b.csrf()}, "step": {"close"}, "note": {"办结"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff closing: %d\n%s", resp.StatusCode, b.body)
+	}
+	boss := r.browser("zhao")
+	boss.do("GET", casePage, nil)
+	if resp := boss.do("POST", "/cases/rating/step/HALL-0001-261207-090000", url.Values{"csrf": {boss.csrf()}, "step": {"close"}, "note": {"已整改，居民满意"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("supervisor closing: %d\n%s", resp.StatusCode, boss.body)
+	}
+	boss.do("GET", "/ratings", nil)
+	if !strings.Contains(boss.body, "1 / 1") || !strings.Contains(boss.body, "100.0%") {
+		t.Fatalf("dashboard after:\n%s", boss.body)
+	}
+}
+
+// TestComplaintAnswerReachesTheResident: an answer given in the console
+// is what the terminal shows at the resident's next visit.
+func TestComplaintAnswerReachesTheResident(t *testing.T) {
+	r := newRig(t)
+	rec := r.term.submit(t, outbox.Complaint, "", "HALL-0001-261207-093000", map[string]any{"type": "consult", "topic": "社保", "text": "养老金认证怎么办", "phone": "13700137000"}, nil)
+	b := r.browser("li")
+	key := "HALL-0001/" + rec.ID
+	b.do("GET", "/cases/complaint/"+key, nil)
+	if !strings.Contains(b.body, "养老金认证怎么办") || !strings.Contains(b.body, "咨询") {
+		t.Fatalf("complaint page:\n%s", b.body)
+	}
+	if resp := b.do("POST", "/cases/complaint/step/"+key, url.Values{"csrf": {b.csrf()}, "step": {"answer"}, "note": {"请携带身份证到 3 号窗口"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("answering: %d\n%s", resp.StatusCode, b.body)
+	}
+	r.term.sync(t)
+	if st := r.term.status(t, rec.ID); st.State != "done" || st.Message != "请携带身份证到 3 号窗口" {
+		t.Fatalf("the terminal has %+v", st)
+	}
+}
+
+// TestRolesAreEnforced: staff cannot read the audit trail or assign work;
+// an admin can; a step out of order is refused with why.
+func TestRolesAreEnforced(t *testing.T) {
+	r := newRig(t)
+	r.term.submit(t, outbox.Rating, "SB-001", "R-1", map[string]any{"level": 2, "reason": "态度差"}, nil)
+	b := r.browser("li")
+	if resp := b.do("GET", "/audit", nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff reading the audit trail: %d", resp.StatusCode)
+	}
+	b.do("GET", "/cases/rating/R-1", nil)
+	if strings.Contains(b.body, "/cases/rating/assign/") {
+		t.Fatal("staff is offered the assign form")
+	}
+	if resp := b.do("POST", "/cases/rating/assign/R-1", url.Values{"csrf": {b.csrf()}, "assignee": {"li"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff assigning: %d", resp.StatusCode)
+	}
+	b.do("GET", "/cases/rating/R-1", nil)
+	if resp := b.do("POST", "/cases/rating/step/R-1", url.Values{"csrf": {b.csrf()}, "step": {"callback"}, "note": {"x"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(b.body, "waits for verify") {
+		t.Fatalf("a step out of order: %d\n%s", resp.StatusCode, b.body)
+	}
+	a := r.browser("admin")
+	if resp := a.do("GET", "/audit?verify=1", nil); resp.StatusCode != 200 || !strings.Contains(a.body, "审计链完整") || !strings.Contains(a.body, "view_case") {
+		t.Fatalf("admin's audit page: %d\n%s", resp.StatusCode, a.body)
+	}
+	a.do("GET", "/cases/rating/R-1", nil)
+	if resp := a.do("POST", "/cases/rating/assign/R-1", url.Values{"csrf": {a.csrf()}, "assignee": {"li"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("admin assigning: %d\n%s", resp.StatusCode, a.body)
+	}
+	b.do("GET", "/", nil)
+	if !strings.Contains(b.body, "/cases/rating/R-1") {
+		t.Fatalf("li's home page lacks the case assigned:\n%s", b.body)
+	}
+}
