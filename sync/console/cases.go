@@ -55,7 +55,9 @@ type caseRow struct {
 	Overdue                                                              bool
 }
 
-func validKind(kind string) bool { return kind == district.CaseRating || kind == district.CaseComplaint }
+func validKind(kind string) bool {
+	return kind == district.CaseRating || kind == district.CaseComplaint
+}
 
 func casePath(c district.Case) string { return "/cases/" + c.Kind + "/" + c.Key }
 

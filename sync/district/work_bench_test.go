@@ -232,4 +232,3 @@ func BenchmarkRatingDashboard(b *testing.B) {
 		})
 	}
 }
-
