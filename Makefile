@@ -23,8 +23,9 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcurso
 # And for make test only, the packages' tests (packaging/debtest):
 # debootstrap makes the Debian root the .debs are installed into; xset and
 # xauth run the kiosk session script against Xvfb; zbar-tools reads the
-# printed QR codes back as a second decoder.
-TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools
+# printed QR codes back as a second decoder; chromium, with a Chinese font,
+# is the browser the staff console's pages are tested in (sync/console).
+TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
@@ -111,7 +112,7 @@ run: build
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
 test: test-deps lint lintian vuln
-	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk
 	$(GO) test -count=1 ./kiosk/ui

@@ -213,7 +213,7 @@ func (c *Console) application(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	names := c.serviceNames()
-	v := applicationView{frame: c.frame(s, "applications", "申请 · Application "+rec.Record.Public.Receipt), Ref: ref.String(),
+	v := applicationView{frame: c.savedFrame(r, s, "applications", "申请 · Application "+rec.Record.Public.Receipt), Ref: ref.String(),
 		Terminal: rec.Terminal, Receipt: rec.Record.Public.Receipt, Service: serviceLabel(names, rec.Record.Public.Service),
 		State: stateNames[rec.State], StateCode: rec.State, Message: rec.Message,
 		Received: rec.Received.In(district.Local).Format("2006-01-02 15:04"), StatusAction: applicationPath(ref) + "/status"}

@@ -150,7 +150,7 @@ func (c *Console) oneCase(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	now := c.opt.Now()
-	v := caseView{frame: c.frame(s, one.Kind, kindNames[one.Kind]+" · "+one.Key), Kind: one.Kind, KindName: kindNames[one.Kind], Key: one.Key,
+	v := caseView{frame: c.savedFrame(r, s, one.Kind, kindNames[one.Kind]+" · "+one.Key), Kind: one.Kind, KindName: kindNames[one.Kind], Key: one.Key,
 		What: caseWhat(one), Service: serviceLabel(c.serviceNames(), one.Service), Terminal: one.Terminal,
 		Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"), Deadline: deadlineText(one, now),
 		Overdue: one.Overdue(now), Closed: !one.Closed.IsZero(), Assignee: one.Assignee,

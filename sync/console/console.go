@@ -243,7 +243,7 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 			if err := r.ParseForm(); err != nil || !sameToken(s.csrf, r.PostForm.Get("csrf")) {
-				http.Error(w, "this form is not one the console gave you (CSRF token missing or wrong)", http.StatusForbidden)
+				c.fail(w, s, http.StatusForbidden, "这份表单不是本系统给您的，未做任何改动；请返回页面重试 · This form is not one the console gave you (CSRF token missing or wrong): nothing was changed; go back and try again", "/")
 				return
 			}
 		}
@@ -335,11 +335,19 @@ type frame struct {
 	CSRF       string
 	Supervisor bool // supervisor or admin
 	Admin      bool
+	Saved      bool // the page follows a change saved
 }
 
 func (c *Console) frame(s *session, section, title string) frame {
 	return frame{Title: title, Section: section, Staff: s.staff.Name, Role: roleNames[s.staff.Role], CSRF: s.csrf,
 		Supervisor: s.staff.Role != district.RoleStaff, Admin: s.staff.Role == district.RoleAdmin}
+}
+
+// savedFrame is frame for a page a change sends staff back to.
+func (c *Console) savedFrame(r *http.Request, s *session, section, title string) frame {
+	f := c.frame(s, section, title)
+	f.Saved = r.URL.Query().Get("saved") != ""
+	return f
 }
 
 // render writes a page; a template that fails midway is logged (the

@@ -87,7 +87,7 @@ func TestApplicationPagesShowAndRecord(t *testing.T) {
 		t.Fatalf("rejected without a reason: %d\n%s", resp.StatusCode, b.body)
 	}
 	b.do("GET", page, nil)
-	if resp := b.do("POST", page+"/status", url.Values{"csrf": {b.csrf()}, "state": {"accepted"}, "message": {"已受理，请补充银行账号"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp := b.do("POST", page+"/status", url.Values{"csrf": {b.csrf()}, "state": {"accepted"}, "message": {"已受理，请补充银行账号"}}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page+"?saved=1" {
 		t.Fatalf("accepting: %d\n%s", resp.StatusCode, b.body)
 	}
 	r.term.sync(t)

@@ -1,0 +1,254 @@
+package console
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+)
+
+// The console in a real browser: Debian's Chromium, headless, driven by
+// chromedp. make test sets YIZHAN_REQUIRE_CHROMIUM, so a machine without
+// it fails rather than skips. Screenshots of each page go to
+// var/screenshots/console/ to be looked at.
+
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("YIZHAN_REQUIRE_CHROMIUM") != "" {
+		t.Fatal("no Chromium: install Debian's chromium (make test-deps)")
+	}
+	t.Skip("no Chromium")
+	return ""
+}
+
+// page is one browser tab on the rig's console.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	shot string // the screenshot folder
+}
+
+func (r *rig) openBrowser(t *testing.T) *page {
+	path := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.WindowSize(1366, 900),
+		chromedp.Flag("lang", "zh-CN"),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The whole walk is bounded: a page that never loads fails the test.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancel)
+	shot := filepath.Join("..", "..", "var", "screenshots", "console")
+	if err := os.MkdirAll(shot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// localhost, not 127.0.0.1: the browser keeps the console's Secure
+	// cookies over plain HTTP only for a host named localhost.
+	base := strings.Replace(r.srv.URL, "127.0.0.1", "localhost", 1)
+	// The browser starts with the tab's own context: a step's shorter
+	// one would end it with the step.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return &page{t: t, ctx: ctx, base: base, shot: shot}
+}
+
+func (p *page) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the page's visible text.
+func (p *page) text() string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil {
+		p.t.Fatalf("read the page: %v", err)
+	}
+	return s
+}
+
+func (p *page) mustSee(what string, want ...string) {
+	p.t.Helper()
+	got := p.text()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			p.t.Fatalf("%s: the page does not say %q:\n%s", what, w, got)
+		}
+	}
+}
+
+func (p *page) screenshot(name string) {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(p.shot, name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// submit clicks what sends a form and waits for the page that answers.
+func (p *page) submit(what string, sel chromedp.CSS) {
+	p.t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`window.yzBefore = true`)); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+	p.run(what, chromedp.Click(sel))
+	// The old page is gone once the mark is; a check that lands while
+	// the page changes fails, and is asked again.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		done, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`window.yzBefore === undefined && document.readyState === "complete"`))
+		if err == nil && done {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: no new page: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *page) logIn(name string) {
+	p.t.Helper()
+	p.run("log in as "+name,
+		chromedp.Navigate(p.base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), name),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), rigPassword),
+	)
+	p.submit("log in as "+name, `button[type=submit]`)
+	p.run("signed in as "+name, chromedp.WaitVisible(chromedp.CSS(`header.top`)))
+}
+
+func (p *page) logOut() {
+	p.t.Helper()
+	p.submit("log out", `.who button`)
+	p.run("logged out", chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)))
+}
+
+// doStep writes a note in the case's next step and records it.
+func (p *page) doStep(note string) {
+	p.t.Helper()
+	p.run("record a step",
+		chromedp.WaitVisible(chromedp.CSS(`textarea[name=note]`)),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=note]`), note),
+	)
+	p.submit("record a step", `form[action*="/step/"] button`)
+}
+
+// TestConsoleInABrowser walks the console as staff do: a bad rating a
+// terminal just sent is worked through 核实 → 整改 → 回访 and closed by a
+// supervisor, and the dashboard's rate moves; an application's new state
+// reaches the terminal; a forged form and an ended session are refused;
+// staff without the role are refused the audit trail.
+func TestConsoleInABrowser(t *testing.T) {
+	r := newRig(t)
+	p := r.openBrowser(t)
+	pic := photo(t)
+
+	p.run("the login page", chromedp.Navigate(p.base+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)))
+	p.screenshot("01-login")
+	p.logIn("li")
+	p.screenshot("02-home")
+
+	// What a terminal just sent: an application and a bad rating of it.
+	const receipt = "HALL-0001-261207-090000"
+	app := r.term.submit(t, outbox.Application, "SB-001", receipt, sampleApplication(receipt), map[string][]byte{"face.jpg": pic, "material-1.jpg": pic})
+	r.term.submit(t, outbox.Rating, "SB-001", receipt, map[string]any{"level": 1, "reason": "等候太久", "phone": "13900139000", "channel": "terminal"}, nil)
+	r.term.submit(t, outbox.Rating, "SB-002", "HALL-0001-261207-091000", map[string]any{"level": 5, "channel": "terminal"}, nil)
+
+	p.run("the dashboard", chromedp.Navigate(p.base+"/ratings"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
+	p.mustSee("dashboard before", "50.0%", "已办结 0 / 1")
+	p.screenshot("03-ratings")
+
+	p.submit("the bad-rating queue", `a[href="/cases/rating"]`)
+	p.mustSee("queue", "等候太久", "核实")
+	p.screenshot("04-bad-ratings")
+	p.submit("open the case", chromedp.CSS(`a[href="/cases/rating/`+receipt+`"]`))
+	p.mustSee("case", "13900139000", "核实情况")
+	p.doStep("调取监控：当日 10 点排队 40 分钟，3 号窗口暂停服务")
+	p.doStep("增开 4 号窗口，高峰时段安排引导员")
+	p.doStep("12 月 8 日电话回访，居民表示满意")
+	p.mustSee("after three steps", "办结须由科室负责人确认", "增开 4 号窗口")
+	p.screenshot("05-case-staff")
+	p.logOut()
+
+	p.logIn("zhao")
+	p.run("the case as supervisor", chromedp.Navigate(p.base+"/cases/rating/"+receipt), chromedp.WaitVisible(chromedp.CSS(`textarea[name=note]`)))
+	p.doStep("整改到位，办结")
+	p.mustSee("closed", "已办结 · Closed.")
+	p.screenshot("06-case-closed")
+	p.run("the dashboard after", chromedp.Navigate(p.base+"/ratings"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
+	p.mustSee("dashboard after", "已办结 1 / 1", "100.0%")
+
+	// The application: left for staff first, photos shown, a new state.
+	p.run("the inbox", chromedp.Navigate(p.base+"/applications"), chromedp.WaitVisible(chromedp.CSS(`table`)))
+	p.screenshot("07-applications")
+	p.submit("open the application", chromedp.CSS(`a[href="/applications/HALL-0001/`+app.ID+`"]`))
+	loaded, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`[...document.images].every(i => i.complete && i.naturalWidth > 0) && document.images.length == 2`))
+	if err != nil || !loaded {
+		t.Fatal("the application's photos did not load in the browser")
+	}
+	p.mustSee("application", "居民留给工作人员填写的", "张三丰")
+	p.screenshot("08-application")
+	p.run("accept it",
+		chromedp.Click(chromedp.CSS(`input[name=state][value=accepted]`)),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=message]`), "已受理，请补充银行账号"),
+	)
+	p.submit("accept it", `form.status button`)
+	p.mustSee("accepted", "已保存", "已受理 · accepted · 已受理，请补充银行账号")
+	r.term.sync(t)
+	if st := r.term.status(t, app.ID); st.State != "accepted" || st.Message != "已受理，请补充银行账号" {
+		t.Fatalf("the terminal has %+v", st)
+	}
+
+	// A form whose token is not the session's is refused.
+	p.run("forge the token",
+		chromedp.SetValue(chromedp.CSS(`form.status input[name=csrf]`), "forged"),
+	)
+	p.submit("send the forged form", `form.status button`)
+	p.mustSee("forged form", "CSRF")
+	p.logOut()
+
+	// Staff without the role.
+	p.logIn("li")
+	p.run("the audit trail as staff", chromedp.Navigate(p.base+"/audit"), chromedp.WaitVisible(chromedp.CSS(`.alert`)))
+	p.mustSee("audit as staff", "仅管理员可查看")
+	p.screenshot("09-refused")
+
+	// An idle session ends.
+	r.clk.now = r.clk.now.Add(31 * time.Minute)
+	p.run("after 31 idle minutes", chromedp.Navigate(p.base+"/applications"), chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)))
+	p.mustSee("expired", "会话已过期")
+
+	p.logIn("admin")
+	p.run("the audit trail", chromedp.Navigate(p.base+"/audit?verify=1"), chromedp.WaitVisible(chromedp.CSS(`table`)))
+	p.mustSee("audit", "审计链完整", "view_application", "case_step")
+	p.screenshot("10-audit")
+	p.run("complaints", chromedp.Navigate(p.base+"/cases/complaint"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+}
