@@ -103,6 +103,12 @@ func heartbeat(queue *outbox.Store, reg *devices.Registry, log *slog.Logger) pro
 	hb := protocol.Heartbeat{Software: version, Devices: map[string]string{}}
 	for _, s := range reg.Snapshot() {
 		hb.Devices[string(s.Kind)] = s.State.String()
+		if s.Actor != devices.NoOne {
+			if hb.Attention == nil {
+				hb.Attention = map[string]protocol.DeviceAttention{}
+			}
+			hb.Attention[string(s.Kind)] = protocol.DeviceAttention{Actor: s.Actor.String(), Reason: clip(s.Reason, 200)}
+		}
 	}
 	st, err := queue.Stats()
 	if err != nil {

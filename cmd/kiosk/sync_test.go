@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
@@ -33,8 +34,19 @@ func TestHeartbeatReportsQueueAndDevicesOnly(t *testing.T) {
 	q.Reject(a.ID, "unknown service")
 	reg := devices.NewRegistry(devices.Kinds...)
 	reg.Report(devices.Status{Kind: devices.ReceiptPrinter, State: devices.Online})
+	reg.Report(devices.Status{Kind: devices.IDCardReader, State: devices.NoDevice, Actor: devices.Technician, Reason: "port /dev/ttyUSB0 missing"})
 
 	hb := heartbeat(q, reg, slog.New(slog.DiscardHandler))
+	if a := hb.Attention[string(devices.IDCardReader)]; a.Actor != "technician" || a.Reason != "port /dev/ttyUSB0 missing" {
+		t.Fatalf("who must act on the reader: %+v", hb.Attention)
+	}
+	if _, ok := hb.Attention[string(devices.ReceiptPrinter)]; ok {
+		t.Fatalf("an online printer needs someone: %+v", hb.Attention)
+	}
+	hb.Time = time.Now() // the client dates it as it sends it
+	if err := hb.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	if hb.Queue.Depth != 1 || hb.Queue.Rejected != 1 || hb.Queue.DiskBudget != outbox.DefaultBudget {
 		t.Fatalf("queue report %+v", hb.Queue)
 	}

@@ -113,6 +113,9 @@ func New(opt Options) *Console {
 	c.mux.HandleFunc("POST /cases/{kind}/step/{key...}", c.signedIn(c.caseStep))
 	c.mux.HandleFunc("POST /cases/{kind}/assign/{key...}", c.signedIn(c.assignCase))
 	c.mux.HandleFunc("GET /audit", c.signedIn(c.auditTrail))
+	c.mux.HandleFunc("GET /fleet", c.signedIn(c.fleet))
+	c.mux.HandleFunc("POST /fleet/tokens", c.signedIn(c.newToken))
+	c.mux.HandleFunc("POST /fleet/{terminal}/revoke", c.signedIn(c.revoke))
 	return c
 }
 
@@ -378,7 +381,7 @@ func (c *Console) failErr(w http.ResponseWriter, s *session, err error, back str
 	switch {
 	case errors.Is(err, district.ErrNotAllowed):
 		c.fail(w, s, http.StatusForbidden, "您的角色无权执行此操作 · Your role does not allow this: "+err.Error(), back)
-	case errors.Is(err, district.ErrNoRecord), errors.Is(err, district.ErrNoCase):
+	case errors.Is(err, district.ErrNoRecord), errors.Is(err, district.ErrNoCase), errors.Is(err, district.ErrNoTerminal):
 		c.fail(w, s, http.StatusNotFound, "没有找到 · Not found", back)
 	default:
 		var bad badInput

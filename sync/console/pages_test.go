@@ -2,17 +2,20 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 func photo(t *testing.T) []byte {
@@ -206,5 +209,60 @@ func TestRolesAreEnforced(t *testing.T) {
 	b.do("GET", "/", nil)
 	if !strings.Contains(b.body, "/cases/rating/R-1") {
 		t.Fatalf("li's home page lacks the case assigned:\n%s", b.body)
+	}
+}
+
+// TestFleetSaysWhoMustAct: a terminal out of paper is on the "needs
+// someone" list with hall staff to act; one gone quiet with a technician;
+// an admin issues a token shown once and revokes a terminal; staff can
+// do neither.
+func TestFleetSaysWhoMustAct(t *testing.T) {
+	r := newRig(t)
+	r.term.hb.Store(&protocol.Heartbeat{Software: "1.2.0", Devices: map[string]string{"idcard": "online", "printer": "userError"},
+		Attention: map[string]protocol.DeviceAttention{"printer": {Actor: "staff", Reason: "paper out"}},
+		Queue:     protocol.QueueReport{Depth: 3, OldestSeconds: 600, DiskUsed: 10, DiskBudget: 100}})
+	r.term.sync(t)
+	quiet := r.enroll("HALL-0002", r.districtURL)
+	quiet.sync(t)
+	r.clk.now = r.clk.now.Add(10 * time.Minute) // HALL-0002 says nothing more
+	r.term.sync(t)
+
+	b := r.browser("li")
+	b.do("GET", "/fleet?attention=1", nil)
+	for _, want := range []string{"HALL-0001", "paper out", "大厅工作人员", "1.2.0", "HALL-0002", "终端失联"} {
+		if !strings.Contains(b.body, want) {
+			t.Fatalf("the fleet's needs-someone list lacks %q:\n%s", want, b.body)
+		}
+	}
+	if strings.Contains(b.body, "/fleet/tokens") {
+		t.Fatal("staff is offered the token form")
+	}
+	if resp := b.do("POST", "/fleet/tokens", url.Values{"csrf": {b.csrf()}, "site": {"新网点"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff making a token: %d", resp.StatusCode)
+	}
+
+	a := r.browser("admin")
+	a.do("GET", "/fleet", nil)
+	if resp := a.do("POST", "/fleet/tokens", url.Values{"csrf": {a.csrf()}, "site": {"新网点"}, "hours": {"24"}}); resp.StatusCode != 200 || !strings.Contains(a.body, "只显示这一次") {
+		t.Fatalf("admin making a token: %d\n%s", resp.StatusCode, a.body)
+	}
+	token := regexp.MustCompile(`<code class="token">([^<]+)</code>`).FindStringSubmatch(a.body)
+	if token == nil {
+		t.Fatalf("no token on the page:\n%s", a.body)
+	}
+	newOne := r.enrollWith("HALL-0003", r.districtURL, token[1])
+	newOne.sync(t)
+	a.do("GET", "/fleet", nil)
+	if resp := a.do("POST", "/fleet/HALL-0003/revoke", url.Values{"csrf": {a.csrf()}, "confirm": {"HALL-0002"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("revoking with the wrong id typed: %d", resp.StatusCode)
+	}
+	a.do("GET", "/fleet", nil)
+	if resp := a.do("POST", "/fleet/HALL-0003/revoke", url.Values{"csrf": {a.csrf()}, "confirm": {"HALL-0003"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoking: %d\n%s", resp.StatusCode, a.body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := newOne.client.Once(ctx); err == nil || !newOne.client.Status().Revoked {
+		t.Fatalf("a revoked terminal syncing: %v %+v", err, newOne.client.Status())
 	}
 }

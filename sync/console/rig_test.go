@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,10 +30,13 @@ type rig struct {
 	console *Console
 	srv     *httptest.Server // the console
 	term    *terminalSim
+	// districtURL is where terminals reach the district.
+	districtURL string
 }
 
 // terminalSim is an enrolled terminal's outbox, sync state and client.
 type terminalSim struct {
+	hb     atomic.Pointer[protocol.Heartbeat] // what its heartbeats say
 	id     string
 	queue  *outbox.Store
 	state  *client.State
@@ -64,17 +68,22 @@ func newRig(t *testing.T) *rig {
 	c := New(Options{District: d, Now: clk.Now})
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
-	r := &rig{t: t, d: d, clk: clk, console: c, srv: srv}
-	r.term = r.enroll("HALL-0001", "https://"+ln.Addr().String())
+	r := &rig{t: t, d: d, clk: clk, console: c, srv: srv, districtURL: "https://" + ln.Addr().String()}
+	r.term = r.enroll("HALL-0001", r.districtURL)
 	return r
 }
 
 func (r *rig) enroll(id, url string) *terminalSim {
-	t := r.t
 	tok, err := r.d.NewToken("江北大厅", time.Hour)
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
+	return r.enrollWith(id, url, tok)
+}
+
+// enrollWith enrolls a terminal with a token staff were given.
+func (r *rig) enrollWith(id, url, tok string) *terminalSim {
+	t := r.t
 	dir := t.TempDir()
 	ident, err := client.Enroll(context.Background(), client.EnrollOptions{Backend: url, Token: tok, TerminalID: id,
 		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
@@ -99,12 +108,14 @@ func (r *rig) enroll(id, url string) *terminalSim {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close(); q.Close() })
-	cl, err := client.New(client.Options{Identity: ident, Queue: q, State: st,
-		Heartbeat: func() protocol.Heartbeat { return protocol.Heartbeat{Software: "test"} }})
+	tm := &terminalSim{id: id, queue: q, state: st}
+	tm.hb.Store(&protocol.Heartbeat{Software: "1.0.0", Devices: map[string]string{"idcard": "online", "printer": "online"}})
+	tm.client, err = client.New(client.Options{Identity: ident, Queue: q, State: st,
+		Heartbeat: func() protocol.Heartbeat { return *tm.hb.Load() }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &terminalSim{id: id, queue: q, state: st, client: cl}
+	return tm
 }
 
 // submit queues a record as the kiosk's journeys do and syncs it.

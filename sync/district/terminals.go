@@ -45,6 +45,10 @@ type Terminal struct {
 	Quiet bool `json:"quiet"`
 }
 
+// CertificateExpires is when the terminal's current certificate runs out:
+// it is issued at enrollment for terminalValidity.
+func (t Terminal) CertificateExpires() time.Time { return t.Enrolled.Add(terminalValidity) }
+
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // NewToken makes a one-time enrollment token for a new terminal at site,
@@ -140,6 +144,9 @@ func (d *District) Enroll(req protocol.EnrollRequest) (protocol.EnrollResponse, 
 	return resp, err
 }
 
+// ErrNoTerminal is a terminal id the district has not enrolled.
+var ErrNoTerminal = errors.New("district: no terminal")
+
 // Revoke refuses a terminal from now on, until it is enrolled again with a
 // new token.
 func (d *District) Revoke(id string) error {
@@ -155,7 +162,7 @@ func (d *District) updateTerminal(id string, f func(*Terminal)) error {
 			return err
 		}
 		if !found {
-			return fmt.Errorf("district: no terminal %q", id)
+			return fmt.Errorf("%w %q", ErrNoTerminal, id)
 		}
 		f(&t)
 		return putJSON(b, []byte(id), t)

@@ -352,6 +352,16 @@ type Heartbeat struct {
 	StoreRecovered string `json:"store_recovered,omitempty"`
 	// StaffCalls counts residents waiting for help since the last beat.
 	StaffCalls int `json:"staff_calls,omitempty"`
+	// Attention is, for each device not online, who must act and why:
+	// what the district's fleet page shows. Terminals before it send none.
+	Attention map[string]DeviceAttention `json:"attention,omitempty"`
+}
+
+// DeviceAttention is who must act on a device and a short technical cause,
+// never personal data.
+type DeviceAttention struct {
+	Actor  string `json:"actor"`            // "device", "resident", "staff" or "technician"
+	Reason string `json:"reason,omitempty"` // "paper out", "port /dev/ttyUSB0 missing"
 }
 
 // QueueReport is the terminal's outbox at a glance.
@@ -371,8 +381,14 @@ func (h *Heartbeat) Validate() error {
 		check(len(h.Devices) <= 16, "over 16 devices"),
 		check(h.Queue.Depth >= 0 && h.Queue.OldestSeconds >= 0 && h.Queue.DiskUsed >= 0 && h.Queue.DiskBudget >= 0, "queue report negative"),
 		check(len(h.StoreRecovered) <= 1000, "store report too long"),
+		check(len(h.Attention) <= 16, "over 16 devices needing attention"),
 	); err != nil {
 		return err
+	}
+	for k, a := range h.Attention {
+		if !reShort.MatchString(k) || !reShort.MatchString(a.Actor) || len(a.Reason) > 200 {
+			return errors.New("device attention malformed")
+		}
 	}
 	for k, v := range h.Devices {
 		if !reShort.MatchString(k) || !reShort.MatchString(v) {
