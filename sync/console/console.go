@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"sync"
@@ -61,6 +62,7 @@ type session struct {
 	csrf       string
 	created    time.Time
 	lastActive time.Time
+	upload     []byte // a catalog uploaded and compared, waiting to be published
 }
 
 const (
@@ -116,6 +118,10 @@ func New(opt Options) *Console {
 	c.mux.HandleFunc("GET /fleet", c.signedIn(c.fleet))
 	c.mux.HandleFunc("POST /fleet/tokens", c.signedIn(c.newToken))
 	c.mux.HandleFunc("POST /fleet/{terminal}/revoke", c.signedIn(c.revoke))
+	c.mux.HandleFunc("GET /settings", c.signedIn(c.settings))
+	c.mux.HandleFunc("POST /settings/catalog", c.signedInUpload(c.uploadCatalog, maxCatalog+64<<10))
+	c.mux.HandleFunc("POST /settings/catalog/publish", c.signedIn(c.publishCatalog))
+	c.mux.HandleFunc("POST /settings/rules", c.signedIn(c.setRules))
 	return c
 }
 
@@ -227,6 +233,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 // requests of the same session change nothing under it), or sends it to
 // the login page; a form sent must carry the session's CSRF token.
 func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return c.signedInUpload(next, 0)
+}
+
+// signedInUpload is signedIn for a form that uploads a file of up to
+// limit bytes (multipart/form-data); 0 takes plain forms only.
+func (c *Console) signedInUpload(next func(http.ResponseWriter, *http.Request, *session), limit int64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, s, expired := c.session(r)
 		if s != nil {
@@ -244,8 +256,15 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := r.ParseForm(); err != nil || !sameToken(s.csrf, r.PostForm.Get("csrf")) {
+			var err error
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && limit > 0 {
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+				err = r.ParseMultipartForm(limit)
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+				err = r.ParseForm()
+			}
+			if err != nil || !sameToken(s.csrf, r.PostForm.Get("csrf")) {
 				c.fail(w, s, http.StatusForbidden, "这份表单不是本系统给您的，未做任何改动；请返回页面重试 · This form is not one the console gave you (CSRF token missing or wrong): nothing was changed; go back and try again", "/")
 				return
 			}
@@ -311,6 +330,14 @@ func (c *Console) stillAllowed(token, name string) *session {
 	kept.staff = now
 	view := *kept
 	return &view
+}
+
+// tokenOf is the request's session token, "" when it has none.
+func (c *Console) tokenOf(r *http.Request) string {
+	if cookie, err := r.Cookie(sessionCookie); err == nil {
+		return cookie.Value
+	}
+	return ""
 }
 
 // end forgets the session of token.

@@ -3,16 +3,22 @@ package console
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/assets"
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -264,5 +270,119 @@ func TestFleetSaysWhoMustAct(t *testing.T) {
 	defer cancel()
 	if err := newOne.client.Once(ctx); err == nil || !newOne.client.Status().Revoked {
 		t.Fatalf("a revoked terminal syncing: %v %+v", err, newOne.client.Status())
+	}
+}
+
+// upload posts a file in a multipart form, as a browser's file input does.
+func (b *browser) upload(path, field, name string, data []byte, values url.Values) *http.Response {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range values {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for _, c := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	b.body = string(got)
+	return resp
+}
+
+var hiddenField = func(name string) *regexp.Regexp {
+	return regexp.MustCompile(`name="` + name + `" value="([^"]*)"`)
+}
+
+// TestCatalogUploadedComparedPublished: an admin's upload is read as
+// terminals read it (a broken one refused with why), shown as a
+// difference, and published over the version compared — refused if
+// another was published meanwhile. Staff cannot reach any of it.
+func TestCatalogUploadedComparedPublished(t *testing.T) {
+	r := newRig(t)
+	a := r.browser("admin")
+	a.do("GET", "/settings", nil)
+	if resp := a.upload("/settings/catalog", "catalog", "catalog.json", []byte(`{"schema":1,`), url.Values{"csrf": {a.csrf()}, "base": {"0"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(a.body, "终端不会接受") {
+		t.Fatalf("a broken catalog: %d\n%s", resp.StatusCode, a.body)
+	}
+	a.do("GET", "/settings", nil)
+	if resp := a.upload("/settings/catalog", "catalog", "catalog.json", assets.Catalog, url.Values{"csrf": {a.csrf()}, "base": {"0"}}); resp.StatusCode != 200 || !strings.Contains(a.body, "新增事项") {
+		t.Fatalf("the first catalog: %d\n%s", resp.StatusCode, a.body)
+	}
+	publish := url.Values{"csrf": {a.csrf()}, "base": {hiddenField("base").FindStringSubmatch(a.body)[1]}, "sum": {hiddenField("sum").FindStringSubmatch(a.body)[1]}}
+	if resp := a.do("POST", "/settings/catalog/publish", publish); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publishing: %d\n%s", resp.StatusCode, a.body)
+	}
+	if pub, ok, _ := r.d.Catalog(); !ok || pub.Version != 1 {
+		t.Fatalf("published: %+v", pub)
+	}
+	r.term.sync(t)
+	if got, ok, _ := r.term.state.Catalog(); !ok || got.Version != 1 {
+		t.Fatal("the terminal did not take the catalog")
+	}
+
+	// The next: one service renamed, one removed.
+	cat, _ := catalog.Default()
+	renamed, removed := cat.Services[0].Code, cat.Services[1].Code
+	cat.Services[0].Description.ZH += "（新版说明）"
+	cat.Services = append(cat.Services[:1], cat.Services[2:]...)
+	next, _ := json.Marshal(cat)
+	a.do("GET", "/settings", nil)
+	a.upload("/settings/catalog", "catalog", "catalog.json", next, url.Values{"csrf": {a.csrf()}, "base": {"1"}})
+	if !strings.Contains(a.body, renamed) || !strings.Contains(a.body, "description") || !strings.Contains(a.body, "删除事项") || !strings.Contains(a.body, removed) {
+		t.Fatalf("the difference:\n%s", a.body)
+	}
+	publish = url.Values{"csrf": {a.csrf()}, "base": {"1"}, "sum": {hiddenField("sum").FindStringSubmatch(a.body)[1]}}
+	r.d.PublishCatalog(assets.Catalog) // someone else, meanwhile
+	if resp := a.do("POST", "/settings/catalog/publish", publish); resp.StatusCode != http.StatusBadRequest || !strings.Contains(a.body, "其间已有人发布") {
+		t.Fatalf("publishing over a version gone: %d\n%s", resp.StatusCode, a.body)
+	}
+
+	b := r.browser("li")
+	if resp := b.do("GET", "/settings", nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff on the settings page: %d", resp.StatusCode)
+	}
+	if resp := b.upload("/settings/catalog", "catalog", "catalog.json", assets.Catalog, url.Values{"csrf": {b.csrf()}, "base": {"2"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff uploading: %d", resp.StatusCode)
+	}
+	if resp := a.upload("/settings/catalog", "catalog", "catalog.json", assets.Catalog, url.Values{"base": {"2"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("an upload without its token: %d", resp.StatusCode)
+	}
+	trail, _ := r.d.AuditTrail(0, 200)
+	if !slices.ContainsFunc(trail, func(ev district.AuditEvent) bool {
+		return ev.Action == district.AuditCatalogPublished && ev.Staff == "admin"
+	}) {
+		t.Fatal("the publication is not in the audit trail")
+	}
+}
+
+// TestRulesSetFromThePage: deadlines and holidays saved by an admin are
+// what the next case is counted with; a date that is not one is refused.
+func TestRulesSetFromThePage(t *testing.T) {
+	r := newRig(t)
+	a := r.browser("admin")
+	a.do("GET", "/settings", nil)
+	if resp := a.do("POST", "/settings/rules", url.Values{"csrf": {a.csrf()}, "bad_rating_days": {"15"}, "complaint_days": {"15"}, "auto_rating_days": {"7"}, "holidays": {"2026-10-01\r\n10/02"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(a.body, "10/02") {
+		t.Fatalf("a holiday that is no date: %d\n%s", resp.StatusCode, a.body)
+	}
+	a.do("GET", "/settings", nil)
+	if resp := a.do("POST", "/settings/rules", url.Values{"csrf": {a.csrf()}, "bad_rating_days": {"15"}, "complaint_days": {"10"}, "auto_rating_days": {"7"}, "holidays": {"2026-10-02\r\n2026-10-01"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving: %d\n%s", resp.StatusCode, a.body)
+	}
+	rules, _ := r.d.Rules()
+	if rules.BadRatingDays != 15 || rules.ComplaintDays != 10 || !slices.Equal(rules.Holidays, []string{"2026-10-01", "2026-10-02"}) {
+		t.Fatalf("rules: %+v", rules)
 	}
 }

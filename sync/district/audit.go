@@ -31,17 +31,18 @@ type AuditEvent struct {
 
 // What the store records by itself.
 const (
-	AuditLogin        = "login"
-	AuditLoginFailed  = "login_failed"
-	AuditLoginLocked  = "login_locked"
-	AuditStaffAdded   = "staff_added"
-	AuditPasswordSet  = "staff_password_set"
-	AuditStaffDisable = "staff_disabled"
-	AuditSetStatus    = "set_status"
-	AuditCaseStep     = "case_step"
-	AuditCaseAssigned = "case_assigned"
-	AuditAutoRated    = "auto_rated"
-	AuditRulesSet     = "rules_set"
+	AuditLogin            = "login"
+	AuditLoginFailed      = "login_failed"
+	AuditLoginLocked      = "login_locked"
+	AuditStaffAdded       = "staff_added"
+	AuditPasswordSet      = "staff_password_set"
+	AuditStaffDisable     = "staff_disabled"
+	AuditSetStatus        = "set_status"
+	AuditCaseStep         = "case_step"
+	AuditCaseAssigned     = "case_assigned"
+	AuditAutoRated        = "auto_rated"
+	AuditRulesSet         = "rules_set"
+	AuditCatalogPublished = "catalog_published"
 
 	// CommandLine is who did what districtd's own commands did.
 	CommandLine = "command line"
