@@ -102,6 +102,11 @@ every command but serve and init works on a district made already: --data DIR (d
 			staff("staff list", "[--json]", "the staff accounts, their roles and states", opStaffList, 0, "json"),
 			staff("audit list", "[--after N] [--json]", "the audit trail: logins, account changes, views of personal data", opAuditList, 0, "after", "json"),
 			staff("audit verify", "", "check that nobody edited the audit trail", opAuditVerify, 0),
+			staff("api token add", "NAME [--scope events,records] [--json]", "a token another system reads the district's API with (docs/integration.md), shown once", opAPIAdd, 1, "scope", "json"),
+			staff("api token revoke", "NAME", "stop an API client's token", opAPIRevoke, 1),
+			staff("api token list", "[--json]", "the API clients, their scopes and states", opAPIList, 0, "json"),
+			staff("rules show", "[--json]", "the deadlines (working days) and holidays bad ratings and complaints are counted by", opRulesShow, 0, "json"),
+			staff("rules set", "FILE.json", "set the deadlines and holidays: {\"bad_rating_days\":5,\"complaint_days\":15,\"auto_rating_days\":7,\"holidays\":[\"2026-10-01\"]}", opRulesSet, 1),
 		},
 	}
 }

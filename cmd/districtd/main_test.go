@@ -126,9 +126,9 @@ func TestStaffCommandsThroughTheRunningDistrict(t *testing.T) {
 
 	photo := bytes.Repeat([]byte{0xFF, 0xD8}, 5000)
 	app := k.submit(t, outbox.Application, `{"name":"李四"}`, photo)
-	rating := k.submit(t, outbox.Rating, `{"level":1,"reason":"等候太久"}`, nil)
+	rating := k.submit(t, outbox.Rating, `{"level":1,"reason":"等候太久","phone":"13900139000"}`, nil)
 	good := k.submit(t, outbox.Rating, `{"level":5}`, nil)
-	complaint := k.submit(t, outbox.Complaint, `{"type":"complaint","topic":"窗口态度"}`, nil)
+	complaint := k.submit(t, outbox.Complaint, `{"type":"complaint","topic":"窗口态度","text":"态度冷淡","phone":"13700137000"}`, nil)
 	if err := k.sync.Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +165,24 @@ func TestStaffCommandsThroughTheRunningDistrict(t *testing.T) {
 	}
 	if out := districtd(t, "ca", "--data", dir); !strings.HasPrefix(out, "-----BEGIN CERTIFICATE-----") {
 		t.Fatalf("ca:\n%s", out)
+	}
+	// What staff call back on, in the JSON other tools read.
+	if out := districtd(t, "ratings", "list", "--bad", "--json", "--data", dir); !strings.Contains(out, `"phone": "13900139000"`) {
+		t.Fatalf("ratings list --json:\n%s", out)
+	}
+	if out := districtd(t, "complaints", "list", "--json", "--data", dir); !strings.Contains(out, `"text": "态度冷淡"`) || !strings.Contains(out, `"phone": "13700137000"`) {
+		t.Fatalf("complaints list --json:\n%s", out)
+	}
+	// An API client's token, shown once; the rules.
+	out = districtd(t, "api", "token", "add", "haochaping", "--scope", "events", "--data", dir)
+	if !strings.HasPrefix(out, "yz_") || !strings.Contains(districtd(t, "api", "token", "list", "--data", dir), "haochaping") {
+		t.Fatalf("api token add:\n%s", out)
+	}
+	rules := filepath.Join(t.TempDir(), "rules.json")
+	os.WriteFile(rules, []byte(`{"bad_rating_days":15,"complaint_days":15,"auto_rating_days":7,"holidays":["2026-10-01"]}`), 0o600)
+	districtd(t, "rules", "set", rules, "--data", dir)
+	if out := districtd(t, "rules", "show", "--data", dir); !strings.Contains(out, "15 working days") || !strings.Contains(out, "2026-10-01") {
+		t.Fatalf("rules show:\n%s", out)
 	}
 
 	// With districtd stopped the commands open the store themselves.

@@ -29,6 +29,10 @@ type row struct {
 	Reason   string    `json:"reason,omitempty"`
 	Type     string    `json:"type,omitempty"`
 	Topic    string    `json:"topic,omitempty"`
+	// Text is what the resident wrote or chose (complaints); Phone the
+	// number they left for a call back (bad ratings, complaints).
+	Text  string `json:"text,omitempty"`
+	Phone string `json:"phone,omitempty"`
 }
 
 // opened is the part of a rating's or complaint's personal data that a
@@ -38,6 +42,8 @@ type opened struct {
 	Reason string `json:"reason"`
 	Type   string `json:"type"`
 	Topic  string `json:"topic"`
+	Text   string `json:"text"`
+	Phone  string `json:"phone"`
 }
 
 func listRecords(d *district.District, kind string, badOnly bool) ([]row, error) {
@@ -54,7 +60,7 @@ func listRecords(d *district.District, kind string, badOnly bool) ([]row, error)
 			if plain, err := d.Open(s); err == nil {
 				json.Unmarshal(plain, &o)
 			}
-			r.Level, r.Reason, r.Type, r.Topic = o.Level, o.Reason, o.Type, o.Topic
+			r.Level, r.Reason, r.Type, r.Topic, r.Text, r.Phone = o.Level, o.Reason, o.Type, o.Topic, o.Text, o.Phone
 		}
 		// 1–2 of 5 is a bad rating: each must be rectified (整改).
 		if badOnly && (r.Level == 0 || r.Level > 2) {

@@ -45,7 +45,8 @@ type request struct {
 	// the admin socket, which the districtd user alone may open.
 	Role     string `json:"role,omitempty"`
 	Password string `json:"password,omitempty"`
-	After    uint64 `json:"after,omitempty"` // audit list: the events after this one
+	After    uint64 `json:"after,omitempty"`  // audit list: the events after this one
+	Scopes   string `json:"scopes,omitempty"` // api token add: events,records
 }
 
 type reply struct {
@@ -74,6 +75,11 @@ const (
 	opStaffList    = "staff-list"
 	opAuditList    = "audit-list"
 	opAuditVerify  = "audit-verify"
+	opAPIAdd       = "api-token-add"
+	opAPIRevoke    = "api-token-revoke"
+	opAPIList      = "api-token-list"
+	opRulesShow    = "rules-show"
+	opRulesSet     = "rules-set"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
@@ -104,6 +110,8 @@ func staffCommand(name, op string, need int, flags []string, stdin io.Reader, st
 				fs.StringVar(&req.Dir, "attachments", "", "write the opened attachments into this folder (`DIR`)")
 			case "after":
 				fs.Uint64Var(&req.After, "after", 0, "show the events after the one numbered `N` (a page at a time: 200)")
+			case "scope":
+				fs.StringVar(&req.Scopes, "scope", district.ScopeEvents, "what the client may read, comma-separated `SCOPES`: events (the feed, nothing personal), records (records opened)")
 			case "role":
 				fs.StringVar(&req.Role, "role", string(district.RoleStaff), "the account's `ROLE`: staff (窗口人员), supervisor (科室负责人) or admin (管理员)")
 			default:
@@ -134,7 +142,7 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 		if req.Site == "" {
 			return fmt.Errorf("%w: token new needs --site", errUsage)
 		}
-	case opRevoke, opAppsShow, opAnswer, opStaffAdd, opStaffPasswd, opStaffDisable:
+	case opRevoke, opAppsShow, opAnswer, opStaffAdd, opStaffPasswd, opStaffDisable, opAPIAdd, opAPIRevoke:
 		req.ID = words[0]
 		if req.Op == opAnswer && req.Message == "" {
 			return fmt.Errorf("%w: complaints answer needs --message", errUsage)
@@ -143,7 +151,7 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 		req.ID, req.State = words[0], words[1]
 	case opImport:
 		req.Dir, err = filepath.Abs(words[0])
-	case opCatalog, opConfig:
+	case opCatalog, opConfig, opRulesSet:
 		req.Body, err = os.ReadFile(words[0])
 	}
 	if err != nil {
@@ -365,6 +373,51 @@ func execute(d *district.District, req request) (reply, error) {
 			return reply{}, err
 		}
 		fmt.Fprintln(tw, "the audit trail is whole: every event in order, each chained to the one before")
+	case opAPIAdd:
+		token, err := d.NewAPIToken(district.CommandLine, req.ID, strings.Split(req.Scopes, ","))
+		if err != nil {
+			return reply{}, err
+		}
+		value = map[string]string{"name": req.ID, "token": token}
+		fmt.Fprintf(tw, "%s\n(the token of API client %s, shown this once: the district keeps only its hash)\n", token, req.ID)
+	case opAPIRevoke:
+		if err := d.RevokeAPIToken(district.CommandLine, req.ID); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "the token of API client %s revoked\n", req.ID)
+	case opAPIList:
+		clients, err := d.APIClients()
+		if err != nil {
+			return reply{}, err
+		}
+		value = clients
+		fmt.Fprintln(tw, "NAME\tSCOPES\tISSUED\tSTATE")
+		for _, c := range clients {
+			state := "active"
+			if c.Revoked {
+				state = "revoked"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, strings.Join(c.Scopes, ","), c.Created.Local().Format("2006-01-02"), state)
+		}
+	case opRulesShow:
+		rules, err := d.Rules()
+		if err != nil {
+			return reply{}, err
+		}
+		value = rules
+		fmt.Fprintf(tw, "bad ratings\t%d working days\ncomplaints\t%d working days\nunrated, finished\t基本满意 after %d days\nholidays\t%s\n",
+			rules.BadRatingDays, rules.ComplaintDays, rules.AutoRatingDays, strings.Join(rules.Holidays, " "))
+	case opRulesSet:
+		var rules district.Rules
+		dec := json.NewDecoder(bytes.NewReader(req.Body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rules); err != nil {
+			return reply{}, fmt.Errorf("rules file: %w", err)
+		}
+		if err := d.SetRules(district.CommandLine, rules); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintln(tw, "rules set: deadlines counted from now on use them")
 	default:
 		return reply{}, fmt.Errorf("unknown operation %q", req.Op)
 	}

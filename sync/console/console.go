@@ -122,6 +122,9 @@ func New(opt Options) *Console {
 	c.mux.HandleFunc("POST /settings/catalog", c.signedInUpload(c.uploadCatalog, maxCatalog+64<<10))
 	c.mux.HandleFunc("POST /settings/catalog/publish", c.signedIn(c.publishCatalog))
 	c.mux.HandleFunc("POST /settings/rules", c.signedIn(c.setRules))
+	c.mux.HandleFunc("GET /api/v1/events", c.apiEvents)
+	c.mux.HandleFunc("GET /api/v1/records/{terminal}/{id}", c.apiRecordGet)
+	c.mux.HandleFunc("GET /api/v1/records/{terminal}/{id}/attachments/{name}", c.apiAttachmentGet)
 	return c
 }
 

@@ -43,6 +43,8 @@ const (
 	AuditAutoRated        = "auto_rated"
 	AuditRulesSet         = "rules_set"
 	AuditCatalogPublished = "catalog_published"
+	AuditAPITokenIssued   = "api_token_issued"
+	AuditAPITokenRevoked  = "api_token_revoked"
 
 	// CommandLine is who did what districtd's own commands did.
 	CommandLine = "command line"

@@ -100,6 +100,10 @@ func openCase(tx *bolt.Tx, c Case) error {
 	if err := putJSON(tx.Bucket(bucketCases), caseKey(c.Kind, c.Key), c); err != nil {
 		return err
 	}
+	if err := appendFeed(tx, FeedEvent{At: c.Opened, Type: FeedCase, Record: c.Record, Terminal: c.Terminal, Service: c.Service,
+		Case: c.ID(), Step: "opened", Deadline: c.Deadline}); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketOpenCases).Put(timedKey(c.Deadline, c.ID()), nil)
 }
 
@@ -189,6 +193,10 @@ func (d *District) CaseStep(by Staff, from, id, step, note string) (Case, error)
 			}
 		}
 		if err := putJSON(tx.Bucket(bucketCases), []byte(id), c); err != nil {
+			return err
+		}
+		if err := appendFeed(tx, FeedEvent{At: now, Type: FeedCase, Record: c.Record, Terminal: c.Terminal, Service: c.Service,
+			Case: c.ID(), Step: step, Deadline: c.Deadline}); err != nil {
 			return err
 		}
 		return appendAudit(tx, AuditEvent{Staff: by.Name, Action: AuditCaseStep, Object: id, Detail: step, From: from}, now)

@@ -51,6 +51,7 @@ import (
 //	inbox, counts     applications by state (inbox.go)
 //	ratings, rating_facts, receipts, unrated   好差评 (ratings.go)
 //	cases, open_cases, closed_cases            bad ratings' and complaints' work (cases.go)
+//	feed, api_tokens  what other systems read, and who may (feed.go)
 //
 // Attachments live in attachments/TERMINAL/ (attachments.go). Version 1
 // kept records by id alone and blobs shared by all terminals; version 2
@@ -73,6 +74,8 @@ var (
 	bucketCases       = []byte("cases")
 	bucketOpenCases   = []byte("open_cases")
 	bucketClosedCases = []byte("closed_cases")
+	bucketFeed        = []byte("feed")
+	bucketAPITokens   = []byte("api_tokens")
 	keyVersion        = []byte("version")
 	keyCatalog        = []byte("catalog")
 	keyConfig         = []byte("config")
@@ -81,7 +84,7 @@ var (
 const storeVersion = "3"
 
 var allBuckets = [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff, bucketAudit,
-	bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases}
+	bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases, bucketFeed, bucketAPITokens}
 
 // Options configures a District.
 type Options struct {

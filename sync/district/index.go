@@ -25,7 +25,7 @@ import (
 
 const indexingVersion = "3-indexing"
 
-var newInV3 = [][]byte{bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases}
+var newInV3 = [][]byte{bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases, bucketFeed}
 
 func (d *District) indexV2() error {
 	d.opt.Log.Info("migrating the store from version 2 to 3: the inbox, ratings and cases")

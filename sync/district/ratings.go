@@ -95,6 +95,10 @@ func putRating(tx *bolt.Tx, r Rating) error {
 	if err := tx.Bucket(bucketUnrated).Delete([]byte(r.Receipt)); err != nil {
 		return err
 	}
+	if err := appendFeed(tx, FeedEvent{At: r.At, Type: FeedRating, Record: r.Record, Terminal: r.Terminal, Service: r.Service,
+		Receipt: r.Receipt, Level: r.Level, Reason: r.Reason, Auto: r.Auto}); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketRatingFacts).Put(factKey(r), factValue(r))
 }
 

@@ -208,6 +208,12 @@ func (d *District) checkSealed(r protocol.Record) (any, error) {
 // cases, in the transaction that stores it. parsed is what checkSealed
 // read of it.
 func file(tx *bolt.Tx, s Stored, parsed any, rules Rules) error {
+	if tracked(s.Record.Kind) || s.Record.Kind == "rating" {
+		if err := appendFeed(tx, FeedEvent{At: s.Received, Type: FeedRecord, Kind: s.Record.Kind, Record: s.Ref().String(), Terminal: s.Terminal,
+			Service: s.Record.Public.Service, Receipt: s.Record.Public.Receipt, State: s.State}); err != nil {
+			return err
+		}
+	}
 	switch p := parsed.(type) {
 	case ratingRecord:
 		return fileRating(tx, s, p, rules)
@@ -370,6 +376,10 @@ func setStatus(tx *bolt.Tx, ref RecordRef, state, message string, now time.Time)
 		return err
 	}
 	if err := noteFinished(tx, s); err != nil {
+		return err
+	}
+	if err := appendFeed(tx, FeedEvent{At: now, Type: FeedStatus, Kind: s.Record.Kind, Record: s.Ref().String(), Terminal: s.Terminal,
+		Service: s.Record.Public.Service, Receipt: s.Record.Public.Receipt, State: state, Message: message}); err != nil {
 		return err
 	}
 	return addStatus(tx, s.Terminal, protocol.Status{ID: s.Record.ID, State: state, Message: message, At: now})
