@@ -99,6 +99,7 @@ every command but serve and init works on a district made already: --data DIR (d
 			staff("staff add", "NAME [--role staff|supervisor|admin]", "add a staff account for the console; its password is read from stdin", opStaffAdd, 1, "role"),
 			staff("staff passwd", "NAME", "set a staff member's password (read from stdin) and lift a lock", opStaffPasswd, 1),
 			staff("staff disable", "NAME", "stop a staff account from logging in (it stays in the audit trail)", opStaffDisable, 1),
+			staff("staff two-step-off", "NAME", "turn a staff member's two-step login off (a lost phone); they turn it on again on the console", opTwoStepOff, 1),
 			staff("staff list", "[--json]", "the staff accounts, their roles and states", opStaffList, 0, "json"),
 			staff("audit list", "[--after N] [--json]", "the audit trail: logins, account changes, views of personal data", opAuditList, 0, "after", "json"),
 			staff("audit verify", "", "check that nobody edited the audit trail", opAuditVerify, 0),

@@ -80,6 +80,7 @@ const (
 	opAPIList      = "api-token-list"
 	opRulesShow    = "rules-show"
 	opRulesSet     = "rules-set"
+	opTwoStepOff   = "staff-two-step-off"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
@@ -142,7 +143,7 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 		if req.Site == "" {
 			return fmt.Errorf("%w: token new needs --site", errUsage)
 		}
-	case opRevoke, opAppsShow, opAnswer, opStaffAdd, opStaffPasswd, opStaffDisable, opAPIAdd, opAPIRevoke:
+	case opRevoke, opAppsShow, opAnswer, opStaffAdd, opStaffPasswd, opStaffDisable, opAPIAdd, opAPIRevoke, opTwoStepOff:
 		req.ID = words[0]
 		if req.Op == opAnswer && req.Message == "" {
 			return fmt.Errorf("%w: complaints answer needs --message", errUsage)
@@ -338,13 +339,18 @@ func execute(d *district.District, req request) (reply, error) {
 			return reply{}, err
 		}
 		fmt.Fprintf(tw, "staff account %s disabled\n", req.ID)
+	case opTwoStepOff:
+		if err := d.DisableTOTP(district.CommandLine, req.ID); err != nil {
+			return reply{}, err
+		}
+		fmt.Fprintf(tw, "two-step login of %s turned off: the password alone logs in until it is turned on again\n", req.ID)
 	case opStaffList:
 		list, err := d.StaffList()
 		if err != nil {
 			return reply{}, err
 		}
 		value = list
-		fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tPASSWORD SET")
+		fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tTWO-STEP\tPASSWORD SET")
 		for _, s := range list {
 			state := "active"
 			switch {
@@ -353,7 +359,11 @@ func execute(d *district.District, req request) (reply, error) {
 			case s.LockedUntil.After(time.Now()):
 				state = "locked until " + s.LockedUntil.Local().Format("15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Role, state, s.PasswordChanged.Local().Format("2006-01-02"))
+			twoStep := "off"
+			if s.TwoStep {
+				twoStep = "on"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Role, state, twoStep, s.PasswordChanged.Local().Format("2006-01-02"))
 		}
 	case opAuditList:
 		trail, err := d.AuditTrail(req.After, 200)

@@ -141,4 +141,3 @@ func TestFeedAndRecordsAPI(t *testing.T) {
 }
 
 func itoa64(n uint64) string { return strconv.FormatUint(n, 10) }
-

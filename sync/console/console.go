@@ -24,6 +24,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,9 @@ type session struct {
 	created    time.Time
 	lastActive time.Time
 	upload     []byte // a catalog uploaded and compared, waiting to be published
+	// totpSecret and totpAddress are a two-step key made for this staff
+	// member, waiting for the first code from their app.
+	totpSecret, totpAddress string
 }
 
 const (
@@ -122,6 +126,9 @@ func New(opt Options) *Console {
 	c.mux.HandleFunc("POST /settings/catalog", c.signedInUpload(c.uploadCatalog, maxCatalog+64<<10))
 	c.mux.HandleFunc("POST /settings/catalog/publish", c.signedIn(c.publishCatalog))
 	c.mux.HandleFunc("POST /settings/rules", c.signedIn(c.setRules))
+	c.mux.HandleFunc("GET /account", c.signedIn(c.account))
+	c.mux.HandleFunc("GET /account/two-step.png", c.signedIn(c.twoStepQR))
+	c.mux.HandleFunc("POST /account/two-step", c.signedIn(c.enableTwoStep))
 	c.mux.HandleFunc("GET /api/v1/events", c.apiEvents)
 	c.mux.HandleFunc("GET /api/v1/records/{terminal}/{id}", c.apiRecordGet)
 	c.mux.HandleFunc("GET /api/v1/records/{terminal}/{id}/attachments/{name}", c.apiAttachmentGet)
@@ -207,14 +214,14 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostForm.Get("name")
-	staff, err := c.opt.District.StaffLogin(name, r.PostForm.Get("password"), clientIP(r))
+	staff, err := c.opt.District.StaffLogin(name, r.PostForm.Get("password"), strings.TrimSpace(r.PostForm.Get("code")), clientIP(r))
 	var locked *district.LockedError
 	switch {
 	case errors.As(err, &locked):
 		c.renderLogin(w, r, http.StatusTooManyRequests, loginView{Name: name, Problem: "密码错误次数过多，账户已锁定至 " + locked.Until.Local().Format("15:04") + " · Too many wrong passwords: locked until " + locked.Until.Local().Format("15:04")})
 		return
 	case errors.Is(err, district.ErrLoginFailed):
-		c.renderLogin(w, r, http.StatusUnauthorized, loginView{Name: name, Problem: "用户名或密码错误 · Wrong name or password"})
+		c.renderLogin(w, r, http.StatusUnauthorized, loginView{Name: name, Problem: "用户名、密码或验证码错误 · Wrong name, password or one-time code"})
 		return
 	case err != nil:
 		c.opt.Log.Error("console: login", "err", err)

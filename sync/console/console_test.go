@@ -179,7 +179,7 @@ func TestSessionsEnd(t *testing.T) {
 func TestWrongPasswordsAreToldAndLock(t *testing.T) {
 	_, _, b := setup(t)
 	for i := 1; i < district.MaxLoginFailures; i++ {
-		if resp := b.logIn("li.ming", "nope"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(b.body, "用户名或密码错误") {
+		if resp := b.logIn("li.ming", "nope"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(b.body, "用户名、密码或验证码错误") {
 			t.Fatalf("wrong password %d: %d\n%s", i, resp.StatusCode, b.body)
 		}
 	}

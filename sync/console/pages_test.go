@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
@@ -384,5 +387,47 @@ func TestRulesSetFromThePage(t *testing.T) {
 	rules, _ := r.d.Rules()
 	if rules.BadRatingDays != 15 || rules.ComplaintDays != 10 || !slices.Equal(rules.Holidays, []string{"2026-10-01", "2026-10-02"}) {
 		t.Fatalf("rules: %+v", rules)
+	}
+}
+
+// TestTwoStepFromTheAccountPage: a staff member scans the key's QR code,
+// turns two-step on with the app's code, and from then on logs in with
+// password and code — the password alone is refused.
+func TestTwoStepFromTheAccountPage(t *testing.T) {
+	r := newRig(t)
+	b := r.browser("li")
+	b.do("GET", "/account?setup=1", nil)
+	m := regexp.MustCompile(`<code class="token">([A-Z2-7 ]+)</code>`).FindStringSubmatch(b.body)
+	if m == nil {
+		t.Fatalf("no key on the page:\n%s", b.body)
+	}
+	secret := strings.ReplaceAll(m[1], " ", "")
+	csrf := b.csrf()
+	if resp := b.do("GET", "/account/two-step.png", nil); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("the QR code: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if img, err := png.Decode(strings.NewReader(b.body)); err != nil || img.Bounds().Dx() < 200 {
+		t.Fatalf("the QR code is no image: %v", err)
+	}
+	if resp := b.do("POST", "/account/two-step", url.Values{"csrf": {csrf}, "code": {"12345"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a wrong code: %d", resp.StatusCode)
+	}
+	code, _ := totp.GenerateCode(secret, r.clk.now)
+	if resp := b.do("POST", "/account/two-step", url.Values{"csrf": {csrf}, "code": {code}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("turning it on: %d\n%s", resp.StatusCode, b.body)
+	}
+	other := &browser{t: t, srv: r.srv, cookies: map[string]*http.Cookie{}}
+	if resp := other.logIn("li", rigPassword); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the password alone: %d", resp.StatusCode)
+	}
+	r.clk.now = r.clk.now.Add(30 * time.Second)
+	code, _ = totp.GenerateCode(secret, r.clk.now)
+	other.do("GET", "/login", nil)
+	if resp := other.do("POST", "/login", url.Values{"csrf": {other.csrf()}, "name": {"li"}, "password": {rigPassword}, "code": {code}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("password and code: %d\n%s", resp.StatusCode, other.body)
+	}
+	other.do("GET", "/account", nil)
+	if !strings.Contains(other.body, "已启用") {
+		t.Fatalf("the account page:\n%s", other.body)
 	}
 }

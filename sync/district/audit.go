@@ -45,6 +45,8 @@ const (
 	AuditCatalogPublished = "catalog_published"
 	AuditAPITokenIssued   = "api_token_issued"
 	AuditAPITokenRevoked  = "api_token_revoked"
+	AuditTOTPEnabled      = "two_step_on"
+	AuditTOTPDisabled     = "two_step_off"
 
 	// CommandLine is who did what districtd's own commands did.
 	CommandLine = "command line"

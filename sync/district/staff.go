@@ -47,12 +47,19 @@ type Staff struct {
 	// MaxLoginFailures the account is locked until LockedUntil.
 	Failures    int       `json:"failures,omitempty"`
 	LockedUntil time.Time `json:"locked_until,omitzero"`
+	// TwoStep says a one-time code is asked for with the password
+	// (totp.go).
+	TwoStep bool `json:"two_step,omitempty"`
 }
 
 // staffRecord is a Staff as stored, with its password's hash.
 type staffRecord struct {
 	Staff
 	Hash string `json:"hash"`
+	// TOTPSecret is the two-step secret (base32); TOTPLastStep the time
+	// step of the last code taken, so that none is taken twice.
+	TOTPSecret   string `json:"totp_secret,omitempty"`
+	TOTPLastStep int64  `json:"totp_last_step,omitempty"`
 }
 
 // MaxLoginFailures wrong passwords in a row lock an account for
@@ -198,13 +205,14 @@ func (d *District) StaffList() ([]Staff, error) {
 	return out, err
 }
 
-// StaffLogin checks a staff member's name and password, from the client
-// address from. A wrong password counts towards the lock; the right one
+// StaffLogin checks a staff member's name and password — and, once they
+// turned two-step login on, the one-time code — from the client address
+// from. A wrong password counts towards the lock; the right one
 // clears the count. Refusals are ErrLoginFailed, or a *LockedError while
 // the account is locked (checked before the password, which is then not
 // tried). Every attempt goes into the audit trail — an unknown name
 // without the name, which may be a password typed in the wrong box.
-func (d *District) StaffLogin(name, password, from string) (Staff, error) {
+func (d *District) StaffLogin(name, password, code, from string) (Staff, error) {
 	now := d.opt.Now()
 	r, found, err := d.staff(name)
 	if err != nil {
@@ -234,6 +242,17 @@ func (d *District) StaffLogin(name, password, from string) (Staff, error) {
 	right := h.Verify(password) // slow: outside any transaction
 	var locked time.Time
 	err = d.updateStaff(name, func(r *staffRecord) *AuditEvent {
+		why := "wrong password"
+		if right && r.TOTPSecret != "" {
+			// Checked in the transaction, against the last step taken:
+			// two logins with one code cannot both pass.
+			step, ok := totpMatch(r.TOTPSecret, code, now, r.TOTPLastStep)
+			if ok {
+				r.TOTPLastStep = step
+			} else {
+				right, why = false, "wrong or used one-time code"
+			}
+		}
 		if right {
 			r.Failures, r.LockedUntil = 0, time.Time{}
 			return &AuditEvent{Staff: name, Action: AuditLogin, From: from}
@@ -242,9 +261,9 @@ func (d *District) StaffLogin(name, password, from string) (Staff, error) {
 		if r.Failures >= MaxLoginFailures {
 			r.Failures, r.LockedUntil = 0, now.Add(LoginLockout)
 			locked = r.LockedUntil
-			return &AuditEvent{Staff: name, Action: AuditLoginLocked, Detail: fmt.Sprintf("%d wrong passwords", MaxLoginFailures), From: from}
+			return &AuditEvent{Staff: name, Action: AuditLoginLocked, Detail: fmt.Sprintf("%d failed logins", MaxLoginFailures), From: from}
 		}
-		return &AuditEvent{Staff: name, Action: AuditLoginFailed, Detail: "wrong password", From: from}
+		return &AuditEvent{Staff: name, Action: AuditLoginFailed, Detail: why, From: from}
 	})
 	switch {
 	case err != nil:

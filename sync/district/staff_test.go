@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan-kiosk/yizhan/sync/passhash"
@@ -34,28 +35,28 @@ func TestStaffAccountsLogInWithTheirOwnPasswordOnly(t *testing.T) {
 	if err := d.AddStaff("admin", "li.ming", RoleStaff, "Another2026"); !errors.Is(err, ErrStaffExists) {
 		t.Fatalf("the same name twice: %v", err)
 	}
-	s, err := d.StaffLogin("li.ming", "Qingdao2026", "127.0.0.1")
+	s, err := d.StaffLogin("li.ming", "Qingdao2026", "", "127.0.0.1")
 	if err != nil || s.Role != RoleSupervisor || s.Name != "li.ming" {
 		t.Fatalf("login: %+v, %v", s, err)
 	}
 	for _, bad := range [][2]string{{"li.ming", "qingdao2026"}, {"li.ming", ""}, {"wang", "Qingdao2026"}} {
-		if _, err := d.StaffLogin(bad[0], bad[1], "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
+		if _, err := d.StaffLogin(bad[0], bad[1], "", "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
 			t.Errorf("%q/%q: %v", bad[0], bad[1], err)
 		}
 	}
 	if err := d.SetStaffPassword("admin", "li.ming", "Weihai20261"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.StaffLogin("li.ming", "Qingdao2026", "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
+	if _, err := d.StaffLogin("li.ming", "Qingdao2026", "", "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
 		t.Fatalf("the old password after passwd: %v", err)
 	}
-	if _, err := d.StaffLogin("li.ming", "Weihai20261", "127.0.0.1"); err != nil {
+	if _, err := d.StaffLogin("li.ming", "Weihai20261", "", "127.0.0.1"); err != nil {
 		t.Fatalf("the new password: %v", err)
 	}
 	if err := d.DisableStaff("admin", "li.ming"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.StaffLogin("li.ming", "Weihai20261", "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
+	if _, err := d.StaffLogin("li.ming", "Weihai20261", "", "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
 		t.Fatalf("a disabled account: %v", err)
 	}
 	list, err := d.StaffList()
@@ -76,36 +77,36 @@ func TestWrongPasswordsLockTheAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i < MaxLoginFailures; i++ {
-		if _, err := d.StaffLogin("zhao", "wrong-"+strings.Repeat("x", i), "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
+		if _, err := d.StaffLogin("zhao", "wrong-"+strings.Repeat("x", i), "", "127.0.0.1"); !errors.Is(err, ErrLoginFailed) {
 			t.Fatalf("wrong password %d: %v", i, err)
 		}
 	}
 	var locked *LockedError
-	if _, err := d.StaffLogin("zhao", "wrong-again", "127.0.0.1"); !errors.As(err, &locked) || !locked.Until.Equal(clk.now.Add(LoginLockout)) {
+	if _, err := d.StaffLogin("zhao", "wrong-again", "", "127.0.0.1"); !errors.As(err, &locked) || !locked.Until.Equal(clk.now.Add(LoginLockout)) {
 		t.Fatalf("the fifth wrong password: %v", err)
 	}
 	clk.now = clk.now.Add(LoginLockout - time.Second)
-	if _, err := d.StaffLogin("zhao", "Qufu2026abc", "127.0.0.1"); !errors.As(err, &locked) {
+	if _, err := d.StaffLogin("zhao", "Qufu2026abc", "", "127.0.0.1"); !errors.As(err, &locked) {
 		t.Fatalf("the right password while locked: %v", err)
 	}
 	clk.now = clk.now.Add(time.Second)
-	if _, err := d.StaffLogin("zhao", "Qufu2026abc", "127.0.0.1"); err != nil {
+	if _, err := d.StaffLogin("zhao", "Qufu2026abc", "", "127.0.0.1"); err != nil {
 		t.Fatalf("the right password once the lock ran out: %v", err)
 	}
 	// The count starts again after a right password.
 	for i := 0; i < MaxLoginFailures-1; i++ {
-		d.StaffLogin("zhao", "nope", "127.0.0.1")
+		d.StaffLogin("zhao", "nope", "", "127.0.0.1")
 	}
-	if _, err := d.StaffLogin("zhao", "Qufu2026abc", "127.0.0.1"); err != nil {
+	if _, err := d.StaffLogin("zhao", "Qufu2026abc", "", "127.0.0.1"); err != nil {
 		t.Fatalf("four wrong, then right: %v", err)
 	}
 	for i := 0; i < MaxLoginFailures; i++ {
-		d.StaffLogin("zhao", "nope", "127.0.0.1")
+		d.StaffLogin("zhao", "nope", "", "127.0.0.1")
 	}
 	if err := d.SetStaffPassword("admin", "zhao", "Linyi202612"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.StaffLogin("zhao", "Linyi202612", "127.0.0.1"); err != nil {
+	if _, err := d.StaffLogin("zhao", "Linyi202612", "", "127.0.0.1"); err != nil {
 		t.Fatalf("after an admin set a new password: %v", err)
 	}
 }
@@ -118,11 +119,11 @@ func TestConcurrentGuessesAreAllCounted(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for i := 0; i < 2*MaxLoginFailures; i++ {
-		wg.Go(func() { d.StaffLogin("sun", "guess", "127.0.0.1") })
+		wg.Go(func() { d.StaffLogin("sun", "guess", "", "127.0.0.1") })
 	}
 	wg.Wait()
 	var locked *LockedError
-	if _, err := d.StaffLogin("sun", "Yantai20261", "127.0.0.1"); !errors.As(err, &locked) {
+	if _, err := d.StaffLogin("sun", "Yantai20261", "", "127.0.0.1"); !errors.As(err, &locked) {
 		t.Fatalf("after %d concurrent guesses the right password: %v", 2*MaxLoginFailures, err)
 	}
 }
@@ -158,9 +159,9 @@ func TestTheAuditTrailRecordsAndShowsEdits(t *testing.T) {
 	if err := d.AddStaff(CommandLine, "qian", RoleAdmin, "Jinan2026ab"); err != nil {
 		t.Fatal(err)
 	}
-	d.StaffLogin("qian", "Jinan2026ab", "10.0.0.7")
-	d.StaffLogin("qian", "wrong", "10.0.0.7")
-	d.StaffLogin("Jinan2026ab", "qian", "10.0.0.7") // name and password swapped
+	d.StaffLogin("qian", "Jinan2026ab", "", "10.0.0.7")
+	d.StaffLogin("qian", "wrong", "", "10.0.0.7")
+	d.StaffLogin("Jinan2026ab", "qian", "", "10.0.0.7") // name and password swapped
 	clk.now = clk.now.Add(time.Minute)
 	d.DisableStaff("qian", "qian")
 	trail, err := d.AuditTrail(0, 100)
@@ -194,5 +195,67 @@ func TestTheAuditTrailRecordsAndShowsEdits(t *testing.T) {
 	})
 	if err := d.VerifyAuditTrail(); !errors.Is(err, ErrAuditBroken) {
 		t.Fatalf("an edited event: %v", err)
+	}
+}
+
+// TestTwoStepLogin: with two-step on, the password alone is refused and
+// counts towards the lock; the code of the step now (or one off) is taken
+// once; an admin turns it off for a lost phone.
+func TestTwoStepLogin(t *testing.T) {
+	d, clk := openStaff(t)
+	if err := d.AddStaff(CommandLine, "sun", RoleStaff, "Yantai2026x"); err != nil {
+		t.Fatal(err)
+	}
+	secret, address, err := d.NewTOTPKey("sun")
+	if err != nil || !strings.HasPrefix(address, "otpauth://totp/") || !strings.Contains(address, secret) {
+		t.Fatalf("key: %q %v", address, err)
+	}
+	code := func(at time.Time) string {
+		c, _ := totp.GenerateCode(secret, at)
+		return c
+	}
+	if err := d.EnableTOTP("sun", secret, "000000", ""); !errors.Is(err, ErrTOTPCode) && code(clk.now) != "000000" { // (one in a million it is the code)
+		t.Fatalf("enabled with a wrong code: %v", err)
+	}
+	if err := d.EnableTOTP("sun", secret, code(clk.now), ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := d.StaffAccount("sun"); !s.TwoStep {
+		t.Fatal("two-step not shown on the account")
+	}
+	// The code that enabled it is used.
+	if _, err := d.StaffLogin("sun", "Yantai2026x", code(clk.now), ""); !errors.Is(err, ErrLoginFailed) {
+		t.Fatalf("a code used again: %v", err)
+	}
+	if _, err := d.StaffLogin("sun", "Yantai2026x", "", ""); !errors.Is(err, ErrLoginFailed) {
+		t.Fatalf("the password alone: %v", err)
+	}
+	clk.now = clk.now.Add(time.Minute)
+	// A phone 30 s behind.
+	if _, err := d.StaffLogin("sun", "Yantai2026x", code(clk.now.Add(-30*time.Second)), ""); err != nil {
+		t.Fatalf("a code one step behind: %v", err)
+	}
+	if _, err := d.StaffLogin("sun", "Yantai2026x", code(clk.now.Add(-30*time.Second)), ""); !errors.Is(err, ErrLoginFailed) {
+		t.Fatalf("the same code twice: %v", err)
+	}
+	if _, err := d.StaffLogin("sun", "Yantai2026x", code(clk.now), ""); err != nil {
+		t.Fatalf("the next code: %v", err)
+	}
+	if _, err := d.StaffLogin("sun", "Yantai2026x", code(clk.now.Add(3*time.Minute)), ""); !errors.Is(err, ErrLoginFailed) {
+		t.Fatalf("a code three minutes ahead: %v", err)
+	}
+	for range MaxLoginFailures - 1 {
+		d.StaffLogin("sun", "Yantai2026x", "123", "")
+	}
+	var locked *LockedError
+	if _, err := d.StaffLogin("sun", "Yantai2026x", code(clk.now.Add(30*time.Second)), ""); !errors.As(err, &locked) {
+		t.Fatalf("wrong codes do not lock: %v", err)
+	}
+	if err := d.DisableTOTP(CommandLine, "sun"); err != nil {
+		t.Fatal(err)
+	}
+	clk.now = clk.now.Add(LoginLockout)
+	if _, err := d.StaffLogin("sun", "Yantai2026x", "", ""); err != nil {
+		t.Fatalf("after two-step was turned off: %v", err)
 	}
 }
