@@ -155,7 +155,9 @@ func (c *Console) Serve(ctx context.Context, ln net.Listener) error {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(shut)
+		if srv.Shutdown(shut) != nil {
+			srv.Close() // a request still running after 5 s is cut
+		}
 	}()
 	err := srv.Serve(ln)
 	<-done
@@ -273,6 +275,10 @@ func (c *Console) signedInUpload(next func(http.ResponseWriter, *http.Request, *
 			} else {
 				r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 				err = r.ParseForm()
+			}
+			if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+				c.fail(w, s, http.StatusRequestEntityTooLarge, fmt.Sprintf("提交的内容过大（上限 %d KiB），未做任何改动 · What was sent is over %d KiB: nothing was changed", tooBig.Limit>>10, tooBig.Limit>>10), "/")
+				return
 			}
 			if err != nil || !sameToken(s.csrf, r.PostForm.Get("csrf")) {
 				c.fail(w, s, http.StatusForbidden, "这份表单不是本系统给您的，未做任何改动；请返回页面重试 · This form is not one the console gave you (CSRF token missing or wrong): nothing was changed; go back and try again", "/")

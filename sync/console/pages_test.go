@@ -363,6 +363,16 @@ func TestCatalogUploadedComparedPublished(t *testing.T) {
 	if resp := a.upload("/settings/catalog", "catalog", "catalog.json", assets.Catalog, url.Values{"base": {"2"}}); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("an upload without its token: %d", resp.StatusCode)
 	}
+	a.do("GET", "/settings", nil)
+	huge := bytes.Repeat([]byte(" "), maxCatalog+100<<10)
+	if resp := a.upload("/settings/catalog", "catalog", "catalog.json", huge, url.Values{"csrf": {a.csrf()}, "base": {"2"}}); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("an upload over the bound: %d\n%s", resp.StatusCode, a.body)
+	}
+	// A plain form is bounded at 16 KiB, whatever the page.
+	a.do("GET", "/settings", nil)
+	if resp := a.do("POST", "/settings/rules", url.Values{"csrf": {a.csrf()}, "holidays": {strings.Repeat("2026-10-01\n", 2000)}}); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a form over 16 KiB: %d", resp.StatusCode)
+	}
 	trail, _ := r.d.AuditTrail(0, 200)
 	if !slices.ContainsFunc(trail, func(ev district.AuditEvent) bool {
 		return ev.Action == district.AuditCatalogPublished && ev.Staff == "admin"

@@ -124,7 +124,7 @@ type fact struct {
 }
 
 func parseFact(v []byte) (fact, bool) {
-	if len(v) < 4 {
+	if len(v) < 4 || v[0] < LevelVeryDissatisfied || v[0] > LevelVerySatisfied || v[1] > 1 {
 		return fact{}, false
 	}
 	f := fact{level: int(v[0]), auto: v[1] == 1}
@@ -314,7 +314,7 @@ func (d *District) RatingDashboard(q RatingQuery) (Dashboard, error) {
 		var month *Tally
 		for ; k != nil && (to == nil || bytes.Compare(k[:8], to) < 0); k, v = c.Next() {
 			f, ok := parseFact(v)
-			if !ok || f.level < 1 || f.level > 5 || len(k) < 8 {
+			if !ok || len(k) < 8 {
 				return fmt.Errorf("rating fact %x malformed", k)
 			}
 			if q.Service != "" && string(f.service) != q.Service || q.Terminal != "" && string(f.terminal) != q.Terminal {
