@@ -81,13 +81,17 @@ DEMO_BACKEND := 127.0.0.1:8443
 # The demo terminal's maintenance PIN; a real terminal's is set by its
 # technician with kioskctl pin set.
 DEMO_PIN := 246810
+# The demo district's staff console, and its admin's password (demo only;
+# a real district's accounts are made with districtd staff add).
+DEMO_CONSOLE := 127.0.0.1:8080
+DEMO_ADMIN_PASSWORD := Demo2026console
 
 run: build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run needs a graphical session (DISPLAY is not set)"; exit 1; fi
 	@mkdir -p var/demo var/districtd
 	@set -e; \
-	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) 2>var/districtd/serve.log & dpid=$$!; \
+	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) --console $(DEMO_CONSOLE) 2>var/districtd/serve.log & dpid=$$!; \
 	trap 'kill $$dpid 2>/dev/null; wait $$dpid 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 100); do [ -S var/districtd/admin.sock ] && break; \
 		kill -0 $$dpid 2>/dev/null || { cat var/districtd/serve.log; exit 1; }; sleep 0.1; done; \
@@ -95,10 +99,14 @@ run: build
 		token=$$(./bin/districtd token new --site 24小时自助服务厅 --data var/districtd | head -1); \
 		./bin/kioskctl provision --demo --backend https://$(DEMO_BACKEND) --token $$token; \
 	fi; \
+	if ! ./bin/districtd staff list --data var/districtd | grep -q '^admin '; then \
+		printf '$(DEMO_ADMIN_PASSWORD)\n$(DEMO_ADMIN_PASSWORD)\n' | ./bin/districtd staff add admin --role admin --data var/districtd >/dev/null 2>&1 || { echo 'could not make the demo console admin'; exit 1; }; \
+	fi; \
 	if [ ! -f var/demo/technician.pin ]; then \
 		printf '$(DEMO_PIN)\n$(DEMO_PIN)\n' | ./bin/kioskctl pin set --data var/demo; \
 	fi; \
 	echo "district: ./bin/districtd apps list --data var/districtd (log in var/districtd/serve.log)"; \
+	echo "staff console: http://localhost:8080/ as admin, password $(DEMO_ADMIN_PASSWORD) (demo only)"; \
 	echo "maintenance: five taps in the top-right corner, PIN $(DEMO_PIN) (demo only)"; \
 	./bin/kiosk -demo -windowed
 

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // The console in a real browser: Debian's Chromium, headless, driven by
@@ -176,7 +177,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	p.logIn("li")
 	p.screenshot("02-home")
 
-	// What a terminal just sent: an application and a bad rating of it.
+	// What a terminal just sent: an application and a bad rating of it,
+	// with its printer out of paper.
+	r.term.hb.Store(&protocol.Heartbeat{Software: "1.2.0", Devices: map[string]string{"idcard": "online", "printer": "userError"},
+		Attention: map[string]protocol.DeviceAttention{"printer": {Actor: "staff", Reason: "paper out"}}})
 	const receipt = "HALL-0001-261207-090000"
 	app := r.term.submit(t, outbox.Application, "SB-001", receipt, sampleApplication(receipt), map[string][]byte{"face.jpg": pic, "material-1.jpg": pic})
 	r.term.submit(t, outbox.Rating, "SB-001", receipt, map[string]any{"level": 1, "reason": "等候太久", "phone": "13900139000", "channel": "terminal"}, nil)
@@ -250,5 +254,15 @@ func TestConsoleInABrowser(t *testing.T) {
 	p.run("the audit trail", chromedp.Navigate(p.base+"/audit?verify=1"), chromedp.WaitVisible(chromedp.CSS(`table`)))
 	p.mustSee("audit", "审计链完整", "view_application", "case_step")
 	p.screenshot("10-audit")
-	p.run("complaints", chromedp.Navigate(p.base+"/cases/complaint"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	p.run("the fleet", chromedp.Navigate(p.base+"/fleet?attention=1"), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	p.mustSee("fleet", "HALL-0001", "凭条打印机", "paper out", "大厅工作人员")
+	p.screenshot("11-fleet")
+	p.run("the catalog and rules", chromedp.Navigate(p.base+"/settings"), chromedp.WaitVisible(chromedp.CSS(`input[name=bad_rating_days]`)))
+	p.screenshot("12-settings")
+	p.run("the account", chromedp.Navigate(p.base+"/account?setup=1"), chromedp.WaitVisible(chromedp.CSS(`img.qr`)))
+	qr, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`document.querySelector("img.qr").naturalWidth >= 200`))
+	if err != nil || !qr {
+		t.Fatalf("the two-step QR code did not load: %v", err)
+	}
+	p.screenshot("13-two-step")
 }

@@ -28,6 +28,12 @@ var actorNames = map[string]string{
 	"technician": "技术人员 · a technician",
 }
 
+// deviceStates are the device layer's states (devices.State) as staff read them.
+var deviceStates = map[string]string{
+	"online": "正常 · online", "busy": "使用中 · busy", "offline": "离线 · offline", "noDevice": "未连接 · not connected",
+	"hardwareError": "故障 · hardware error", "userError": "需处理 · needs someone",
+}
+
 var deviceNames = map[string]string{
 	"idcard": "身份证阅读器 · card reader", "printer": "凭条打印机 · receipt printer",
 	"facecam": "人脸摄像头 · face camera", "doccam": "高拍仪 · document camera",
@@ -139,7 +145,7 @@ func fleetTerminal(t district.Terminal, now time.Time) fleetRow {
 		}
 		slices.Sort(kinds)
 		for _, k := range kinds {
-			cell := deviceCell{Name: nameOr(deviceNames, k), State: hb.Devices[k], OK: hb.Devices[k] == "online" || hb.Devices[k] == "busy"}
+			cell := deviceCell{Name: nameOr(deviceNames, k), State: nameOr(deviceStates, hb.Devices[k]), OK: hb.Devices[k] == "online" || hb.Devices[k] == "busy"}
 			if a, ok := hb.Attention[k]; ok {
 				cell.Who, cell.Reason = nameOr(actorNames, a.Actor), a.Reason
 				if a.Actor == "staff" || a.Actor == "technician" {
