@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -104,7 +105,7 @@ func (c *Console) showInbox(w http.ResponseWriter, s *session, form inboxForm, p
 	names := c.serviceNames()
 	v := inboxView{frame: c.frame(s, "applications", "申请 · Applications"), Tabs: stateTabs(form.State, page.Counts), Query: form, Services: sortedServices(names)}
 	for _, it := range page.Items {
-		v.Items = append(v.Items, inboxRow{Link: applicationPath(it.Ref), Receipt: it.Ref.ID, Service: serviceLabel(names, it.Service),
+		v.Items = append(v.Items, inboxRow{Link: applicationPath(it.Ref), Receipt: it.Receipt, Service: serviceLabel(names, it.Service),
 			Terminal: it.Ref.Terminal, Site: it.Site, State: stateNames[it.State], Received: it.Received.In(district.Local).Format("2006-01-02 15:04")})
 	}
 	if page.Next != "" {
@@ -119,6 +120,22 @@ func (c *Console) showInbox(w http.ResponseWriter, s *session, form inboxForm, p
 		v.Partial = len(page.Items) < 50
 	}
 	c.render(w, http.StatusOK, "applications.html", v)
+}
+
+// findApplication opens the application a receipt number names: what a
+// resident reads out on the phone, or shows at the counter.
+func (c *Console) findApplication(w http.ResponseWriter, r *http.Request, s *session) {
+	receipt := strings.TrimSpace(r.URL.Query().Get("receipt"))
+	ref, err := c.opt.District.ApplicationOf(receipt)
+	if errors.Is(err, district.ErrNoRecord) || receipt == "" {
+		c.fail(w, s, http.StatusNotFound, fmt.Sprintf("没有回执号为 %q 的申请 · No application has the receipt number %q", receipt, receipt), "/applications")
+		return
+	}
+	if err != nil {
+		c.failErr(w, s, err, "/applications")
+		return
+	}
+	http.Redirect(w, r, applicationPath(ref), http.StatusSeeOther)
 }
 
 func applicationPath(ref district.RecordRef) string {
@@ -428,7 +445,7 @@ func (c *Console) formFields(code string, values map[string]string, staffFills [
 	slices.Sort(rest)
 	for _, id := range slices.Compact(rest) {
 		if !seen[id] {
-			out = append(out, formField{ID: id, Label: id})
+			out = append(out, formField{ID: id, Label: id + "（目录中无此项 · not in the catalog）"})
 		}
 	}
 	return out

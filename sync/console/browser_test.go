@@ -187,7 +187,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	r.term.submit(t, outbox.Rating, "SB-002", "HALL-0001-261207-091000", map[string]any{"level": 5, "channel": "terminal"}, nil)
 
 	p.run("the dashboard", chromedp.Navigate(p.base+"/ratings"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
-	p.mustSee("dashboard before", "50.0%", "已办结 0 / 1")
+	p.mustSee("dashboard before", "50.0%", "已整改办结 0 件 / 差评 1 件")
 	p.screenshot("03-ratings")
 
 	p.submit("the bad-rating queue", `a[href="/cases/rating"]`)
@@ -198,7 +198,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	p.doStep("调取监控：当日 10 点排队 40 分钟，3 号窗口暂停服务")
 	p.doStep("增开 4 号窗口，高峰时段安排引导员")
 	p.doStep("12 月 8 日电话回访，居民表示满意")
-	p.mustSee("after three steps", "办结须由科室负责人确认", "增开 4 号窗口")
+	p.mustSee("after three steps", "待科室负责人审核办结", "增开 4 号窗口")
 	p.screenshot("05-case-staff")
 	p.logOut()
 
@@ -208,7 +208,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	p.mustSee("closed", "已办结 · Closed.")
 	p.screenshot("06-case-closed")
 	p.run("the dashboard after", chromedp.Navigate(p.base+"/ratings"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
-	p.mustSee("dashboard after", "已办结 1 / 1", "100.0%")
+	p.mustSee("dashboard after", "已整改办结 1 件 / 差评 1 件", "100.0%")
 
 	// The application: left for staff first, photos shown, a new state.
 	p.run("the inbox", chromedp.Navigate(p.base+"/applications"), chromedp.WaitVisible(chromedp.CSS(`table`)))
@@ -218,7 +218,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil || !loaded {
 		t.Fatal("the application's photos did not load in the browser")
 	}
-	p.mustSee("application", "居民留给工作人员填写的", "张三丰")
+	p.mustSee("application", "需工作人员协助填写的项目", "张三丰")
 	p.screenshot("08-application")
 	p.run("accept it",
 		chromedp.Click(chromedp.CSS(`input[name=state][value=accepted]`)),
@@ -252,7 +252,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	p.logIn("admin")
 	p.run("the audit trail", chromedp.Navigate(p.base+"/audit?verify=1"), chromedp.WaitVisible(chromedp.CSS(`table`)))
-	p.mustSee("audit", "审计链完整", "view_application", "case_step")
+	p.mustSee("audit", "审计链校验通过", "view_application", "case_step")
 	p.screenshot("10-audit")
 	p.run("the fleet", chromedp.Navigate(p.base+"/fleet?attention=1"), chromedp.WaitVisible(chromedp.CSS(`main`)))
 	p.mustSee("fleet", "HALL-0001", "凭条打印机", "paper out", "大厅工作人员")

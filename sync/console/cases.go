@@ -44,15 +44,15 @@ var complaintTypes = map[string]string{
 // casesView is a queue of cases.
 type casesView struct {
 	frame
-	Kind, KindName string
-	Closed, Mine   bool
-	Rows           []caseRow
-	Overdue        int
+	Kind, KindName       string
+	Closed, Mine, ToShut bool
+	Rows                 []caseRow
+	Overdue, Soon        int
 }
 
 type caseRow struct {
 	Link, Key, What, Service, Terminal, Opened, Deadline, Next, Assignee string
-	Overdue                                                              bool
+	Overdue, Soon                                                        bool
 }
 
 func validKind(kind string) bool {
@@ -88,6 +88,14 @@ func (c *Console) cases(w http.ResponseWriter, r *http.Request, s *session) {
 	if q.Get("mine") != "" {
 		list.Assignee = s.staff.Name
 	}
+	if q.Get("close") != "" && !list.Closed {
+		list.Next = district.StepClose
+	}
+	rules, err := c.opt.District.Rules()
+	if err != nil {
+		c.failErr(w, s, err, "/")
+		return
+	}
 	found, err := c.opt.District.Cases(list)
 	if err != nil {
 		c.failErr(w, s, err, "/")
@@ -95,13 +103,17 @@ func (c *Console) cases(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	names := c.serviceNames()
 	now := c.opt.Now()
-	v := casesView{frame: c.frame(s, kind, kindNames[kind]), Kind: kind, KindName: kindNames[kind], Closed: list.Closed, Mine: list.Assignee != ""}
+	v := casesView{frame: c.frame(s, kind, kindNames[kind]), Kind: kind, KindName: kindNames[kind], Closed: list.Closed, Mine: list.Assignee != "", ToShut: list.Next != ""}
 	for _, one := range found {
 		row := caseRow{Link: casePath(one), Key: one.Key, What: caseWhat(one), Service: serviceLabel(names, one.Service), Terminal: one.Terminal,
-			Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"), Deadline: deadlineText(one, now),
-			Next: stepNames[one.Next()], Assignee: one.Assignee, Overdue: one.Overdue(now)}
+			Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"),
+			Next:   stepNames[one.Next()], Assignee: orDash(one.Assignee, "未分配 · nobody"), Overdue: one.Overdue(now)}
+		row.Deadline, row.Soon = deadlineText(one, rules, now)
 		if row.Overdue {
 			v.Overdue++
+		}
+		if row.Soon {
+			v.Soon++
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -150,9 +162,15 @@ func (c *Console) oneCase(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	now := c.opt.Now()
+	rules, err := d.Rules()
+	if err != nil {
+		c.failErr(w, s, err, "/cases/"+one.Kind)
+		return
+	}
+	deadline, _ := deadlineText(one, rules, now)
 	v := caseView{frame: c.savedFrame(r, s, one.Kind, kindNames[one.Kind]+" · "+one.Key), Kind: one.Kind, KindName: kindNames[one.Kind], Key: one.Key,
 		What: caseWhat(one), Service: serviceLabel(c.serviceNames(), one.Service), Terminal: one.Terminal,
-		Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"), Deadline: deadlineText(one, now),
+		Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"), Deadline: deadline,
 		Overdue: one.Overdue(now), Closed: !one.Closed.IsZero(), Assignee: one.Assignee,
 		Next: one.Next(), NextName: stepNames[one.Next()], NextHint: stepHints[one.Next()],
 		StepAction: "/cases/" + one.Kind + "/step/" + one.Key, AssignAction: "/cases/" + one.Kind + "/assign/" + one.Key}
@@ -244,10 +262,27 @@ func (c *Console) assignCase(w http.ResponseWriter, r *http.Request, s *session)
 	http.Redirect(w, r, casePath(one)+"?saved=assigned", http.StatusSeeOther)
 }
 
+// actionNames are the audit trail's actions as admins read them.
+var actionNames = map[string]string{
+	district.AuditLogin: "登录", district.AuditLoginFailed: "登录失败", district.AuditLoginLocked: "账户锁定",
+	district.AuditStaffAdded: "新增人员", district.AuditPasswordSet: "设置密码", district.AuditStaffDisable: "停用人员",
+	district.AuditSetStatus: "变更申请状态", district.AuditCaseStep: "办理步骤", district.AuditCaseAssigned: "分配经办人",
+	district.AuditAutoRated: "默认好评", district.AuditRulesSet: "设置办理时限", district.AuditCatalogPublished: "发布目录",
+	district.AuditAPITokenIssued: "发放接口令牌", district.AuditAPITokenRevoked: "吊销接口令牌",
+	district.AuditTOTPEnabled: "启用两步验证", district.AuditTOTPDisabled: "关闭两步验证",
+	"view_application": "查看申请", "view_attachment": "查看材料照片", "view_case": "查看差评或投诉",
+	"token_issued": "发放注册令牌", "terminal_revoked": "吊销终端", "api_view_record": "接口读取记录", "api_view_attachment": "接口读取附件",
+}
+
+type auditRow struct {
+	district.AuditEvent
+	What string
+}
+
 // auditView is a page of the audit trail.
 type auditView struct {
 	frame
-	Events   []district.AuditEvent
+	Events   []auditRow
 	Next     string
 	Verified string
 	Broken   bool
@@ -265,10 +300,22 @@ func (c *Console) auditTrail(w http.ResponseWriter, r *http.Request, s *session)
 		c.failErr(w, s, err, "/")
 		return
 	}
-	v := auditView{frame: c.frame(s, "audit", "审计记录 · Audit trail"), Events: events}
+	v := auditView{frame: c.frame(s, "audit", "审计记录 · Audit trail")}
+	for _, ev := range events {
+		what := actionNames[ev.Action]
+		if what == "" {
+			what = ev.Action
+		} else {
+			what += " · " + ev.Action
+		}
+		if ev.Action == district.AuditCaseStep {
+			what += "（" + stepNames[ev.Detail] + "）"
+		}
+		v.Events = append(v.Events, auditRow{AuditEvent: ev, What: what})
+	}
 	// Checking the chain reads the whole trail: on request, not on every page.
 	if r.URL.Query().Get("verify") != "" {
-		v.Verified = "审计链完整 · the chain holds"
+		v.Verified = "审计链校验通过 · the chain holds"
 		if err := d.VerifyAuditTrail(); err != nil {
 			v.Verified, v.Broken = "审计链被改动 · the trail was changed: "+err.Error(), true
 		}

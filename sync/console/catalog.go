@@ -34,6 +34,7 @@ type settingsView struct {
 	Config   []field
 	Rules    district.Rules
 	Holidays string
+	Workdays string
 }
 
 type serviceRow struct {
@@ -91,6 +92,7 @@ func (c *Console) settings(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	v.Holidays = strings.Join(v.Rules.Holidays, "\n")
+	v.Workdays = strings.Join(v.Rules.Workdays, "\n")
 	c.render(w, http.StatusOK, "settings.html", v)
 }
 
@@ -269,9 +271,10 @@ func (c *Console) setRules(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		*dst = n
 	}
-	for _, line := range strings.FieldsFunc(r.PostForm.Get("holidays"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' }) {
-		rules.Holidays = append(rules.Holidays, line)
+	dates := func(field string) []string {
+		return strings.FieldsFunc(r.PostForm.Get(field), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' })
 	}
+	rules.Holidays, rules.Workdays = dates("holidays"), dates("workdays")
 	err := error(nil)
 	if len(bad) > 0 {
 		err = badInput{fmt.Errorf("请填写天数 · write a number of days: %s", strings.Join(bad, ", "))}

@@ -110,6 +110,7 @@ func New(opt Options) *Console {
 	c.mux.HandleFunc("GET /{$}", c.signedIn(c.home))
 	c.mux.Handle("GET /static/", http.FileServerFS(staticFiles))
 	c.mux.HandleFunc("GET /applications", c.signedIn(c.applications))
+	c.mux.HandleFunc("GET /applications/find", c.signedIn(c.findApplication))
 	c.mux.HandleFunc("GET /applications/{terminal}/{id}", c.signedIn(c.application))
 	c.mux.HandleFunc("GET /applications/{terminal}/{id}/attachments/{name}", c.signedIn(c.attachment))
 	c.mux.HandleFunc("POST /applications/{terminal}/{id}/status", c.signedIn(c.setStatus))
@@ -446,13 +447,19 @@ func (c *Console) audit(r *http.Request, s *session, action, object, detail stri
 	return c.opt.District.Audit(district.AuditEvent{Staff: s.staff.Name, Action: action, Object: object, Detail: detail, From: clientIP(r)})
 }
 
-// homeView is what the first page shows.
+// homeView is what the first page shows: the work waiting.
 type homeView struct {
 	frame
-	Counts  map[string]uint64
-	States  []stateTab
-	Mine    []district.Case
-	Overdue int
+	States []stateTab
+	Work   []workTile
+	Mine   []caseRow
+}
+
+// workTile is a count of cases waiting, linking to them.
+type workTile struct {
+	Name, Link string
+	Count      int
+	Warn       bool
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) {
@@ -462,21 +469,43 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) {
 		c.failErr(w, s, err, "/")
 		return
 	}
-	v := homeView{frame: c.frame(s, "", "工作台 · Console"), Counts: page.Counts, States: stateTabs("", page.Counts)}
+	rules, err := d.Rules()
+	if err != nil {
+		c.failErr(w, s, err, "/")
+		return
+	}
+	v := homeView{frame: c.frame(s, "", "工作台 · Console"), States: stateTabs("", page.Counts)}
 	now := c.opt.Now()
+	names := c.serviceNames()
 	for _, kind := range []string{district.CaseRating, district.CaseComplaint} {
 		open, err := d.Cases(district.CaseList{Kind: kind, Limit: 1000})
 		if err != nil {
 			c.failErr(w, s, err, "/")
 			return
 		}
+		var overdue, soon, toClose int
 		for _, one := range open {
-			if one.Overdue(now) {
-				v.Overdue++
+			deadline, isSoon := deadlineText(one, rules, now)
+			switch {
+			case one.Overdue(now):
+				overdue++
+			case isSoon:
+				soon++
 			}
-			if one.Assignee == s.staff.Name {
-				v.Mine = append(v.Mine, one)
+			if one.Next() == district.StepClose {
+				toClose++
 			}
+			if one.Assignee == s.staff.Name || one.Assignee == "" && !v.Supervisor {
+				v.Mine = append(v.Mine, caseRow{Link: casePath(one), Key: kindNames[kind], What: caseWhat(one), Service: serviceLabel(names, one.Service),
+					Deadline: deadline, Next: stepNames[one.Next()], Assignee: orDash(one.Assignee, "未分配 · nobody"), Overdue: one.Overdue(now), Soon: isSoon})
+			}
+		}
+		name := map[string]string{district.CaseRating: "待办差评 · bad ratings open", district.CaseComplaint: "待办投诉咨询 · complaints open"}[kind]
+		v.Work = append(v.Work, workTile{Name: name, Link: "/cases/" + kind, Count: len(open)},
+			workTile{Name: "已超期 · overdue", Link: "/cases/" + kind, Count: overdue, Warn: overdue > 0},
+			workTile{Name: fmt.Sprintf("%d 个工作日内到期 · due within %d working days", dueSoon, dueSoon), Link: "/cases/" + kind, Count: soon, Warn: soon > 0})
+		if v.Supervisor {
+			v.Work = append(v.Work, workTile{Name: "待我办结 · waiting for my close", Link: "/cases/" + kind + "?close=1", Count: toClose, Warn: toClose > 0})
 		}
 	}
 	c.render(w, http.StatusOK, "home.html", v)

@@ -72,7 +72,7 @@ func TestApplicationPagesShowAndRecord(t *testing.T) {
 	if resp := b.do("GET", page, nil); resp.StatusCode != 200 {
 		t.Fatalf("application: %d\n%s", resp.StatusCode, b.body)
 	}
-	left, card := strings.Index(b.body, "留给工作人员"), strings.Index(b.body, "张三丰")
+	left, card := strings.Index(b.body, "需工作人员协助填写"), strings.Index(b.body, "张三丰")
 	if left < 0 || card < 0 || left > card || !strings.Contains(b.body, "bank_account") || !strings.Contains(b.body, "110101195001011234") {
 		t.Fatalf("the application page (staff fills first, then the card):\n%s", b.body)
 	}
@@ -90,6 +90,12 @@ func TestApplicationPagesShowAndRecord(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || b.body != string(pic) {
 			t.Fatalf("%s: %d %s, %d bytes", img, resp.StatusCode, resp.Header.Get("Content-Type"), len(b.body))
 		}
+	}
+	if resp := b.do("GET", "/applications/find?receipt=HALL-0001-261207-090000", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page {
+		t.Fatalf("finding by receipt: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := b.do("GET", "/applications/find?receipt=HALL-0001-000000-000000", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("an unknown receipt: %d", resp.StatusCode)
 	}
 	if resp := b.do("GET", page+"/attachments/other.jpg", nil); resp.StatusCode != 404 {
 		t.Fatalf("an attachment the record does not name: %d", resp.StatusCode)
@@ -132,7 +138,7 @@ func TestBadRatingWorkedThroughAndCounted(t *testing.T) {
 	r.term.submit(t, outbox.Rating, "SB-002", "HALL-0001-261207-091000", map[string]any{"level": 5, "channel": "terminal"}, nil)
 	b := r.browser("li")
 	b.do("GET", "/ratings", nil)
-	if !strings.Contains(b.body, "50.0%") || !strings.Contains(b.body, "0 / 1") {
+	if !strings.Contains(b.body, "50.0%") || !strings.Contains(b.body, "已整改办结 0 件 / 差评 1 件") {
 		t.Fatalf("dashboard before (satisfied 50%%, rectified 0 / 1):\n%s", b.body)
 	}
 	b.do("GET", "/cases/rating", nil)
@@ -149,20 +155,28 @@ func TestBadRatingWorkedThroughAndCounted(t *testing.T) {
 			t.Fatalf("%s: %d\n%s", step, resp.StatusCode, b.body)
 		}
 	}
+	b.do("GET", "/", nil)
+	if !strings.Contains(b.body, `href="`+casePage+`"`) || !strings.Contains(b.body, "待办差评") {
+		t.Fatalf("li took the case up but her home page does not list it:\n%s", b.body)
+	}
 	b.do("GET", casePage, nil)
-	if !strings.Contains(b.body, "科室负责人确认") {
+	if !strings.Contains(b.body, "待科室负责人审核办结") {
 		t.Fatalf("staff is offered the close:\n%s", b.body)
 	}
 	if resp := b.do("POST", "/cases/rating/step/HALL-0001-261207-090000", url.Values{"csrf": {b.csrf()}, "step": {"close"}, "note": {"办结"}}); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("staff closing: %d\n%s", resp.StatusCode, b.body)
 	}
 	boss := r.browser("zhao")
+	boss.do("GET", "/cases/rating?close=1", nil)
+	if !strings.Contains(boss.body, casePage) {
+		t.Fatalf("the supervisor's queue to close lacks the case:\n%s", boss.body)
+	}
 	boss.do("GET", casePage, nil)
 	if resp := boss.do("POST", "/cases/rating/step/HALL-0001-261207-090000", url.Values{"csrf": {boss.csrf()}, "step": {"close"}, "note": {"已整改，居民满意"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("supervisor closing: %d\n%s", resp.StatusCode, boss.body)
 	}
 	boss.do("GET", "/ratings", nil)
-	if !strings.Contains(boss.body, "1 / 1") || !strings.Contains(boss.body, "100.0%") {
+	if !strings.Contains(boss.body, "已整改办结 1 件 / 差评 1 件") || !strings.Contains(boss.body, "100.0%") {
 		t.Fatalf("dashboard after:\n%s", boss.body)
 	}
 }
@@ -208,7 +222,7 @@ func TestRolesAreEnforced(t *testing.T) {
 		t.Fatalf("a step out of order: %d\n%s", resp.StatusCode, b.body)
 	}
 	a := r.browser("admin")
-	if resp := a.do("GET", "/audit?verify=1", nil); resp.StatusCode != 200 || !strings.Contains(a.body, "审计链完整") || !strings.Contains(a.body, "view_case") {
+	if resp := a.do("GET", "/audit?verify=1", nil); resp.StatusCode != 200 || !strings.Contains(a.body, "审计链校验通过") || !strings.Contains(a.body, "view_case") {
 		t.Fatalf("admin's audit page: %d\n%s", resp.StatusCode, a.body)
 	}
 	a.do("GET", "/cases/rating/R-1", nil)

@@ -27,6 +27,7 @@ type ratingsView struct {
 	Services  []serviceName
 	Sites     []string
 	Total     int
+	Period    string
 	Figures   []figure
 	Levels    barChart
 	Months    barChart
@@ -92,13 +93,22 @@ func (c *Console) ratings(w http.ResponseWriter, r *http.Request, s *session) {
 	names := c.serviceNames()
 	v := ratingsView{frame: c.frame(s, "ratings", "好差评 · Ratings"), Query: form, Services: sortedServices(names), Total: dash.All.Total()}
 	f := dash.Cases
+	open := f.Total - f.Closed - f.Overdue
+	onTime := figure{Name: "按期办结率 · on time", Value: pct(f.Timeliness()), Note: fmt.Sprintf("按期办结 %d 件 / 到期 %d 件 · on time / due", f.OnTime, f.Closed+f.Overdue), Warn: f.OnTime < f.Closed+f.Overdue}
+	if f.Closed+f.Overdue == 0 {
+		onTime.Value, onTime.Note = "—", "暂无到期差评 · none due yet"
+	}
 	v.Figures = []figure{
-		{Name: "评价 · ratings", Value: fmt.Sprint(dash.All.Total()), Note: fmt.Sprintf("其中默认基本满意 %d · %d given by default", dash.All.Auto, dash.All.Auto)},
+		{Name: "评价 · ratings", Value: fmt.Sprint(dash.All.Total()), Note: fmt.Sprintf("其中逾期未评价、默认计为基本满意 %d 件 · %d counted 基本满意 by default", dash.All.Auto, dash.All.Auto)},
 		{Name: "满意率 · satisfied", Value: pct(dash.All.Satisfaction()), Note: "非差评所占比例 · share not rated bad"},
 		{Name: "差评 · bad ratings", Value: fmt.Sprint(dash.All.Bad()), Warn: dash.All.Bad() > 0},
-		{Name: "整改率 · rectified", Value: pct(f.Rectification()), Note: fmt.Sprintf("已办结 %d / %d · closed", f.Closed, f.Total), Warn: f.Closed < f.Total},
-		{Name: "按期办结率 · on time", Value: pct(f.Timeliness()), Note: fmt.Sprintf("按期 %d / 到期 %d · on time / due", f.OnTime, f.Closed+f.Overdue), Warn: f.OnTime < f.Closed+f.Overdue},
+		{Name: "差评整改率（目标 100%）· rectified (target 100%)", Value: pct(f.Rectification()), Note: fmt.Sprintf("已整改办结 %d 件 / 差评 %d 件，其中 %d 件在期限内办理中 · closed / all, %d within their deadline", f.Closed, f.Total, open, open), Warn: f.Closed < f.Total},
+		onTime,
 		{Name: "超期未办结 · overdue", Value: fmt.Sprint(f.Overdue), Warn: f.Overdue > 0},
+	}
+	v.Period = "统计期间：全部 · all time"
+	if form.From != "" || form.To != "" {
+		v.Period = "统计期间：" + orDash(form.From, "最早") + " 至 " + orDash(form.To, "今天") + " · period"
 	}
 	v.Levels = levelChart(dash.All)
 	v.Months = monthChart(dash.ByMonth)
@@ -127,7 +137,7 @@ func levelClass(level int) string {
 
 // levelChart is a bar per level, 非常满意 first.
 func levelChart(t district.Tally) barChart {
-	const width, height, top, bottom, left = 560, 240, 24, 40, 16
+	const width, height, top, bottom, left = 520, 240, 24, 40, 16
 	ch := barChart{Title: "各等级评价数 · ratings by level", Width: width, Height: height, Empty: t.Total() == 0}
 	most := slices.Max(t.Levels[1:])
 	slot := (width - 2*left) / 5
@@ -147,7 +157,7 @@ func levelChart(t district.Tally) barChart {
 // monthChart is a bar per month with its bad ratings drawn over it, the
 // last 12 months the query holds.
 func monthChart(months map[string]*district.Tally) barChart {
-	const width, height, top, bottom, left = 720, 240, 24, 40, 16
+	const width, height, top, bottom, left = 600, 240, 24, 40, 16
 	keys := make([]string, 0, len(months))
 	for k := range months {
 		keys = append(keys, k)
@@ -156,7 +166,7 @@ func monthChart(months map[string]*district.Tally) barChart {
 	if len(keys) > 12 {
 		keys = keys[len(keys)-12:]
 	}
-	ch := barChart{Title: "每月评价数，红色为差评 · ratings a month, bad ones in red", Width: width, Height: height, Empty: len(keys) == 0}
+	ch := barChart{Title: "每月评价数（红色为差评）· ratings a month, bad in red", Width: width, Height: height, Empty: len(keys) == 0}
 	most := 0
 	for _, k := range keys {
 		most = max(most, months[k].Total())
@@ -173,14 +183,22 @@ func monthChart(months map[string]*district.Tally) barChart {
 			hb = t.Bad() * (height - top - bottom) / most
 		}
 		x := left + i*slot
-		b := bar{X: x + slot/6, Y: height - bottom - h, W: slot * 2 / 3, H: h, Class: "bar-good", Label: k[2:],
-			Value: fmt.Sprintf("%d/%d", t.Bad(), t.Total()), LabelX: x + slot/2, LabelY: height - bottom + 18, ValueY: height - bottom - h - 6}
+		b := bar{X: x + slot/6, Y: height - bottom - h, W: slot * 2 / 3, H: h, Class: "bar-good", Label: monthLabel(k),
+			Value: fmt.Sprintf("%d（差评%d）", t.Total(), t.Bad()), LabelX: x + slot/2, LabelY: height - bottom + 18, ValueY: height - bottom - h - 6}
 		if hb > 0 || t.Bad() > 0 {
 			b.Stack = []bar{{X: b.X, Y: height - bottom - max(hb, 1), W: b.W, H: max(hb, 1), Class: "bar-bad"}}
 		}
 		ch.Bars = append(ch.Bars, b)
 	}
 	return ch
+}
+
+// monthLabel writes "2026-12" as 26年12月.
+func monthLabel(k string) string {
+	if len(k) != 7 {
+		return k
+	}
+	return k[2:4] + "年" + strings.TrimPrefix(k[5:], "0") + "月"
 }
 
 // tallyRows is a table of tallies, the most rated first.
@@ -205,17 +223,23 @@ func tallyRows(m map[string]*district.Tally, name func(string) string) []tallyRo
 	return rows[:min(len(rows), 50)]
 }
 
-// deadlineText says when a case is due, and how late it is.
-func deadlineText(c district.Case, now time.Time) string {
+// dueSoon is how many working days left make a case urgent.
+const dueSoon = 2
+
+// deadlineText says when a case is due, in working days left, and how
+// late it is; soon says it is due within dueSoon working days.
+func deadlineText(c district.Case, rules district.Rules, now time.Time) (text string, soon bool) {
 	due := c.Deadline.In(district.Local).Format("2006-01-02")
+	left := rules.WorkingDaysLeft(now, c.Deadline)
 	switch {
 	case !c.Closed.IsZero() && c.OnTime():
-		return due + " · 按期办结 on time"
+		return due + "（按期办结 · on time）", false
 	case !c.Closed.IsZero():
-		return due + " · 超期办结 closed late"
+		return due + "（超期办结 · closed late）", false
 	case c.Overdue(now):
-		days := int(now.Sub(c.Deadline).Hours()/24) + 1
-		return fmt.Sprintf("%s · 已超期 %d 天 · overdue %d days", due, days, days)
+		return fmt.Sprintf("%s（已超期 %d 个工作日 · %d working days late）", due, max(-left, 1), max(-left, 1)), false
+	case left == 0:
+		return due + "（今天到期 · due today）", true
 	}
-	return due
+	return fmt.Sprintf("%s（剩 %d 个工作日 · %d working days left）", due, left, left), left <= dueSoon
 }

@@ -174,6 +174,9 @@ func (d *District) CaseStep(by Staff, from, id, step, note string) (Case, error)
 			return fmt.Errorf("%w: case %s waits for %s, not %s", ErrCaseStep, id, next, step)
 		}
 		c.Steps = append(c.Steps, CaseStep{Step: step, By: by.Name, At: now, Note: note})
+		if c.Assignee == "" && step != StepClose {
+			c.Assignee = by.Name // who takes it up has it, until a supervisor says otherwise
+		}
 		if step == StepAnswer {
 			ref, err := ParseRecordRef(c.Record)
 			if err != nil {
@@ -238,6 +241,7 @@ type CaseList struct {
 	Kind     string // CaseRating or CaseComplaint
 	Closed   bool   // the latest closed, not the open ones
 	Assignee string // "" for anyone's
+	Next     string // only the open cases waiting for this step (StepClose: a supervisor's queue)
 	Limit    int    // 100 unless set; at most 1000
 }
 
@@ -272,7 +276,7 @@ func (d *District) Cases(l CaseList) ([]Case, error) {
 			if !found {
 				return fmt.Errorf("case %s indexed but missing", k[8:])
 			}
-			if l.Assignee == "" || one.Assignee == l.Assignee {
+			if (l.Assignee == "" || one.Assignee == l.Assignee) && (l.Next == "" || one.Next() == l.Next) {
 				out = append(out, one)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 // a page of them — newest first, filtered by service, terminal, site or
 // date — is read without opening the records: inbox/STATE holds, for each
 // application in that state, received (8 bytes of Unix nanoseconds,
-// big-endian) + TERMINAL/ID → service code. counts holds how many
+// big-endian) + TERMINAL/ID → service code, 0x1f, receipt number. counts holds how many
 // applications each state has. Both change in the transaction that stores
 // or moves the application, so they never disagree with the records.
 
@@ -65,7 +65,7 @@ func fileInInbox(tx *bolt.Tx, s Stored, was string) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Put(key, []byte(s.Record.Public.Service)); err != nil {
+	if err := b.Put(key, []byte(s.Record.Public.Service+"\x1f"+s.Record.Public.Receipt)); err != nil {
 		return err
 	}
 	return addCount(tx, "app:"+s.State, 1)
@@ -111,6 +111,7 @@ type InboxItem struct {
 	Ref      RecordRef
 	State    string
 	Service  string
+	Receipt  string
 	Site     string
 	Received time.Time
 }
@@ -217,10 +218,11 @@ func (d *District) Inbox(q InboxQuery) (InboxPage, error) {
 				return fmt.Errorf("inbox key %x malformed", k)
 			}
 			site := sites[ref.Terminal]
-			if q.Service != "" && string(v) != q.Service || q.Terminal != "" && ref.Terminal != q.Terminal || q.Site != "" && site != q.Site {
+			service, receipt, _ := bytes.Cut(v, []byte{0x1f})
+			if q.Service != "" && string(service) != q.Service || q.Terminal != "" && ref.Terminal != q.Terminal || q.Site != "" && site != q.Site {
 				continue
 			}
-			page.Items = append(page.Items, InboxItem{Ref: ref, State: next.state, Service: string(v), Site: site, Received: received})
+			page.Items = append(page.Items, InboxItem{Ref: ref, State: next.state, Service: string(service), Receipt: string(receipt), Site: site, Received: received})
 		}
 	})
 	return page, err

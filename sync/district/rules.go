@@ -7,14 +7,12 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 )
 
 // Rules are the district's time limits for the work staff do after a
 // resident leaves. Deadlines count working days: Saturdays, Sundays and
-// the holidays listed are skipped, and the day a thing arrived is not
-// counted (catalog.AddWorkingDays).
+// the holidays listed are skipped, the weekend days worked in lieu are
+// counted, and the day a thing arrived is not.
 type Rules struct {
 	// BadRatingDays is how many working days a bad rating (差评) has to be
 	// verified, rectified, called back and closed: 5 by default, as the
@@ -28,6 +26,9 @@ type Rules struct {
 	AutoRatingDays int `json:"auto_rating_days"`
 	// Holidays are the public holidays, "2026-10-01", besides weekends.
 	Holidays []string `json:"holidays,omitempty"`
+	// Workdays are the weekend days worked in lieu of a holiday (调休上班),
+	// "2026-09-27": they count as working days.
+	Workdays []string `json:"workdays,omitempty"`
 }
 
 // DefaultRules are the rules of a district that set none.
@@ -56,20 +57,84 @@ func (r Rules) Validate() error {
 			return fmt.Errorf("district: holiday %q is not a date (2026-10-01)", h)
 		}
 	}
+	if len(r.Workdays) > 100 {
+		return errors.New("district: over 100 make-up working days")
+	}
+	for _, w := range r.Workdays {
+		t, err := time.ParseInLocation(time.DateOnly, w, Local)
+		if err != nil {
+			return fmt.Errorf("district: make-up working day %q is not a date (2026-09-27)", w)
+		}
+		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			return fmt.Errorf("district: make-up working day %s is a %s: only a weekend day is worked in lieu", w, wd)
+		}
+	}
 	return nil
 }
 
-// Deadline is the end of the day days working days after start, in Local:
-// the moment after which the thing is overdue.
-func (r Rules) Deadline(start time.Time, days int) time.Time {
-	holidays := make([]time.Time, 0, len(r.Holidays))
+// working says whether day (midnight, Local) is a working day.
+func (r Rules) working(day time.Time, off, on map[string]bool) bool {
+	key := day.Format(time.DateOnly)
+	if on[key] {
+		return true
+	}
+	wd := day.Weekday()
+	return wd != time.Saturday && wd != time.Sunday && !off[key]
+}
+
+func (r Rules) calendar() (off, on map[string]bool) {
+	off, on = map[string]bool{}, map[string]bool{}
 	for _, h := range r.Holidays {
-		if t, err := time.ParseInLocation(time.DateOnly, h, Local); err == nil {
-			holidays = append(holidays, t)
+		off[h] = true
+	}
+	for _, w := range r.Workdays {
+		on[w] = true
+	}
+	return off, on
+}
+
+// WorkingDaysLeft is how many working days remain from now's day to the
+// deadline's, counting the deadline's day and not today: 0 on the last
+// day, negative once past.
+func (r Rules) WorkingDaysLeft(now, deadline time.Time) int {
+	off, on := r.calendar()
+	day := midnight(now.In(Local))
+	end := midnight(deadline.In(Local))
+	n := 0
+	for day.Before(end) {
+		day = day.AddDate(0, 0, 1)
+		if r.working(day, off, on) {
+			n++
 		}
 	}
-	due := catalog.AddWorkingDays(start.In(Local), days, holidays)
-	return due.AddDate(0, 0, 1).Add(-time.Nanosecond)
+	for day.After(end) {
+		if r.working(day, off, on) {
+			n--
+		}
+		day = day.AddDate(0, 0, -1)
+	}
+	return n
+}
+
+func midnight(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// Deadline is the end of the day days working days after start, in Local:
+// the moment after which the thing is overdue. The day it arrived is not
+// counted (limits run "from the day after"); weekends and holidays are
+// skipped, make-up working days counted.
+func (r Rules) Deadline(start time.Time, days int) time.Time {
+	off, on := r.calendar()
+	day := midnight(start.In(Local))
+	for days > 0 {
+		day = day.AddDate(0, 0, 1)
+		if r.working(day, off, on) {
+			days--
+		}
+	}
+	return day.AddDate(0, 0, 1).Add(-time.Nanosecond)
 }
 
 // Rules returns the district's rules: DefaultRules until an admin sets them.
@@ -88,14 +153,13 @@ func (d *District) SetRules(by string, r Rules) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	r.Holidays = slices.Clone(r.Holidays)
-	slices.Sort(r.Holidays)
-	r.Holidays = slices.Compact(r.Holidays)
+	r.Holidays = slices.Compact(slices.Sorted(slices.Values(r.Holidays)))
+	r.Workdays = slices.Compact(slices.Sorted(slices.Values(r.Workdays)))
 	return d.db.Update(func(tx *bolt.Tx) error {
 		if err := putJSON(tx.Bucket(bucketMeta), keyRules, r); err != nil {
 			return err
 		}
 		return appendAudit(tx, AuditEvent{Staff: by, Action: AuditRulesSet,
-			Detail: fmt.Sprintf("bad ratings %d working days, complaints %d, auto rating after %d days, %d holidays", r.BadRatingDays, r.ComplaintDays, r.AutoRatingDays, len(r.Holidays))}, d.opt.Now())
+			Detail: fmt.Sprintf("bad ratings %d working days, complaints %d, auto rating after %d days, %d holidays, %d make-up working days", r.BadRatingDays, r.ComplaintDays, r.AutoRatingDays, len(r.Holidays), len(r.Workdays))}, d.opt.Now())
 	})
 }

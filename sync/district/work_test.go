@@ -58,7 +58,24 @@ func TestDeadlinesCountWorkingDays(t *testing.T) {
 			t.Errorf("%s + %d working days: %s, want the end of %s", c.start, c.days, got.In(Local), c.want)
 		}
 	}
-	bad := []Rules{{BadRatingDays: 0, ComplaintDays: 15, AutoRatingDays: 7}, {BadRatingDays: 5, ComplaintDays: 15, AutoRatingDays: 7, Holidays: []string{"10/01"}}}
+	// Working days left, counting the deadline's day and not today's.
+	due := r.Deadline(friday, 5)
+	for _, c := range []struct {
+		now  time.Time
+		left int
+	}{{friday, 5}, {time.Date(2026, 10, 3, 12, 0, 0, 0, Local), 2}, {time.Date(2026, 10, 9, 18, 0, 0, 0, Local), 0},
+		{time.Date(2026, 10, 12, 9, 0, 0, 0, Local), -1}, {time.Date(2026, 10, 14, 9, 0, 0, 0, Local), -3}} {
+		if got := r.WorkingDaysLeft(c.now, due); got != c.left {
+			t.Errorf("at %s: %d working days left, want %d", c.now, got, c.left)
+		}
+	}
+	// A Sunday worked in lieu of a holiday counts.
+	r.Workdays = []string{"2026-09-27"}
+	if got := r.Deadline(friday, 1).Format(time.DateOnly); got != "2026-09-27" {
+		t.Errorf("Friday + 1 working day with Sunday worked: %s", got)
+	}
+	bad := []Rules{{BadRatingDays: 0, ComplaintDays: 15, AutoRatingDays: 7}, {BadRatingDays: 5, ComplaintDays: 15, AutoRatingDays: 7, Holidays: []string{"10/01"}},
+		{BadRatingDays: 5, ComplaintDays: 15, AutoRatingDays: 7, Workdays: []string{"2026-09-28"}}}
 	for _, b := range bad {
 		if b.Validate() == nil {
 			t.Errorf("%+v passed", b)
