@@ -451,8 +451,14 @@ func (c *Console) audit(r *http.Request, s *session, action, object, detail stri
 type homeView struct {
 	frame
 	States []stateTab
-	Work   []workTile
+	Work   []workGroup
 	Mine   []caseRow
+}
+
+// workGroup is one kind of case's counts.
+type workGroup struct {
+	Title string
+	Tiles []workTile
 }
 
 // workTile is a count of cases waiting, linking to them.
@@ -500,13 +506,15 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) {
 					Deadline: deadline, Next: stepNames[one.Next()], Assignee: orDash(one.Assignee, "未分配 · nobody"), Overdue: one.Overdue(now), Soon: isSoon})
 			}
 		}
-		name := map[string]string{district.CaseRating: "待办差评 · bad ratings open", district.CaseComplaint: "待办投诉咨询 · complaints open"}[kind]
-		v.Work = append(v.Work, workTile{Name: name, Link: "/cases/" + kind, Count: len(open)},
-			workTile{Name: "已超期 · overdue", Link: "/cases/" + kind, Count: overdue, Warn: overdue > 0},
-			workTile{Name: fmt.Sprintf("%d 个工作日内到期 · due within %d working days", dueSoon, dueSoon), Link: "/cases/" + kind, Count: soon, Warn: soon > 0})
+		g := workGroup{Title: kindNames[kind], Tiles: []workTile{
+			{Name: "待办 · open", Link: "/cases/" + kind, Count: len(open)},
+			{Name: "已超期 · overdue", Link: "/cases/" + kind, Count: overdue, Warn: overdue > 0},
+			{Name: fmt.Sprintf("%d 个工作日内到期 · due within %d working days", dueSoon, dueSoon), Link: "/cases/" + kind, Count: soon, Warn: soon > 0},
+		}}
 		if v.Supervisor {
-			v.Work = append(v.Work, workTile{Name: "待我办结 · waiting for my close", Link: "/cases/" + kind + "?close=1", Count: toClose, Warn: toClose > 0})
+			g.Tiles = append(g.Tiles, workTile{Name: "待我办结 · waiting for my close", Link: "/cases/" + kind + "?close=1", Count: toClose, Warn: toClose > 0})
 		}
+		v.Work = append(v.Work, g)
 	}
 	c.render(w, http.StatusOK, "home.html", v)
 }

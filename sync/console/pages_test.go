@@ -156,7 +156,7 @@ func TestBadRatingWorkedThroughAndCounted(t *testing.T) {
 		}
 	}
 	b.do("GET", "/", nil)
-	if !strings.Contains(b.body, `href="`+casePage+`"`) || !strings.Contains(b.body, "待办差评") {
+	if !strings.Contains(b.body, `href="`+casePage+`"`) || !strings.Contains(b.body, "差评整改") {
 		t.Fatalf("li took the case up but her home page does not list it:\n%s", b.body)
 	}
 	b.do("GET", casePage, nil)
