@@ -15,6 +15,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/assets"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/client/clienttest"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -66,32 +67,8 @@ type kiosk struct {
 
 func provision(t *testing.T, url, token, terminal string) *kiosk {
 	t.Helper()
-	dir := t.TempDir()
-	id, err := client.Enroll(context.Background(), client.EnrollOptions{Backend: url, Token: token, TerminalID: terminal,
-		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := os.ReadFile(filepath.Join(dir, "district.pub"))
-	recipients, err := outbox.ParseRecipients(string(keys))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _ := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
-	q, err := outbox.Open(outbox.Options{Dir: dir, Recipients: recipients, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := client.OpenState(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(client.Options{Identity: id, Queue: q, State: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close(); q.Close() })
-	return &kiosk{dir: dir, queue: q, state: st, sync: c}
+	tm := clienttest.Enroll(t, url, token, terminal, nil)
+	return &kiosk{dir: tm.Dir, queue: tm.Queue, state: tm.State, sync: tm.Client}
 }
 
 // identity is the terminal's own, as enrollment left it in its folder.

@@ -115,11 +115,7 @@ type apiAttachment struct {
 
 // apiRecordGet is GET /api/v1/records/{terminal}/{id}.
 func (c *Console) apiRecordGet(w http.ResponseWriter, r *http.Request) {
-	client, ok := c.apiClient(w, r, district.ScopeRecords)
-	if !ok {
-		return
-	}
-	rec, ok := c.apiRecordOf(w, r)
+	client, rec, ok := c.apiRecordOf(w, r)
 	if !ok {
 		return
 	}
@@ -155,11 +151,7 @@ func (c *Console) apiRecordGet(w http.ResponseWriter, r *http.Request) {
 
 // apiAttachmentGet is GET /api/v1/records/{terminal}/{id}/attachments/{name}.
 func (c *Console) apiAttachmentGet(w http.ResponseWriter, r *http.Request) {
-	client, ok := c.apiClient(w, r, district.ScopeRecords)
-	if !ok {
-		return
-	}
-	rec, ok := c.apiRecordOf(w, r)
+	client, rec, ok := c.apiRecordOf(w, r)
 	if !ok {
 		return
 	}
@@ -184,21 +176,27 @@ func (c *Console) apiAttachmentGet(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(buf.String()))
 }
 
-func (c *Console) apiRecordOf(w http.ResponseWriter, r *http.Request) (district.Stored, bool) {
+// apiRecordOf authenticates a client holding the records scope and finds
+// the record the path names, or answers the refusal itself.
+func (c *Console) apiRecordOf(w http.ResponseWriter, r *http.Request) (district.APIClient, district.Stored, bool) {
+	client, ok := c.apiClient(w, r, district.ScopeRecords)
+	if !ok {
+		return client, district.Stored{}, false
+	}
 	ref, ok := pathRef(r)
 	if !ok {
 		apiError(w, http.StatusNotFound, "no such record: /api/v1/records/TERMINAL/ID")
-		return district.Stored{}, false
+		return client, district.Stored{}, false
 	}
 	rec, err := c.opt.District.Record(ref)
 	switch {
 	case errors.Is(err, district.ErrNoRecord):
 		apiError(w, http.StatusNotFound, "no such record")
-		return rec, false
+		return client, rec, false
 	case err != nil:
 		c.opt.Log.Error("console: API record", "err", err)
 		apiError(w, http.StatusInternalServerError, "the district could not read the record")
-		return rec, false
+		return client, rec, false
 	}
-	return rec, true
+	return client, rec, true
 }

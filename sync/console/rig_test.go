@@ -7,13 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/client/clienttest"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/passhash"
@@ -83,38 +82,10 @@ func (r *rig) enroll(id, url string) *terminalSim {
 
 // enrollWith enrolls a terminal with a token staff were given.
 func (r *rig) enrollWith(id, url, tok string) *terminalSim {
-	t := r.t
-	dir := t.TempDir()
-	ident, err := client.Enroll(context.Background(), client.EnrollOptions{Backend: url, Token: tok, TerminalID: id,
-		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := os.ReadFile(filepath.Join(dir, "district.pub"))
-	recipients, err := outbox.ParseRecipients(string(keys))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := outbox.Open(outbox.Options{Dir: dir, Recipients: recipients, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := client.OpenState(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close(); q.Close() })
-	tm := &terminalSim{id: id, queue: q, state: st}
+	tm := &terminalSim{id: id}
 	tm.hb.Store(&protocol.Heartbeat{Software: "1.0.0", Devices: map[string]string{"idcard": "online", "printer": "online"}})
-	tm.client, err = client.New(client.Options{Identity: ident, Queue: q, State: st,
-		Heartbeat: func() protocol.Heartbeat { return *tm.hb.Load() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	parts := clienttest.Enroll(r.t, url, tok, id, func() protocol.Heartbeat { return *tm.hb.Load() })
+	tm.queue, tm.state, tm.client = parts.Queue, parts.State, parts.Client
 	return tm
 }
 
