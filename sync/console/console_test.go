@@ -44,6 +44,12 @@ func (b *browser) do(method, path string, form url.Values) *http.Response {
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(req)
+}
+
+// send sends req with the browser's cookies and keeps what comes back.
+func (b *browser) send(req *http.Request) *http.Response {
+	b.t.Helper()
 	for _, c := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}

@@ -8,7 +8,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -305,18 +304,7 @@ func (b *browser) upload(path, field, name string, data []byte, values url.Value
 	mw.Close()
 	req, _ := http.NewRequest("POST", b.srv.URL+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for _, c := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	b.body = string(got)
-	return resp
+	return b.send(req)
 }
 
 var hiddenField = func(name string) *regexp.Regexp {
