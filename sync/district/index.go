@@ -34,8 +34,10 @@ func (d *District) indexV2() error {
 	}
 	err := d.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range newInV3 {
-			if err := tx.DeleteBucket(name); err != nil && err != bolt.ErrBucketNotFound {
-				return err
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
