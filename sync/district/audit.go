@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // An AuditEvent is one thing done to the district's data, or one view of
@@ -54,10 +52,10 @@ const (
 
 // Audit appends ev to the trail, numbering, dating and chaining it.
 func (d *District) Audit(ev AuditEvent) error {
-	return d.db.Update(func(tx *bolt.Tx) error { return appendAudit(tx, ev, d.opt.Now()) })
+	return d.db.Update(func(tx Tx) error { return appendAudit(tx, ev, d.opt.Now()) })
 }
 
-func appendAudit(tx *bolt.Tx, ev AuditEvent, now time.Time) error {
+func appendAudit(tx Tx, ev AuditEvent, now time.Time) error {
 	b := tx.Bucket(bucketAudit)
 	if _, last := b.Cursor().Last(); last != nil {
 		sum := sha256.Sum256(last)
@@ -87,7 +85,7 @@ func seqKey(seq uint64) []byte {
 // order: an admin's page reads it a page at a time.
 func (d *District) AuditTrail(after uint64, limit int) ([]AuditEvent, error) {
 	var out []AuditEvent
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ev AuditEvent
@@ -108,7 +106,7 @@ var ErrAuditBroken = errors.New("district: the audit trail was changed")
 // VerifyAuditTrail walks the whole trail and checks each event's number
 // and its hash of the one before.
 func (d *District) VerifyAuditTrail() error {
-	return d.db.View(func(tx *bolt.Tx) error {
+	return d.db.View(func(tx Tx) error {
 		var prev []byte
 		var want uint64 = 1
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {

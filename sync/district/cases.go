@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // A case is the work a bad rating or a complaint asks of staff, step by
@@ -96,7 +94,7 @@ func timedKey(t time.Time, id string) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())), id...)
 }
 
-func openCase(tx *bolt.Tx, c Case) error {
+func openCase(tx Tx, c Case) error {
 	if err := putJSON(tx.Bucket(bucketCases), caseKey(c.Kind, c.Key), c); err != nil {
 		return err
 	}
@@ -115,7 +113,7 @@ type askRecord struct {
 }
 
 // fileComplaint opens the case of a complaint or consultation.
-func fileComplaint(tx *bolt.Tx, s Stored, a askRecord, rules Rules) error {
+func fileComplaint(tx Tx, s Stored, a askRecord, rules Rules) error {
 	return openCase(tx, Case{Kind: CaseComplaint, Key: s.Ref().String(), Terminal: s.Terminal, Service: s.Record.Public.Service,
 		Record: s.Ref().String(), Opened: s.Received, Deadline: rules.Deadline(s.Received, rules.ComplaintDays), Type: a.Type, Topic: a.Topic})
 }
@@ -133,7 +131,7 @@ var ErrCaseStep = errors.New("district: not a step the case can take")
 // Case returns one case by its ID (KIND:KEY).
 func (d *District) Case(id string) (Case, error) {
 	var c Case
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		found, err := getJSON(tx.Bucket(bucketCases), []byte(id), &c)
 		if err == nil && !found {
 			err = ErrNoCase
@@ -159,7 +157,7 @@ func (d *District) CaseStep(by Staff, from, id, step, note string) (Case, error)
 	}
 	now := d.opt.Now().UTC()
 	var c Case
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		found, err := getJSON(tx.Bucket(bucketCases), []byte(id), &c)
 		if err != nil {
 			return err
@@ -213,7 +211,7 @@ func (d *District) AssignCase(by Staff, from, id, assignee string) error {
 		return fmt.Errorf("%w: work is assigned by a supervisor", ErrNotAllowed)
 	}
 	now := d.opt.Now().UTC()
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		var to staffRecord
 		found, err := getJSON(tx.Bucket(bucketStaff), []byte(assignee), &to)
 		if err != nil {
@@ -253,7 +251,7 @@ func (d *District) Cases(l CaseList) ([]Case, error) {
 	}
 	l.Limit = min(l.Limit, 1000)
 	var out []Case
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		index := tx.Bucket(bucketOpenCases)
 		if l.Closed {
 			index = tx.Bucket(bucketClosedCases)
@@ -316,7 +314,7 @@ func (f CaseFigures) Timeliness() float64 {
 // were opened.
 func (d *District) CaseFigures(kind string, q RatingQuery) (CaseFigures, error) {
 	var f CaseFigures
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		sites, err := terminalSites(tx)
 		if err != nil {
 			return err
@@ -327,7 +325,7 @@ func (d *District) CaseFigures(kind string, q RatingQuery) (CaseFigures, error) 
 	return f, err
 }
 
-func caseFigures(tx *bolt.Tx, kind string, q RatingQuery, sites map[string]string, now time.Time) (CaseFigures, error) {
+func caseFigures(tx Tx, kind string, q RatingQuery, sites map[string]string, now time.Time) (CaseFigures, error) {
 	var f CaseFigures
 	prefix := []byte(kind + ":")
 	c := tx.Bucket(bucketCases).Cursor()

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -33,7 +31,7 @@ func (d *District) publishCatalog(body []byte, audit *AuditEvent, base ...uint64
 		return 0, errors.New("district: the catalog is not JSON")
 	}
 	var version uint64
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		var old protocol.Catalog
 		if _, err := getJSON(meta, keyCatalog, &old); err != nil {
@@ -65,7 +63,7 @@ func (d *District) publishCatalog(body []byte, audit *AuditEvent, base ...uint64
 // Catalog returns the current catalog; ok is false before the first is
 // published.
 func (d *District) Catalog() (c protocol.Catalog, ok bool, err error) {
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		ok, err = getJSON(tx.Bucket(bucketMeta), keyCatalog, &c)
 		return err
 	})
@@ -75,7 +73,7 @@ func (d *District) Catalog() (c protocol.Catalog, ok bool, err error) {
 // PublishConfig makes cfg (its version ignored) the next configuration
 // version for every terminal.
 func (d *District) PublishConfig(cfg protocol.TerminalConfig) (uint64, error) {
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		var old protocol.TerminalConfig
 		if _, err := getJSON(meta, keyConfig, &old); err != nil {
@@ -96,7 +94,7 @@ func (d *District) PublishConfig(cfg protocol.TerminalConfig) (uint64, error) {
 // Config returns the current terminal configuration; ok is false before
 // the first is published.
 func (d *District) Config() (c protocol.TerminalConfig, ok bool, err error) {
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		ok, err = getJSON(tx.Bucket(bucketMeta), keyConfig, &c)
 		return err
 	})

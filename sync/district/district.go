@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/passhash"
@@ -136,7 +135,7 @@ type Options struct {
 // District is one district's backend. It is safe for concurrent use.
 type District struct {
 	opt        Options
-	db         *bolt.DB
+	db         store
 	decoyOnce  sync.Once
 	decoy      passhash.Hash // staff.go: what a login for no account checks against
 	ca         *authority
@@ -221,12 +220,12 @@ func Open(opt Options) (*District, error) {
 	if err := d.loadCatalogKey(filepath.Join(opt.Dir, "catalog.key")); err != nil {
 		return nil, fmt.Errorf("district: catalog key: %w", err)
 	}
-	d.db, err = bolt.Open(filepath.Join(opt.Dir, "district.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	d.db, err = openBolt(opt.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("district: store: %w", err)
 	}
 	var version string
-	err = d.db.Update(func(tx *bolt.Tx) error {
+	err = d.db.Update(func(tx Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -332,7 +331,7 @@ func (d *District) Recipients() []string { return d.recipients }
 // CatalogKey is the public key catalogs are signed with.
 func (d *District) CatalogKey() ed25519.PublicKey { return d.catalogKey.Public().(ed25519.PublicKey) }
 
-func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+func getJSON(b Bucket, key []byte, v any) (bool, error) {
 	data := b.Get(key)
 	if data == nil {
 		return false, nil
@@ -340,7 +339,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	return true, json.Unmarshal(data, v)
 }
 
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
+func putJSON(b Bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The feed is what other systems — the city's 好差评 platform, the
@@ -54,7 +52,7 @@ type FeedEvent struct {
 	Deadline time.Time `json:"deadline,omitzero"`
 }
 
-func appendFeed(tx *bolt.Tx, ev FeedEvent) error {
+func appendFeed(tx Tx, ev FeedEvent) error {
 	b := tx.Bucket(bucketFeed)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -82,7 +80,7 @@ type FeedPage struct {
 func (d *District) Feed(after uint64, limit int) (FeedPage, error) {
 	limit = min(max(limit, 1), 1000)
 	page := FeedPage{Events: []FeedEvent{}, Next: after}
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		sites, err := terminalSites(tx)
 		if err != nil {
 			return err
@@ -151,7 +149,7 @@ func (d *District) NewAPIToken(by, name string, scopes []string) (string, error)
 	rand.Read(raw)
 	token := "yz_" + base64.RawURLEncoding.EncodeToString(raw)
 	now := d.opt.Now().UTC()
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		b := tx.Bucket(bucketAPITokens)
 		taken := false
 		b.ForEach(func(_, v []byte) error {
@@ -178,7 +176,7 @@ func (d *District) NewAPIToken(by, name string, scopes []string) (string, error)
 // RevokeAPIToken stops the named client's token.
 func (d *District) RevokeAPIToken(by, name string) error {
 	now := d.opt.Now().UTC()
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		b := tx.Bucket(bucketAPITokens)
 		var key []byte
 		var client APIClient
@@ -209,7 +207,7 @@ func (d *District) RevokeAPIToken(by, name string) error {
 // APIClients lists the API clients.
 func (d *District) APIClients() ([]APIClient, error) {
 	var out []APIClient
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		return tx.Bucket(bucketAPITokens).ForEach(func(_, v []byte) error {
 			var c APIClient
 			if err := json.Unmarshal(v, &c); err != nil {
@@ -226,7 +224,7 @@ func (d *District) APIClients() ([]APIClient, error) {
 // APIClientOf is the client a token belongs to.
 func (d *District) APIClientOf(token string) (APIClient, error) {
 	var c APIClient
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		key := apiTokenKey(token)
 		// The lookup is by hash: what a timing could tell is a hash's
 		// prefix, not the token's.

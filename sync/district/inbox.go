@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -45,7 +43,7 @@ func parseInboxKey(k []byte) (time.Time, RecordRef, bool) {
 
 // fileInInbox puts an application under its state, taking it from the
 // state it was in ("" for a new one).
-func fileInInbox(tx *bolt.Tx, s Stored, was string) error {
+func fileInInbox(tx Tx, s Stored, was string) error {
 	if s.Record.Kind != "application" || was == s.State {
 		return nil
 	}
@@ -71,7 +69,7 @@ func fileInInbox(tx *bolt.Tx, s Stored, was string) error {
 	return addCount(tx, "app:"+s.State, 1)
 }
 
-func addCount(tx *bolt.Tx, name string, delta int64) error {
+func addCount(tx Tx, name string, delta int64) error {
 	b := tx.Bucket(bucketCounts)
 	var n int64
 	if v := b.Get([]byte(name)); len(v) == 8 {
@@ -84,7 +82,7 @@ func addCount(tx *bolt.Tx, name string, delta int64) error {
 	return b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, uint64(n)))
 }
 
-func readCount(tx *bolt.Tx, name string) uint64 {
+func readCount(tx Tx, name string) uint64 {
 	if v := tx.Bucket(bucketCounts).Get([]byte(name)); len(v) == 8 {
 		return binary.BigEndian.Uint64(v)
 	}
@@ -151,7 +149,7 @@ func (d *District) Inbox(q InboxQuery) (InboxPage, error) {
 		}
 	}
 	page := InboxPage{Counts: map[string]uint64{}}
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		for _, st := range States {
 			page.Counts[st] = readCount(tx, "app:"+st)
 		}
@@ -163,7 +161,7 @@ func (d *District) Inbox(q InboxQuery) (InboxPage, error) {
 		// starts; the newest of their heads comes next.
 		type head struct {
 			state string
-			c     *bolt.Cursor
+			c     Cursor
 			k, v  []byte
 		}
 		var heads []*head
@@ -229,7 +227,7 @@ func (d *District) Inbox(q InboxQuery) (InboxPage, error) {
 }
 
 // terminalSites maps every terminal to its site.
-func terminalSites(tx *bolt.Tx) (map[string]string, error) {
+func terminalSites(tx Tx) (map[string]string, error) {
 	sites := map[string]string{}
 	err := tx.Bucket(bucketTerminals).ForEach(func(k, v []byte) error {
 		var t Terminal

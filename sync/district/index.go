@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Version 3 of the store adds the inbox, the ratings and the cases, all
@@ -32,7 +30,7 @@ func (d *District) indexV2() error {
 	if err := d.setVersion(indexingVersion); err != nil {
 		return err
 	}
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		for _, name := range newInV3 {
 			if tx.Bucket(name) != nil {
 				if err := tx.DeleteBucket(name); err != nil {
@@ -53,7 +51,7 @@ func (d *District) indexV2() error {
 		return err
 	}
 	var terminals [][]byte
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		return tx.Bucket(bucketRecords).ForEachBucket(func(k []byte) error {
 			terminals = append(terminals, bytes.Clone(k))
 			return nil
@@ -90,7 +88,7 @@ func (d *District) indexV2() error {
 func (d *District) indexChunk(terminal string, after []byte, rules Rules) (int, []byte, error) {
 	n := 0
 	var last []byte
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		n = 0
 		c := tx.Bucket(bucketRecords).Bucket([]byte(terminal)).Cursor()
 		k, v := c.First()
@@ -114,7 +112,7 @@ func (d *District) indexChunk(terminal string, after []byte, rules Rules) (int, 
 	return n, last, err
 }
 
-func (d *District) indexOne(tx *bolt.Tx, s Stored, rules Rules) error {
+func (d *District) indexOne(tx Tx, s Stored, rules Rules) error {
 	var parsed any
 	if s.Record.Kind == "rating" || s.Record.Kind == "complaint" {
 		var err error

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -103,14 +101,14 @@ func step(what string) {
 }
 
 func (d *District) setVersion(v string) error {
-	return d.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, []byte(v)) })
+	return d.db.Update(func(tx Tx) error { return tx.Bucket(bucketMeta).Put(keyVersion, []byte(v)) })
 }
 
 // moveRecords moves up to migrateChunk records from the old bucket to
 // their terminal's, and says how many.
 func (d *District) moveRecords() (int, error) {
 	n := 0
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		n = 0
 		old := tx.Bucket(legacyRecords)
 		if old == nil {
@@ -154,7 +152,7 @@ func (d *District) moveRecords() (int, error) {
 // terminal's folder. lost counts attachments a record named that the old
 // folder no longer held.
 func (d *District) linkLegacyBlobs() (linked, lost int, err error) {
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		all := tx.Bucket(bucketRecords)
 		return all.ForEachBucket(func(k []byte) error {
 			terminal := string(k)

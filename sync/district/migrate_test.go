@@ -70,7 +70,7 @@ func writeLegacyStore(t testing.TB, n int) legacyStore {
 			return err
 		}
 		for _, s := range ls.records {
-			if err := putJSON(b, []byte(s.Record.ID), s); err != nil {
+			if err := putJSON(boltBucket{b}, []byte(s.Record.ID), s); err != nil {
 				return err
 			}
 		}
@@ -129,7 +129,7 @@ func (ls legacyStore) check(t *testing.T) {
 			}
 		}
 	}
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		if tx.Bucket(legacyRecords) != nil {
 			return fmt.Errorf("the version-1 bucket is still there")
 		}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -74,7 +72,7 @@ func ratingKey(terminal string, r protocol.Record) string {
 
 // fileRating keeps a new rating record's rating; Ingest has checked that
 // its application was not rated already. A bad rating opens its case.
-func fileRating(tx *bolt.Tx, s Stored, rr ratingRecord, rules Rules) error {
+func fileRating(tx Tx, s Stored, rr ratingRecord, rules Rules) error {
 	key := ratingKey(s.Terminal, s.Record)
 	r := Rating{Receipt: key, Service: s.Record.Public.Service, Terminal: s.Terminal, Level: rr.Level, Reason: rr.Reason,
 		Record: s.Ref().String(), At: s.Record.Created.UTC()}
@@ -88,7 +86,7 @@ func fileRating(tx *bolt.Tx, s Stored, rr ratingRecord, rules Rules) error {
 	return nil
 }
 
-func putRating(tx *bolt.Tx, r Rating) error {
+func putRating(tx Tx, r Rating) error {
 	if err := putJSON(tx.Bucket(bucketRatings), []byte(r.Receipt), r); err != nil {
 		return err
 	}
@@ -145,7 +143,7 @@ func parseFact(v []byte) (fact, bool) {
 // noteFinished keeps an application's place in the unrated queue in step
 // with its state: finished (done or rejected) and not rated, it waits
 // there from the moment it finished.
-func noteFinished(tx *bolt.Tx, s Stored) error {
+func noteFinished(tx Tx, s Stored) error {
 	receipt := []byte(s.Record.Public.Receipt)
 	if s.Record.Kind != "application" || len(receipt) == 0 {
 		return nil
@@ -174,7 +172,7 @@ func (d *District) RateUnrated() (int, error) {
 	}
 	now := d.opt.Now().UTC()
 	n := 0
-	err = d.db.Update(func(tx *bolt.Tx) error {
+	err = d.db.Update(func(tx Tx) error {
 		n = 0
 		var due [][]byte
 		c := tx.Bucket(bucketUnrated).Cursor()
@@ -220,7 +218,7 @@ func (d *District) RateUnrated() (int, error) {
 func (d *District) RatingOf(receipt string) (Rating, bool, error) {
 	var r Rating
 	var found bool
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		var err error
 		found, err = getJSON(tx.Bucket(bucketRatings), []byte(receipt), &r)
 		return err
@@ -231,7 +229,7 @@ func (d *District) RatingOf(receipt string) (Rating, bool, error) {
 // ApplicationOf names the application a receipt was given for.
 func (d *District) ApplicationOf(receipt string) (RecordRef, error) {
 	var ref RecordRef
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		v := tx.Bucket(bucketReceipts).Get([]byte(receipt))
 		if v == nil {
 			return ErrNoRecord
@@ -292,7 +290,7 @@ type Dashboard struct {
 func (d *District) RatingDashboard(q RatingQuery) (Dashboard, error) {
 	db := Dashboard{ByService: map[string]*Tally{}, BySite: map[string]*Tally{}, ByTerminal: map[string]*Tally{}, ByMonth: map[string]*Tally{}}
 	now := d.opt.Now()
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		sites, err := terminalSites(tx)
 		if err != nil {
 			return err

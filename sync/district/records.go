@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -79,7 +78,7 @@ func (d *District) ingest(terminal, via string, recs []protocol.Record, from str
 	}
 	now := d.opt.Now().UTC()
 	var fresh int
-	err = d.db.Update(func(tx *bolt.Tx) error {
+	err = d.db.Update(func(tx Tx) error {
 		fresh = 0
 		b, err := tx.Bucket(bucketRecords).CreateBucketIfNotExists([]byte(terminal))
 		if err != nil {
@@ -207,7 +206,7 @@ func (d *District) checkSealed(r protocol.Record) (any, error) {
 // file keeps what a new record adds to the inbox, the ratings and the
 // cases, in the transaction that stores it. parsed is what checkSealed
 // read of it.
-func file(tx *bolt.Tx, s Stored, parsed any, rules Rules) error {
+func file(tx Tx, s Stored, parsed any, rules Rules) error {
 	if tracked(s.Record.Kind) || s.Record.Kind == "rating" {
 		if err := appendFeed(tx, FeedEvent{At: s.Received, Type: FeedRecord, Kind: s.Record.Kind, Record: s.Ref().String(), Terminal: s.Terminal,
 			Service: s.Record.Public.Service, Receipt: s.Record.Public.Receipt, State: s.State}); err != nil {
@@ -226,7 +225,7 @@ func file(tx *bolt.Tx, s Stored, parsed any, rules Rules) error {
 	return noteFinished(tx, s)
 }
 
-func addStatus(tx *bolt.Tx, terminal string, s protocol.Status) error {
+func addStatus(tx Tx, terminal string, s protocol.Status) error {
 	b, err := tx.Bucket(bucketStatuses).CreateBucketIfNotExists([]byte(terminal))
 	if err != nil {
 		return err
@@ -243,7 +242,7 @@ func (d *District) Statuses(terminal string, after uint64, max int) (protocol.St
 	if after == math.MaxUint64 {
 		return resp, nil // nothing comes after it (after+1 would wrap to 0)
 	}
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		b := tx.Bucket(bucketStatuses).Bucket([]byte(terminal))
 		if b == nil {
 			return nil
@@ -306,7 +305,7 @@ func (s Stored) Ref() RecordRef { return RecordRef{Terminal: s.Terminal, ID: s.R
 // find looks the record up: in its terminal's records, or, when the
 // reference names none, in every terminal's — where the id must be one
 // terminal's only.
-func find(tx *bolt.Tx, ref RecordRef) (*bolt.Bucket, Stored, error) {
+func find(tx Tx, ref RecordRef) (Bucket, Stored, error) {
 	all := tx.Bucket(bucketRecords)
 	var s Stored
 	if ref.Terminal != "" {
@@ -320,7 +319,7 @@ func find(tx *bolt.Tx, ref RecordRef) (*bolt.Bucket, Stored, error) {
 		}
 		return b, s, err
 	}
-	var in *bolt.Bucket
+	var in Bucket
 	var senders []string
 	err := all.ForEachBucket(func(terminal []byte) error {
 		b := all.Bucket(terminal)
@@ -348,7 +347,7 @@ func find(tx *bolt.Tx, ref RecordRef) (*bolt.Bucket, Stored, error) {
 // by is who did it and from where, for the audit trail.
 func (d *District) SetStatus(by, from string, ref RecordRef, state, message string) error {
 	now := d.opt.Now().UTC()
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		if err := setStatus(tx, ref, state, message, now); err != nil {
 			return err
 		}
@@ -356,7 +355,7 @@ func (d *District) SetStatus(by, from string, ref RecordRef, state, message stri
 	})
 }
 
-func setStatus(tx *bolt.Tx, ref RecordRef, state, message string, now time.Time) error {
+func setStatus(tx Tx, ref RecordRef, state, message string, now time.Time) error {
 	if !protocol.ValidState(state) {
 		return fmt.Errorf("district: unknown state %q (received, accepted, processing, done, rejected)", state)
 	}
@@ -388,7 +387,7 @@ func setStatus(tx *bolt.Tx, ref RecordRef, state, message string, now time.Time)
 // Records lists the stored records of a kind ("" for all), oldest first.
 func (d *District) Records(kind string) ([]Stored, error) {
 	var out []Stored
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		all := tx.Bucket(bucketRecords)
 		return all.ForEachBucket(func(terminal []byte) error {
 			return all.Bucket(terminal).ForEach(func(k, v []byte) error {
@@ -412,7 +411,7 @@ func (d *District) Records(kind string) ([]Stored, error) {
 // Record returns one stored record.
 func (d *District) Record(ref RecordRef) (Stored, error) {
 	var s Stored
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		var err error
 		_, s, err = find(tx, ref)
 		return err

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Rules are the district's time limits for the work staff do after a
@@ -140,7 +138,7 @@ func (r Rules) Deadline(start time.Time, days int) time.Time {
 // Rules returns the district's rules: DefaultRules until an admin sets them.
 func (d *District) Rules() (Rules, error) {
 	r := DefaultRules
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		_, err := getJSON(tx.Bucket(bucketMeta), keyRules, &r)
 		return err
 	})
@@ -155,7 +153,7 @@ func (d *District) SetRules(by string, r Rules) error {
 	}
 	r.Holidays = slices.Compact(slices.Sorted(slices.Values(r.Holidays)))
 	r.Workdays = slices.Compact(slices.Sorted(slices.Values(r.Workdays)))
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		if err := putJSON(tx.Bucket(bucketMeta), keyRules, r); err != nil {
 			return err
 		}

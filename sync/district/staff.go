@@ -8,8 +8,6 @@ import (
 	"time"
 	"unicode"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
 
@@ -144,7 +142,7 @@ func (d *District) AddStaff(by, name string, role Role, password string) error {
 		return fmt.Errorf("district: %w", err)
 	}
 	now := d.opt.Now()
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		b := tx.Bucket(bucketStaff)
 		if b.Get([]byte(name)) != nil {
 			return fmt.Errorf("%w: %s", ErrStaffExists, name)
@@ -191,7 +189,7 @@ func (d *District) DisableStaff(by, name string) error {
 // StaffList returns every account, by name.
 func (d *District) StaffList() ([]Staff, error) {
 	var out []Staff
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		return tx.Bucket(bucketStaff).ForEach(func(k, v []byte) error {
 			var r staffRecord
 			if _, err := getJSON(tx.Bucket(bucketStaff), k, &r); err != nil {
@@ -295,7 +293,7 @@ func (d *District) StaffAccount(name string) (Staff, bool, error) {
 
 // staff reads an account as stored.
 func (d *District) staff(name string) (r staffRecord, found bool, err error) {
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		found, err = getJSON(tx.Bucket(bucketStaff), []byte(name), &r)
 		return err
 	})
@@ -305,7 +303,7 @@ func (d *District) staff(name string) (r staffRecord, found bool, err error) {
 // updateStaff changes an account and records what f says was done, in
 // one transaction.
 func (d *District) updateStaff(name string, f func(*staffRecord) *AuditEvent) error {
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		b := tx.Bucket(bucketStaff)
 		var r staffRecord
 		found, err := getJSON(b, []byte(name), &r)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan-kiosk/yizhan/sync/passhash"
 )
@@ -189,7 +188,7 @@ func TestTheAuditTrailRecordsAndShowsEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Someone with the store file edits an event.
-	d.db.Update(func(tx *bolt.Tx) error {
+	d.db.Update(func(tx Tx) error {
 		b := tx.Bucket(bucketAudit)
 		return b.Put(seqKey(2), bytes.Replace(b.Get(seqKey(2)), []byte(`"login"`), []byte(`"logout"`), 1))
 	})

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -75,7 +73,7 @@ func (d *District) NewTokenFor(site, terminal string, ttl time.Duration) (string
 	rand.Read(raw)
 	secret := b32.EncodeToString(raw)
 	now := d.opt.Now().UTC()
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		return putJSON(tx.Bucket(bucketTokens), tokenKey(secret), token{Site: site, Terminal: terminal, Made: now, Expires: now.Add(ttl)})
 	})
 	if err != nil {
@@ -99,7 +97,7 @@ var errBadToken = &protocol.Error{Code: protocol.CodeBadToken, Message: "enrollm
 func (d *District) Enroll(req protocol.EnrollRequest) (protocol.EnrollResponse, error) {
 	now := d.opt.Now().UTC()
 	var resp protocol.EnrollResponse
-	err := d.db.Update(func(tx *bolt.Tx) error {
+	err := d.db.Update(func(tx Tx) error {
 		tokens := tx.Bucket(bucketTokens)
 		var tok token
 		found, err := getJSON(tokens, tokenKey(req.Token), &tok)
@@ -154,7 +152,7 @@ func (d *District) Revoke(id string) error {
 }
 
 func (d *District) updateTerminal(id string, f func(*Terminal)) error {
-	return d.db.Update(func(tx *bolt.Tx) error {
+	return d.db.Update(func(tx Tx) error {
 		b := tx.Bucket(bucketTerminals)
 		var t Terminal
 		found, err := getJSON(b, []byte(id), &t)
@@ -174,7 +172,7 @@ func (d *District) updateTerminal(id string, f func(*Terminal)) error {
 func (d *District) authenticate(cert *x509.Certificate) (string, error) {
 	id := cert.Subject.CommonName
 	var t Terminal
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		found, err := getJSON(tx.Bucket(bucketTerminals), []byte(id), &t)
 		if err == nil && !found {
 			err = &protocol.Error{Code: protocol.CodeUnauthorized, Message: "unknown terminal"}
@@ -214,7 +212,7 @@ func (d *District) seen(terminal string) {
 func (d *District) Terminals() ([]Terminal, error) {
 	var out []Terminal
 	now := d.opt.Now()
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.db.View(func(tx Tx) error {
 		return tx.Bucket(bucketTerminals).ForEach(func(k, v []byte) error {
 			var t Terminal
 			if err := unmarshal(v, &t); err != nil {

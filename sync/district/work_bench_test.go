@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -88,11 +86,13 @@ func fillBenchDistrict(dir string) error {
 	if err != nil {
 		return err
 	}
-	d.db.NoSync = true
-	defer func() { d.db.NoSync = false; d.db.Sync() }()
+	// Written without an fsync a transaction, then synced once.
+	bs := d.db.(*boltStore)
+	bs.db.NoSync = true
+	defer func() { bs.db.NoSync = false; bs.db.Sync() }()
 	start := benchNow.AddDate(-1, 0, 0)
 	step := 365 * 24 * time.Hour / benchApps
-	err = d.db.Update(func(tx *bolt.Tx) error {
+	err = d.db.Update(func(tx Tx) error {
 		for t := range benchTerminals {
 			id := fmt.Sprintf("HALL-%03d", t)
 			if err := putJSON(tx.Bucket(bucketTerminals), []byte(id), Terminal{ID: id, Site: fmt.Sprintf("网点%02d", t%40), Enrolled: start}); err != nil {
@@ -107,7 +107,7 @@ func fillBenchDistrict(dir string) error {
 	rules := DefaultRules
 	const chunk = 50_000
 	for from := 0; from < benchApps; from += chunk {
-		err := d.db.Update(func(tx *bolt.Tx) error {
+		err := d.db.Update(func(tx Tx) error {
 			for i := from; i < from+chunk; i++ {
 				at := start.Add(time.Duration(i) * step).UTC()
 				terminal := fmt.Sprintf("HALL-%03d", i%benchTerminals)
@@ -149,7 +149,7 @@ func fillBenchDistrict(dir string) error {
 	}
 	// Every second bad rating worked and closed, two days after it came.
 	var open []Case
-	err = d.db.View(func(tx *bolt.Tx) error {
+	err = d.db.View(func(tx Tx) error {
 		return tx.Bucket(bucketOpenCases).ForEach(func(k, _ []byte) error {
 			var c Case
 			_, err := getJSON(tx.Bucket(bucketCases), k[8:], &c)

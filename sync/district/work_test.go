@@ -359,7 +359,7 @@ func TestMigrateVersion2MakesTheIndexes(t *testing.T) {
 	if len(closed) != 1 || len(closed[0].Steps) != 2 || closed[0].Steps[0].Note != "已答复" {
 		t.Fatalf("answered complaint: %+v", closed)
 	}
-	d.db.View(func(tx *bolt.Tx) error {
+	d.db.View(func(tx Tx) error {
 		if v := string(tx.Bucket(bucketMeta).Get(keyVersion)); v != storeVersion {
 			t.Errorf("version %s", v)
 		}
