@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -66,6 +67,7 @@ func TestMain(m *testing.M) {
 	if benchDir != "" {
 		os.RemoveAll(benchDir)
 	}
+	pgtest.Stop()
 	os.Exit(code)
 }
 

@@ -1,0 +1,206 @@
+package district
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
+)
+
+// The store's contract (kv.go), held by each implementation alike.
+
+func eachStore(t *testing.T, f func(t *testing.T, s store)) {
+	t.Run("bbolt", func(t *testing.T) {
+		s, err := openBolt(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		f(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		s, err := openPostgres(context.Background(), pgtest.Database(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		f(t, s)
+	})
+}
+
+func be64(n int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
+
+func TestStoreBucketsKeysAndCursors(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store) {
+		const n = 5000 // more than a cursor's pages
+		err := s.Update(func(tx Tx) error {
+			if tx.Bucket([]byte("top")) != nil {
+				return errors.New("a bucket before it was made")
+			}
+			top, err := tx.CreateBucketIfNotExists([]byte("top"))
+			if err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket([]byte("top")); err == nil {
+				return errors.New("CreateBucket of one that exists")
+			}
+			for i := n - 1; i >= 0; i-- { // out of order: the store sorts
+				if err := top.Put(be64(i), []byte(fmt.Sprint(i))); err != nil {
+					return err
+				}
+			}
+			if err := top.Put(nil, []byte("x")); err == nil {
+				return errors.New("an empty key taken")
+			}
+			for _, name := range []string{"b", "a", "c"} {
+				nb, err := top.CreateBucketIfNotExists([]byte(name))
+				if err != nil {
+					return err
+				}
+				if err := nb.Put([]byte("k"), []byte(name)); err != nil {
+					return err
+				}
+			}
+			return top.Put(be64(7), nil) // an empty value
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.View(func(tx Tx) error {
+			top := tx.Bucket([]byte("top"))
+			if v := top.Get(be64(42)); string(v) != "42" {
+				return fmt.Errorf("Get 42: %q", v)
+			}
+			if v := top.Get(be64(7)); v == nil || len(v) != 0 {
+				return fmt.Errorf("an empty value reads %v", v)
+			}
+			if top.Get(be64(n)) != nil {
+				return errors.New("a missing key has a value")
+			}
+			c := top.Cursor()
+			i := 0
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				if !bytes.Equal(k, be64(i)) {
+					return fmt.Errorf("forward: key %d is %x", i, k)
+				}
+				i++
+			}
+			if i != n {
+				return fmt.Errorf("forward: %d keys", i)
+			}
+			for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+				i--
+				if !bytes.Equal(k, be64(i)) {
+					return fmt.Errorf("backward: key %d is %x", i, k)
+				}
+			}
+			if k, v := c.Seek(append(be64(99), 0)); !bytes.Equal(k, be64(100)) || string(v) != "100" {
+				return fmt.Errorf("Seek after 99: %x %q", k, v)
+			}
+			if k, _ := c.Prev(); !bytes.Equal(k, be64(99)) {
+				return fmt.Errorf("Prev after the seek: %x", k)
+			}
+			if k, _ := c.Next(); !bytes.Equal(k, be64(100)) {
+				return fmt.Errorf("Next after Prev: %x", k)
+			}
+			if k, _ := c.Seek(be64(n)); k != nil {
+				return fmt.Errorf("Seek past the end: %x", k)
+			}
+			var names []string
+			top.ForEachBucket(func(name []byte) error { names = append(names, string(name)); return nil })
+			if fmt.Sprint(names) != "[a b c]" || string(top.Bucket([]byte("b")).Get([]byte("k"))) != "b" {
+				return fmt.Errorf("nested buckets: %v", names)
+			}
+			count := 0
+			top.ForEach(func(k, v []byte) error { count++; return nil })
+			if count != n {
+				return fmt.Errorf("ForEach saw %d values (nested buckets are not values)", count)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Deleting a bucket takes its nested ones; a failed Update leaves
+		// nothing behind.
+		s.Update(func(tx Tx) error { return tx.DeleteBucket([]byte("top")) })
+		boom := errors.New("boom")
+		if err := s.Update(func(tx Tx) error {
+			b, _ := tx.CreateBucketIfNotExists([]byte("kept?"))
+			b.Put([]byte("k"), []byte("v"))
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("the failed update: %v", err)
+		}
+		s.View(func(tx Tx) error {
+			if tx.Bucket([]byte("top")) != nil || tx.Bucket([]byte("kept?")) != nil {
+				t.Error("a deleted or rolled-back bucket is there")
+			}
+			return nil
+		})
+	})
+}
+
+// TestStoreUpdatesAreSerializable: updates that all read and write one
+// counter, from many goroutines at once (on PostgreSQL, many connections,
+// as replicas would), lose none of each other's increments, and sequences
+// hand out every number once.
+func TestStoreUpdatesAreSerializable(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store) {
+		s.Update(func(tx Tx) error {
+			_, err := tx.CreateBucketIfNotExists([]byte("c"))
+			return err
+		})
+		const workers, each = 8, 25
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		seen := map[uint64]bool{}
+		errs := make(chan error, workers)
+		for range workers {
+			wg.Go(func() {
+				for range each {
+					var got uint64
+					err := s.Update(func(tx Tx) error {
+						b := tx.Bucket([]byte("c"))
+						n := 0
+						if v := b.Get([]byte("n")); v != nil {
+							n = int(binary.BigEndian.Uint64(v))
+						}
+						if err := b.Put([]byte("n"), be64(n+1)); err != nil {
+							return err
+						}
+						var err error
+						got, err = b.NextSequence()
+						return err
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					if seen[got] {
+						errs <- fmt.Errorf("sequence %d handed out twice", got)
+					}
+					seen[got] = true
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		s.View(func(tx Tx) error {
+			if n := binary.BigEndian.Uint64(tx.Bucket([]byte("c")).Get([]byte("n"))); n != workers*each {
+				t.Errorf("the counter is %d after %d increments", n, workers*each)
+			}
+			return nil
+		})
+	})
+}
