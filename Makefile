@@ -24,8 +24,10 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcurso
 # debootstrap makes the Debian root the .debs are installed into; xset and
 # xauth run the kiosk session script against Xvfb; zbar-tools reads the
 # printed QR codes back as a second decoder; chromium, with a Chinese font,
-# is the browser the staff console's pages are tested in (sync/console).
-TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei
+# is the browser the staff console's pages are tested in (sync/console);
+# postgresql is the server the district's PostgreSQL store is tested on (a
+# throwaway cluster each test run starts: sync/district/pgtest).
+TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
@@ -114,14 +116,16 @@ run: build
 # into a Debian root; with YIZHAN_REQUIRE_DEBTEST it fails rather than skips
 # when it cannot run (not root, no debootstrap).
 #
-# Two passes. Every test under the race detector, but the journeys; then,
-# without it, the journeys at two panels and kiosk/ui's golden images. The
+# Three passes. Every test under the race detector, but the journeys, and
+# the district's again with its store on PostgreSQL; then, without it, the
+# journeys at two panels and kiosk/ui's golden images. The
 # race detector slows Fyne's software painter tenfold (kiosk/ui/golden_test.go),
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
 test: test-deps lint lintian vuln
-	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
+	YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_DISTRICT_STORE=postgres $(GO) test -race -count=1 -timeout 10m ./sync/district
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk
 	$(GO) test -count=1 ./kiosk/ui
 

@@ -281,7 +281,13 @@ func execute(d *district.District, req request) (reply, error) {
 				state = "done"
 			}
 		}
-		if err := d.SetStatus(district.CommandLine, "", s.Ref(), state, req.Message); err != nil {
+		if req.Op == opAnswer && state == "done" {
+			// The answer is the complaint's case's step, as on the console.
+			_, err = d.CaseStep(district.Staff{Name: district.CommandLine, Role: district.RoleAdmin}, "", district.CaseComplaint+":"+s.Ref().String(), district.StepAnswer, req.Message)
+		} else {
+			err = d.SetStatus(district.CommandLine, "", s.Ref(), state, req.Message)
+		}
+		if err != nil {
 			return reply{}, err
 		}
 		fmt.Fprintf(tw, "%s is now %s; terminal %s gets it at its next sync\n", ref.ID, state, s.Terminal)

@@ -144,7 +144,7 @@ func TestAnotherTerminalsBlobIsNotSeen(t *testing.T) {
 // removed, no longer count.
 func TestAttachmentQuotaHoldsATerminal(t *testing.T) {
 	clk := &lockedClock{now: time.Now()}
-	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, AttachmentQuota: 64 << 10})
+	d, err := Open(onStore(t, Options{Dir: t.TempDir(), Now: clk.Now, AttachmentQuota: 64 << 10}))
 	if err != nil {
 		t.Fatal(err)
 	}

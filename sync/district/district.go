@@ -18,6 +18,7 @@
 package district
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -130,6 +131,12 @@ type Options struct {
 	// PasswordCost is what staff passwords are hashed at
 	// (passhash.Default); tests lower it.
 	PasswordCost passhash.Params
+	// Store is where the district's records, terminals, staff and the
+	// rest are kept: "" for district.db in Dir (bbolt), or a PostgreSQL
+	// connection string ("postgres://…", "host=… dbname=…") that several
+	// districtd replicas share. The CA, the keys and the attachments stay
+	// in Dir either way.
+	Store string
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -220,7 +227,11 @@ func Open(opt Options) (*District, error) {
 	if err := d.loadCatalogKey(filepath.Join(opt.Dir, "catalog.key")); err != nil {
 		return nil, fmt.Errorf("district: catalog key: %w", err)
 	}
-	d.db, err = openBolt(opt.Dir)
+	if opt.Store != "" {
+		d.db, err = openPostgres(context.Background(), opt.Store)
+	} else {
+		d.db, err = openBolt(opt.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("district: store: %w", err)
 	}

@@ -32,7 +32,7 @@ func (c *clock) Now() time.Time { return c.now }
 
 func open(t *testing.T, dir string, clk *clock) *District {
 	t.Helper()
-	d, err := Open(Options{Dir: dir, Now: clk.Now})
+	d, err := Open(onStore(t, Options{Dir: dir, Now: clk.Now}))
 	if err != nil {
 		t.Fatal(err)
 	}

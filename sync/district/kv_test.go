@@ -6,11 +6,22 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
 )
+
+// onStore is opt with the store the tests run on: bbolt in opt.Dir, or,
+// with YIZHAN_DISTRICT_STORE=postgres (make test runs the package's tests
+// both ways), a fresh PostgreSQL database.
+func onStore(tb testing.TB, opt Options) Options {
+	if os.Getenv("YIZHAN_DISTRICT_STORE") == "postgres" {
+		opt.Store = pgtest.Database(tb)
+	}
+	return opt
+}
 
 // The store's contract (kv.go), held by each implementation alike.
 

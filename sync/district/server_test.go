@@ -41,7 +41,7 @@ func TestSilentBodyIsDropped(t *testing.T) {
 func TestEnrollmentGuessingIsCut(t *testing.T) {
 	clk := &clock{now: time.Now()}
 	var log bytes.Buffer
-	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, Log: slog.New(slog.NewTextHandler(&log, nil))})
+	d, err := Open(onStore(t, Options{Dir: t.TempDir(), Now: clk.Now, Log: slog.New(slog.NewTextHandler(&log, nil))}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestTricklingEnrollmentIsCut(t *testing.T) {
 // sends its records a byte every 100 ms — each byte well inside BodyIdle —
 // falls below the least rate once the grace is over and is cut.
 func TestTricklingTerminalIsCut(t *testing.T) {
-	d, err := Open(Options{Dir: t.TempDir(), BodyIdle: 10 * time.Second, MinBodyRate: 1000, BodyGrace: 500 * time.Millisecond})
+	d, err := Open(onStore(t, Options{Dir: t.TempDir(), BodyIdle: 10 * time.Second, MinBodyRate: 1000, BodyGrace: 500 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func isTimeout(err error) bool {
 
 // TestNoHTTP2: a client that offers only h2 does not get it.
 func TestNoHTTP2(t *testing.T) {
-	d, err := Open(Options{Dir: t.TempDir()})
+	d, err := Open(onStore(t, Options{Dir: t.TempDir()}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +302,7 @@ func (c *lockedClock) add(d time.Duration) {
 // week goes while the district serves, not only at its next start.
 func TestStaleUploadsAreSweptWhileServing(t *testing.T) {
 	clk := &lockedClock{now: time.Now()}
-	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, SweepEvery: 20 * time.Millisecond})
+	d, err := Open(onStore(t, Options{Dir: t.TempDir(), Now: clk.Now, SweepEvery: 20 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}

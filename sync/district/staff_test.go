@@ -18,7 +18,7 @@ import (
 func openStaff(t *testing.T) (*District, *clock) {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
-	d, err := Open(Options{Dir: t.TempDir(), Now: clk.Now, PasswordCost: passhash.Params{Memory: 64, Time: 1, Threads: 1}})
+	d, err := Open(onStore(t, Options{Dir: t.TempDir(), Now: clk.Now, PasswordCost: passhash.Params{Memory: 64, Time: 1, Threads: 1}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -320,31 +317,32 @@ func TestInboxPagesAndFilters(t *testing.T) {
 // records, and work done on the command line before kept: an answered
 // complaint is closed.
 func TestMigrateVersion2MakesTheIndexes(t *testing.T) {
-	dir := t.TempDir()
 	clk := &clock{now: friday}
-	d := open(t, dir, clk)
+	opt := onStore(t, Options{Dir: t.TempDir(), Now: clk.Now})
+	d, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ingestOne(t, d, "HALL-1", kioskRecord(t, d, 1, "application", "SB-001", "R-1", `{}`, friday))
 	ingestOne(t, d, "HALL-1", kioskRecord(t, d, 2, "rating", "SB-001", "R-1", `{"level":1,"reason":"慢"}`, friday))
 	ingestOne(t, d, "HALL-1", kioskRecord(t, d, 3, "complaint", "", "Q-1", `{"type":"complaint"}`, friday))
 	d.SetStatus(CommandLine, "", RecordRef{ID: seqID(3)}, "done", "已答复")
 	d.SetStatus(CommandLine, "", RecordRef{ID: seqID(1)}, "processing", "")
 	before, _ := d.Inbox(InboxQuery{})
-	d.Close()
 
 	// What a version 2 districtd left.
-	raw, err := bolt.Open(filepath.Join(dir, "district.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.Update(func(tx *bolt.Tx) error {
+	d.db.Update(func(tx Tx) error {
 		for _, b := range newInV3 {
 			tx.DeleteBucket(b)
 		}
 		return tx.Bucket(bucketMeta).Put(keyVersion, []byte("2"))
 	})
-	raw.Close()
+	d.Close()
 
-	d = open(t, dir, clk)
+	if d, err = Open(opt); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
 	after, err := d.Inbox(InboxQuery{})
 	if err != nil || len(after.Items) != 1 || after.Items[0] != before.Items[0] || after.Counts["processing"] != 1 {
 		t.Fatalf("inbox: %+v, was %+v (%v)", after, before, err)
