@@ -14,11 +14,14 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/cmd/internal/command/commandtest"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
 )
 
 func TestMain(m *testing.M) {
 	commandtest.Main(main)
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 // Every command answers -h and --help with its own flags and exits 0; no

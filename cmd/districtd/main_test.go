@@ -17,6 +17,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/client/clienttest"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -403,5 +404,31 @@ func TestARecordIDTwoTerminalsSentIsNamedWithItsTerminal(t *testing.T) {
 	}
 	if err := run([]string{"apps", "show", "HALL-A/not-an-id", "--data", dir}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "TERMINAL/ID") {
 		t.Fatalf("a malformed reference: %v", err)
+	}
+}
+
+// A district made on PostgreSQL: init --store writes the folder's store
+// file, and from then on every command and serve keep it there — the
+// folder holds no district.db.
+func TestDistrictOnPostgres(t *testing.T) {
+	dsn := pgtest.Database(t)
+	dir := t.TempDir()
+	if out := districtd(t, "init", "--data", dir, "--store", dsn); !strings.Contains(out, "a new district") {
+		t.Fatalf("init:\n%s", out)
+	}
+	if info, err := os.Stat(filepath.Join(dir, district.StoreFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the store file: %v %v", info, err)
+	}
+	url, _ := startDistrictd(t, dir)
+	k := provision(t, url, strings.Fields(districtd(t, "token", "new", "--site", "网点", "--data", dir))[0], "HALL-0009")
+	app := k.submit(t, outbox.Application, `{"name":"周八"}`, nil)
+	if err := k.sync.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out := districtd(t, "apps", "list", "--data", dir); !strings.Contains(out, app.ID) {
+		t.Fatalf("apps list:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "district.db")); err == nil {
+		t.Fatal("a district.db beside the store file")
 	}
 }

@@ -65,21 +65,27 @@ func initDistrict(stdout io.Writer) func(fs *flag.FlagSet) func([]string) error 
 	return func(fs *flag.FlagSet) func([]string) error {
 		data := fs.String("data", defaultData, "the district's data folder (`DIR`)")
 		name := fs.String("name", "示范区", "the district's `NAME`, for its CA")
+		store := fs.String("store", "", "keep the district in this PostgreSQL database (a connection string, `DSN`: postgres://user:password@host/db), not in the folder; it is written to DIR/store, the service user's alone")
 		return func(words []string) error {
 			if len(words) != 0 {
 				return fmt.Errorf("%w: init takes no words, got %q", errUsage, words)
 			}
-			return makeDistrict(*data, *name, stdout)
+			return makeDistrict(*data, *name, *store, stdout)
 		}
 	}
 }
 
-func makeDistrict(dir, name string, stdout io.Writer) error {
+func makeDistrict(dir, name, store string, stdout io.Writer) error {
 	if hasDistrict(dir) {
 		return fmt.Errorf("%s already holds a district", dir)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
+	}
+	if store != "" {
+		if err := district.WriteStoreFile(dir, store); err != nil {
+			return err
+		}
 	}
 	d, err := district.Open(district.Options{Dir: dir, Name: name})
 	if err != nil {
@@ -90,10 +96,15 @@ func makeDistrict(dir, name string, stdout io.Writer) error {
 	return nil
 }
 
-// hasDistrict reports whether dir holds a district's store.
+// hasDistrict reports whether dir holds a district's store, or names the
+// database that holds it.
 func hasDistrict(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "district.db"))
-	return err == nil
+	for _, name := range []string{"district.db", district.StoreFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // serveDistrict runs a district until ctx ends: the protocol on listen, the staff

@@ -227,6 +227,11 @@ func Open(opt Options) (*District, error) {
 	if err := d.loadCatalogKey(filepath.Join(opt.Dir, "catalog.key")); err != nil {
 		return nil, fmt.Errorf("district: catalog key: %w", err)
 	}
+	if opt.Store == "" {
+		if opt.Store, err = readStoreFile(opt.Dir); err != nil {
+			return nil, fmt.Errorf("district: %w", err)
+		}
+	}
 	if opt.Store != "" {
 		d.db, err = openPostgres(context.Background(), opt.Store)
 	} else {
@@ -261,6 +266,41 @@ func Open(opt Options) (*District, error) {
 		return nil, fmt.Errorf("district: store: %w", err)
 	}
 	return d, nil
+}
+
+// StoreFile, in a district's folder, names the PostgreSQL database its
+// store is in (a connection string, with its password: the file is the
+// service user's alone, 0600). Without it the store is district.db.
+const StoreFile = "store"
+
+func readStoreFile(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, StoreFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	dsn := strings.TrimSpace(string(data))
+	if dsn == "" {
+		return "", fmt.Errorf("%s is empty: it names the district's PostgreSQL database", filepath.Join(dir, StoreFile))
+	}
+	return dsn, nil
+}
+
+// WriteStoreFile records in dir that the district's store is the
+// PostgreSQL database dsn, once it opens: every districtd command given the
+// folder uses it from then on.
+func WriteStoreFile(dir, dsn string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := openPostgres(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	s.Close()
+	_, err = durable.WriteFrom(filepath.Join(dir, StoreFile), strings.NewReader(dsn+"\n"), 0o600)
+	return err
 }
 
 // Close closes the store.
