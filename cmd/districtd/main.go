@@ -77,8 +77,10 @@ every command but serve and init works on a district made already: --data DIR (d
 		Commands: []command.Command{
 			{Name: "serve", Synopsis: "[--data DIR] [--listen 127.0.0.1:8443] [--name NAME] [--host NAME]... [--console ADDRESS] [--log-json]",
 				Summary: "serve the terminals over mutual TLS (a new district on its first start)", Setup: serve(stderr)},
-			{Name: "init", Synopsis: "[--data DIR] [--name NAME]",
+			{Name: "init", Synopsis: "[--data DIR] [--name NAME] [--store DSN]",
 				Summary: "make a new district: its CA and keys", Setup: initDistrict(stdout)},
+			{Name: "migrate", Synopsis: "--from bbolt --to DSN [--data DIR] [--json]",
+				Summary: "move a stopped district from its folder's district.db to PostgreSQL", Setup: migrateDistrict(stdout, stderr)},
 			staff("token new", "--site NAME [--terminal ID] [--expires 24h] [--json]",
 				"a one-time token that enrolls a terminal", opToken, 0, "site", "terminal", "expires", "json"),
 			staff("ca", "[--json]", "the pin of the district's CA, for provisioning", opCA, 0, "json"),

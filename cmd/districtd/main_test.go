@@ -432,3 +432,37 @@ func TestDistrictOnPostgres(t *testing.T) {
 		t.Fatal("a district.db beside the store file")
 	}
 }
+
+// migrate moves a district that was on bbolt to PostgreSQL, refuses while
+// districtd holds the store, and the terminal that synced before syncs
+// after, its record answered as a duplicate.
+func TestMigrateCommand(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := startDistrictd(t, dir)
+	k := provision(t, url, strings.Fields(districtd(t, "token", "new", "--site", "网点", "--data", dir))[0], "HALL-0010")
+	k.submit(t, outbox.Application, `{"name":"吴九"}`, nil)
+	if err := k.sync.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dsn := pgtest.Database(t)
+	if err := run([]string{"migrate", "--to", dsn, "--data", dir}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "stop districtd") {
+		t.Fatalf("migrating a running district: %v", err)
+	}
+	stop()
+	if out := districtd(t, "migrate", "--from", "bbolt", "--to", dsn, "--data", dir); !strings.Contains(out, "checked by count and hash") {
+		t.Fatalf("migrate:\n%s", out)
+	}
+	url, _ = startDistrictd(t, dir)
+	// The district came back on another port: the terminal is told it.
+	c, err := client.New(client.Options{Identity: k.identity(t), Queue: k.queue, State: k.state, Backend: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := k.submit(t, outbox.Application, `{"name":"郑十"}`, nil)
+	if err := c.Once(context.Background()); err != nil {
+		t.Fatalf("syncing after the move: %v", err)
+	}
+	if out := districtd(t, "apps", "list", "--data", dir); !strings.Contains(out, again.ID) || strings.Count(out, "HALL-0010") != 2 {
+		t.Fatalf("apps after the move:\n%s", out)
+	}
+}

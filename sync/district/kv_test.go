@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // onStore is opt with the store the tests run on: bbolt in opt.Dir, or,
@@ -214,4 +216,65 @@ func TestStoreUpdatesAreSerializable(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// TestMigrateToPostgres: a district with records, ratings, cases, staff
+// and its audit trail moves to PostgreSQL whole — every bucket's keys and
+// sequences, checked by hash — and opens there from its folder, carrying
+// on where it was: the next audit event is chained to the last one moved.
+func TestMigrateToPostgres(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{now: friday}
+	d, err := Open(Options{Dir: dir, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestOne(t, d, "HALL-1", kioskRecord(t, d, 1, "application", "SB-001", "R-1", `{}`, friday))
+	rating := kioskRecord(t, d, 2, "rating", "SB-001", "R-1", `{"level":1,"reason":"慢"}`, friday)
+	ingestOne(t, d, "HALL-2", rating)
+	d.AddStaff(CommandLine, "li", RoleStaff, "correct horse 42")
+	d.SetStatus("li", "", RecordRef{ID: seqID(1)}, "accepted", "")
+	before, _ := d.Inbox(InboxQuery{})
+	d.Close()
+
+	dsn := pgtest.Database(t)
+	rep, err := MigrateToPostgres(dir, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Keys == 0 || rep.ByTop["terminal_records"] != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "district.db.before-postgres")); err != nil {
+		t.Fatal("district.db was not kept aside")
+	}
+	if _, err := MigrateToPostgres(dir, dsn, nil); err == nil {
+		t.Fatal("migrated twice")
+	}
+
+	d, err = Open(Options{Dir: dir, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	after, _ := d.Inbox(InboxQuery{})
+	if len(after.Items) != 1 || after.Items[0] != before.Items[0] || after.Counts["accepted"] != 1 {
+		t.Fatalf("inbox on PostgreSQL: %+v, was %+v", after, before)
+	}
+	if _, err := d.StaffLogin("li", "correct horse 42", "", ""); err != nil {
+		t.Fatalf("a login after the move: %v", err)
+	}
+	if err := d.VerifyAuditTrail(); err != nil {
+		t.Fatalf("the audit trail after the move and a login: %v", err)
+	}
+	if res := ingestOne(t, d, "HALL-2", rating); res.Status != protocol.Duplicate {
+		t.Fatalf("a record sent again after the move: %+v", res)
+	}
+	// A database that holds a district is refused.
+	other := t.TempDir()
+	o, _ := Open(Options{Dir: other})
+	o.Close()
+	if _, err := MigrateToPostgres(other, dsn, nil); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("into a database in use: %v", err)
+	}
 }
