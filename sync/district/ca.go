@@ -13,10 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"os"
 	"time"
-
-	"github.com/yizhan-kiosk/yizhan/sync/durable"
 )
 
 // The district's own certificate authority. It certifies terminals (client
@@ -39,30 +36,34 @@ const (
 )
 
 // loadOrCreateAuthority reads ca.key and ca.crt, making them on first start.
-func loadOrCreateAuthority(keyPath, certPath, name string, now time.Time) (*authority, error) {
-	keyPEM, err := os.ReadFile(keyPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return createAuthority(keyPath, certPath, name, now)
+func loadOrCreateAuthority(sec secrets, name string, now time.Time) (*authority, error) {
+	keyPEM, err := sec.get("ca.key")
+	if isSecretMissing(err) {
+		return createAuthority(sec, name, now)
 	}
 	if err != nil {
 		return nil, err
 	}
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := sec.get("ca.crt")
 	if err != nil {
 		return nil, err
 	}
+	return parseAuthority(keyPEM, certPEM)
+}
+
+func parseAuthority(keyPEM, certPEM []byte) (*authority, error) {
 	key, err := parseKey(keyPEM)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", keyPath, err)
+		return nil, fmt.Errorf("ca.key: %w", err)
 	}
 	cert, err := parseCert(certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", certPath, err)
+		return nil, fmt.Errorf("ca.crt: %w", err)
 	}
 	return &authority{cert: cert, key: key}, nil
 }
 
-func createAuthority(keyPath, certPath, name string, now time.Time) (*authority, error) {
+func createAuthority(sec secrets, name string, now time.Time) (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -81,18 +82,28 @@ func createAuthority(keyPath, certPath, name string, now time.Time) (*authority,
 	if err != nil {
 		return nil, err
 	}
-	cert, _ := x509.ParseCertificate(der)
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
 		return nil, err
 	}
-	if err := durable.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	// The certificate is kept first: a key kept without its certificate
+	// would be a CA nobody can name.
+	certPEM, err := sec.keep("ca.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	if err != nil {
 		return nil, err
 	}
-	if err := durable.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	keyPEM, err := sec.keep("ca.key", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	if err != nil {
 		return nil, err
 	}
-	return &authority{cert: cert, key: key}, nil
+	a, err := parseAuthority(keyPEM, certPEM)
+	if err != nil {
+		return nil, err
+	}
+	if !a.cert.PublicKey.(*ecdsa.PublicKey).Equal(&a.key.PublicKey) {
+		return nil, errors.New("ca.crt and ca.key kept by two replicas starting at once do not match: start one replica first")
+	}
+	return a, nil
 }
 
 func parseKey(data []byte) (*ecdsa.PrivateKey, error) {

@@ -218,15 +218,6 @@ func Open(opt Options) (*District, error) {
 		return nil, fmt.Errorf("district: %w", err)
 	}
 	var err error
-	if d.ca, err = loadOrCreateAuthority(filepath.Join(opt.Dir, "ca.key"), filepath.Join(opt.Dir, "ca.crt"), opt.Name, opt.Now()); err != nil {
-		return nil, fmt.Errorf("district: CA: %w", err)
-	}
-	if err := d.loadSealingIdentity(filepath.Join(opt.Dir, "sealing.key")); err != nil {
-		return nil, fmt.Errorf("district: sealing identity: %w", err)
-	}
-	if err := d.loadCatalogKey(filepath.Join(opt.Dir, "catalog.key")); err != nil {
-		return nil, fmt.Errorf("district: catalog key: %w", err)
-	}
 	if opt.Store == "" {
 		if opt.Store, err = readStoreFile(opt.Dir); err != nil {
 			return nil, fmt.Errorf("district: %w", err)
@@ -239,6 +230,10 @@ func Open(opt Options) (*District, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("district: store: %w", err)
+	}
+	if err := d.loadSecrets(); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("district: %w", err)
 	}
 	var version string
 	err = d.db.Update(func(tx Tx) error {
@@ -303,21 +298,45 @@ func WriteStoreFile(dir, dsn string) error {
 	return err
 }
 
+// loadSecrets reads the CA and the keys, making them on first start: from
+// the folder, or, on PostgreSQL, from the store, sealed (secrets.go).
+func (d *District) loadSecrets() error {
+	var sec secrets = fileSecrets{dir: d.opt.Dir}
+	if _, onPostgres := d.db.(*pgStore); onPostgres {
+		ss, err := openStoreSecrets(d.db, d.opt.Dir)
+		if err != nil {
+			return err
+		}
+		sec = ss
+	}
+	var err error
+	if d.ca, err = loadOrCreateAuthority(sec, d.opt.Name, d.opt.Now()); err != nil {
+		return fmt.Errorf("CA: %w", err)
+	}
+	if err := d.loadSealingIdentity(sec); err != nil {
+		return fmt.Errorf("sealing identity: %w", err)
+	}
+	if err := d.loadCatalogKey(sec); err != nil {
+		return fmt.Errorf("catalog key: %w", err)
+	}
+	return nil
+}
+
 // Close closes the store.
 func (d *District) Close() error { return d.db.Close() }
 
 // loadSealingIdentity reads the age identities that open sealed records,
 // making one on first start. Older identities stay in the file after a new
 // one is added, so records sealed before a key change still open.
-func (d *District) loadSealingIdentity(path string) error {
-	text, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+func (d *District) loadSealingIdentity(sec secrets) error {
+	text, err := sec.get("sealing.key")
+	if isSecretMissing(err) {
 		id, err := age.GenerateX25519Identity()
 		if err != nil {
 			return err
 		}
 		text = []byte("# the district's sealing identity: it opens every terminal's records\n" + id.String() + "\n")
-		if err := durable.WriteFile(path, text, 0o600); err != nil {
+		if text, err = sec.keep("sealing.key", text, 0o600); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -340,9 +359,9 @@ func (d *District) loadSealingIdentity(path string) error {
 	return nil
 }
 
-func (d *District) loadCatalogKey(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+func (d *District) loadCatalogKey(sec secrets) error {
+	data, err := sec.get("catalog.key")
+	if isSecretMissing(err) {
 		_, key, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
 			return err
@@ -352,7 +371,7 @@ func (d *District) loadCatalogKey(path string) error {
 			return err
 		}
 		data = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		if err := durable.WriteFile(path, data, 0o600); err != nil {
+		if data, err = sec.keep("catalog.key", data, 0o600); err != nil {
 			return err
 		}
 	} else if err != nil {

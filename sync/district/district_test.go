@@ -126,16 +126,34 @@ func hash(b []byte) string {
 func TestKeysAndCASurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	clk := &clock{now: time.Now()}
-	d := open(t, dir, clk)
+	opt := onStore(t, Options{Dir: dir, Now: clk.Now})
+	d, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ca, rcpt, key := d.CA(), d.Recipients()[0], d.CatalogKey()
 	d.Close()
-	d2 := open(t, dir, clk)
+	d2, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
 	if !bytes.Equal(ca, d2.CA()) || rcpt != d2.Recipients()[0] || !key.Equal(d2.CatalogKey()) {
 		t.Fatal("a restart made new keys: every terminal would be cut off")
 	}
-	info, _ := os.Stat(filepath.Join(dir, "sealing.key"))
-	if info.Mode().Perm() != 0o600 {
-		t.Fatalf("sealing key mode %v", info.Mode().Perm())
+	// The key that opens everything is the service user's alone: the
+	// sealing identity in the folder, or, on PostgreSQL, the replica key
+	// that opens it in the database.
+	secret := "sealing.key"
+	if opt.Store != "" {
+		secret = ReplicaKeyFile
+		if _, err := os.Stat(filepath.Join(dir, "sealing.key")); err == nil {
+			t.Fatal("a district on PostgreSQL wrote its sealing identity in the folder")
+		}
+	}
+	info, err := os.Stat(filepath.Join(dir, secret))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v", secret, info, err)
 	}
 }
 

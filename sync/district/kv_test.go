@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"filippo.io/age"
 
 	"github.com/yizhan-kiosk/yizhan/sync/district/pgtest"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -276,5 +279,47 @@ func TestMigrateToPostgres(t *testing.T) {
 	o.Close()
 	if _, err := MigrateToPostgres(other, dsn, nil); !errors.Is(err, ErrNotEmpty) {
 		t.Fatalf("into a database in use: %v", err)
+	}
+}
+
+// TestReplicasShareTheDistrictsSecrets: a second replica on the same
+// database is refused until its folder holds the first one's replica key,
+// then serves with the same CA and keys; the database holds them sealed.
+func TestReplicasShareTheDistrictsSecrets(t *testing.T) {
+	dsn := pgtest.Database(t)
+	first := t.TempDir()
+	a, err := Open(Options{Dir: first, Store: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	second := t.TempDir()
+	if _, err := Open(Options{Dir: second, Store: dsn}); err == nil || !strings.Contains(err.Error(), "copy "+ReplicaKeyFile) {
+		t.Fatalf("a replica without the key: %v", err)
+	}
+	key, _ := os.ReadFile(filepath.Join(first, ReplicaKeyFile))
+	os.WriteFile(filepath.Join(second, ReplicaKeyFile), key, 0o600)
+	b, err := Open(Options{Dir: second, Store: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !bytes.Equal(a.CA(), b.CA()) || a.Recipients()[0] != b.Recipients()[0] || !a.CatalogKey().Equal(b.CatalogKey()) {
+		t.Fatal("the replicas hold different keys")
+	}
+	a.db.View(func(tx Tx) error {
+		return tx.Bucket(bucketSecrets).ForEach(func(k, v []byte) error {
+			if bytes.Contains(v, []byte("PRIVATE KEY")) || bytes.Contains(v, []byte("AGE-SECRET-KEY")) {
+				t.Errorf("%s is in the database in the clear", k)
+			}
+			return nil
+		})
+	})
+	// A key of another district opens nothing.
+	third := t.TempDir()
+	foreign, _ := age.GenerateX25519Identity()
+	os.WriteFile(filepath.Join(third, ReplicaKeyFile), []byte(foreign.String()+"\n"), 0o600)
+	if _, err := Open(Options{Dir: third, Store: dsn}); err == nil {
+		t.Fatal("a replica with a foreign key opened the district")
 	}
 }
