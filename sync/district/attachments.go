@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
@@ -45,6 +46,7 @@ const (
 	dirPartial = "partial"
 	dirWaiting = "waiting"
 	dirFiled   = "filed"
+	dirLocks   = "locks" // one empty file a blob, locked by whoever writes it (claim)
 )
 
 // staleUpload is how long an unfinished upload, or a whole one no record
@@ -79,7 +81,7 @@ func (d *District) terminalDirs(terminal string) error {
 		return nil
 	}
 	top := filepath.Join(d.attachDir, terminal)
-	for _, dir := range []string{dirPartial, dirWaiting, dirFiled} {
+	for _, dir := range []string{dirPartial, dirWaiting, dirFiled, dirLocks} {
 		if err := os.MkdirAll(filepath.Join(top, dir), 0o700); err != nil {
 			return err
 		}
@@ -93,22 +95,44 @@ func (d *District) terminalDirs(terminal string) error {
 
 // claim makes the caller the one who may write or remove the terminal's
 // partial/ and waiting/ files of the blob, until unclaim; false when
-// another holds them.
+// another holds them — in this process, or in another districtd replica
+// sharing the attachments folder: the claim is also an exclusive lock on
+// locks/HASH, which Linux keeps across NFS clients too. Lock files stay:
+// removing one another replica may be about to lock would let two hold
+// "the" lock; the sweep removes those of blobs gone a week.
 func (d *District) claim(terminal, hash string) bool {
 	d.uploadsMu.Lock()
 	defer d.uploadsMu.Unlock()
 	key := terminal + "/" + hash
-	if d.uploads[key] {
+	if _, held := d.uploads[key]; held {
 		return false
 	}
-	d.uploads[key] = true
+	if err := d.terminalDirs(terminal); err != nil {
+		d.opt.Log.Error("attachment folders", "terminal", terminal, "err", err)
+		return false
+	}
+	f, err := os.OpenFile(d.attachmentPath(terminal, dirLocks, hash), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		d.opt.Log.Error("attachment lock", "terminal", terminal, "err", err)
+		return false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close() // another replica writes it now
+		return false
+	}
+	d.uploads[key] = f
 	return true
 }
 
 func (d *District) unclaim(terminal, hash string) {
 	d.uploadsMu.Lock()
 	defer d.uploadsMu.Unlock()
-	delete(d.uploads, terminal+"/"+hash)
+	key := terminal + "/" + hash
+	if f := d.uploads[key]; f != nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}
+	delete(d.uploads, key)
 }
 
 // wholeBlob reports whether the terminal holds the blob whole at the
@@ -414,8 +438,34 @@ func (d *District) SweepAttachments(age time.Duration) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		d.sweepLocks(t.Name(), cutoff)
 	}
 	return n, nil
+}
+
+// sweepLocks removes the terminal's lock files untouched since cutoff
+// whose blob is neither being written nor waiting: each while holding it,
+// so no replica is writing that blob as it goes.
+func (d *District) sweepLocks(terminal string, cutoff time.Time) {
+	entries, err := os.ReadDir(filepath.Join(d.attachDir, terminal, dirLocks))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		hash := e.Name()
+		info, err := e.Info()
+		if err != nil || !protocol.ValidSHA256(hash) || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		if _, err := os.Stat(d.attachmentPath(terminal, dirPartial, hash)); err == nil {
+			continue
+		}
+		if !d.claim(terminal, hash) {
+			continue
+		}
+		os.Remove(d.attachmentPath(terminal, dirLocks, hash))
+		d.unclaim(terminal, hash)
+	}
 }
 
 // DropUnnamed removes every unfinished upload and whole blob of the

@@ -155,7 +155,7 @@ type District struct {
 	lastSeen map[string]time.Time
 
 	uploadsMu sync.Mutex
-	uploads   map[string]bool // TERMINAL/HASH of blobs being written now
+	uploads   map[string]*os.File // TERMINAL/HASH of blobs being written now → its lock (claim)
 
 	quota attachmentQuota
 
@@ -209,7 +209,7 @@ func Open(opt Options) (*District, error) {
 	if opt.PasswordCost == (passhash.Params{}) {
 		opt.PasswordCost = passhash.Default
 	}
-	d := &District{opt: opt, attachDir: filepath.Join(opt.Dir, "attachments"), uploads: map[string]bool{}, lastSeen: map[string]time.Time{},
+	d := &District{opt: opt, attachDir: filepath.Join(opt.Dir, "attachments"), uploads: map[string]*os.File{}, lastSeen: map[string]time.Time{},
 		quota: attachmentQuota{held: map[string]int64{}}, dirsMade: map[string]bool{}}
 	if err := os.MkdirAll(d.attachDir, 0o700); err != nil {
 		return nil, fmt.Errorf("district: %w", err)

@@ -323,3 +323,50 @@ func TestReplicasShareTheDistrictsSecrets(t *testing.T) {
 		t.Fatal("a replica with a foreign key opened the district")
 	}
 }
+
+// TestReplicasClaimBlobsAcrossProcesses: two replicas sharing one
+// attachments folder never write one blob at once — a claim holds the
+// blob's lock file — and one resumes the upload the other began.
+func TestReplicasClaimBlobsAcrossProcesses(t *testing.T) {
+	dsn := pgtest.Database(t)
+	first, second := t.TempDir(), t.TempDir()
+	a, err := Open(Options{Dir: first, Store: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	key, _ := os.ReadFile(filepath.Join(first, ReplicaKeyFile))
+	os.WriteFile(filepath.Join(second, ReplicaKeyFile), key, 0o600)
+	os.Remove(filepath.Join(second, "attachments"))
+	if err := os.Symlink(filepath.Join(first, "attachments"), filepath.Join(second, "attachments")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(Options{Dir: second, Store: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	blob := bytes.Repeat([]byte("照片"), 1000)
+	sum := hash(blob)
+	if !a.claim("HALL-1", sum) {
+		t.Fatal("the first claim")
+	}
+	if b.claim("HALL-1", sum) {
+		t.Fatal("a second replica claimed a blob the first is writing")
+	}
+	a.unclaim("HALL-1", sum)
+	// Half on one replica, the rest on the other.
+	if _, err := a.WriteBlob("HALL-1", sum, 0, int64(len(blob)), bytes.NewReader(blob[:1000])); err != nil {
+		t.Fatal(err)
+	}
+	off, err := b.BlobOffset("HALL-1", sum)
+	if err != nil || off != 1000 {
+		t.Fatalf("the other replica sees %d bytes: %v", off, err)
+	}
+	if n, err := b.WriteBlob("HALL-1", sum, off, int64(len(blob)), bytes.NewReader(blob[off:])); err != nil || n != int64(len(blob)) {
+		t.Fatalf("resumed on the other replica: %d %v", n, err)
+	}
+	if size, ok := a.wholeBlob("HALL-1", sum); !ok || size != int64(len(blob)) {
+		t.Fatal("the first replica does not see the blob whole")
+	}
+}
