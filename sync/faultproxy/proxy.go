@@ -128,10 +128,12 @@ type queued struct {
 	left  int
 }
 
-// Proxy forwards connections from its loopback address to one target,
-// applying the faults it is given. Make one with Start; it must be closed.
+// Proxy forwards connections from its loopback address to its targets,
+// applying the faults it is given. Make one with Start or StartBalanced; it
+// must be closed.
 type Proxy struct {
-	target string
+	targets []string
+	next    atomic.Uint64 // the target the next connection tries first
 	ln     *net.TCPListener
 	ctx    context.Context // cancelled by Close; ends dials in progress
 	cancel context.CancelFunc
@@ -165,9 +167,20 @@ type Proxy struct {
 // stand in front of a real server. It forwards cleanly until told
 // otherwise; faults and limits can be set before the first client connects,
 // since no one knows the address until Start returns.
-func Start(target string) (*Proxy, error) {
-	if err := checkLoopback(target); err != nil {
-		return nil, err
+func Start(target string) (*Proxy, error) { return StartBalanced(target) }
+
+// StartBalanced is Start for several targets, as a TCP load balancer in
+// front of server replicas: each connection goes to the next target in
+// turn, and to the one after when a target does not answer — a replica
+// that is down is passed over.
+func StartBalanced(targets ...string) (*Proxy, error) {
+	if len(targets) == 0 {
+		return nil, errors.New("faultproxy: no target")
+	}
+	for _, target := range targets {
+		if err := checkLoopback(target); err != nil {
+			return nil, err
+		}
 	}
 	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -175,7 +188,7 @@ func Start(target string) (*Proxy, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Proxy{
-		target:   target,
+		targets:  targets,
 		ln:       ln,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -374,7 +387,15 @@ func (p *Proxy) serve(client *net.TCPConn, f Fault) {
 		return
 	}
 	d := net.Dialer{Timeout: dialTimeout}
-	c, err := d.DialContext(p.ctx, "tcp", p.target)
+	var c net.Conn
+	var err error
+	first := p.next.Add(1) - 1
+	for i := range uint64(len(p.targets)) {
+		target := p.targets[(first+i)%uint64(len(p.targets))]
+		if c, err = d.DialContext(p.ctx, "tcp", target); err == nil || p.ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		if p.ctx.Err() == nil {
 			p.dialFailures.Add(1)

@@ -593,3 +593,39 @@ func TestCloseEndsEverything(t *testing.T) {
 		t.Errorf("stats %+v after Close, want none active", st)
 	}
 }
+
+// TestBalancedTargets: connections take the targets in turn, and one that
+// is down is passed over for the next, as a load balancer in front of
+// replicas does.
+func TestBalancedTargets(t *testing.T) {
+	a, b := startServer(t, echo), startServer(t, echo)
+	p, err := faultproxy.StartBalanced(a.addr, b.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	for i := range 4 {
+		c := dial(t, p.Addr())
+		if got, err := roundTrip(c, []byte("hello")); err != nil || string(got) != "hello" {
+			t.Fatalf("connection %d: %q %v", i, got, err)
+		}
+		c.Close()
+	}
+	if a.accepted.Load() != 2 || b.accepted.Load() != 2 {
+		t.Fatalf("the targets took %d and %d of 4", a.accepted.Load(), b.accepted.Load())
+	}
+	a.stop()
+	for i := range 3 {
+		c := dial(t, p.Addr())
+		if got, err := roundTrip(c, []byte("again")); err != nil || string(got) != "again" {
+			t.Fatalf("with a target down, connection %d: %q %v", i, got, err)
+		}
+		c.Close()
+	}
+	if b.accepted.Load() != 5 {
+		t.Fatalf("the live target took %d connections, want 5", b.accepted.Load())
+	}
+	if _, err := faultproxy.StartBalanced(a.addr, "10.0.0.1:8443"); err == nil {
+		t.Fatal("a balanced proxy to a target off loopback")
+	}
+}
