@@ -134,10 +134,10 @@ type queued struct {
 type Proxy struct {
 	targets []string
 	next    atomic.Uint64 // the target the next connection tries first
-	ln     *net.TCPListener
-	ctx    context.Context // cancelled by Close; ends dials in progress
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // every goroutine the proxy starts
+	ln      *net.TCPListener
+	ctx     context.Context // cancelled by Close; ends dials in progress
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // every goroutine the proxy starts
 
 	closeOnce sync.Once
 	closeErr  error
