@@ -53,4 +53,6 @@ func main() {
 	fmt.Printf("rounds %d (%d failed); records %d, %.2f/s\n", rep.Rounds, rep.FailedRound, rep.Records, rep.RecordsPerS)
 	fmt.Printf("round latency p50 %s  p90 %s  p99 %s  max %s\n", rep.P50.Round(time.Millisecond), rep.P90.Round(time.Millisecond),
 		rep.P99.Round(time.Millisecond), rep.Max.Round(time.Millisecond))
+	fmt.Printf("CPU %.1f s in %s (%.0f%% of a core; district and simulator together)\n", rep.CPU.Seconds(), rep.Duration,
+		100*rep.CPU.Seconds()/rep.Duration.Seconds())
 }

@@ -154,6 +154,7 @@ func Enroll(ctx context.Context, opt EnrollOptions) (*Identity, error) {
 	}
 	body, _ := json.Marshal(protocol.EnrollRequest{Token: secret, TerminalID: opt.TerminalID, CSR: csr})
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: pool}}}
+	defer hc.CloseIdleConnections() // one request: nothing to keep the connection for
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(opt.Backend, "/")+protocol.PathEnroll, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -210,6 +211,7 @@ func districtCA(ctx context.Context, backend string, caPEM []byte, pin string) (
 	// fetches it needs no trust of its own.
 	hc := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true}}}
+	defer hc.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(backend, "/")+protocol.PathCA, nil)
 	if err != nil {
 		return nil, err
