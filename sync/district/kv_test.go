@@ -370,3 +370,38 @@ func TestReplicasClaimBlobsAcrossProcesses(t *testing.T) {
 		t.Fatal("the first replica does not see the blob whole")
 	}
 }
+
+// TestPostgresTransactionThatFailedKeepsItsBuckets: once a statement of a
+// transaction fails (as a conflict with another replica's does), the
+// district's code meets buckets that fail, never a nil one, and the
+// transaction's error is what Update returns.
+func TestPostgresTransactionThatFailedKeepsItsBuckets(t *testing.T) {
+	s, err := openPostgres(context.Background(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Update(func(tx Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte("b"))
+		return err
+	})
+	err = s.Update(func(tx Tx) error {
+		ptx := tx.(*pgTx)
+		ptx.tx.Exec(ptx.ctx, `SELECT no_such_function()`) // the transaction is aborted
+		ptx.fail(errors.New("aborted"))
+		b := tx.Bucket([]byte("b"))
+		if b == nil {
+			t.Fatal("a bucket went nil after a failed statement")
+		}
+		if _, err := b.NextSequence(); err == nil {
+			t.Fatal("a sequence from an aborted transaction")
+		}
+		if k, _ := b.Cursor().First(); k != nil {
+			t.Fatal("a key from an aborted transaction")
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "aborted") {
+		t.Fatalf("Update after a failed statement: %v", err)
+	}
+}

@@ -35,6 +35,10 @@ var migrations embed.FS
 // one at a time at start: "yizhan-district" in ASCII, as a number.
 const migrationLock = 0x7969_7a68_616e_6400
 
+// writerLock is the advisory lock every Update holds (a different number
+// from the migrations').
+const writerLock = migrationLock + 1
+
 // pgRetries bounds how often Update runs a transaction the server aborted
 // for a conflict before giving up.
 const pgRetries = 30
@@ -122,7 +126,29 @@ func (s *pgStore) Update(f func(Tx) error) error {
 }
 
 func (s *pgStore) update(ctx context.Context, f func(Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	// One writer at a time, across replicas, as bbolt has on one machine:
+	// the district's writes touch a few rows every one of them shares —
+	// the feed's and the audit trail's sequences, the inbox's counts — and
+	// serializable transactions racing for them abort each other faster
+	// than they commit. Waiting in line costs less, and keeps the feed's
+	// order the order of commits. The lock is the session's, taken before
+	// the transaction begins, so its snapshot comes after the last
+	// writer's commit; a replica that dies lets it go with its connection.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(writerLock)); err != nil {
+		conn.Conn().Close(ctx) // its state is unknown: not back to the pool
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(writerLock)); err != nil {
+			conn.Conn().Close(context.Background())
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -169,9 +195,15 @@ func (t *pgTx) fail(err error) error {
 
 func childPath(parent string, name []byte) string { return parent + "/" + hex.EncodeToString(name) }
 
+// bucket is the bucket at path, or nil when there is none. Once a
+// statement of the transaction has failed — a conflict with another
+// replica's, which Update runs again — every bucket is there and every
+// operation on it fails: the district's code, written for bbolt, where a
+// bucket it made is always there, goes on to its error without meeting a
+// nil bucket.
 func (t *pgTx) bucket(path string) Bucket {
 	if t.err != nil {
-		return nil
+		return &pgBucket{t: t, path: path}
 	}
 	exists, seen := t.known[path]
 	if !seen {
@@ -181,7 +213,7 @@ func (t *pgTx) bucket(path string) Bucket {
 		case errors.Is(err, pgx.ErrNoRows):
 		case err != nil:
 			t.fail(err)
-			return nil
+			return &pgBucket{t: t, path: path}
 		default:
 			exists = true
 		}

@@ -192,6 +192,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 					latencies = append(latencies, took)
 					if err != nil {
 						failed++
+						if failed <= 10 {
+							cfg.Log.Warn("round failed", "terminal", t.id, "err", err)
+						}
 					}
 					mu.Unlock()
 				}
