@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Moving a district from its folder's district.db to PostgreSQL, for when
@@ -59,7 +60,7 @@ func MigrateToPostgres(dir, dsn string, log *slog.Logger) (MigrationReport, erro
 		return rep, fmt.Errorf("district: no district.db in %s: %w", dir, err)
 	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return rep, errors.New("district: district.db is in use: stop districtd first")
 	}
 	if err != nil {
