@@ -43,20 +43,7 @@ func openOutbox(cfg config.Config, demo bool, log *slog.Logger) (*outbox.Store, 
 	if err != nil {
 		return nil, fmt.Errorf("district keys: %w", err)
 	}
-	recipients, err := outbox.ParseRecipients(string(text))
-	if err != nil {
-		return nil, err
-	}
-	secret, err := outbox.LoadOrCreateSecret(filepath.Join(cfg.DataDir, "index.key"))
-	if err != nil {
-		return nil, err
-	}
-	s, err := outbox.Open(outbox.Options{
-		Dir:        cfg.DataDir,
-		Recipients: recipients,
-		Secret:     secret,
-		Budget:     int64(cfg.Outbox.BudgetMiB) << 20,
-	})
+	s, err := outbox.OpenSealedTo(cfg.DataDir, string(text), int64(cfg.Outbox.BudgetMiB)<<20)
 	if err != nil {
 		return nil, err
 	}

@@ -348,15 +348,7 @@ func enroll(ctx context.Context, cfg Config, d *district.District, i int, backen
 	if err != nil {
 		return nil, err
 	}
-	recipients, err := outbox.ParseRecipients(string(keys))
-	if err != nil {
-		return nil, err
-	}
-	secret, err := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
-	if err != nil {
-		return nil, err
-	}
-	q, err := outbox.Open(outbox.Options{Dir: dir, Recipients: recipients, Secret: secret})
+	q, err := outbox.OpenSealedTo(dir, string(keys), 0)
 	if err != nil {
 		return nil, err
 	}

@@ -205,3 +205,19 @@ func residentKey(secret []byte, idNumber string) []byte {
 	m.Write([]byte(idNumber))
 	return m.Sum(nil)
 }
+
+// OpenSealedTo opens the terminal's outbox in dir, sealing what it queues
+// to the district keys in keys (age1…, one a line, as enrollment wrote
+// them), its resident index keyed by dir/index.key (made the first time).
+// budget is as Options.Budget.
+func OpenSealedTo(dir, keys string, budget int64) (*Store, error) {
+	recipients, err := ParseRecipients(keys)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := LoadOrCreateSecret(filepath.Join(dir, "index.key"))
+	if err != nil {
+		return nil, err
+	}
+	return Open(Options{Dir: dir, Recipients: recipients, Secret: secret, Budget: budget})
+}

@@ -37,15 +37,7 @@ func Enroll(t testing.TB, url, token, terminalID string, heartbeat func() protoc
 	if err != nil {
 		t.Fatal(err)
 	}
-	recipients, err := outbox.ParseRecipients(string(keys))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := outbox.LoadOrCreateSecret(filepath.Join(dir, "index.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := outbox.Open(outbox.Options{Dir: dir, Recipients: recipients, Secret: secret})
+	q, err := outbox.OpenSealedTo(dir, string(keys), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
