@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 )
 
 // Rules are the district's time limits for the work staff do after a
@@ -70,53 +72,27 @@ func (r Rules) Validate() error {
 	return nil
 }
 
-// working says whether day (midnight, Local) is a working day.
-func (r Rules) working(day time.Time, off, on map[string]bool) bool {
-	key := day.Format(time.DateOnly)
-	if on[key] {
-		return true
-	}
-	wd := day.Weekday()
-	return wd != time.Saturday && wd != time.Sunday && !off[key]
-}
-
-func (r Rules) calendar() (off, on map[string]bool) {
-	off, on = map[string]bool{}, map[string]bool{}
+// calendar is the rules' working days.
+func (r Rules) calendar() catalog.Calendar {
+	var c catalog.Calendar
 	for _, h := range r.Holidays {
-		off[h] = true
+		if t, err := time.ParseInLocation(time.DateOnly, h, Local); err == nil {
+			c.Holidays = append(c.Holidays, t)
+		}
 	}
 	for _, w := range r.Workdays {
-		on[w] = true
+		if t, err := time.ParseInLocation(time.DateOnly, w, Local); err == nil {
+			c.Workdays = append(c.Workdays, t)
+		}
 	}
-	return off, on
+	return c
 }
 
 // WorkingDaysLeft is how many working days remain from now's day to the
-// deadline's, counting the deadline's day and not today: 0 on the last
-// day, negative once past.
+// deadline's, in Local, counting the deadline's day and not today: 0 on
+// the last day, negative once past.
 func (r Rules) WorkingDaysLeft(now, deadline time.Time) int {
-	off, on := r.calendar()
-	day := midnight(now.In(Local))
-	end := midnight(deadline.In(Local))
-	n := 0
-	for day.Before(end) {
-		day = day.AddDate(0, 0, 1)
-		if r.working(day, off, on) {
-			n++
-		}
-	}
-	for day.After(end) {
-		if r.working(day, off, on) {
-			n--
-		}
-		day = day.AddDate(0, 0, -1)
-	}
-	return n
-}
-
-func midnight(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+	return r.calendar().Left(now.In(Local), deadline)
 }
 
 // Deadline is the end of the day days working days after start, in Local:
@@ -124,15 +100,7 @@ func midnight(t time.Time) time.Time {
 // counted (limits run "from the day after"); weekends and holidays are
 // skipped, make-up working days counted.
 func (r Rules) Deadline(start time.Time, days int) time.Time {
-	off, on := r.calendar()
-	day := midnight(start.In(Local))
-	for days > 0 {
-		day = day.AddDate(0, 0, 1)
-		if r.working(day, off, on) {
-			days--
-		}
-	}
-	return day.AddDate(0, 0, 1).Add(-time.Nanosecond)
+	return r.calendar().Add(start.In(Local), days).AddDate(0, 0, 1).Add(-time.Nanosecond)
 }
 
 // Rules returns the district's rules: DefaultRules until an admin sets them.
