@@ -212,28 +212,37 @@ func TestHostileInput(t *testing.T) {
 	}
 }
 
-// A client that sends half its headers and waits is cut at HeaderTimeout;
-// one that stays within it is served.
-func TestSlowClientsAreCut(t *testing.T) {
+// serveConsole serves a console with opt over a fresh district on a
+// loopback port, with Serve's own bounds, until the test ends.
+func serveConsole(t *testing.T, opt Options) string {
+	t.Helper()
 	d, err := district.Open(district.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- New(Options{District: d, HeaderTimeout: 300 * time.Millisecond}).Serve(ctx, ln) }()
-	defer func() {
+	opt.District = d
+	go func() { served <- New(opt).Serve(ctx, ln) }()
+	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-	}()
-	conn, err := net.Dial("tcp", ln.Addr().String())
+		d.Close()
+	})
+	return ln.Addr().String()
+}
+
+// A client that sends half its headers and waits is cut at HeaderTimeout;
+// one that stays within it is served.
+func TestSlowClientsAreCut(t *testing.T) {
+	addr := serveConsole(t, Options{HeaderTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +256,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Fatalf("cut after %v", waited)
 	}
-	resp, err := http.Get("http://" + ln.Addr().String() + "/login")
+	resp, err := http.Get("http://" + addr + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,20 +309,8 @@ func TestOneSessionManyPagesAtOnce(t *testing.T) {
 // A client that sends its headers and then trickles nothing of the body it
 // announced is cut at BodyTimeout.
 func TestSlowBodiesAreCut(t *testing.T) {
-	d, err := district.Open(district.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- New(Options{District: d, BodyTimeout: 300 * time.Millisecond}).Serve(ctx, ln) }()
-	defer func() { cancel(); <-served }()
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := serveConsole(t, Options{BodyTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
