@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
 
@@ -51,8 +53,17 @@ type casesView struct {
 }
 
 type caseRow struct {
-	Link, Key, What, Service, Terminal, Opened, Deadline, Next, Assignee string
-	Overdue, Soon                                                        bool
+	Link, Kind, Key, What, Service, Terminal, Opened, Deadline, Next, Assignee string
+	Overdue, Soon                                                              bool
+}
+
+// newCaseRow is a case as a queue or the home page lists it.
+func newCaseRow(one district.Case, rules district.Rules, names map[string]*catalog.Service, now time.Time) caseRow {
+	row := caseRow{Link: casePath(one), Kind: kindNames[one.Kind], Key: one.Key, What: caseWhat(one), Service: serviceLabel(names, one.Service),
+		Terminal: one.Terminal, Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"),
+		Next: stepNames[one.Next()], Assignee: orDash(one.Assignee, "未分配 · nobody"), Overdue: one.Overdue(now)}
+	row.Deadline, row.Soon = deadlineText(one, rules, now)
+	return row
 }
 
 func validKind(kind string) bool {
@@ -105,10 +116,7 @@ func (c *Console) cases(w http.ResponseWriter, r *http.Request, s *session) {
 	now := c.opt.Now()
 	v := casesView{frame: c.frame(s, kind, kindNames[kind]), Kind: kind, KindName: kindNames[kind], Closed: list.Closed, Mine: list.Assignee != "", ToShut: list.Next != ""}
 	for _, one := range found {
-		row := caseRow{Link: casePath(one), Key: one.Key, What: caseWhat(one), Service: serviceLabel(names, one.Service), Terminal: one.Terminal,
-			Opened: one.Opened.In(district.Local).Format("2006-01-02 15:04"),
-			Next:   stepNames[one.Next()], Assignee: orDash(one.Assignee, "未分配 · nobody"), Overdue: one.Overdue(now)}
-		row.Deadline, row.Soon = deadlineText(one, rules, now)
+		row := newCaseRow(one, rules, names, now)
 		if row.Overdue {
 			v.Overdue++
 		}

@@ -491,19 +491,18 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		var overdue, soon, toClose int
 		for _, one := range open {
-			deadline, isSoon := deadlineText(one, rules, now)
+			row := newCaseRow(one, rules, names, now)
 			switch {
-			case one.Overdue(now):
+			case row.Overdue:
 				overdue++
-			case isSoon:
+			case row.Soon:
 				soon++
 			}
 			if one.Next() == district.StepClose {
 				toClose++
 			}
 			if one.Assignee == s.staff.Name || one.Assignee == "" && !v.Supervisor {
-				v.Mine = append(v.Mine, caseRow{Link: casePath(one), Key: kindNames[kind], What: caseWhat(one), Service: serviceLabel(names, one.Service),
-					Deadline: deadline, Next: stepNames[one.Next()], Assignee: orDash(one.Assignee, "未分配 · nobody"), Overdue: one.Overdue(now), Soon: isSoon})
+				v.Mine = append(v.Mine, row)
 			}
 		}
 		g := workGroup{Title: kindNames[kind], Tiles: []workTile{
