@@ -12,6 +12,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,8 +141,13 @@ func New(opt Options) (*Client, error) {
 	if base == "" {
 		base = opt.Identity.Backend
 	}
+	// Rounds are a minute apart and each lets its connection go (Once), so
+	// the next round's handshake resumes the last one's TLS session: no
+	// certificate chain signed or checked again, only a key exchange.
+	tlsConfig := opt.Identity.TLSConfig()
+	tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
 	tr := &http.Transport{
-		TLSClientConfig:       opt.Identity.TLSConfig(),
+		TLSClientConfig:       tlsConfig,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
 		MaxIdleConnsPerHost:   opt.Uploads + 1,
@@ -228,6 +234,11 @@ func (c *Client) update(f func(*Status)) {
 func (c *Client) Once(ctx context.Context) error {
 	started := time.Now()
 	err := c.once(ctx)
+	// A round's connections are let go when it ends: the next is a minute
+	// away, and a connection held idle until then would keep one of the
+	// district's places, so that a district would hold one for every
+	// terminal it serves rather than for the rounds in flight.
+	c.hc.CloseIdleConnections()
 	var ae *AnswerError
 	revoked := errors.As(err, &ae) && (ae.Err.Code == protocol.CodeRevoked || ae.Err.Code == protocol.CodeUnauthorized)
 	c.update(func(s *Status) {

@@ -119,6 +119,12 @@ type Options struct {
 	// all (4096) and from one source address (64: a bank branch's
 	// terminals may share one address behind its router).
 	MaxConns, MaxConnsPerAddr int
+	// IdleTimeout is how long a connection may wait for its next request
+	// (30 s): shorter than the minute between a terminal's rounds, so a
+	// connection left open after a round is let go before the next and
+	// the district holds connections for the rounds in flight, not one
+	// for every terminal it serves.
+	IdleTimeout time.Duration
 	// SweepEvery is how often Serve removes uploads left unfinished, and
 	// attachments no record named, for a week, and rates the applications
 	// left unrated (RateUnrated) (hourly).
@@ -199,6 +205,9 @@ func Open(opt Options) (*District, error) {
 	}
 	if opt.MaxConnsPerAddr <= 0 {
 		opt.MaxConnsPerAddr = 64
+	}
+	if opt.IdleTimeout <= 0 {
+		opt.IdleTimeout = 30 * time.Second
 	}
 	if opt.AttachmentQuota <= 0 {
 		opt.AttachmentQuota = 4 << 30

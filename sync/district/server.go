@@ -86,7 +86,7 @@ func (d *District) Serve(ctx context.Context, ln net.Listener) error {
 		TLSConfig:         cfg,
 		Protocols:         protocols,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       d.opt.IdleTimeout,
 		// Failed handshakes (a foreign or expired certificate) are worth
 		// a line in the district's log.
 		ErrorLog: slog.NewLogLogger(d.opt.Log.Handler(), slog.LevelWarn),

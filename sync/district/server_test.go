@@ -1,6 +1,7 @@
 package district
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -327,5 +328,43 @@ func TestStaleUploadsAreSweptWhileServing(t *testing.T) {
 			t.Fatal("a week-old upload was not swept while serving")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestIdleConnectionIsLetGo: a terminal that keeps its connection open
+// after a request has it closed once IdleTimeout passes, so that a fleet
+// larger than MaxConns cannot hold every place between its rounds.
+func TestIdleConnectionIsLetGo(t *testing.T) {
+	d, err := Open(onStore(t, Options{Dir: t.TempDir(), IdleTimeout: 300 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	cert := terminalCert(t, d, "HALL-I")
+	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /v1/no-such-thing HTTP/1.1\r\nHost: d\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	rd := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(rd, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.Close {
+		t.Fatal("the district closed the connection after one request; the test needs it kept")
+	}
+	start := time.Now()
+	_, err = rd.ReadByte()
+	took := time.Since(start)
+	if isTimeout(err) {
+		t.Fatalf("an idle connection was still open after %v (idle timeout 300 ms)", took)
+	}
+	if took < 200*time.Millisecond {
+		t.Fatalf("the connection ended %v after its answer (%v), before the idle timeout", took, err)
 	}
 }
