@@ -22,6 +22,7 @@ import (
 )
 
 func main() {
+	fleetsim.Worker() // when started as one of the fleet's workers, that is all
 	var cfg fleetsim.Config
 	flag.IntVar(&cfg.Terminals, "terminals", 100, "the fleet's size")
 	flag.IntVar(&cfg.Replicas, "replicas", 1, "districtd replicas (more than one needs --store)")
@@ -29,6 +30,7 @@ func main() {
 	flag.DurationVar(&cfg.Round, "round", time.Minute, "how often each terminal syncs (its heartbeat)")
 	flag.Float64Var(&cfg.AppsPerHour, "apps-per-hour", 2, "applications a terminal takes an hour, each with a photo")
 	flag.IntVar(&cfg.Photo, "photo", 150<<10, "the photo's size in `BYTES`")
+	flag.IntVar(&cfg.PerProcess, "per-process", 4000, "terminals in each worker process")
 	flag.DurationVar(&cfg.Duration, "duration", 3*time.Minute, "how long the fleet is measured once enrolled")
 	asJSON := flag.Bool("json", false, "print the report as JSON")
 	flag.Parse()
@@ -53,6 +55,7 @@ func main() {
 	fmt.Printf("rounds %d (%d failed); records %d, %.2f/s\n", rep.Rounds, rep.FailedRound, rep.Records, rep.RecordsPerS)
 	fmt.Printf("round latency p50 %s  p90 %s  p99 %s  max %s\n", rep.P50.Round(time.Millisecond), rep.P90.Round(time.Millisecond),
 		rep.P99.Round(time.Millisecond), rep.Max.Round(time.Millisecond))
-	fmt.Printf("CPU %.1f s in %s (%.0f%% of a core; district and simulator together)\n", rep.CPU.Seconds(), rep.Duration,
-		100*rep.CPU.Seconds()/rep.Duration.Seconds())
+	fmt.Printf("CPU in %s: district %.1f s (%.0f%% of a core), fleet %.1f s (%.0f%%)\n", rep.Duration,
+		rep.CPU.Seconds(), 100*rep.CPU.Seconds()/rep.Duration.Seconds(),
+		rep.FleetCPU.Seconds(), 100*rep.FleetCPU.Seconds()/rep.Duration.Seconds())
 }

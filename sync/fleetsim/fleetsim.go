@@ -4,32 +4,32 @@
 // each enrolled with a token and a certificate of its own, keeping its own
 // outbox and syncing with the real sync client: a round every Round (its
 // heartbeat), applications with a photo at a set rate, statuses fetched.
-// It reports how long the rounds took (percentiles) and how many records a
-// second reached the district. Everything stays on 127.0.0.1 and stops
-// after Duration.
+// It reports how long the rounds took (percentiles), how many records a
+// second reached the district, and the processor time of the district and
+// of the fleet apart. Everything stays on 127.0.0.1 and stops after
+// Duration.
+//
+// The fleet runs in worker processes of PerProcess terminals each, this
+// program started again (Worker), so that neither the district nor the
+// fleet runs out of the files one process may open, and the district's
+// process time is its own.
 package fleetsim
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
-	"github.com/yizhan-kiosk/yizhan/sync/outbox"
-	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // Config is a fleet and the district it runs against.
@@ -49,6 +49,8 @@ type Config struct {
 	// Duration is how long the fleet is measured, after every terminal
 	// has enrolled and synced once (3 min).
 	Duration time.Duration
+	// PerProcess is how many terminals one worker process runs (4,000).
+	PerProcess int
 	// Dir holds the district and the terminals (a temporary folder).
 	Dir string
 	Log *slog.Logger
@@ -69,10 +71,10 @@ type Report struct {
 	P99         time.Duration `json:"p99"`
 	Max         time.Duration `json:"max"`
 	EnrollTook  time.Duration `json:"enroll_took"` // enrolling the fleet and its first round
-	// CPU is the processor time the process spent in the measured time:
-	// the district's and the simulated terminals' together, an upper
-	// bound on the district's own.
-	CPU time.Duration `json:"cpu"`
+	// CPU is the processor time the district's process spent in the
+	// measured time, its replicas together; FleetCPU the workers'.
+	CPU      time.Duration `json:"cpu"`
+	FleetCPU time.Duration `json:"fleet_cpu"`
 }
 
 func (c *Config) defaults() {
@@ -93,20 +95,16 @@ func (c *Config) defaults() {
 	if c.Duration <= 0 {
 		c.Duration = 3 * time.Minute
 	}
+	if c.PerProcess <= 0 {
+		c.PerProcess = 4000
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 }
 
-// terminal is one simulated terminal.
-type terminal struct {
-	id     string
-	queue  *outbox.Store
-	client *client.Client
-	state  *client.State
-}
-
-// Run runs the fleet and reports.
+// Run serves the district, runs the fleet in worker processes against it
+// and reports.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	cfg.defaults()
 	rep := Report{Terminals: cfg.Terminals, Replicas: cfg.Replicas, Store: "bbolt"}
@@ -132,112 +130,63 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	defer stop()
+	defer func() { cancel(); stop() }()
 
-	// The fleet, enrolled a few at a time, each round-robin to a replica.
+	// The fleet, in workers of PerProcess terminals, each terminal with a
+	// token of its own and a replica in turn.
 	start := time.Now()
-	terms := make([]*terminal, cfg.Terminals)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	errs := make(chan error, cfg.Terminals)
-	for i := range terms {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			t, err := enroll(ctx, cfg, ds[0], i, "https://"+addrs[i%len(addrs)])
-			if err != nil {
-				errs <- err
-				return
-			}
-			terms[i] = t
-		})
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return rep, err
-	}
+	var workers []*worker
 	defer func() {
-		for _, t := range terms {
-			t.state.Close()
-			t.queue.Close()
+		for _, w := range workers {
+			w.stop()
 		}
 	}()
-	cfg.Log.Info("fleet enrolled", "terminals", cfg.Terminals, "took", time.Since(start))
-
-	// The fleet at work: every terminal syncs once to start, then every
-	// Round, its first at a random point of the first Round.
-	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		failed    int
-		measuring atomic.Bool
-	)
-	photo := make([]byte, cfg.Photo)
-	for i := range photo {
-		photo[i] = byte(i * 7)
-	}
-	var first sync.WaitGroup
-	first.Add(len(terms))
-	var running sync.WaitGroup
-	for i, t := range terms {
-		running.Go(func() {
-			rnd := rand.New(rand.NewPCG(uint64(i), 42))
-			round := func() {
-				began := time.Now()
-				err := t.client.Once(ctx)
-				took := time.Since(began)
-				if measuring.Load() && ctx.Err() == nil {
-					mu.Lock()
-					latencies = append(latencies, took)
-					if err != nil {
-						failed++
-						if failed <= 10 {
-							cfg.Log.Warn("round failed", "terminal", t.id, "err", err)
-						}
-					}
-					mu.Unlock()
-				}
+	for first := 0; first < cfg.Terminals; first += cfg.PerProcess {
+		j := job{Dir: cfg.Dir, First: first, Round: cfg.Round, AppsPerHour: cfg.AppsPerHour, Photo: cfg.Photo, Duration: cfg.Duration}
+		for i := first; i < min(first+cfg.PerProcess, cfg.Terminals); i++ {
+			tok, err := ds[0].NewToken("模拟网点", 2*time.Hour) // any replica's token serves: the store is shared
+			if err != nil {
+				return rep, err
 			}
-			round()
-			first.Done()
-			timer := time.NewTimer(time.Duration(rnd.Int64N(int64(cfg.Round))))
-			defer timer.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-timer.C:
-				}
-				// Applications since the last round: a Poisson count.
-				for range poisson(rnd, cfg.AppsPerHour*cfg.Round.Hours()) {
-					if err := submit(ctx, t, rnd, photo); err != nil {
-						cfg.Log.Warn("submit", "terminal", t.id, "err", err)
-					}
-				}
-				round()
-				timer.Reset(cfg.Round)
-			}
-		})
+			j.Terminals = append(j.Terminals, simTerminal{ID: fmt.Sprintf("SIM-%05d", i), Token: tok, Backend: "https://" + addrs[i%len(addrs)]})
+		}
+		w, err := startWorker(ctx, j)
+		if err != nil {
+			return rep, err
+		}
+		workers = append(workers, w)
 	}
-	first.Wait()
+	for _, w := range workers {
+		if err := w.ready(); err != nil {
+			return rep, err
+		}
+	}
 	rep.EnrollTook = time.Since(start)
-	sentBefore := sent(terms)
+	cfg.Log.Info("fleet enrolled and synced once", "terminals", cfg.Terminals, "workers", len(workers), "took", rep.EnrollTook)
+
+	// Measured: every worker at once, for Duration.
 	cpuBefore := cpuTime()
-	measuring.Store(true)
-	cfg.Log.Info("measuring", "for", cfg.Duration)
-	select {
-	case <-ctx.Done():
-	case <-time.After(cfg.Duration):
+	for _, w := range workers {
+		if err := w.measure(); err != nil {
+			return rep, err
+		}
 	}
-	measuring.Store(false)
+	cfg.Log.Info("measuring", "for", cfg.Duration)
+	var latencies []time.Duration
+	for _, w := range workers {
+		res, err := w.result()
+		if err != nil {
+			return rep, err
+		}
+		latencies = append(latencies, res.Latencies...)
+		rep.FailedRound += res.Failed
+		rep.Records += res.Records
+		rep.FleetCPU += res.CPU
+	}
 	rep.CPU = cpuTime() - cpuBefore
-	rep.Records = sent(terms) - sentBefore
-	cancel()
-	running.Wait()
 
 	rep.Duration = cfg.Duration
-	rep.Rounds, rep.FailedRound = len(latencies), failed
+	rep.Rounds = len(latencies)
 	rep.RecordsPerS = float64(rep.Records) / cfg.Duration.Seconds()
 	if len(latencies) > 0 {
 		slices.Sort(latencies)
@@ -249,37 +198,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return rep, nil
 }
 
-func sent(terms []*terminal) int {
-	n := 0
-	for _, t := range terms {
-		n += t.client.Status().Sent
-	}
-	return n
-}
-
-// poisson draws a count of events of mean lambda.
-func poisson(rnd *rand.Rand, lambda float64) int {
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= rnd.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
-}
-
-func submit(ctx context.Context, t *terminal, rnd *rand.Rand, photo []byte) error {
-	personal := fmt.Appendf(nil, `{"service":"SB-001","form":{"phone":"1380013%04d"}}`, rnd.IntN(10000))
-	// A photo a little different each time: attachments are content-addressed.
-	p := slices.Clone(photo)
-	p[0], p[1] = byte(rnd.Uint32()), byte(rnd.Uint32())
-	_, err := t.queue.Submit(ctx, outbox.Submission{Kind: outbox.Application,
-		Public:      outbox.Public{Service: "SB-001", Receipt: fmt.Sprintf("%s-%d", t.id, rnd.Uint32())},
-		Personal:    personal,
-		Attachments: []outbox.Attachment{{Name: "face.jpg", Data: bytes.NewReader(p)}}})
-	return err
-}
+// maxConns is district.Options' default MaxConns.
+const maxConns = 4096
 
 // serveDistrict opens the district's replicas, serves each on a loopback
 // port of its own and returns their addresses.
@@ -314,8 +234,9 @@ func serveDistrict(ctx context.Context, cfg Config) ([]*district.District, []str
 		}
 		d, err := district.Open(district.Options{Dir: dir, Store: cfg.Store, Log: cfg.Log,
 			// The whole fleet comes from 127.0.0.1: the per-address cap,
-			// meant for a bank branch behind one router, would refuse it.
-			MaxConnsPerAddr: 4 * cfg.Terminals, MaxConns: 8 * cfg.Terminals})
+			// meant for a bank branch behind one router, is raised to the
+			// cap on all connections, which keeps its default (4,096).
+			MaxConnsPerAddr: maxConns})
 		if err != nil {
 			return nil, nil, closeAll, err
 		}
@@ -330,46 +251,6 @@ func serveDistrict(ctx context.Context, cfg Config) ([]*district.District, []str
 	return ds, addrs, closeAll, nil
 }
 
-// enroll enrolls terminal i with a token d makes (the store is shared:
-// any replica's token serves), through backend.
-func enroll(ctx context.Context, cfg Config, d *district.District, i int, backend string) (*terminal, error) {
-	id := fmt.Sprintf("SIM-%05d", i)
-	tok, err := d.NewToken("模拟网点", time.Hour)
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Join(cfg.Dir, "terminals", id)
-	ident, err := client.Enroll(ctx, client.EnrollOptions{Backend: backend, Token: tok, TerminalID: id,
-		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
-	if err != nil {
-		return nil, fmt.Errorf("fleetsim: enroll %s: %w", id, err)
-	}
-	keys, err := os.ReadFile(filepath.Join(dir, "district.pub"))
-	if err != nil {
-		return nil, err
-	}
-	q, err := outbox.OpenSealedTo(dir, string(keys), 0)
-	if err != nil {
-		return nil, err
-	}
-	st, err := client.OpenState(dir)
-	if err != nil {
-		q.Close()
-		return nil, err
-	}
-	hb := protocol.Heartbeat{Software: "fleetsim", Devices: map[string]string{"idcard": "online", "printer": "online", "facecam": "online"}}
-	c, err := client.New(client.Options{Identity: ident, Queue: q, State: st, HeartbeatEvery: cfg.Round,
-		Log: slog.New(slog.DiscardHandler), Heartbeat: func() protocol.Heartbeat { return hb }})
-	if err != nil {
-		st.Close()
-		q.Close()
-		return nil, err
-	}
-	return &terminal{id: id, queue: q, client: c, state: st}, nil
-}
-
-// raiseFileLimit lets the process open what a fleet needs: each terminal
-// holds its outbox's files and a connection at each end.
 // cpuTime is the processor time the process has spent, user and system.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -379,8 +260,10 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// Four files a terminal: its outbox, its sync state, and the two ends of
-// its connection. Root may raise the hard limit too.
+// raiseFileLimit lets the process open as many files as it may: a worker
+// holds two for each of its terminals (its outbox and its sync state) and
+// their connections, the district those connections' other ends. Root may
+// raise the hard limit too.
 func raiseFileLimit() {
 	var l syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
