@@ -203,8 +203,10 @@ func work(in io.Reader, out io.Writer, log *slog.Logger) error {
 		return err
 	}
 
-	// At work: every terminal syncs once to start, then every Round, its
-	// first at a random point of the first Round.
+	// At work, once all are enrolled: every terminal syncs every Round,
+	// its first at a random point of the first, so that the fleet's
+	// rounds are spread as a fleet's are whose terminals came up over
+	// months, not all in the same second.
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -236,15 +238,19 @@ func work(in io.Reader, out io.Writer, log *slog.Logger) error {
 					mu.Unlock()
 				}
 			}
-			round()
-			first.Done()
 			timer := time.NewTimer(time.Duration(rnd.Int64N(int64(j.Round))))
 			defer timer.Stop()
-			for {
+			for n := 0; ; n++ {
 				select {
 				case <-ctx.Done():
 					return
 				case <-timer.C:
+				}
+				if n == 0 {
+					round()
+					first.Done()
+					timer.Reset(j.Round)
+					continue
 				}
 				// Applications since the last round: a Poisson count.
 				for range poisson(rnd, j.AppsPerHour*j.Round.Hours()) {
