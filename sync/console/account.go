@@ -29,11 +29,10 @@ func (c *Console) account(w http.ResponseWriter, r *http.Request, s *session) {
 			c.failErr(w, s, err, "/account")
 			return
 		}
-		c.mu.Lock()
-		if kept := c.sessions[c.tokenOf(r)]; kept != nil {
-			kept.totpSecret, kept.totpAddress = secret, address
+		if err := c.keep(r, func(s *district.ConsoleSession) { s.TOTPSecret, s.TOTPAddress = secret, address }); err != nil {
+			c.failErr(w, s, err, "/account")
+			return
 		}
-		c.mu.Unlock()
 		v.Pending, v.Secret = true, groupsOf4(secret)
 	}
 	c.render(w, http.StatusOK, "account.html", v)
@@ -55,11 +54,11 @@ func groupsOf4(s string) string {
 // an authenticator app to scan. It is served from the console itself: the
 // page's CSP allows no data: image.
 func (c *Console) twoStepQR(w http.ResponseWriter, r *http.Request, s *session) {
-	if s.totpAddress == "" {
+	if s.TOTPAddress == "" {
 		http.NotFound(w, r)
 		return
 	}
-	png, err := qrcode.Encode(s.totpAddress, qrcode.Medium, 256)
+	png, err := qrcode.Encode(s.TOTPAddress, qrcode.Medium, 256)
 	if err != nil {
 		http.Error(w, "the QR code could not be made", http.StatusInternalServerError)
 		return
@@ -71,12 +70,12 @@ func (c *Console) twoStepQR(w http.ResponseWriter, r *http.Request, s *session) 
 // enableTwoStep turns two-step login on with the pending secret once the
 // code from the app matches it.
 func (c *Console) enableTwoStep(w http.ResponseWriter, r *http.Request, s *session) {
-	if s.totpSecret == "" {
+	if s.TOTPSecret == "" {
 		c.failErr(w, s, badInput{errors.New("请先生成密钥 · make a key first")}, "/account")
 		return
 	}
 	code := strings.TrimSpace(r.PostForm.Get("code"))
-	err := c.opt.District.EnableTOTP(s.staff.Name, s.totpSecret, code, clientIP(r))
+	err := c.opt.District.EnableTOTP(s.staff.Name, s.TOTPSecret, code, clientIP(r))
 	if errors.Is(err, district.ErrTOTPCode) {
 		c.failErr(w, s, badInput{errors.New("验证码不对，请看应用里当前的 6 位数字再试 · the code does not match: try the 6 digits the app shows now")}, "/account?setup=1")
 		return
@@ -85,10 +84,9 @@ func (c *Console) enableTwoStep(w http.ResponseWriter, r *http.Request, s *sessi
 		c.failErr(w, s, err, "/account")
 		return
 	}
-	c.mu.Lock()
-	if kept := c.sessions[c.tokenOf(r)]; kept != nil {
-		kept.totpSecret, kept.totpAddress = "", ""
+	// Two-step login is on; the pending key is only forgotten.
+	if err := c.keep(r, func(s *district.ConsoleSession) { s.TOTPSecret, s.TOTPAddress = "", "" }); err != nil {
+		c.opt.Log.Warn("console: forgetting a two-step key set up", "staff", s.staff.Name, "err", err)
 	}
-	c.mu.Unlock()
 	http.Redirect(w, r, "/account?saved=1", http.StatusSeeOther)
 }

@@ -162,11 +162,10 @@ func (c *Console) uploadCatalog(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	v.Added, v.Removed, v.Changed, v.Unchanged = diffServices(old, next.Services)
 	v.NoChange = len(v.Added)+len(v.Removed)+len(v.Changed) == 0
-	c.mu.Lock()
-	if kept := c.sessions[c.tokenOf(r)]; kept != nil {
-		kept.upload = body
+	if err := c.keep(r, func(s *district.ConsoleSession) { s.Upload = body }); err != nil {
+		c.failErr(w, s, err, "/settings")
+		return
 	}
-	c.mu.Unlock()
 	c.render(w, http.StatusOK, "catalog_diff.html", v)
 }
 
@@ -177,7 +176,7 @@ func (c *Console) publishCatalog(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	base, err := strconv.ParseUint(r.PostForm.Get("base"), 10, 64)
-	body := s.upload
+	body := s.Upload
 	sum := sha256.Sum256(body)
 	if err != nil || body == nil || hex.EncodeToString(sum[:]) != r.PostForm.Get("sum") {
 		c.failErr(w, s, badInput{errors.New("没有待发布的目录，请重新上传 · no uploaded catalog waits: upload it again")}, "/settings")
@@ -191,11 +190,10 @@ func (c *Console) publishCatalog(w http.ResponseWriter, r *http.Request, s *sess
 		c.failErr(w, s, err, "/settings")
 		return
 	}
-	c.mu.Lock()
-	if kept := c.sessions[c.tokenOf(r)]; kept != nil {
-		kept.upload = nil
+	// Published; the upload is only forgotten.
+	if err := c.keep(r, func(s *district.ConsoleSession) { s.Upload = nil }); err != nil {
+		c.opt.Log.Warn("console: forgetting a published catalog's upload", "staff", s.staff.Name, "err", err)
 	}
-	c.mu.Unlock()
 	c.opt.Log.Info("catalog published from the console", "version", version, "staff", s.staff.Name)
 	http.Redirect(w, r, "/settings?saved=1", http.StatusSeeOther)
 }

@@ -48,25 +48,20 @@ type Options struct {
 
 // Console serves the staff console. It is safe for concurrent use.
 type Console struct {
-	opt      Options
-	mux      *http.ServeMux
-	mu       sync.Mutex
-	sessions map[string]*session
+	opt Options
+	mux *http.ServeMux
 
 	catMu      sync.Mutex
 	cat        *catalog.Catalog // the published catalog, parsed
 	catVersion uint64
 }
 
+// session is a request's session: as the district keeps it
+// (district.ConsoleSession — any replica serves it), and the staff
+// member's account as it stands now.
 type session struct {
-	staff      district.Staff
-	csrf       string
-	created    time.Time
-	lastActive time.Time
-	upload     []byte // a catalog uploaded and compared, waiting to be published
-	// totpSecret and totpAddress are a two-step key made for this staff
-	// member, waiting for the first code from their app.
-	totpSecret, totpAddress string
+	district.ConsoleSession
+	staff district.Staff
 }
 
 const (
@@ -103,7 +98,7 @@ func New(opt Options) *Console {
 	if opt.BodyTimeout <= 0 {
 		opt.BodyTimeout = 30 * time.Second
 	}
-	c := &Console{opt: opt, mux: http.NewServeMux(), sessions: map[string]*session{}}
+	c := &Console{opt: opt, mux: http.NewServeMux()}
 	c.mux.HandleFunc("GET /login", c.loginPage)
 	c.mux.HandleFunc("POST /login", c.login)
 	c.mux.HandleFunc("POST /logout", c.signedIn(c.logout))
@@ -233,10 +228,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	now := c.opt.Now()
 	token := randomToken()
-	c.mu.Lock()
 	c.sweep(now)
-	c.sessions[token] = &session{staff: staff, csrf: randomToken(), created: now, lastActive: now}
-	c.mu.Unlock()
+	if err := c.opt.District.PutConsoleSession(token, district.ConsoleSession{Staff: staff.Name, CSRF: randomToken(), Created: now, LastActive: now}); err != nil {
+		c.opt.Log.Error("console: keeping a session", "err", err)
+		http.Error(w, "the district could not keep the session", http.StatusInternalServerError)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Path: "/login", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -253,9 +250,14 @@ func (c *Console) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 // limit bytes (multipart/form-data); 0 takes plain forms only.
 func (c *Console) signedInUpload(next func(http.ResponseWriter, *http.Request, *session), limit int64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, s, expired := c.session(r)
+		token, s, expired, err := c.session(r)
+		if err != nil {
+			c.opt.Log.Error("console: reading a session", "err", err)
+			http.Error(w, "the district could not read the session", http.StatusInternalServerError)
+			return
+		}
 		if s != nil {
-			if s = c.stillAllowed(token, s.staff.Name); s == nil {
+			if s = c.stillAllowed(s); s == nil {
 				c.end(token)
 				expired = true
 			}
@@ -281,7 +283,7 @@ func (c *Console) signedInUpload(next func(http.ResponseWriter, *http.Request, *
 				c.fail(w, s, http.StatusRequestEntityTooLarge, fmt.Sprintf("提交的内容过大（上限 %d KiB），未做任何改动 · What was sent is over %d KiB: nothing was changed", tooBig.Limit>>10, tooBig.Limit>>10), "/")
 				return
 			}
-			if err != nil || !sameToken(s.csrf, r.PostForm.Get("csrf")) {
+			if err != nil || !sameToken(s.CSRF, r.PostForm.Get("csrf")) {
 				c.fail(w, s, http.StatusForbidden, "这份表单不是本系统给您的，未做任何改动；请返回页面重试 · This form is not one the console gave you (CSRF token missing or wrong): nothing was changed; go back and try again", "/")
 				return
 			}
@@ -291,62 +293,57 @@ func (c *Console) signedInUpload(next func(http.ResponseWriter, *http.Request, *
 }
 
 // session finds the request's session, marks it used and returns its
-// token and a copy of it; expired says one was there but ran out.
-func (c *Console) session(r *http.Request) (token string, s *session, expired bool) {
+// token and the session; expired says one was there but ran out.
+func (c *Console) session(r *http.Request) (token string, s *session, expired bool, err error) {
 	cookie, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return "", nil, false
+		return "", nil, false, nil
+	}
+	token = cookie.Value
+	kept, found, err := c.opt.District.ConsoleSession(token)
+	if err != nil || !found {
+		return "", nil, found == false && err == nil, err // ended by logout or the sweep
 	}
 	now := c.opt.Now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	kept := c.sessions[cookie.Value]
-	if kept == nil {
-		return "", nil, true // ended by logout, a restart or the sweep
-	}
 	if c.ended(kept, now) {
-		delete(c.sessions, cookie.Value)
-		return "", nil, true
+		c.end(token)
+		return "", nil, true, nil
 	}
-	kept.lastActive = now
-	view := *kept
-	return cookie.Value, &view, false
-}
-
-func (c *Console) ended(s *session, now time.Time) bool {
-	return now.Sub(s.lastActive) >= c.opt.IdleTimeout || now.Sub(s.created) >= c.opt.MaxAge
-}
-
-// sweep drops ended sessions; c.mu is held.
-func (c *Console) sweep(now time.Time) {
-	for token, s := range c.sessions {
-		if c.ended(s, now) {
-			delete(c.sessions, token)
+	// Use is noted to the minute: a page view is not a write to the
+	// store, and a session ends at most a minute before its idle time.
+	if now.Sub(kept.LastActive) >= time.Minute {
+		if _, err := c.opt.District.UpdateConsoleSession(token, func(s *district.ConsoleSession) { s.LastActive = now }); err != nil {
+			return "", nil, false, err
 		}
+	}
+	return token, &session{ConsoleSession: kept}, false, nil
+}
+
+func (c *Console) ended(s district.ConsoleSession, now time.Time) bool {
+	return now.Sub(s.LastActive) >= c.opt.IdleTimeout || now.Sub(s.Created) >= c.opt.MaxAge
+}
+
+// sweep forgets ended sessions, which no one will present again.
+func (c *Console) sweep(now time.Time) {
+	if err := c.opt.District.EndConsoleSessions(func(s district.ConsoleSession) bool { return c.ended(s, now) }); err != nil {
+		c.opt.Log.Warn("console: sweeping sessions", "err", err)
 	}
 }
 
 // stillAllowed reads the session's account again and returns the session
-// as it now stands, or nil: an account disabled since the login ends the
-// session, and a new role applies at once.
-func (c *Console) stillAllowed(token, name string) *session {
-	now, found, err := c.opt.District.StaffAccount(name)
+// with it, or nil: an account disabled since the login ends the session,
+// and a new role applies at once.
+func (c *Console) stillAllowed(s *session) *session {
+	now, found, err := c.opt.District.StaffAccount(s.Staff)
 	if err != nil {
-		c.opt.Log.Error("console: staff account", "staff", name, "err", err)
+		c.opt.Log.Error("console: staff account", "staff", s.Staff, "err", err)
 		return nil
 	}
 	if !found || now.Disabled {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	kept := c.sessions[token]
-	if kept == nil {
-		return nil // logged out meanwhile
-	}
-	kept.staff = now
-	view := *kept
-	return &view
+	s.staff = now
+	return s
 }
 
 // tokenOf is the request's session token, "" when it has none.
@@ -357,11 +354,17 @@ func (c *Console) tokenOf(r *http.Request) string {
 	return ""
 }
 
+// keep changes the request's session as the district keeps it.
+func (c *Console) keep(r *http.Request, f func(*district.ConsoleSession)) error {
+	_, err := c.opt.District.UpdateConsoleSession(c.tokenOf(r), f)
+	return err
+}
+
 // end forgets the session of token.
 func (c *Console) end(token string) {
-	c.mu.Lock()
-	delete(c.sessions, token)
-	c.mu.Unlock()
+	if err := c.opt.District.EndConsoleSession(token); err != nil {
+		c.opt.Log.Warn("console: ending a session", "err", err)
+	}
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) {
@@ -386,7 +389,7 @@ type frame struct {
 }
 
 func (c *Console) frame(s *session, section, title string) frame {
-	return frame{Title: title, Section: section, Staff: s.staff.Name, Role: roleNames[s.staff.Role], CSRF: s.csrf,
+	return frame{Title: title, Section: section, Staff: s.staff.Name, Role: roleNames[s.staff.Role], CSRF: s.CSRF,
 		Supervisor: s.staff.Role != district.RoleStaff, Admin: s.staff.Role == district.RoleAdmin}
 }
 

@@ -182,6 +182,35 @@ func TestSessionsEnd(t *testing.T) {
 	}
 }
 
+// TestASessionIsEveryReplicasOwn: sessions are kept by the district, not
+// by the console that made them, so a session begun on one replica is
+// served by another (or by a replica restarted meanwhile), and a logout on
+// one ends it on all.
+func TestASessionIsEveryReplicasOwn(t *testing.T) {
+	d, clk, a := setup(t)
+	other := httptest.NewServer(New(Options{District: d, Now: clk.Now}))
+	t.Cleanup(other.Close)
+	a.logIn("li.ming", "Qingdao2026")
+	b := &browser{t: t, srv: other, cookies: map[string]*http.Cookie{sessionCookie: a.cookies[sessionCookie]}}
+	if resp := b.do("GET", "/", nil); resp.StatusCode != http.StatusOK || !strings.Contains(b.body, "li.ming") {
+		t.Fatalf("the other replica, with the session's cookie: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Used on the other replica at minute 20: still alive at minute 40
+	// on the first, though idle there for 40 minutes.
+	clk.now = clk.now.Add(20 * time.Minute)
+	b.do("GET", "/", nil)
+	clk.now = clk.now.Add(20 * time.Minute)
+	if resp := a.do("GET", "/", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the first replica, the session used on the other 20 minutes ago: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := b.do("POST", "/logout", url.Values{"csrf": {b.csrf()}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout on the other replica: %d %s", resp.StatusCode, b.body)
+	}
+	if resp := a.do("GET", "/", nil); resp.Header.Get("Location") != "/login?expired=1" {
+		t.Fatalf("the first replica after a logout on the other: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
 func TestWrongPasswordsAreToldAndLock(t *testing.T) {
 	_, _, b := setup(t)
 	for i := 1; i < district.MaxLoginFailures; i++ {

@@ -52,6 +52,7 @@ import (
 //	ratings, rating_facts, receipts, unrated   好差评 (ratings.go)
 //	cases, open_cases, closed_cases            bad ratings' and complaints' work (cases.go)
 //	feed, api_tokens  what other systems read, and who may (feed.go)
+//	console_sessions  SHA-256(session token) → ConsoleSession (sessions.go)
 //
 // Attachments live in attachments/TERMINAL/ (attachments.go). Version 1
 // kept records by id alone and blobs shared by all terminals; version 2
@@ -76,6 +77,7 @@ var (
 	bucketClosedCases = []byte("closed_cases")
 	bucketFeed        = []byte("feed")
 	bucketAPITokens   = []byte("api_tokens")
+	bucketSessions    = []byte("console_sessions")
 	keyVersion        = []byte("version")
 	keyCatalog        = []byte("catalog")
 	keyConfig         = []byte("config")
@@ -84,7 +86,8 @@ var (
 const storeVersion = "3"
 
 var allBuckets = [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff, bucketAudit,
-	bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases, bucketFeed, bucketAPITokens}
+	bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases, bucketFeed, bucketAPITokens,
+	bucketSessions}
 
 // Options configures a District.
 type Options struct {
