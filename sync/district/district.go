@@ -152,6 +152,7 @@ type Options struct {
 type District struct {
 	opt        Options
 	db         store
+	heartbeats *batcher // every terminal's heartbeat, committed together (batch.go)
 	decoyOnce  sync.Once
 	decoy      passhash.Hash // staff.go: what a login for no account checks against
 	ca         *authority
@@ -243,6 +244,7 @@ func Open(opt Options) (*District, error) {
 	if err != nil {
 		return nil, fmt.Errorf("district: store: %w", err)
 	}
+	d.heartbeats = newBatcher(d.db.Update)
 	if err := d.loadSecrets(); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("district: %w", err)

@@ -152,19 +152,22 @@ func (d *District) Revoke(id string) error {
 }
 
 func (d *District) updateTerminal(id string, f func(*Terminal)) error {
-	return d.db.Update(func(tx Tx) error {
-		b := tx.Bucket(bucketTerminals)
-		var t Terminal
-		found, err := getJSON(b, []byte(id), &t)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("%w %q", ErrNoTerminal, id)
-		}
-		f(&t)
-		return putJSON(b, []byte(id), t)
-	})
+	return d.db.Update(func(tx Tx) error { return changeTerminal(tx, id, f) })
+}
+
+// changeTerminal changes terminal id with f in tx.
+func changeTerminal(tx Tx, id string, f func(*Terminal)) error {
+	b := tx.Bucket(bucketTerminals)
+	var t Terminal
+	found, err := getJSON(b, []byte(id), &t)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w %q", ErrNoTerminal, id)
+	}
+	f(&t)
+	return putJSON(b, []byte(id), t)
 }
 
 // authenticate maps a verified client certificate to its terminal: the
@@ -194,9 +197,11 @@ func (d *District) authenticate(cert *x509.Certificate) (string, error) {
 // Heartbeat keeps a terminal's latest report.
 func (d *District) Heartbeat(terminal string, hb protocol.Heartbeat) error {
 	now := d.opt.Now().UTC()
-	return d.updateTerminal(terminal, func(t *Terminal) {
-		t.LastSeen = now
-		t.LastHeartbeat = &hb
+	return d.heartbeats.do(func(tx Tx) error {
+		return changeTerminal(tx, terminal, func(t *Terminal) {
+			t.LastSeen = now
+			t.LastHeartbeat = &hb
+		})
 	})
 }
 

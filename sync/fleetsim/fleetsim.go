@@ -141,6 +141,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			w.stop()
 		}
 	}()
+	var jobs []job
 	for first := 0; first < cfg.Terminals; first += cfg.PerProcess {
 		j := job{Dir: cfg.Dir, First: first, Round: cfg.Round, AppsPerHour: cfg.AppsPerHour, Photo: cfg.Photo, Duration: cfg.Duration}
 		for i := first; i < min(first+cfg.PerProcess, cfg.Terminals); i++ {
@@ -150,6 +151,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			}
 			j.Terminals = append(j.Terminals, simTerminal{ID: fmt.Sprintf("SIM-%05d", i), Token: tok, Backend: "https://" + addrs[i%len(addrs)]})
 		}
+		jobs = append(jobs, j)
+	}
+	for _, j := range jobs {
 		w, err := startWorker(ctx, j)
 		if err != nil {
 			return rep, err

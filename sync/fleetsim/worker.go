@@ -320,10 +320,20 @@ func submit(ctx context.Context, t *terminal, rnd *rand.Rand, photo []byte) erro
 // enroll enrolls st with its token and opens its outbox, state and client.
 func enroll(ctx context.Context, j job, st simTerminal) (*terminal, error) {
 	dir := filepath.Join(j.Dir, "terminals", st.ID)
-	ident, err := client.Enroll(ctx, client.EnrollOptions{Backend: st.Backend, Token: st.Token, TerminalID: st.ID,
-		Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
-	if err != nil {
-		return nil, fmt.Errorf("enroll %s: %w", st.ID, err)
+	// A district pressed hard refuses connections past its cap, as a
+	// technician would find: try again a few times, a few seconds apart.
+	var ident *client.Identity
+	var err error
+	for try := 1; ; try++ {
+		ident, err = client.Enroll(ctx, client.EnrollOptions{Backend: st.Backend, Token: st.Token, TerminalID: st.ID,
+			Dir: client.IdentityDir(dir), KeysPath: filepath.Join(dir, "district.pub")})
+		if err == nil {
+			break
+		}
+		if try == 5 || ctx.Err() != nil {
+			return nil, fmt.Errorf("enroll %s: %w", st.ID, err)
+		}
+		time.Sleep(time.Duration(1+rand.IntN(4)) * time.Second)
 	}
 	keys, err := os.ReadFile(filepath.Join(dir, "district.pub"))
 	if err != nil {
