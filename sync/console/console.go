@@ -301,8 +301,11 @@ func (c *Console) session(r *http.Request) (token string, s *session, expired bo
 	}
 	token = cookie.Value
 	kept, found, err := c.opt.District.ConsoleSession(token)
-	if err != nil || !found {
-		return "", nil, found == false && err == nil, err // ended by logout or the sweep
+	if err != nil {
+		return "", nil, false, err
+	}
+	if !found {
+		return "", nil, true, nil // ended by logout or the sweep
 	}
 	now := c.opt.Now()
 	if c.ended(kept, now) {

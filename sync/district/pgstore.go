@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,7 +44,14 @@ const writerLock = migrationLock + 1
 // for a conflict before giving up.
 const pgRetries = 30
 
-type pgStore struct{ pool *pgxpool.Pool }
+type pgStore struct {
+	pool *pgxpool.Pool
+	// writing queues this replica's writers before they take a connection:
+	// a writer waiting for the lock across replicas (writerLock) holds
+	// one, and a dozen waiting would leave the pool none for the reads
+	// every request makes — the replica would stall while another writes.
+	writing sync.Mutex
+}
 
 // openPostgres connects to dsn and brings the schema up to date under an
 // advisory lock.
@@ -126,6 +134,8 @@ func (s *pgStore) Update(f func(Tx) error) error {
 }
 
 func (s *pgStore) update(ctx context.Context, f func(Tx) error) error {
+	s.writing.Lock()
+	defer s.writing.Unlock()
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
