@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,13 +44,17 @@ const writerLock = migrationLock + 1
 const pgRetries = 30
 
 type pgStore struct {
-	pool *pgxpool.Pool
-	// writing queues this replica's writers before they take a connection:
-	// a writer waiting for the lock across replicas (writerLock) holds
-	// one, and a dozen waiting would leave the pool none for the reads
-	// every request makes — the replica would stall while another writes.
-	writing sync.Mutex
+	// Reads and writes draw on pools of their own: a writer waiting for
+	// the lock across replicas (writerLock) holds its connection, and a
+	// dozen waiting in one pool would leave none for the reads every
+	// request makes — a replica would stall while another wrote. A few
+	// writers wait at the database, so the lock passes from one to the
+	// next there; the rest wait for a connection in the process.
+	reads, writes *pgxpool.Pool
 }
+
+// pgWriters is how many of a replica's writers wait at the database.
+const pgWriters = 4
 
 // openPostgres connects to dsn and brings the schema up to date under an
 // advisory lock.
@@ -67,15 +70,21 @@ func openPostgres(ctx context.Context, dsn string) (*pgStore, error) {
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	wcfg := cfg.Copy()
+	wcfg.MaxConns = pgWriters
+	if err := migrate(ctx, cfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	reads, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := migrate(ctx, cfg.ConnConfig); err != nil {
-		pool.Close()
-		return nil, err
+	writes, err := pgxpool.NewWithConfig(ctx, wcfg)
+	if err != nil {
+		reads.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &pgStore{pool: pool}, nil
+	return &pgStore{reads: reads, writes: writes}, nil
 }
 
 func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
@@ -103,11 +112,11 @@ func migrationsFS() fs.FS {
 	return sub
 }
 
-func (s *pgStore) Close() error { s.pool.Close(); return nil }
+func (s *pgStore) Close() error { s.reads.Close(); s.writes.Close(); return nil }
 
 func (s *pgStore) View(f func(Tx) error) error {
 	ctx := context.Background()
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.reads.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -134,9 +143,7 @@ func (s *pgStore) Update(f func(Tx) error) error {
 }
 
 func (s *pgStore) update(ctx context.Context, f func(Tx) error) error {
-	s.writing.Lock()
-	defer s.writing.Unlock()
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.writes.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
