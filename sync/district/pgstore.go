@@ -47,14 +47,11 @@ type pgStore struct {
 	// Reads and writes draw on pools of their own: a writer waiting for
 	// the lock across replicas (writerLock) holds its connection, and a
 	// dozen waiting in one pool would leave none for the reads every
-	// request makes — a replica would stall while another wrote. A few
-	// writers wait at the database, so the lock passes from one to the
-	// next there; the rest wait for a connection in the process.
+	// request makes — a replica would stall while another wrote. Writers
+	// wait at the database, as many as the pool holds, so the lock
+	// passes from one to the next there, without a round trip.
 	reads, writes *pgxpool.Pool
 }
-
-// pgWriters is how many of a replica's writers wait at the database.
-const pgWriters = 4
 
 // openPostgres connects to dsn and brings the schema up to date under an
 // advisory lock.
@@ -71,7 +68,6 @@ func openPostgres(ctx context.Context, dsn string) (*pgStore, error) {
 		cfg.MaxConns = 16
 	}
 	wcfg := cfg.Copy()
-	wcfg.MaxConns = pgWriters
 	if err := migrate(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
 	}

@@ -145,6 +145,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	for first := 0; first < cfg.Terminals; first += cfg.PerProcess {
 		j := job{Dir: cfg.Dir, First: first, Round: cfg.Round, AppsPerHour: cfg.AppsPerHour, Photo: cfg.Photo, Duration: cfg.Duration}
 		for i := first; i < min(first+cfg.PerProcess, cfg.Terminals); i++ {
+			if ctx.Err() != nil {
+				return rep, ctx.Err() // stopped while the tokens were being made
+			}
 			tok, err := ds[0].NewToken("模拟网点", 2*time.Hour) // any replica's token serves: the store is shared
 			if err != nil {
 				return rep, err
