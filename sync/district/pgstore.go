@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,13 +45,15 @@ const writerLock = migrationLock + 1
 const pgRetries = 30
 
 type pgStore struct {
-	// Reads and writes draw on pools of their own: a writer waiting for
-	// the lock across replicas (writerLock) holds its connection, and a
-	// dozen waiting in one pool would leave none for the reads every
-	// request makes — a replica would stall while another wrote. Writers
-	// wait at the database, as many as the pool holds, so the lock
-	// passes from one to the next there, without a round trip.
-	reads, writes *pgxpool.Pool
+	pool *pgxpool.Pool
+	// writing queues this replica's writers before they take a connection:
+	// a writer waiting for the lock across replicas (writerLock) holds
+	// one, and a dozen waiting would leave the pool none for the reads
+	// every request makes — the replica would stall while another writes.
+	// Measured with two replicas (docs/benchmarks.md), one writer a
+	// replica at the database did better than 4 or 16 in a pool of their
+	// own.
+	writing sync.Mutex
 }
 
 // openPostgres connects to dsn and brings the schema up to date under an
@@ -67,20 +70,15 @@ func openPostgres(ctx context.Context, dsn string) (*pgStore, error) {
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
-	wcfg := cfg.Copy()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	if err := migrate(ctx, cfg.ConnConfig); err != nil {
+		pool.Close()
 		return nil, err
 	}
-	reads, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	writes, err := pgxpool.NewWithConfig(ctx, wcfg)
-	if err != nil {
-		reads.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	return &pgStore{reads: reads, writes: writes}, nil
+	return &pgStore{pool: pool}, nil
 }
 
 func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
@@ -108,11 +106,11 @@ func migrationsFS() fs.FS {
 	return sub
 }
 
-func (s *pgStore) Close() error { s.reads.Close(); s.writes.Close(); return nil }
+func (s *pgStore) Close() error { s.pool.Close(); return nil }
 
 func (s *pgStore) View(f func(Tx) error) error {
 	ctx := context.Background()
-	tx, err := s.reads.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -139,7 +137,9 @@ func (s *pgStore) Update(f func(Tx) error) error {
 }
 
 func (s *pgStore) update(ctx context.Context, f func(Tx) error) error {
-	conn, err := s.writes.Acquire(ctx)
+	s.writing.Lock()
+	defer s.writing.Unlock()
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}

@@ -74,7 +74,7 @@ func MigrateToPostgres(dir, dsn string, log *slog.Logger) (MigrationReport, erro
 	}
 	defer dst.Close()
 	var buckets int64
-	if err := dst.writes.QueryRow(ctx, `SELECT count(*) FROM district_buckets`).Scan(&buckets); err != nil {
+	if err := dst.pool.QueryRow(ctx, `SELECT count(*) FROM district_buckets`).Scan(&buckets); err != nil {
 		return rep, fmt.Errorf("postgres: %w", err)
 	}
 	if buckets > 0 {
@@ -83,7 +83,7 @@ func MigrateToPostgres(dir, dsn string, log *slog.Logger) (MigrationReport, erro
 
 	// 1. Copy.
 	err = src.View(func(stx *bolt.Tx) error {
-		tx, err := dst.writes.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+		tx, err := dst.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 		if err != nil {
 			return err
 		}
