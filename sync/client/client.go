@@ -176,7 +176,6 @@ func (c *Client) Kick() {
 // Run syncs until ctx ends: at once, then after each kick and every
 // heartbeat interval while online, or after a backoff while not.
 func (c *Client) Run(ctx context.Context) {
-	defer c.hc.CloseIdleConnections()
 	failures := 0
 	for {
 		err := c.Once(ctx)
