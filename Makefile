@@ -26,8 +26,9 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcurso
 # printed QR codes back as a second decoder; chromium, with a Chinese font,
 # is the browser the staff console's pages are tested in (sync/console);
 # postgresql is the server the district's PostgreSQL store is tested on (a
-# throwaway cluster each test run starts: sync/district/pgtest).
-TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql
+# throwaway cluster each test run starts: sync/district/pgtest); aptly and
+# gnupg make and sign the district's release repository (sync/release).
+TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql aptly gnupg
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
@@ -123,7 +124,7 @@ run: build
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
 test: test-deps lint lintian vuln
-	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_REQUIRE_RELEASE=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
 	YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_DISTRICT_STORE=postgres $(GO) test -race -count=1 -timeout 10m ./sync/district
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk

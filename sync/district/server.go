@@ -159,6 +159,9 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("GET "+protocol.PathCatalog, d.terminal(d.handleCatalog))
 	mux.HandleFunc("GET "+protocol.PathConfig, d.terminal(d.handleConfig))
 	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
+	mux.HandleFunc("GET "+protocol.PathRelease, d.terminal(d.handleRelease))
+	mux.HandleFunc("GET "+protocol.PathReleaseKey, d.terminal(d.handleReleaseKey))
+	mux.HandleFunc("GET "+protocol.PathRepo, d.terminal(d.handleRepo))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(protocol.Header, strconv.Itoa(protocol.Version))
 		rc := http.NewResponseController(w)

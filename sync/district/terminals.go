@@ -35,6 +35,9 @@ type Terminal struct {
 	Serial   string    `json:"serial"` // the current certificate's; earlier ones are refused
 	Enrolled time.Time `json:"enrolled"`
 	Revoked  bool      `json:"revoked,omitempty"`
+	// Ring is the update ring the district put the terminal in; "" is
+	// DefaultRing.
+	Ring     string    `json:"ring,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
 	// LastHeartbeat is the terminal's latest report; nil before the first.
 	LastHeartbeat *protocol.Heartbeat `json:"last_heartbeat,omitempty"`

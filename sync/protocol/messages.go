@@ -268,7 +268,12 @@ type TerminalConfig struct {
 	ElderlyIdleSeconds int `json:"elderly_idle_seconds,omitempty"`
 	// ServiceHours is when residents are served, "08:00-20:00"; "" is
 	// always (a 24-hour hall).
-	ServiceHours  string         `json:"service_hours,omitempty"`
+	ServiceHours string `json:"service_hours,omitempty"`
+	// UpdateWindow is when the terminal may install a new version,
+	// "HH:MM-HH:MM", across midnight if the end comes first
+	// ("22:00-06:00"); "" is outside ServiceHours, or 02:00-05:00 in a
+	// 24-hour hall.
+	UpdateWindow  string         `json:"update_window,omitempty"`
 	Announcements []Announcement `json:"announcements,omitempty"`
 	// Hotline is the number a resident is given when no staff can come
 	// (offline, or outside service hours); "" is the national government
@@ -289,6 +294,7 @@ func (c *TerminalConfig) Validate() error {
 		check(c.IdleSeconds == 0 || (c.IdleSeconds >= 30 && c.IdleSeconds <= 600), "idle_seconds %d outside 30–600", c.IdleSeconds),
 		check(c.ElderlyIdleSeconds == 0 || (c.ElderlyIdleSeconds >= 30 && c.ElderlyIdleSeconds <= 900), "elderly_idle_seconds %d outside 30–900", c.ElderlyIdleSeconds),
 		check(c.ServiceHours == "" || ValidServiceHours(c.ServiceHours), "service_hours %q is not HH:MM-HH:MM", c.ServiceHours),
+		check(c.UpdateWindow == "" || validWindow(c.UpdateWindow), "update_window %q is not HH:MM-HH:MM", c.UpdateWindow),
 		check(len(c.Announcements) <= 8, "over 8 announcements"),
 		check(c.Hotline == "" || ValidHotline(c.Hotline), "hotline %q is not a phone number (digits and dashes, 3 to 20)", c.Hotline),
 	); err != nil {
@@ -328,6 +334,20 @@ func ValidServiceHours(s string) bool {
 	return ok1 && ok2 && from < to
 }
 
+// ParseWindow reads "HH:MM-HH:MM" as minutes of the day; to may come
+// before from, for a window across midnight. An empty window (from ==
+// to) is refused.
+func ParseWindow(s string) (from, to int, ok bool) {
+	if len(s) != 11 || s[5] != '-' {
+		return 0, 0, false
+	}
+	from, ok1 := minutes(s[:5])
+	to, ok2 := minutes(s[6:])
+	return from, to, ok1 && ok2 && from%1440 != to%1440
+}
+
+func validWindow(s string) bool { _, _, ok := ParseWindow(s); return ok }
+
 func minutes(hhmm string) (int, bool) {
 	if len(hhmm) != 5 || hhmm[2] != ':' {
 		return 0, false
@@ -355,7 +375,55 @@ type Heartbeat struct {
 	// Attention is, for each device not online, who must act and why:
 	// what the district's fleet page shows. Terminals before it send none.
 	Attention map[string]DeviceAttention `json:"attention,omitempty"`
+	// Update is how the terminal's last update went; nil before its
+	// first, and from terminals before updates.
+	Update *UpdateReport `json:"update,omitempty"`
 }
+
+// UpdateReport is the outcome of the updater's last install on a
+// terminal: what it tried, how it went and why.
+type UpdateReport struct {
+	ID      string    `json:"id"`      // names this outcome, so it is reported as an event once
+	Version string    `json:"version"` // the version it tried to install
+	From    string    `json:"from"`    // the version it ran before
+	Result  string    `json:"result"`  // UpdateInstalled, UpdateRolledBack, UpdateFailed
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
+	// Running is the version installed now; Refused the versions this
+	// terminal will not install again (each failed its check here).
+	Running string   `json:"running"`
+	Refused []string `json:"refused,omitempty"`
+}
+
+// How an update came out.
+const (
+	UpdateInstalled  = "installed"   // the version runs and passed its check
+	UpdateRolledBack = "rolled_back" // it failed its check; the previous version runs again
+	UpdateFailed     = "failed"      // it could not be installed (or, rolled back, not the previous either)
+)
+
+// ReleaseTarget is the version a terminal's ring names.
+type ReleaseTarget struct {
+	Ring    string `json:"ring"`
+	Version string `json:"version"`
+}
+
+// Validate checks a target as the updater receives it: the version goes
+// to apt, so only what a Debian version may hold.
+func (r *ReleaseTarget) Validate() error {
+	return firstError(
+		check(ValidRing(r.Ring), "ring %q malformed", r.Ring),
+		check(ValidDebianVersion(r.Version), "version %q is not a Debian version", r.Version),
+	)
+}
+
+// ValidRing reports whether s can name a ring: a short lower-case word.
+func ValidRing(s string) bool { return reRing.MatchString(s) }
+
+// ValidDebianVersion reports whether s is a Debian version the way
+// deb-version(7) writes it ([epoch:]upstream[-revision]), starting with
+// a digit, at most 64 characters.
+func ValidDebianVersion(s string) bool { return reDebVersion.MatchString(s) }
 
 // DeviceAttention is who must act on a device and a short technical cause,
 // never personal data.

@@ -38,6 +38,10 @@ const (
 	PathCatalog   = "/v1/catalog"    // GET ?have=VERSION → Catalog, or 204 when the terminal has the newest
 	PathConfig    = "/v1/config"     // GET ?have=VERSION → TerminalConfig, or 204
 	PathHeartbeat = "/v1/heartbeat"  // POST Heartbeat → 204
+	// The terminal's updater (docs/install.md, "Updates"):
+	PathRelease    = "/v1/release"     // GET → ReleaseTarget, or 204 while the terminal's ring names no version
+	PathReleaseKey = "/v1/release/key" // GET: the district's release key (OpenPGP, binary), for apt's signed-by
+	PathRepo       = "/v1/repo/"       // GET: the signed Debian repository of terminal releases, for apt
 )
 
 // Blob upload headers (PathBlobs).
@@ -71,6 +75,8 @@ var (
 	reSHA256     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	reTerminalID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
 	reShort      = regexp.MustCompile(`^[\p{L}\p{N}\-_./: ]{0,64}$`)
+	reRing       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	reDebVersion = regexp.MustCompile(`^([0-9]{1,9}:)?[0-9][A-Za-z0-9.+~-]{0,63}$`)
 )
 
 // ValidSHA256 reports whether s is a hex SHA-256, the name of a blob.

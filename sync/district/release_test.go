@@ -1,0 +1,182 @@
+package district
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+	"github.com/yizhan-kiosk/yizhan/sync/release"
+)
+
+// releaseRepo makes the district's release repository with versions in
+// it, or skips without aptly and GnuPG.
+func releaseRepo(t *testing.T, d *District, versions ...string) {
+	t.Helper()
+	for _, tool := range []string{"aptly", "gpg", "dpkg-deb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("YIZHAN_REQUIRE_RELEASE") == "1" {
+				t.Fatalf("%s is missing (make test-deps installs it)", tool)
+			}
+			t.Skipf("SKIPPED: %s is missing (make test-deps installs it)", tool)
+		}
+	}
+	ctx := context.Background()
+	repo, err := release.Init(ctx, ReleaseDir(d.opt.Dir), "测试区")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range versions {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "DEBIAN"), 0o755)
+		os.WriteFile(filepath.Join(dir, "DEBIAN", "control"), []byte("Package: yizhan\nVersion: "+v+
+			"\nArchitecture: amd64\nMaintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"), 0o644)
+		deb := filepath.Join(t.TempDir(), "yizhan.deb")
+		if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-b", dir, deb).CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		if _, err := repo.Add(ctx, deb); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestReleasesGoThroughTheRingsInOrder(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	if err := d.Promote("admin", "", "canary", "1", false); !errors.Is(err, release.ErrNoRepository) {
+		t.Fatalf("a promotion with no repository: %v", err)
+	}
+	releaseRepo(t, d, "1", "2")
+	enroll(t, d, "HALL-C")
+	enroll(t, d, "HALL-E")
+	enroll(t, d, "HALL-A")
+	if err := d.AssignRing("admin", "HALL-C", "canary"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AssignRing("admin", "HALL-E", "early"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AssignRing("admin", "HALL-E", "beta"); err == nil {
+		t.Error("a ring that does not exist was taken")
+	}
+	if err := d.AssignRing("admin", "NO-SUCH", "early"); err == nil {
+		t.Error("an unknown terminal was put in a ring")
+	}
+	if _, ok, err := d.ReleaseTarget("HALL-A"); ok || err != nil {
+		t.Fatalf("before any promotion: ok %v err %v", ok, err)
+	}
+	if err := d.Promote("admin", "", "canary", "9", false); err == nil || !strings.Contains(err.Error(), "not in the release repository") {
+		t.Errorf("a version not in the repository: %v", err)
+	}
+	if err := d.Promote("admin", "", "all", "1", false); !errors.Is(err, ErrRingOrder) {
+		t.Errorf("all before canary: %v", err)
+	}
+	for _, ring := range Rings {
+		if err := d.Promote("admin", "", ring, "1", false); err != nil {
+			t.Fatalf("%s: %v", ring, err)
+		}
+	}
+	if err := d.Promote("admin", "", "canary", "2", false); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]protocol.ReleaseTarget{"HALL-C": {Ring: "canary", Version: "2"}, "HALL-E": {Ring: "early", Version: "1"}, "HALL-A": {Ring: "all", Version: "1"}}
+	for id, w := range want {
+		if got, ok, err := d.ReleaseTarget(id); err != nil || !ok || got != w {
+			t.Errorf("%s: %+v %v %v, want %+v", id, got, ok, err, w)
+		}
+	}
+	// A forced promotion skips the order, and says so in the audit trail.
+	if err := d.Promote("admin", "", "all", "2", true); err != nil {
+		t.Fatal(err)
+	}
+	trail, _ := d.AuditTrail(0, 100)
+	var promoted []string
+	for _, ev := range trail {
+		if ev.Action == AuditReleasePromoted {
+			promoted = append(promoted, ev.Object+" "+ev.Detail)
+		}
+	}
+	if len(promoted) != 5 || !strings.HasSuffix(promoted[4], "(forced)") {
+		t.Errorf("audit trail: %q", promoted)
+	}
+
+	// The rings as the terminals report them.
+	d.Heartbeat("HALL-C", protocol.Heartbeat{Software: "x", Update: &protocol.UpdateReport{ID: "a", Version: "2", From: "1",
+		Result: protocol.UpdateRolledBack, Reason: "self-test failed", Running: "1", Refused: []string{"2"}, At: time.Now()}})
+	d.Heartbeat("HALL-A", protocol.Heartbeat{Software: "x", Update: &protocol.UpdateReport{ID: "b", Version: "2", From: "1",
+		Result: protocol.UpdateInstalled, Running: "2", At: time.Now()}})
+	rings, err := d.RingStates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rings[0]; r.Name != "canary" || r.Version != "2" || r.Terminals != 1 || r.Running != 0 || !slices.Equal(r.RolledBack, []string{"HALL-C"}) {
+		t.Errorf("canary: %+v", r)
+	}
+	if r := rings[2]; r.Name != "all" || r.Version != "2" || r.Terminals != 1 || r.Running != 1 {
+		t.Errorf("all: %+v", r)
+	}
+}
+
+// TestTerminalsReachTheirReleaseOverMutualTLS: the target, the key and the
+// repository are a terminal's only, over the same TLS as sync.
+func TestTerminalsReachTheirReleaseOverMutualTLS(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	releaseRepo(t, d, "1")
+	cert := terminalCert(t, d, "HALL-1")
+	addr := serveOn(t, d)
+	pool := x509.NewCertPool()
+	ca, _ := x509.ParseCertificate(d.CA())
+	pool.AddCert(ca)
+	client := func(certs ...tls.Certificate) *http.Client {
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: certs}}}
+	}
+	get := func(c *http.Client, path string) (int, []byte) {
+		resp, err := c.Get("https://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	term, anon := client(cert), client()
+	if code, _ := get(term, protocol.PathRelease); code != http.StatusNoContent {
+		t.Errorf("no version promoted: %d", code)
+	}
+	d.Promote("admin", "", "canary", "1", false)
+	d.Promote("admin", "", "early", "1", false)
+	d.Promote("admin", "", "all", "1", false)
+	if code, b := get(term, protocol.PathRelease); code != 200 || !strings.Contains(string(b), `"version":"1"`) {
+		t.Errorf("target: %d %s", code, b)
+	}
+	repo, _ := d.Releases()
+	key, _ := repo.PublicKey()
+	if code, b := get(term, protocol.PathReleaseKey); code != 200 || !slices.Equal(b, key) {
+		t.Errorf("key: %d, %d bytes", code, len(b))
+	}
+	if code, b := get(term, protocol.PathRepo+"dists/yizhan/InRelease"); code != 200 || !strings.Contains(string(b), "SIGNED MESSAGE") {
+		t.Errorf("InRelease: %d", code)
+	}
+	if code, _ := get(term, protocol.PathRepo+"../release/gnupg/pubring.kbx"); code != 404 {
+		t.Errorf("outside the published tree: %d", code)
+	}
+	for _, p := range []string{protocol.PathRelease, protocol.PathReleaseKey, protocol.PathRepo + "dists/yizhan/InRelease"} {
+		if code, _ := get(anon, p); code != http.StatusUnauthorized {
+			t.Errorf("%s without a certificate: %d", p, code)
+		}
+	}
+	d.Revoke("HALL-1")
+	if code, _ := get(term, protocol.PathRepo+"dists/yizhan/InRelease"); code != http.StatusForbidden {
+		t.Errorf("a revoked terminal: %d", code)
+	}
+}
