@@ -348,3 +348,9 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n]) + "…"
 }
+
+// InSessionFile is the file the kiosk keeps in its data folder while a
+// resident is at the terminal (any screen but a resting home screen); the
+// updater installs nothing while it is there and a kiosk holds the data
+// folder (a crashed kiosk's leftover file does not count).
+const InSessionFile = "in-session"
