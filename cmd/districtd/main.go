@@ -9,6 +9,7 @@
 //	districtd ca
 //	districtd terminals [--json]
 //	districtd terminals revoke ID
+//	districtd terminals ring ID RING
 //	districtd apps list [--json]
 //	districtd apps show [TERMINAL/]ID [--attachments DIR]
 //	districtd apps set-status [TERMINAL/]ID STATE [--message TEXT]
@@ -18,6 +19,10 @@
 //	districtd import DIR
 //	districtd catalog publish FILE.json
 //	districtd config publish FILE.json
+//	districtd release init
+//	districtd release add FILE.deb [--json]
+//	districtd release promote VERSION --ring RING [--force]
+//	districtd release status [--json]
 //
 // A record is named by its id, or TERMINAL/ID when more than one terminal
 // sent that id (each terminal's records are its own).
@@ -25,6 +30,11 @@
 // A new district — its CA and sealing keys — is made by serve's first start
 // or by init; no other command makes one, so a mistyped --data fails
 // instead of starting a second district.
+// The district's release repository (release init, release add) is a
+// folder of its own in the data folder, signed with the district's own
+// key; the commands that change it run GnuPG and aptly themselves, as the
+// service user. Terminals install the version their ring (canary, early,
+// all) names, and a version goes through the rings in that order.
 // While serve runs it holds the store; the staff commands then go through
 // its admin socket (admin.sock in the data folder, for the districtd user
 // only), and open the store themselves when it does not run.
@@ -38,6 +48,7 @@ import (
 	"strings"
 
 	"github.com/yizhan-kiosk/yizhan/cmd/internal/command"
+	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
 
 var errUsage = command.ErrUsage
@@ -86,6 +97,7 @@ every command but serve and init works on a district made already: --data DIR (d
 			staff("ca", "[--json]", "the pin of the district's CA, for provisioning", opCA, 0, "json"),
 			staff("terminals", "[--json]", "the enrolled terminals and their last heartbeat", opTerminals, 0, "json"),
 			staff("terminals revoke", "ID", "revoke a terminal's certificate", opRevoke, 1),
+			staff("terminals ring", "ID RING", "put a terminal in an update ring (RING: "+strings.Join(district.Rings, ", ")+"; all unless put in another)", opTerminalRing, 2),
 			staff("apps list", "[--json]", "the applications the terminals sent", opAppsList, 0, "json"),
 			staff("apps show", "[TERMINAL/]ID [--attachments DIR] [--json]",
 				"one application, opened; its attachments written into DIR", opAppsShow, 1, "attachments", "json"),
@@ -98,6 +110,13 @@ every command but serve and init works on a district made already: --data DIR (d
 			staff("import", "DIR [--json]", "take the records a terminal exported to a folder (kioskctl queue export)", opImport, 1, "json"),
 			staff("catalog publish", "FILE.json [--json]", "sign and publish a new service catalog", opCatalog, 1, "json"),
 			staff("config publish", "FILE.json [--json]", "publish the terminals' configuration (service hours, announcements)", opConfig, 1, "json"),
+			{Name: "release init", Synopsis: "[--data DIR]",
+				Summary: "make the district's release repository and its signing key, once; run as the service user (sudo -u " + serviceUser + ")", Setup: releaseInit(stdout)},
+			{Name: "release add", Synopsis: "FILE.deb [--data DIR] [--json]",
+				Summary: "add a terminal release (the yizhan package) to the repository, signed; run as the service user (sudo -u " + serviceUser + "), like the other commands", Setup: releaseAdd(stdout)},
+			staff("release promote", "VERSION --ring RING [--force]",
+				"make VERSION the one a ring's terminals install, in their maintenance window; the rings in order: "+strings.Join(district.Rings, ", "), opPromote, 1, "ring", "force"),
+			staff("release status", "[--json]", "the versions in the repository, and each ring's version and how its terminals run it", opReleaseStatus, 0, "json"),
 			staff("staff add", "NAME [--role staff|supervisor|admin]", "add a staff account for the console; its password is read from stdin", opStaffAdd, 1, "role"),
 			staff("staff passwd", "NAME", "set a staff member's password (read from stdin) and lift a lock", opStaffPasswd, 1),
 			staff("staff disable", "NAME", "stop a staff account from logging in (it stays in the audit trail)", opStaffDisable, 1),

@@ -47,6 +47,11 @@ type request struct {
 	Password string `json:"password,omitempty"`
 	After    uint64 `json:"after,omitempty"`  // audit list: the events after this one
 	Scopes   string `json:"scopes,omitempty"` // api token add: events,records
+	// Version, Ring and Force are a release's: release promote, and
+	// terminals ring (Ring alone).
+	Version string `json:"version,omitempty"`
+	Ring    string `json:"ring,omitempty"`
+	Force   bool   `json:"force,omitempty"`
 }
 
 type reply struct {
@@ -81,11 +86,18 @@ const (
 	opRulesShow    = "rules-show"
 	opRulesSet     = "rules-set"
 	opTwoStepOff   = "staff-two-step-off"
+	// The district's releases (release.go). opReleaseName is no command:
+	// release init asks it for the district's name.
+	opReleaseName   = "release-name"
+	opPromote       = "release-promote"
+	opReleaseStatus = "release-status"
+	opTerminalRing  = "terminal-ring"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
-// --terminal, --expires, --message, --state, --bad, --attachments, --json;
-// --data always) and returns what runs it with its words.
+// --terminal, --expires, --message, --state, --bad, --attachments, --after,
+// --scope, --role, --ring, --force, --json; --data always) and returns
+// what runs it with its words.
 func staffCommand(name, op string, need int, flags []string, stdin io.Reader, stdout, stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 	return func(fs *flag.FlagSet) func([]string) error {
 		data := fs.String("data", defaultData, "the district's data folder (`DIR`)")
@@ -115,6 +127,10 @@ func staffCommand(name, op string, need int, flags []string, stdin io.Reader, st
 				fs.StringVar(&req.Scopes, "scope", district.ScopeEvents, "what the client may read, comma-separated `SCOPES`: events (the feed, nothing personal), records (records opened)")
 			case "role":
 				fs.StringVar(&req.Role, "role", string(district.RoleStaff), "the account's `ROLE`: staff (窗口人员), supervisor (科室负责人) or admin (管理员)")
+			case "ring":
+				fs.StringVar(&req.Ring, "ring", "", "the `RING` whose terminals install the version: "+strings.Join(district.Rings, ", ")+" (in that order)")
+			case "force":
+				fs.BoolVar(&req.Force, "force", false, "promote even though the rings before it do not name the version yet (the audit trail says so)")
 			default:
 				panic("districtd: no staff flag " + f) // the table in program names only those above
 			}
@@ -150,6 +166,13 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 		}
 	case opSetStatus:
 		req.ID, req.State = words[0], words[1]
+	case opPromote:
+		req.Version = words[0]
+		if req.Ring == "" {
+			return fmt.Errorf("%w: release promote needs --ring RING (%s)", errUsage, strings.Join(district.Rings, ", "))
+		}
+	case opTerminalRing:
+		req.ID, req.Ring = words[0], words[1]
 	case opImport:
 		req.Dir, err = filepath.Abs(words[0])
 	case opCatalog, opConfig, opRulesSet:
@@ -423,6 +446,12 @@ func execute(d *district.District, req request) (reply, error) {
 		value = rules
 		fmt.Fprintf(tw, "bad ratings\t%d working days\ncomplaints\t%d working days\nunrated, finished\t基本满意 after %d days\nholidays\t%s\n",
 			rules.BadRatingDays, rules.ComplaintDays, rules.AutoRatingDays, strings.Join(rules.Holidays, " "))
+	case opReleaseName, opPromote, opReleaseStatus, opTerminalRing:
+		v, err := executeRelease(d, req, tw)
+		if err != nil {
+			return reply{}, err
+		}
+		value = v
 	case opRulesSet:
 		var rules district.Rules
 		dec := json.NewDecoder(bytes.NewReader(req.Body))
@@ -449,16 +478,29 @@ func execute(d *district.District, req request) (reply, error) {
 	return rep, nil
 }
 
+// printTerminals is the terminals table: one line each, the last
+// update's outcome last, where its reason may run long.
 func printTerminals(w io.Writer, terms []district.Terminal) {
-	fmt.Fprintln(w, "TERMINAL\tSITE\tLAST SEEN\tQUEUE\tOLDEST\tDISK\tDEVICES\tFLAGS")
+	fmt.Fprintln(w, "TERMINAL\tSITE\tRING\tVERSION\tLAST SEEN\tQUEUE\tOLDEST\tDISK\tDEVICES\tFLAGS\tLAST UPDATE")
 	for _, t := range terms {
 		seen := "never"
 		if !t.LastSeen.IsZero() {
 			seen = t.LastSeen.Local().Format("01-02 15:04:05")
 		}
-		queue, oldest, disk, devs := "-", "-", "-", "-"
+		ring := t.Ring
+		if ring == "" {
+			ring = district.DefaultRing
+		}
+		queue, oldest, disk, devs, version, update := "-", "-", "-", "-", "-", "-"
 		var flags []string
 		if hb := t.LastHeartbeat; hb != nil {
+			// The version running, as the ring's count takes it: the
+			// updater's word when it has reported, else the kiosk's.
+			version = dash(hb.Software)
+			if u := hb.Update; u != nil {
+				version = dash(u.Running)
+				update = updateOutcome(u)
+			}
 			queue = fmt.Sprint(hb.Queue.Depth)
 			oldest = (time.Duration(hb.Queue.OldestSeconds) * time.Second).String()
 			if hb.Queue.DiskBudget > 0 {
@@ -488,7 +530,7 @@ func printTerminals(w io.Writer, terms []district.Terminal) {
 		} else if t.Quiet {
 			flags = append(flags, "QUIET")
 		}
-		staffPrintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Site, seen, queue, oldest, disk, devs, dash(strings.Join(flags, " ")))
+		staffPrintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Site, ring, version, seen, queue, oldest, disk, dash(devs), dash(strings.Join(flags, " ")), update)
 	}
 	if len(terms) == 0 {
 		fmt.Fprintln(w, "(none enrolled)")
