@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/update"
@@ -34,6 +35,8 @@ func updateRun(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration `FILE`")
 	state := fs.String("state", update.StateDir, "the updater's folder, `DIR`")
 	now := fs.Bool("now", false, "install now, outside the maintenance window (never while a resident is at the terminal)")
+	settle := fs.Duration("settle", 30*time.Second, "how long the kiosk must stay up after its READY to pass")
+	checkTimeout := fs.Duration("check-timeout", 5*time.Minute, "how long the kiosk has to become ready and pass its self-test")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err
@@ -59,8 +62,8 @@ func updateRun(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 			return err
 		}
 		identity := client.IdentityDir(cfg.DataDir)
-		u := &update.Updater{Dir: *state, Log: log,
-			Service: &update.Systemd{Unit: kioskUnit, DataDir: cfg.DataDir,
+		u := &update.Updater{Dir: *state, Log: log, CheckTimeout: *checkTimeout,
+			Service: &update.Systemd{Unit: kioskUnit, DataDir: cfg.DataDir, Settle: *settle,
 				SelftestCmd: []string{self, "selftest", "--no-print", "--config", *cfgPath}},
 		}
 		apt := &update.Apt{Dir: *state, Identity: identity, Package: kioskPackage}

@@ -233,21 +233,41 @@ func (u *Updater) Run(ctx context.Context, force bool) (Outcome, error) {
 }
 
 // resume finishes a run that was cut short after it began to install.
+// When dpkg brings the new version to an end, it is checked as any
+// install is. When it does not, the version is not refused — the cut was
+// not its fault — the one before is made whole again, and the next run in
+// the window tries anew.
 func (u *Updater) resume(ctx context.Context, st State) (Outcome, error) {
 	p := st.Pending
 	u.log().Warn("an update was cut short; recovering", "version", p.Version, "from", p.From)
-	if err := u.Packages.Recover(ctx); err != nil {
-		// dpkg could not finish: install the version that ran before.
-		return u.rollBack(ctx, st, fmt.Sprintf("the install of %s was cut short and dpkg could not finish it: %v", p.Version, err))
-	}
+	recoverErr := u.Packages.Recover(ctx)
 	installed, err := u.Packages.Installed(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if installed != p.Version {
-		return u.rollBack(ctx, st, fmt.Sprintf("the install of %s was cut short", p.Version))
+	if recoverErr == nil && installed == p.Version {
+		return u.check(ctx, st)
 	}
-	return u.check(ctx, st)
+	reason := fmt.Sprintf("the install of %s was cut short", p.Version)
+	since := u.now().UTC()
+	if installed != p.From && p.From != "" {
+		err = u.Packages.Install(ctx, p.From)
+	}
+	if err == nil && p.From != "" {
+		if why := u.healthy(ctx, since); why != "" {
+			err = errors.New(why)
+		}
+	}
+	running, _ := u.Packages.Installed(ctx)
+	if err != nil {
+		reason = fmt.Sprintf("%s; making %q whole again failed: %v", reason, p.From, err)
+	}
+	st.Pending = nil
+	st.Last = u.report(st, p.Version, p.From, protocol.UpdateFailed, reason, running)
+	if err := writeState(u.Dir, st); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{protocol.UpdateFailed, reason}, nil
 }
 
 // check restarts the kiosk on the pending version and decides.

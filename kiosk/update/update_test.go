@@ -182,13 +182,17 @@ func TestAFailedFetchInstallsNothingAndReportsOnce(t *testing.T) {
 
 func TestAnInstallCutShortIsFinishedAndCheckedOnTheNextRun(t *testing.T) {
 	for _, c := range []struct {
-		name   string
-		broken map[string]string
-		want   string
-		final  string
+		name     string
+		broken   map[string]string
+		finished bool // dpkg brings the new version to an end
+		want     string
+		final    string
+		refused  bool
 	}{
-		{"good version", nil, "installed", "2"},
-		{"broken version", map[string]string{"2": "selftest"}, protocol.UpdateRolledBack, "1"},
+		{"good version", nil, true, "installed", "2", false},
+		{"broken version", map[string]string{"2": "selftest"}, true, protocol.UpdateRolledBack, "1", true},
+		// Cut before dpkg unpacked: 1 is still there; 2 is tried again later.
+		{"cut before the unpack", nil, false, protocol.UpdateFailed, "1", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := &fakeTerminal{t: t, target: protocol.ReleaseTarget{Ring: "all", Version: "2"}, installed: "1", broken: c.broken, cutShort: true}
@@ -207,8 +211,10 @@ func TestAnInstallCutShortIsFinishedAndCheckedOnTheNextRun(t *testing.T) {
 			if st.Pending == nil || st.Pending.Version != "2" || st.Pending.From != "1" {
 				t.Fatalf("pending after the cut: %+v", st.Pending)
 			}
-			// dpkg finishes what it began (Recover); here, that is version 2.
-			f.installed = "2"
+			// dpkg finishes what it began (Recover).
+			if c.finished {
+				f.installed = "2"
+			}
 			u.Now = func() time.Time { return noon }
 			recovered := f.recovered
 			if o := run(t, u, false); o.Action != c.want || f.installed != c.final {
@@ -217,8 +223,18 @@ func TestAnInstallCutShortIsFinishedAndCheckedOnTheNextRun(t *testing.T) {
 			if f.recovered == recovered {
 				t.Error("dpkg was not asked to recover")
 			}
-			if st, _ := ReadState(u.Dir); st.Pending != nil {
+			st, _ = ReadState(u.Dir)
+			if st.Pending != nil {
 				t.Errorf("still pending: %+v", st.Pending)
+			}
+			if slices.Contains(st.Refused, "2") != c.refused {
+				t.Errorf("refused %v", st.Refused)
+			}
+			if !c.finished {
+				u.Now = func() time.Time { return night }
+				if o := run(t, u, false); o.Action != "installed" || f.installed != "2" {
+					t.Errorf("the next run: %+v", o)
+				}
 			}
 		})
 	}
