@@ -34,6 +34,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
 	"github.com/yizhan-kiosk/yizhan/kiosk/ui"
+	"github.com/yizhan-kiosk/yizhan/kiosk/update"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -224,7 +225,7 @@ func run(f flags, log *slog.Logger) error {
 	var link *client.Client
 	var syncState *client.State
 	if queue != nil {
-		c, st, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, func() { waiting.poke(); wakeUp() }, log)
+		c, st, closeSync, err := startSync(ctx, &wg, &cfg, queue, reg, update.StateDir, func() { waiting.poke(); wakeUp() }, log)
 		if err != nil {
 			return err
 		}
@@ -353,10 +354,12 @@ func run(f flags, log *slog.Logger) error {
 
 	// One goroutine drives the clock and the idle rules — every second
 	// while a resident is at the terminal, once a minute at rest (Tick
-	// says which) and at once on a wake — and tells the card reader when
-	// the terminal rests; one carries device changes to the screen; both
-	// end with ctx.
+	// says which) and at once on a wake — and tells the card reader and
+	// the updater (sessionMark) when the terminal rests; one carries
+	// device changes to the screen; both end with ctx.
 	wg.Go(func() {
+		session := newSessionMark(cfg.DataDir, log) // a leftover mark goes
+		defer session.stop()
 		t := time.NewTimer(0)
 		defer t.Stop()
 		for {
@@ -373,6 +376,7 @@ func run(f flags, log *slog.Logger) error {
 			if cards != nil {
 				cards.reader.Rest(rest)
 			}
+			session.rest(rest)
 			t.Reset(next)
 		}
 	})

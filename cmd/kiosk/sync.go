@@ -22,9 +22,12 @@ import (
 // startSync runs the district link in the background when the terminal is
 // enrolled: it drains the outbox, brings statuses, catalog and
 // configuration, and beats every minute. SIGUSR1 (kioskctl sync now) asks
-// for a sync at once. A terminal that is not enrolled runs offline; its
-// records wait.
-func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, changed func(), log *slog.Logger) (*client.Client, *client.State, func(), error) {
+// for a sync at once. The heartbeat carries the last outcome of the
+// updater, whose state is in updateDir (update.StateDir), and each
+// outcome is recorded once as an event (updateReports). A terminal that
+// is not enrolled runs offline; its records wait, and it records no
+// update outcome.
+func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queue *outbox.Store, reg *devices.Registry, updateDir string, changed func(), log *slog.Logger) (*client.Client, *client.State, func(), error) {
 	id, err := client.LoadIdentity(client.IdentityDir(cfg.DataDir))
 	if errors.Is(err, client.ErrNotEnrolled) {
 		log.Warn("not enrolled with a district: records wait on the terminal (kioskctl provision)")
@@ -38,14 +41,20 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	updates := &updateReports{dir: updateDir, terminal: cfg.TerminalID, queue: queue, state: state, log: log}
 	c, err := client.New(client.Options{Identity: id, Queue: queue, State: state, Log: log.With("part", "sync"),
 		CheckCatalog: func(body []byte) error { _, err := catalog.Parse(body); return err },
-		Heartbeat:    func() protocol.Heartbeat { return heartbeat(queue, reg, log) },
+		Heartbeat:    func() protocol.Heartbeat { return updates.heartbeat(ctx, queue, reg, log) },
 		Changed:      changed})
 	if err != nil {
 		state.Close()
 		return nil, nil, nil, err
 	}
+	// A recorded outcome is counted in the queue and sent at once. At
+	// start, before the link runs: an outcome from while the kiosk was
+	// stopped (the updater restarts it to check a version).
+	updates.onSubmit = func() { changed(); c.Kick() }
+	updates.check(ctx)
 	listenSyncNow(ctx, wg, c, log)
 	wg.Go(func() { c.Run(ctx) })
 	log.Info("syncing with the district", "backend", id.Backend, "terminal", id.TerminalID)

@@ -16,10 +16,12 @@ import (
 
 // State is what sync keeps on the terminal, in sync.db beside the outbox:
 // the statuses the district sent for this terminal's records, the cursor
-// to ask for the next ones, the verified catalog and the configuration.
-// None of it is personal: statuses name records by id.
+// to ask for the next ones, the verified catalog and the configuration,
+// and which of the updater's outcomes the terminal has recorded as an
+// event. None of it is personal: statuses name records by id.
 //
-//	meta      "cursor" → 8 bytes; "catalog" → protocol.Catalog; "config" → protocol.TerminalConfig
+//	meta      "cursor" → 8 bytes; "catalog" → protocol.Catalog; "config" → protocol.TerminalConfig;
+//	          "update_recorded" → the protocol.UpdateReport ID last recorded as an event (its bytes)
 //	statuses  record id → the latest protocol.Status
 type State struct {
 	db         *bolt.DB
@@ -32,6 +34,7 @@ var (
 	keyCursor      = []byte("cursor")
 	keyCatalog     = []byte("catalog")
 	keyConfig      = []byte("config")
+	keyUpdate      = []byte("update_recorded")
 )
 
 // StatusFile is the file in the data folder where the running terminal
@@ -117,6 +120,28 @@ func (s *State) Config() (c protocol.TerminalConfig, ok bool, err error) {
 		return err
 	})
 	return c, ok, err
+}
+
+// UpdateRecorded is the ID of the updater's last outcome
+// (protocol.UpdateReport) the terminal recorded as an event; "" before the
+// first.
+func (s *State) UpdateRecorded() (string, error) {
+	var id string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bucketMeta).Get(keyUpdate))
+		return nil
+	})
+	return id, err
+}
+
+// SetUpdateRecorded remembers that the outcome with the ID is recorded as
+// an event. Call it once the event is in the outbox, not before: a crash
+// between the two records the outcome twice, never not at all.
+func (s *State) SetUpdateRecorded(id string) error {
+	if id == "" {
+		return errors.New("sync: state: an update outcome without an ID")
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyUpdate, []byte(id)) })
 }
 
 func (s *State) put(key []byte, v any) error {
