@@ -57,9 +57,11 @@ func updateRun(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 		defer stop()
 		log := slog.New(slog.NewTextHandler(stderr, nil))
 
+		// The self-test is the installed kioskctl's: after an install, the
+		// new version's. os.Executable needs /proc; without it, PATH's.
 		self, err := os.Executable()
 		if err != nil {
-			return err
+			self = "kioskctl"
 		}
 		identity := client.IdentityDir(cfg.DataDir)
 		u := &update.Updater{Dir: *state, Log: log, CheckTimeout: *checkTimeout,

@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -349,7 +350,7 @@ func (u *Updater) rollBack(ctx context.Context, st State, reason string) (Outcom
 // refused at every run) keeps its ID and time: it is one event, not one
 // a run.
 func (u *Updater) report(st State, version, from, result, reason, running string) *protocol.UpdateReport {
-	reason = clip(reason, 480)
+	reason = clip(reason, 500)
 	if l := st.Last; l != nil && l.Version == version && l.From == from && l.Result == result && l.Reason == reason && l.Running == running {
 		same := *l
 		same.Refused = slices.Clone(st.Refused)
@@ -361,12 +362,16 @@ func (u *Updater) report(st State, version, from, result, reason, running string
 		Reason: reason, At: u.now().UTC(), Running: running, Refused: slices.Clone(st.Refused)}
 }
 
+// clip shortens s to at most n bytes, on a character boundary: the
+// heartbeat takes a reason of 600 bytes at most.
 func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+	if len(s) <= n {
 		return s
 	}
-	return string(r[:n]) + "…"
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // InSessionFile is the file the kiosk keeps in its data folder while a

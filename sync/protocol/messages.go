@@ -463,5 +463,25 @@ func (h *Heartbeat) Validate() error {
 			return errors.New("device state malformed")
 		}
 	}
+	if u := h.Update; u != nil {
+		return u.Validate()
+	}
+	return nil
+}
+
+// Validate checks an update report: versions as Debian writes them, a
+// known result, a reason of at most 600 bytes, at most 32 refused
+// versions.
+func (u *UpdateReport) Validate() error {
+	okVersion := func(v string) bool { return v == "" || ValidDebianVersion(v) }
+	ok := len(u.ID) <= 64 && ValidDebianVersion(u.Version) && okVersion(u.From) && okVersion(u.Running) &&
+		(u.Result == UpdateInstalled || u.Result == UpdateRolledBack || u.Result == UpdateFailed) &&
+		len(u.Reason) <= 600 && len(u.Refused) <= 32
+	for _, v := range u.Refused {
+		ok = ok && ValidDebianVersion(v)
+	}
+	if !ok {
+		return errors.New("update report malformed")
+	}
 	return nil
 }

@@ -1,0 +1,42 @@
+package protocol
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestUpdateReportAndTargetValidate(t *testing.T) {
+	good := UpdateReport{ID: "9f2c", Version: "2", From: "1", Result: UpdateRolledBack, Reason: "self-test failed", Running: "1", Refused: []string{"2"}}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]func(*UpdateReport){
+		"result":         func(u *UpdateReport) { u.Result = "exploded" },
+		"version":        func(u *UpdateReport) { u.Version = "--reinstall" },
+		"no version":     func(u *UpdateReport) { u.Version = "" },
+		"running":        func(u *UpdateReport) { u.Running = "1 2" },
+		"long reason":    func(u *UpdateReport) { u.Reason = strings.Repeat("x", 601) },
+		"refused":        func(u *UpdateReport) { u.Refused = []string{"ok", "-x"} },
+		"refused length": func(u *UpdateReport) { u.Refused = make([]string, 33) },
+	} {
+		u := good
+		f(&u)
+		if err := u.Validate(); err == nil {
+			t.Errorf("%s: accepted %+v", name, u)
+		}
+		hb := Heartbeat{Update: &u}
+		if hb.Validate() == nil {
+			t.Errorf("%s: a heartbeat with it accepted", name)
+		}
+	}
+	for _, v := range []string{"1", "1.4.0", "2:1.0~rc1-3+b1", "0.3+git12.gabc1234"} {
+		if r := (ReleaseTarget{Ring: "canary", Version: v}); r.Validate() != nil {
+			t.Errorf("version %q refused", v)
+		}
+	}
+	for _, r := range []ReleaseTarget{{"canary", ""}, {"canary", "a1"}, {"canary", "1;rm"}, {"Canary", "1"}, {"", "1"}} {
+		if r.Validate() == nil {
+			t.Errorf("%+v accepted", r)
+		}
+	}
+}
