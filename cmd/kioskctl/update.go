@@ -81,6 +81,12 @@ func updateRun(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 			releases := client.NewReleases(id)
 			u.District = releases
 			apt.Repo = strings.TrimSuffix(id.Backend, "/") + protocol.PathRepo
+			// A district whose own web server serves the repository says
+			// so in its configuration; its server's certificate is then
+			// one the system trusts, not the district CA's.
+			if dc, err := releases.Config(ctx); err == nil && dc.ReleaseRepository != "" {
+				apt.Repo, apt.SystemCAs = dc.ReleaseRepository, true
+			}
 			if err := pinKey(ctx, releases, *state); err != nil {
 				return err
 			}

@@ -31,6 +31,11 @@ type Apt struct {
 	Repo     string // the repository's URL: https://HOST:PORT/v1/repo/
 	Identity string // the kiosk's identity folder: terminal.crt, terminal.key, ca.crt
 	Package  string // "yizhan"
+	// SystemCAs trusts the system's certificate authorities for the
+	// repository's server (the district's own web server) instead of the
+	// district CA alone (districtd). The terminal's certificate is
+	// presented either way.
+	SystemCAs bool
 	// Env is added to the commands' environment (tests).
 	Env []string
 }
@@ -89,14 +94,17 @@ func (a *Apt) Prepare() (func(), error) {
 
 func (a *Apt) options() []string {
 	tls := filepath.Join(a.aptDir(), "tls")
-	return []string{
-		"-o", "Dir::Etc::SourceList=" + filepath.Join(a.aptDir(), "sources.list"),
-		"-o", "Dir::Etc::SourceParts=" + filepath.Join(a.aptDir(), "sources.list.d"),
-		"-o", "Dir::State::Lists=" + filepath.Join(a.aptDir(), "lists"),
+	var ca []string
+	if !a.SystemCAs {
+		ca = []string{"-o", "Acquire::https::CaInfo=" + filepath.Join(tls, "ca.crt")}
+	}
+	return append(ca,
+		"-o", "Dir::Etc::SourceList="+filepath.Join(a.aptDir(), "sources.list"),
+		"-o", "Dir::Etc::SourceParts="+filepath.Join(a.aptDir(), "sources.list.d"),
+		"-o", "Dir::State::Lists="+filepath.Join(a.aptDir(), "lists"),
 		"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
-		"-o", "Acquire::https::CaInfo=" + filepath.Join(tls, "ca.crt"),
-		"-o", "Acquire::https::SslCert=" + filepath.Join(tls, "terminal.crt"),
-		"-o", "Acquire::https::SslKey=" + filepath.Join(tls, "terminal.key"),
+		"-o", "Acquire::https::SslCert="+filepath.Join(tls, "terminal.crt"),
+		"-o", "Acquire::https::SslKey="+filepath.Join(tls, "terminal.key"),
 		"-o", "Acquire::Languages=none",
 		"-o", "Acquire::Retries=3",
 		"-o", "DPkg::Lock::Timeout=120",
@@ -104,7 +112,7 @@ func (a *Apt) options() []string {
 		// about: no one is at the terminal to answer.
 		"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
 		"-o", "Dpkg::Use-Pty=0",
-	}
+	)
 }
 
 func (a *Apt) run(ctx context.Context, limit time.Duration, name string, args ...string) (string, error) {

@@ -110,6 +110,13 @@ var chrootEnv = []string{
 // copy of it for this run.
 func debroot(t *testing.T, ctx context.Context) string {
 	t.Helper()
+	return runCopy(t, ctx, baseRoot(t, ctx), "")
+}
+
+// rootCache is where the roots are kept between runs; lockRoots holds it
+// for the test, so that two runs never share it.
+func rootCache(t *testing.T) string {
+	t.Helper()
 	cache := repoPath(t, "var/debroot")
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		t.Fatal(err)
@@ -123,35 +130,58 @@ func debroot(t *testing.T, ctx context.Context) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lock.Close() })
+	return cache
+}
 
-	key := fmt.Sprintf("%s %s %s %s", debSuite, debVariant, debInclude, debMirror())
+func recipeDir(cache, prefix, key string) string {
 	sum := sha256.Sum256([]byte(key))
-	base := filepath.Join(cache, "base-"+hex.EncodeToString(sum[:6]))
-	stamp := filepath.Join(base, ".yizhan-debroot")
+	return filepath.Join(cache, prefix+"-"+hex.EncodeToString(sum[:6]))
+}
+
+func baseKey() string {
+	return fmt.Sprintf("%s %s %s %s", debSuite, debVariant, debInclude, debMirror())
+}
+
+// baseRoot makes the base root once and returns its folder in the cache.
+// Folders of other recipes, and copies a failed run left behind, are
+// removed; the terminal root of the current recipe is kept.
+func baseRoot(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	cache := rootCache(t)
+	key := baseKey()
+	base := recipeDir(cache, "base", key)
+	keep := map[string]bool{base: true, recipeDir(cache, "terminal", terminalKey()): true}
 	entries, _ := os.ReadDir(cache)
 	for _, e := range entries {
-		// Roots of another recipe, and copies a failed run left behind.
-		if p := filepath.Join(cache, e.Name()); e.IsDir() && p != base {
+		if p := filepath.Join(cache, e.Name()); e.IsDir() && !keep[p] {
 			os.RemoveAll(p)
 		}
 	}
+	stamp := filepath.Join(base, ".yizhan-debroot")
 	if b, err := os.ReadFile(stamp); err == nil && string(b) == key {
 		t.Logf("Debian root: cached %s", base)
-	} else {
-		os.RemoveAll(base)
-		start := time.Now()
-		t.Logf("Debian root: debootstrap %s (%s, +%s) from %s into %s ...", debSuite, debVariant, debInclude, debMirror(), base)
-		runCmd(t, ctx, 8*time.Minute, nil, "debootstrap", "--variant="+debVariant, "--include="+debInclude,
-			debSuite, base, debMirror())
-		if err := os.WriteFile(stamp, []byte(key), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("Debian root: made in %v", time.Since(start).Round(time.Second))
+		return base
 	}
-	root := filepath.Join(cache, fmt.Sprintf("run-%d", os.Getpid()))
+	os.RemoveAll(base)
+	start := time.Now()
+	t.Logf("Debian root: debootstrap %s (%s, +%s) from %s into %s ...", debSuite, debVariant, debInclude, debMirror(), base)
+	runCmd(t, ctx, 8*time.Minute, nil, "debootstrap", "--variant="+debVariant, "--include="+debInclude,
+		debSuite, base, debMirror())
+	if err := os.WriteFile(stamp, []byte(key), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Debian root: made in %v", time.Since(start).Round(time.Second))
+	return base
+}
+
+// runCopy copies a cached root for this run; it is removed when the test
+// passes and kept for a look when it fails.
+func runCopy(t *testing.T, ctx context.Context, from, suffix string) string {
+	t.Helper()
+	root := filepath.Join(filepath.Dir(from), fmt.Sprintf("run-%d%s", os.Getpid(), suffix))
 	os.RemoveAll(root)
 	start := time.Now()
-	runCmd(t, ctx, 3*time.Minute, nil, "cp", "-a", base, root)
+	runCmd(t, ctx, 3*time.Minute, nil, "cp", "-a", from, root)
 	t.Logf("Debian root: copied to %s in %v", root, time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if t.Failed() {

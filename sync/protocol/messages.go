@@ -3,7 +3,9 @@ package protocol
 import (
 	"crypto/ed25519"
 	"errors"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -273,8 +275,13 @@ type TerminalConfig struct {
 	// "HH:MM-HH:MM", across midnight if the end comes first
 	// ("22:00-06:00"); "" is outside ServiceHours, or 02:00-05:00 in a
 	// 24-hour hall.
-	UpdateWindow  string         `json:"update_window,omitempty"`
-	Announcements []Announcement `json:"announcements,omitempty"`
+	UpdateWindow string `json:"update_window,omitempty"`
+	// ReleaseRepository is where the terminals' updater fetches the
+	// district's signed repository when the district's own web server
+	// serves it ("https://…/", its certificate one the terminals' system
+	// trusts); "" is districtd's own, PathRepo, over the sync's mutual TLS.
+	ReleaseRepository string         `json:"release_repository,omitempty"`
+	Announcements     []Announcement `json:"announcements,omitempty"`
 	// Hotline is the number a resident is given when no staff can come
 	// (offline, or outside service hours); "" is the national government
 	// service hotline, 12345.
@@ -295,6 +302,7 @@ func (c *TerminalConfig) Validate() error {
 		check(c.ElderlyIdleSeconds == 0 || (c.ElderlyIdleSeconds >= 30 && c.ElderlyIdleSeconds <= 900), "elderly_idle_seconds %d outside 30–900", c.ElderlyIdleSeconds),
 		check(c.ServiceHours == "" || ValidServiceHours(c.ServiceHours), "service_hours %q is not HH:MM-HH:MM", c.ServiceHours),
 		check(c.UpdateWindow == "" || validWindow(c.UpdateWindow), "update_window %q is not HH:MM-HH:MM", c.UpdateWindow),
+		check(c.ReleaseRepository == "" || validRepository(c.ReleaseRepository), "release_repository %q is not an https:// URL ending in /", c.ReleaseRepository),
 		check(len(c.Announcements) <= 8, "over 8 announcements"),
 		check(c.Hotline == "" || ValidHotline(c.Hotline), "hotline %q is not a phone number (digits and dashes, 3 to 20)", c.Hotline),
 	); err != nil {
@@ -344,6 +352,14 @@ func ParseWindow(s string) (from, to int, ok bool) {
 	from, ok1 := minutes(s[:5])
 	to, ok2 := minutes(s[6:])
 	return from, to, ok1 && ok2 && from%1440 != to%1440
+}
+
+// validRepository: an https URL with a host, ending in "/", with nothing
+// apt's one-line sources format would split or misread.
+func validRepository(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && len(s) <= 200 && u.Scheme == "https" && u.Host != "" && u.User == nil &&
+		u.RawQuery == "" && u.Fragment == "" && strings.HasSuffix(s, "/") && !strings.ContainsAny(s, " \t\n[]#")
 }
 
 func validWindow(s string) bool { _, _, ok := ParseWindow(s); return ok }

@@ -40,3 +40,17 @@ func TestUpdateReportAndTargetValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestReleaseRepositoryIsAnHTTPSFolder(t *testing.T) {
+	for _, s := range []string{"https://mirror.example.gov.cn/yizhan/", "https://10.0.0.5:8443/repo/"} {
+		if c := (TerminalConfig{Version: 1, ReleaseRepository: s}); c.Validate() != nil {
+			t.Errorf("%q refused", s)
+		}
+	}
+	for _, s := range []string{"http://mirror.example/yizhan/", "https://mirror.example/yizhan", "https:///x/",
+		"https://u:p@mirror.example/", "https://mirror.example/a b/", "https://mirror.example/?x=1/", "https://m.example/[x]/"} {
+		if c := (TerminalConfig{Version: 1, ReleaseRepository: s}); c.Validate() == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
