@@ -230,6 +230,8 @@ func kioskFiles() []wantFile {
 		doc("changelog.gz", "var/deb/yizhan/changelog.gz"),
 		{"/usr/lib/yizhan/kiosk-session", 0o755, "packaging/session/kiosk-session"},
 		{"/usr/lib/systemd/system/yizhan-kiosk.service", 0o644, "packaging/systemd/yizhan-kiosk.service"},
+		{"/usr/lib/systemd/system/yizhan-update.service", 0o644, "packaging/systemd/yizhan-update.service"},
+		{"/usr/lib/systemd/system/yizhan-update.timer", 0o644, "packaging/systemd/yizhan-update.timer"},
 		{"/usr/lib/udev/rules.d/60-yizhan.rules", 0o644, "packaging/udev/60-yizhan.rules"},
 		{"/usr/share/X11/xorg.conf.d/90-yizhan.conf", 0o644, "packaging/session/90-yizhan.conf"},
 		{"/usr/lib/systemd/logind.conf.d/yizhan-kiosk.conf", 0o644, "packaging/session/logind.conf"},
@@ -653,7 +655,8 @@ func TestInstall(t *testing.T) {
 	})
 
 	t.Run("systemd", func(t *testing.T) {
-		units := []string{"/usr/lib/systemd/system/yizhan-kiosk.service", "/usr/lib/systemd/system/yizhan-districtd.service"}
+		units := []string{"/usr/lib/systemd/system/yizhan-kiosk.service", "/usr/lib/systemd/system/yizhan-districtd.service",
+			"/usr/lib/systemd/system/yizhan-update.service", "/usr/lib/systemd/system/yizhan-update.timer"}
 		// The target's own systemd, against the target's unit tree: every
 		// key known, every program there. Any output is a warning.
 		out, err := tryCmd(ctx, 2*time.Minute, chrootEnv, "chroot", append([]string{root, "systemd-analyze", "verify"}, units...)...)
@@ -662,11 +665,12 @@ func TestInstall(t *testing.T) {
 		} else {
 			v, _ := tryCmd(ctx, time.Minute, chrootEnv, "chroot", root, "systemctl", "--version")
 			first, _, _ := strings.Cut(v, "\n")
-			t.Logf("systemd-analyze verify of both units in the root (%s): no warnings", first)
+			t.Logf("systemd-analyze verify of the units in the root (%s): no warnings", first)
 		}
 		// And this machine's, if it has one: a newer systemd knows more.
 		if _, err := exec.LookPath("systemd-analyze"); err == nil {
-			out, err := tryCmd(ctx, 2*time.Minute, nil, "systemd-analyze", "verify", "--root="+root, "yizhan-kiosk.service", "yizhan-districtd.service")
+			out, err := tryCmd(ctx, 2*time.Minute, nil, "systemd-analyze", "verify", "--root="+root, "yizhan-kiosk.service", "yizhan-districtd.service",
+				"yizhan-update.service", "yizhan-update.timer")
 			if err != nil || strings.TrimSpace(out) != "" {
 				t.Errorf("systemd-analyze verify --root: %v\n%s", err, out)
 			} else {
@@ -681,6 +685,10 @@ func TestInstall(t *testing.T) {
 			if _, err := os.Lstat(in(l)); err != nil {
 				t.Errorf("systemctl enable made no %s", l)
 			}
+		}
+		// The updater's timer the package enabled itself (postinst).
+		if _, err := os.Lstat(in("/etc/systemd/system/timers.target.wants/yizhan-update.timer")); err != nil {
+			t.Errorf("the install did not enable yizhan-update.timer: %v", err)
 		}
 		// For the record (not checked): systemd's exposure score of each unit.
 		for _, u := range units {
@@ -926,7 +934,8 @@ func TestInstall(t *testing.T) {
 		}
 		for _, p := range []string{"/var/lib/yizhan", "/var/lib/yizhan-district", "/etc/yizhan", "/etc/pam.d/yizhan-kiosk",
 			"/etc/default/yizhan-districtd", "/etc/systemd/system/graphical.target.wants/yizhan-kiosk.service",
-			"/etc/systemd/system/multi-user.target.wants/yizhan-districtd.service"} {
+			"/etc/systemd/system/multi-user.target.wants/yizhan-districtd.service",
+			"/etc/systemd/system/timers.target.wants/yizhan-update.timer", "/var/lib/yizhan-update"} {
 			if _, err := os.Lstat(in(p)); err == nil {
 				t.Errorf("%s is still there after purge", p)
 			}
