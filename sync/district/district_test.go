@@ -30,7 +30,7 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
-func open(t *testing.T, dir string, clk *clock) *District {
+func open(t testing.TB, dir string, clk *clock) *District {
 	t.Helper()
 	d, err := Open(onStore(t, Options{Dir: dir, Now: clk.Now}))
 	if err != nil {
@@ -46,7 +46,7 @@ func csr(t *testing.T, cn string) []byte {
 }
 
 // csrKey is a certificate request for cn and the key it is for.
-func csrKey(t *testing.T, cn string) ([]byte, *ecdsa.PrivateKey) {
+func csrKey(t testing.TB, cn string) ([]byte, *ecdsa.PrivateKey) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}, key)
 	if err != nil {
@@ -87,7 +87,7 @@ func enroll(t *testing.T, d *District, id string) *x509.Certificate {
 
 // terminalCert enrolls the terminal id and returns its certificate with its
 // key, for a test that speaks TLS as that terminal.
-func terminalCert(t *testing.T, d *District, id string) tls.Certificate {
+func terminalCert(t testing.TB, d *District, id string) tls.Certificate {
 	t.Helper()
 	tok, err := d.NewTokenFor("大厅", id, time.Hour)
 	if err != nil {

@@ -2,6 +2,7 @@ package district
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -21,7 +22,7 @@ import (
 
 // releaseRepo makes the district's release repository with versions in
 // it, or skips without aptly and GnuPG.
-func releaseRepo(t *testing.T, d *District, versions ...string) {
+func releaseRepo(t testing.TB, d *District, versions ...string) {
 	t.Helper()
 	for _, tool := range []string{"aptly", "gpg", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -178,5 +179,51 @@ func TestTerminalsReachTheirReleaseOverMutualTLS(t *testing.T) {
 	d.Revoke("HALL-1")
 	if code, _ := get(term, protocol.PathRepo+"dists/yizhan/InRelease"); code != http.StatusForbidden {
 		t.Errorf("a revoked terminal: %d", code)
+	}
+}
+
+// BenchmarkRepoDownload is one terminal's download of a release the size
+// of the terminal's package (40 MB) from districtd's repository over
+// mutual TLS, connection included: what a ring's terminals ask of the
+// district when a version is promoted.
+func BenchmarkRepoDownload(b *testing.B) {
+	d := open(b, b.TempDir(), &clock{now: time.Now()})
+	dir := b.TempDir()
+	os.MkdirAll(filepath.Join(dir, "DEBIAN"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "usr", "bin"), 0o755)
+	os.WriteFile(filepath.Join(dir, "DEBIAN", "control"), []byte("Package: yizhan\nVersion: 1\nArchitecture: amd64\n"+
+		"Maintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"), 0o644)
+	payload := make([]byte, 40<<20)
+	rand.Read(payload) // the binaries compress little
+	os.WriteFile(filepath.Join(dir, "usr", "bin", "kiosk"), payload, 0o755)
+	deb := filepath.Join(b.TempDir(), "yizhan_1_amd64.deb")
+	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-Znone", "-b", dir, deb).CombinedOutput(); err != nil {
+		b.Fatalf("%v %s", err, out)
+	}
+	releaseRepo(b, d)
+	repo, _ := d.Releases()
+	if _, err := repo.Add(context.Background(), deb); err != nil {
+		b.Fatal(err)
+	}
+	cert := terminalCert(b, d, "HALL-1")
+	addr := serveOn(b, d)
+	pool := x509.NewCertPool()
+	ca, _ := x509.ParseCertificate(d.CA())
+	pool.AddCert(ca)
+	url := "https://" + addr + protocol.PathRepo + "pool/main/y/yizhan/yizhan_1_amd64.deb"
+	b.SetBytes(40 << 20)
+	b.ResetTimer()
+	for b.Loop() {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}}}}
+		resp, err := c.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || n < 40<<20 {
+			b.Fatalf("%d, %d bytes", resp.StatusCode, n)
+		}
+		c.CloseIdleConnections()
 	}
 }
