@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 	"github.com/yizhan-kiosk/yizhan/sync/release"
@@ -214,8 +215,28 @@ func (d *District) handleRepo(w http.ResponseWriter, r *http.Request, _ string) 
 		writeNoReleases(w, err)
 		return
 	}
-	http.StripPrefix(protocol.PathRepo, repo.Handler()).ServeHTTP(w, r)
+	// A download must keep moving: each write waits at most BodyIdle for
+	// the terminal to take it. A terminal that stops reading (or a stolen
+	// key that never does) is cut then, and holds no connection; a slow
+	// link that keeps reading gets the whole release.
+	mw := &movingWriter{ResponseWriter: w, rc: http.NewResponseController(w), idle: d.opt.BodyIdle}
+	http.StripPrefix(protocol.PathRepo, repo.Handler()).ServeHTTP(mw, r)
 }
+
+// movingWriter pushes the connection's write deadline on before each
+// write.
+type movingWriter struct {
+	http.ResponseWriter
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (m *movingWriter) Write(p []byte) (int, error) {
+	m.rc.SetWriteDeadline(time.Now().Add(m.idle))
+	return m.ResponseWriter.Write(p)
+}
+
+func (m *movingWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }
 
 func writeNoReleases(w http.ResponseWriter, err error) {
 	if errors.Is(err, release.ErrNoRepository) {

@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -188,18 +190,7 @@ func TestTerminalsReachTheirReleaseOverMutualTLS(t *testing.T) {
 // district when a version is promoted.
 func BenchmarkRepoDownload(b *testing.B) {
 	d := open(b, b.TempDir(), &clock{now: time.Now()})
-	dir := b.TempDir()
-	os.MkdirAll(filepath.Join(dir, "DEBIAN"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "usr", "bin"), 0o755)
-	os.WriteFile(filepath.Join(dir, "DEBIAN", "control"), []byte("Package: yizhan\nVersion: 1\nArchitecture: amd64\n"+
-		"Maintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"), 0o644)
-	payload := make([]byte, 40<<20)
-	rand.Read(payload) // the binaries compress little
-	os.WriteFile(filepath.Join(dir, "usr", "bin", "kiosk"), payload, 0o755)
-	deb := filepath.Join(b.TempDir(), "yizhan_1_amd64.deb")
-	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-Znone", "-b", dir, deb).CombinedOutput(); err != nil {
-		b.Fatalf("%v %s", err, out)
-	}
+	deb := bigDeb(b, 40<<20)
 	releaseRepo(b, d)
 	repo, _ := d.Releases()
 	if _, err := repo.Add(context.Background(), deb); err != nil {
@@ -226,4 +217,55 @@ func BenchmarkRepoDownload(b *testing.B) {
 		}
 		c.CloseIdleConnections()
 	}
+}
+
+// TestAStalledDownloadIsCut: a terminal that asks for a release and then
+// reads nothing is cut once a write has waited BodyIdle; it holds no
+// connection for ever.
+func TestAStalledDownloadIsCut(t *testing.T) {
+	d := open(t, t.TempDir(), &clock{now: time.Now()})
+	d.opt.BodyIdle = 500 * time.Millisecond
+	releaseRepo(t, d)
+	repo, _ := d.Releases()
+	deb := bigDeb(t, 16<<20)
+	if _, err := repo.Add(context.Background(), deb); err != nil {
+		t.Fatal(err)
+	}
+	cert := terminalCert(t, d, "HALL-1")
+	conn, err := tls.Dial("tcp", serveOn(t, d), &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET %spool/main/y/yizhan/yizhan_1_amd64.deb HTTP/1.1\r\nHost: district\r\n\r\n", protocol.PathRepo)
+	time.Sleep(3 * time.Second) // reads nothing: the district's writes wait
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := io.Copy(io.Discard, conn)
+	if n >= 16<<20 {
+		t.Fatalf("the whole release came (%d bytes): the stalled download was not cut", n)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the district kept the connection open after %d bytes", n)
+	}
+	t.Logf("cut after %d bytes (the buffers' worth): %v", n, err)
+}
+
+// bigDeb is a terminal package of version 1 with size bytes of random
+// content, as little compressible as the binaries.
+func bigDeb(t testing.TB, size int) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "DEBIAN"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "usr", "bin"), 0o755)
+	os.WriteFile(filepath.Join(dir, "DEBIAN", "control"), []byte("Package: yizhan\nVersion: 1\nArchitecture: amd64\n"+
+		"Maintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"), 0o644)
+	payload := make([]byte, size)
+	rand.Read(payload)
+	os.WriteFile(filepath.Join(dir, "usr", "bin", "kiosk"), payload, 0o755)
+	deb := filepath.Join(t.TempDir(), "yizhan_1_amd64.deb")
+	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-Znone", "-b", dir, deb).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	return deb
 }
