@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,38 +15,14 @@ import (
 	"github.com/yizhan-kiosk/yizhan/sync/client/clienttest"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+	"github.com/yizhan-kiosk/yizhan/sync/release/releasetest"
 )
 
-// needReleaseTools skips the test without aptly, GnuPG and dpkg-deb, or
-// fails it when YIZHAN_REQUIRE_RELEASE=1 (make test).
-func needReleaseTools(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"aptly", "gpg", "dpkg-deb"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("YIZHAN_REQUIRE_RELEASE") == "1" {
-				t.Fatalf("%s is missing (make test-deps installs it)", tool)
-			}
-			t.Skipf("SKIPPED: %s is missing (make test-deps installs it); the release commands are NOT tested", tool)
-		}
-	}
-}
+func needReleaseTools(t *testing.T) { releasetest.Need(t) }
 
 // buildDeb makes a tiny Debian package, amd64, of name and version.
 func buildDeb(t *testing.T, name, version string) string {
-	t.Helper()
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "DEBIAN"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	control := "Package: " + name + "\nVersion: " + version + "\nArchitecture: amd64\nMaintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"
-	if err := os.WriteFile(filepath.Join(root, "DEBIAN", "control"), []byte(control), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	deb := filepath.Join(t.TempDir(), name+"_"+version+"_amd64.deb")
-	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-b", root, deb).CombinedOutput(); err != nil {
-		t.Fatalf("dpkg-deb: %v\n%s", err, out)
-	}
-	return deb
+	return releasetest.Deb(t, name, version, "amd64", 0)
 }
 
 // districtdFails runs a command line that must fail, with an error that

@@ -2,7 +2,6 @@ package district
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -10,9 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,38 +16,14 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 	"github.com/yizhan-kiosk/yizhan/sync/release"
+	"github.com/yizhan-kiosk/yizhan/sync/release/releasetest"
 )
 
 // releaseRepo makes the district's release repository with versions in
 // it, or skips without aptly and GnuPG.
 func releaseRepo(t testing.TB, d *District, versions ...string) {
 	t.Helper()
-	for _, tool := range []string{"aptly", "gpg", "dpkg-deb"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("YIZHAN_REQUIRE_RELEASE") == "1" {
-				t.Fatalf("%s is missing (make test-deps installs it)", tool)
-			}
-			t.Skipf("SKIPPED: %s is missing (make test-deps installs it)", tool)
-		}
-	}
-	ctx := context.Background()
-	repo, err := release.Init(ctx, ReleaseDir(d.opt.Dir), "测试区")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range versions {
-		dir := t.TempDir()
-		os.MkdirAll(filepath.Join(dir, "DEBIAN"), 0o755)
-		os.WriteFile(filepath.Join(dir, "DEBIAN", "control"), []byte("Package: yizhan\nVersion: "+v+
-			"\nArchitecture: amd64\nMaintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"), 0o644)
-		deb := filepath.Join(t.TempDir(), "yizhan.deb")
-		if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-b", dir, deb).CombinedOutput(); err != nil {
-			t.Fatalf("%v %s", err, out)
-		}
-		if _, err := repo.Add(ctx, deb); err != nil {
-			t.Fatal(err)
-		}
-	}
+	releasetest.Repo(t, ReleaseDir(d.opt.Dir), "测试区", versions...)
 }
 
 func TestReleasesGoThroughTheRingsInOrder(t *testing.T) {
@@ -190,7 +162,7 @@ func TestTerminalsReachTheirReleaseOverMutualTLS(t *testing.T) {
 // district when a version is promoted.
 func BenchmarkRepoDownload(b *testing.B) {
 	d := open(b, b.TempDir(), &clock{now: time.Now()})
-	deb := bigDeb(b, 40<<20)
+	deb := releasetest.Deb(b, release.Package, "1", release.Architecture, 40<<20)
 	releaseRepo(b, d)
 	repo, _ := d.Releases()
 	if _, err := repo.Add(context.Background(), deb); err != nil {
@@ -227,7 +199,7 @@ func TestAStalledDownloadIsCut(t *testing.T) {
 	d.opt.BodyIdle = 500 * time.Millisecond
 	releaseRepo(t, d)
 	repo, _ := d.Releases()
-	deb := bigDeb(t, 16<<20)
+	deb := releasetest.Deb(t, release.Package, "1", release.Architecture, 16<<20)
 	if _, err := repo.Add(context.Background(), deb); err != nil {
 		t.Fatal(err)
 	}
@@ -249,23 +221,4 @@ func TestAStalledDownloadIsCut(t *testing.T) {
 		t.Fatalf("the district kept the connection open after %d bytes", n)
 	}
 	t.Logf("cut after %d bytes (the buffers' worth): %v", n, err)
-}
-
-// bigDeb is a terminal package of version 1 with size bytes of random
-// content, as little compressible as the binaries.
-func bigDeb(t testing.TB, size int) string {
-	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "DEBIAN"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "usr", "bin"), 0o755)
-	os.WriteFile(filepath.Join(dir, "DEBIAN", "control"), []byte("Package: yizhan\nVersion: 1\nArchitecture: amd64\n"+
-		"Maintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test\n"), 0o644)
-	payload := make([]byte, size)
-	rand.Read(payload)
-	os.WriteFile(filepath.Join(dir, "usr", "bin", "kiosk"), payload, 0o755)
-	deb := filepath.Join(t.TempDir(), "yizhan_1_amd64.deb")
-	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-Znone", "-b", dir, deb).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
-	return deb
 }

@@ -1,4 +1,4 @@
-package release
+package release_test
 
 import (
 	"context"
@@ -11,53 +11,33 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/sync/release"
+	"github.com/yizhan-kiosk/yizhan/sync/release/releasetest"
 )
 
-// needTools skips without aptly and GnuPG, loudly, or fails when make
-// test asked for them.
-func needTools(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"aptly", "gpg", "gpgv", "dpkg-deb"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("YIZHAN_REQUIRE_RELEASE") == "1" {
-				t.Fatalf("%s is missing (make test-deps installs it)", tool)
-			}
-			t.Skipf("SKIPPED: %s is missing (make test-deps installs it)", tool)
-		}
-	}
-}
+func needTools(t *testing.T) { releasetest.Need(t) }
 
-// buildDeb makes a small package with the given control fields.
 func buildDeb(t *testing.T, pkg, version, arch string) string {
-	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "root", "DEBIAN"), 0o755)
-	control := "Package: " + pkg + "\nVersion: " + version + "\nArchitecture: " + arch +
-		"\nMaintainer: Yizhan developers <dev@yizhan.invalid>\nDescription: test package\n"
-	os.WriteFile(filepath.Join(dir, "root", "DEBIAN", "control"), []byte(control), 0o644)
-	out := filepath.Join(dir, pkg+"_"+version+"_"+arch+".deb")
-	if b, err := exec.Command("dpkg-deb", "--root-owner-group", "-b", filepath.Join(dir, "root"), out).CombinedOutput(); err != nil {
-		t.Fatalf("dpkg-deb: %v\n%s", err, b)
-	}
-	return out
+	return releasetest.Deb(t, pkg, version, arch, 0)
 }
 
 func TestARepositoryKeepsEveryVersionSigned(t *testing.T) {
 	needTools(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	r, err := Init(ctx, dir, "测试区")
+	r, err := release.Init(ctx, dir, "测试区")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Init(ctx, dir, "测试区"); err == nil {
+	if _, err := release.Init(ctx, dir, "测试区"); err == nil {
 		t.Error("a second Init over a repository was not refused")
 	}
 	if vs, err := r.Versions(); err != nil || len(vs) != 0 {
 		t.Fatalf("a new repository holds %v (%v)", vs, err)
 	}
 	for _, v := range []string{"1.0", "2.0", "3.0"} {
-		got, err := r.Add(ctx, buildDeb(t, Package, v, Architecture))
+		got, err := r.Add(ctx, buildDeb(t, release.Package, v, release.Architecture))
 		if err != nil || got != v {
 			t.Fatalf("Add %s: %q %v", v, got, err)
 		}
@@ -70,13 +50,13 @@ func TestARepositoryKeepsEveryVersionSigned(t *testing.T) {
 	if !slices.Equal(vs, []string{"1.0", "2.0", "3.0"}) {
 		t.Errorf("versions %v, want all three kept", vs)
 	}
-	if _, err := r.Add(ctx, buildDeb(t, Package, "2.0", Architecture)); err == nil || !strings.Contains(err.Error(), "never replaced") {
+	if _, err := r.Add(ctx, buildDeb(t, release.Package, "2.0", release.Architecture)); err == nil || !strings.Contains(err.Error(), "never replaced") {
 		t.Errorf("a version added twice: %v", err)
 	}
-	if _, err := r.Add(ctx, buildDeb(t, "yizhan-districtd", "4.0", Architecture)); err == nil {
+	if _, err := r.Add(ctx, buildDeb(t, "yizhan-districtd", "4.0", release.Architecture)); err == nil {
 		t.Error("the district's own package was taken into the terminals' repository")
 	}
-	if _, err := r.Add(ctx, buildDeb(t, Package, "4.0", "arm64")); err == nil {
+	if _, err := r.Add(ctx, buildDeb(t, release.Package, "4.0", "arm64")); err == nil {
 		t.Error("a package for another architecture was taken")
 	}
 	bad := filepath.Join(t.TempDir(), "not.deb")
@@ -93,12 +73,12 @@ func TestARepositoryKeepsEveryVersionSigned(t *testing.T) {
 	}
 	keyring := filepath.Join(t.TempDir(), "district.gpg")
 	os.WriteFile(keyring, key, 0o644)
-	inRelease := filepath.Join(dir, "aptly", "public", "dists", Codename, "InRelease")
+	inRelease := filepath.Join(dir, "aptly", "public", "dists", release.Codename, "InRelease")
 	if b, err := exec.Command("gpgv", "--keyring", keyring, inRelease).CombinedOutput(); err != nil {
 		t.Errorf("InRelease does not verify with the district's key: %v\n%s", err, b)
 	}
 	// And not with another district's.
-	other, err := Init(ctx, t.TempDir(), "别的区")
+	other, err := release.Init(ctx, t.TempDir(), "别的区")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +97,11 @@ func TestHandlerServesOnlyThePublishedTree(t *testing.T) {
 	needTools(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	r, err := Init(ctx, dir, "测试区")
+	r, err := release.Init(ctx, dir, "测试区")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Add(ctx, buildDeb(t, Package, "1.0", Architecture)); err != nil {
+	if _, err := r.Add(ctx, buildDeb(t, release.Package, "1.0", release.Architecture)); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.StripPrefix("/repo/", r.Handler()))
@@ -159,16 +139,16 @@ func TestHandlerServesOnlyThePublishedTree(t *testing.T) {
 
 func TestParsePackages(t *testing.T) {
 	in := "Package: yizhan\nVersion: 2\nDescription: a\n two lines\nFilename: pool/main/y/yizhan/yizhan_2.deb\n\n\nPackage: yizhan\nVersion: 1\n"
-	got, err := ParsePackages(strings.NewReader(in))
+	got, err := release.ParsePackages(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Stanza{{"yizhan", "2", "pool/main/y/yizhan/yizhan_2.deb"}, {"yizhan", "1", ""}}
+	want := []release.Stanza{{"yizhan", "2", "pool/main/y/yizhan/yizhan_2.deb"}, {"yizhan", "1", ""}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	for _, bad := range []string{"Package: yizhan\n\n", "Version: 1\n", "Package: a\nVersion: 1\nno colon here\n"} {
-		if _, err := ParsePackages(strings.NewReader(bad)); err == nil {
+		if _, err := release.ParsePackages(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
@@ -178,13 +158,13 @@ func FuzzParsePackages(f *testing.F) {
 	f.Add("Package: yizhan\nVersion: 2\n\nPackage: yizhan\nVersion: 1\n")
 	f.Add(" \n\tx\nPackage:\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		list, err := ParsePackages(strings.NewReader(s))
+		list, err := release.ParsePackages(strings.NewReader(s))
 		if err != nil {
 			return
 		}
 		for _, st := range list {
 			if st.Package == "" || st.Version == "" {
-				t.Fatalf("a stanza without Package or Version came through: %+v", st)
+				t.Fatalf("a stanza without release.Package or Version came through: %+v", st)
 			}
 		}
 	})
