@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func (a *Apt) aptDir() string { return filepath.Join(a.Dir, "apt") }
 // Prepare writes the sources list and the run's copy of the terminal's
 // key; the func it returns removes the copy.
 func (a *Apt) Prepare() (func(), error) {
-	for _, d := range []string{"lists/partial", "sources.list.d", "tls"} {
+	for _, d := range []string{"lists/partial", "archives/partial", "sources.list.d", "tls"} {
 		if err := os.MkdirAll(filepath.Join(a.aptDir(), d), 0o755); err != nil {
 			return nil, fmt.Errorf("update: %w", err)
 		}
@@ -103,6 +104,7 @@ func (a *Apt) options() []string {
 		"-o", "Dir::Etc::SourceParts="+filepath.Join(a.aptDir(), "sources.list.d"),
 		"-o", "Dir::State::Lists="+filepath.Join(a.aptDir(), "lists"),
 		"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+		"-o", "Dir::Cache::Archives="+filepath.Join(a.aptDir(), "archives"),
 		"-o", "Acquire::https::SslCert="+filepath.Join(tls, "terminal.crt"),
 		"-o", "Acquire::https::SslKey="+filepath.Join(tls, "terminal.key"),
 		"-o", "Acquire::Languages=none",
@@ -168,8 +170,16 @@ func (a *Apt) Recover(ctx context.Context) error {
 }
 
 // Fetch refreshes the repository's index — any warning, a signature not
-// the pinned key's above all, fails it — and downloads version.
+// the pinned key's above all, fails it — and downloads version. The
+// downloads kept are the installed version's and version's (a roll back
+// then needs no link); older ones are removed, so releases do not fill
+// the disk.
 func (a *Apt) Fetch(ctx context.Context, version string) error {
+	installed, err := a.Installed(ctx)
+	if err != nil {
+		return err
+	}
+	a.prune(installed, version)
 	if _, err := a.run(ctx, 10*time.Minute, "apt-get", append(a.options(), "--error-on=any", "update")...); err != nil {
 		if strings.Contains(err.Error(), "NO_PUBKEY") || strings.Contains(err.Error(), "not signed") || strings.Contains(err.Error(), "EXPKEYSIG") || strings.Contains(err.Error(), "BADSIG") {
 			return fmt.Errorf("update: the repository is not signed with the district's pinned key: %w", err)
@@ -193,6 +203,20 @@ func (a *Apt) Install(ctx context.Context, version string) error {
 		return fmt.Errorf("update: install %s: dpkg has %q installed (%v)", version, got, err)
 	}
 	return nil
+}
+
+// prune removes the downloaded packages of versions other than keep.
+func (a *Apt) prune(keep ...string) {
+	files, _ := filepath.Glob(filepath.Join(a.aptDir(), "archives", a.Package+"_*.deb"))
+	for _, f := range files {
+		// apt names a download PACKAGE_VERSION_ARCH.deb, the version's
+		// colon (an epoch) written %3a.
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(f), ".deb"), "_")
+		if len(parts) == 3 && slices.Contains(keep, strings.ReplaceAll(parts[1], "%3a", ":")) {
+			continue
+		}
+		os.Remove(f)
+	}
 }
 
 func lastLines(s string, n int) string {

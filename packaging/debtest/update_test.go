@@ -376,6 +376,15 @@ document = ""
 		if audit, _ := tryCmd(ctx, time.Minute, chrootEnv, "chroot", root, "dpkg", "--audit"); strings.TrimSpace(audit) != "" {
 			t.Errorf("dpkg --audit after recovery: %s", audit)
 		}
+		// Of the downloads, the installed version's and the next one's are
+		// kept, no more: releases do not fill the terminal's disk.
+		kept, _ := filepath.Glob(in("/var/lib/yizhan-update/apt/archives/yizhan_*.deb"))
+		for i := range kept {
+			kept[i] = filepath.Base(kept[i])
+		}
+		if len(kept) > 2 || !slices.Contains(kept, "yizhan_2_amd64.deb") {
+			t.Errorf("downloads kept: %v", kept)
+		}
 	})
 
 	t.Run("the district sees the rings", func(t *testing.T) {
