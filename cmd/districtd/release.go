@@ -228,7 +228,7 @@ func executeRelease(d *district.District, req request, w io.Writer) (any, error)
 		printReleaseStatus(w, st)
 		return st, nil
 	case opTerminalRing:
-		if err := d.AssignRing(district.CommandLine, req.ID, req.Ring); err != nil {
+		if err := d.AssignRing(district.CommandLine, "", req.ID, req.Ring); err != nil {
 			return nil, fmt.Errorf("terminal %s not put in ring %s: %w", req.ID, req.Ring, err)
 		}
 		target, ok, err := d.ReleaseTarget(req.ID)

@@ -266,3 +266,103 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	p.screenshot("13-two-step")
 }
+
+// viewShot is a screenshot of what a 1366×768 screen shows of the page,
+// as an office PC's browser window does.
+func (p *page) viewShot(name string) {
+	p.t.Helper()
+	p.run("a 1366×768 screen", chromedp.EmulateViewport(1366, 768))
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(p.shot, name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.run("the window's own size again", chromedp.ResetViewport())
+}
+
+// TestReleasesInABrowser: an admin promotes a version to the canary ring
+// from the releases page and sees the ring name it; a promotion out of
+// order is refused with the ring that must get it first; a terminal is
+// moved to another ring from its row on the fleet.
+func TestReleasesInABrowser(t *testing.T) {
+	r := newRig(t)
+	p := r.openBrowser(t)
+	r.releaseRepo("1.3.2", "1.4.0", "1.4.1")
+	for _, ring := range []string{"canary", "early", "all"} {
+		if err := r.d.Promote("admin", "", ring, "1.3.2", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The district's terminals: HALL-0001 a canary, which rolled back
+	// 1.4.0; HALL-0002 early; HALL-0003 in all, still on 1.3.1.
+	if err := r.d.AssignRing("admin", "", "HALL-0001", "canary"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.d.Promote("admin", "", "canary", "1.4.0", false); err != nil {
+		t.Fatal(err)
+	}
+	r.term.hb.Store(&protocol.Heartbeat{Software: "1.3.2", Devices: map[string]string{"idcard": "online", "printer": "online"},
+		Update: &protocol.UpdateReport{ID: "u1", Version: "1.4.0", From: "1.3.2", Result: protocol.UpdateRolledBack, Running: "1.3.2",
+			Reason: "the self-test failed: exit status 1: printer: no answer from /dev/yizhan/printer", Refused: []string{"1.4.0"}, At: r.clk.now.Add(-7 * time.Hour)}})
+	r.term.sync(t)
+	early := r.enroll("HALL-0002", r.districtURL)
+	if err := r.d.AssignRing("admin", "", "HALL-0002", "early"); err != nil {
+		t.Fatal(err)
+	}
+	early.hb.Store(&protocol.Heartbeat{Software: "1.3.2", Devices: map[string]string{"idcard": "online", "printer": "online"},
+		Update: &protocol.UpdateReport{ID: "u2", Version: "1.3.2", From: "1.3.1", Result: protocol.UpdateInstalled, Running: "1.3.2", At: r.clk.now.Add(-30 * time.Hour)}})
+	early.sync(t)
+	rest := r.enroll("HALL-0003", r.districtURL)
+	rest.hb.Store(&protocol.Heartbeat{Software: "1.3.1", Devices: map[string]string{"idcard": "online", "printer": "online"}})
+	rest.sync(t)
+
+	p.logIn("admin")
+	p.run("the fleet", chromedp.Navigate(p.base+"/fleet"), chromedp.WaitVisible(chromedp.CSS(`table.fleet`)))
+	p.mustSee("fleet", "试点 · canary", "1.3.2 → 1.4.0 已回退 · rolled back", "no answer from /dev/yizhan/printer")
+	p.submit("the releases tab", `a[href="/fleet/releases"]`)
+	p.mustSee("releases", "终端版本 · Releases", "1.4.1", "HALL-0001", "the self-test failed")
+	p.viewShot("15-releases")
+
+	// 1.4.1 to canary, the form's own choice: the newest version, and
+	// the first ring not naming it.
+	p.run("the promote form", chromedp.WaitVisible(chromedp.CSS(`form.promote select[name=version]`)))
+	p.run("choose 1.4.1 for canary",
+		chromedp.SetValue(chromedp.CSS(`form.promote select[name=version]`), "1.4.1"),
+		chromedp.SetValue(chromedp.CSS(`form.promote select[name=ring]`), "canary"),
+	)
+	p.submit("promote 1.4.1 to canary", `form.promote button`)
+	p.mustSee("promoted", "已保存", "「试点 · canary」批次现为版本 1.4.1")
+	got, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(`#ring-canary td.version`)))
+	if err != nil || strings.TrimSpace(got) != "1.4.1" {
+		t.Fatalf("the canary ring's version on the page: %q %v", got, err)
+	}
+	if v := r.ringVersion("canary"); v != "1.4.1" {
+		t.Fatalf("canary names %q", v)
+	}
+
+	// Out of order: all before early.
+	p.run("choose 1.4.1 for all",
+		chromedp.SetValue(chromedp.CSS(`form.promote select[name=version]`), "1.4.1"),
+		chromedp.SetValue(chromedp.CSS(`form.promote select[name=ring]`), "all"),
+	)
+	p.submit("promote 1.4.1 to all", `form.promote button`)
+	p.mustSee("out of order", "须先推送到「先行 · early」批次（该批次现为 1.3.2）", "must go to ring early first")
+	p.screenshot("14-releases-order")
+	if v := r.ringVersion("all"); v != "1.3.2" {
+		t.Fatalf("all names %q after a refused promotion", v)
+	}
+	p.run("the releases page", chromedp.Navigate(p.base+"/fleet/releases"), chromedp.WaitVisible(chromedp.CSS(`form.promote`)))
+	p.screenshot("15-releases-full")
+
+	// HALL-0003 to early, from its row.
+	p.run("the fleet", chromedp.Navigate(p.base+"/fleet"), chromedp.WaitVisible(chromedp.CSS(`table.fleet`)))
+	p.run("choose early for HALL-0003", chromedp.SetValue(chromedp.CSS(`form[action="/fleet/HALL-0003/ring"] select`), "early"))
+	p.submit("move HALL-0003", `form[action="/fleet/HALL-0003/ring"] button`)
+	p.mustSee("moved", "已保存")
+	if target, _, err := r.d.ReleaseTarget("HALL-0003"); err != nil || target.Ring != "early" {
+		t.Fatalf("HALL-0003 after the move: %+v %v", target, err)
+	}
+	p.viewShot("16-fleet-rings")
+}

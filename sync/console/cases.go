@@ -279,6 +279,7 @@ var actionNames = map[string]string{
 	district.AuditAPITokenIssued: "发放接口令牌", district.AuditAPITokenRevoked: "吊销接口令牌",
 	district.AuditTOTPEnabled: "启用两步验证", district.AuditTOTPDisabled: "关闭两步验证",
 	"view_application": "查看申请", "view_attachment": "查看材料照片", "view_case": "查看差评或投诉",
+	district.AuditReleasePromoted: "推送终端版本", district.AuditRingAssigned: "调整更新批次",
 	"token_issued": "发放注册令牌", "terminal_revoked": "吊销终端", "api_view_record": "接口读取记录", "api_view_attachment": "接口读取附件",
 }
 

@@ -42,18 +42,35 @@ var deviceNames = map[string]string{
 // fleetView is the fleet page.
 type fleetView struct {
 	frame
-	Attention bool // only the terminals that need someone
-	Rows      []fleetRow
-	Count     int
-	Needing   int
-	Sites     []string
+	fleetTabs
+	Attention   bool // only the terminals that need someone
+	Rows        []fleetRow
+	Sites       []string
+	RingChoices []ringChoice // an admin's ring form's
+}
+
+// fleetTabs are the fleet's tabs: all terminals, those needing someone,
+// the releases. Tab is the one shown.
+type fleetTabs struct {
+	Tab            string // "all", "attention", "releases"
+	Count, Needing int
 }
 
 type fleetRow struct {
-	ID, Site, Software, LastSeen, Link, Queue, Disk, Certificate string
-	Devices                                                      []deviceCell
-	Problems                                                     []string // who must act and why
-	Quiet, Revoked, Needs                                        bool
+	ID, Site, LastSeen, Link, Queue, Disk, Certificate string
+	// Software is the version the terminal runs: its updater's word when
+	// it has reported, else the kiosk's.
+	Software string
+	// RingName is the terminal's ring, Ring as staff read it.
+	RingName, Ring string
+	// Update is the last update's outcome in a few words, UpdateReason
+	// why (in full, and Short clipped for its line); UpdateBad is set
+	// when it did not install.
+	Update, UpdateReason, UpdateReasonShort string
+	UpdateBad                               bool
+	Devices                                 []deviceCell
+	Problems                                []string // who must act and why
+	Quiet, Revoked, Needs                   bool
 }
 
 type deviceCell struct {
@@ -68,7 +85,11 @@ func (c *Console) fleet(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	now := c.opt.Now()
-	v := fleetView{frame: c.savedFrame(r, s, "fleet", "终端 · Fleet"), Attention: r.URL.Query().Get("attention") != "", Count: len(terms)}
+	v := fleetView{frame: c.savedFrame(r, s, "fleet", "终端 · Fleet"), Attention: r.URL.Query().Get("attention") != "", RingChoices: ringChoices()}
+	v.Tab, v.Count = "all", len(terms)
+	if v.Attention {
+		v.Tab = "attention"
+	}
 	sites := map[string]bool{}
 	for _, t := range terms {
 		row := fleetTerminal(t, now)
@@ -100,7 +121,12 @@ func (c *Console) fleet(w http.ResponseWriter, r *http.Request, s *session) {
 
 // fleetTerminal is one terminal's row, with what needs someone.
 func fleetTerminal(t district.Terminal, now time.Time) fleetRow {
-	row := fleetRow{ID: t.ID, Site: t.Site, Quiet: t.Quiet, Revoked: t.Revoked, Software: "—", LastSeen: "从未 · never", Queue: "—", Disk: "—"}
+	row := fleetRow{ID: t.ID, Site: t.Site, Quiet: t.Quiet, Revoked: t.Revoked, Software: "—", LastSeen: "从未 · never", Queue: "—", Disk: "—",
+		RingName: t.Ring}
+	if row.RingName == "" {
+		row.RingName = district.DefaultRing
+	}
+	row.Ring = nameOr(ringNames, row.RingName)
 	if !t.LastSeen.IsZero() {
 		row.LastSeen = t.LastSeen.In(district.Local).Format("01-02 15:04") + " · " + ago(now.Sub(t.LastSeen))
 	}
@@ -120,6 +146,19 @@ func fleetTerminal(t district.Terminal, now time.Time) fleetRow {
 	}
 	if hb := t.LastHeartbeat; hb != nil && !t.Revoked {
 		row.Software = hb.Software
+		if u := hb.Update; u != nil {
+			if u.Running != "" {
+				row.Software = u.Running
+			}
+			row.Update, row.UpdateReason, row.UpdateBad = updateLine(u), u.Reason, u.Result != protocol.UpdateInstalled
+			row.UpdateReasonShort = clip(u.Reason, 100)
+			if u.Result == protocol.UpdateFailed {
+				row.Problems = append(row.Problems, "更新到 "+u.Version+" 失败 · the update to "+u.Version+" failed: "+orDash(u.Reason, "—")+" (技术人员 · a technician)")
+			}
+		}
+		if row.Software == "" {
+			row.Software = "—"
+		}
 		row.Queue = fmt.Sprintf("%d", hb.Queue.Depth)
 		if hb.Queue.Depth > 0 {
 			row.Queue += " · 最早 " + ago(time.Duration(hb.Queue.OldestSeconds)*time.Second) + " · oldest"
@@ -159,6 +198,14 @@ func fleetTerminal(t district.Terminal, now time.Time) fleetRow {
 	}
 	row.Needs = len(row.Problems) > 0
 	return row
+}
+
+// clip keeps the first n characters of s, marking what it left off.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func nameOr(names map[string]string, k string) string {

@@ -31,6 +31,8 @@ type rig struct {
 	term    *terminalSim
 	// districtURL is where terminals reach the district.
 	districtURL string
+	// dir is the district's data folder.
+	dir string
 }
 
 // terminalSim is an enrolled terminal's outbox, sync state and client.
@@ -47,7 +49,8 @@ var rigPassword = "correct horse 42"
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	clk := &clock{now: time.Now()}
-	d, err := district.Open(district.Options{Dir: t.TempDir(), Now: clk.Now, PasswordCost: passhash.Params{Memory: 64, Time: 1, Threads: 1}})
+	dir := t.TempDir()
+	d, err := district.Open(district.Options{Dir: dir, Now: clk.Now, PasswordCost: passhash.Params{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +70,7 @@ func newRig(t *testing.T) *rig {
 	c := New(Options{District: d, Now: clk.Now})
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
-	r := &rig{t: t, d: d, clk: clk, console: c, srv: srv, districtURL: "https://" + ln.Addr().String()}
+	r := &rig{t: t, d: d, clk: clk, console: c, srv: srv, districtURL: "https://" + ln.Addr().String(), dir: dir}
 	r.term = r.enroll("HALL-0001", r.districtURL)
 	return r
 }

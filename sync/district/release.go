@@ -102,8 +102,9 @@ func (d *District) Promote(by, from, ring, version string, force bool) error {
 	})
 }
 
-// AssignRing puts a terminal in a ring.
-func (d *District) AssignRing(by, terminal, ring string) error {
+// AssignRing puts a terminal in a ring; by and from are who did it and
+// from where, for the audit trail.
+func (d *District) AssignRing(by, from, terminal, ring string) error {
 	if !slices.Contains(Rings, ring) {
 		return fmt.Errorf("district: no ring %q (the rings: %v)", ring, Rings)
 	}
@@ -112,7 +113,7 @@ func (d *District) AssignRing(by, terminal, ring string) error {
 		if err := changeTerminal(tx, terminal, func(t *Terminal) { old, t.Ring = t.ringName(), ring }); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEvent{Staff: by, Action: AuditRingAssigned, Object: terminal, Detail: old + " → " + ring}, d.opt.Now())
+		return appendAudit(tx, AuditEvent{Staff: by, From: from, Action: AuditRingAssigned, Object: terminal, Detail: old + " → " + ring}, d.opt.Now())
 	})
 }
 

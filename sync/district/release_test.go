@@ -35,16 +35,16 @@ func TestReleasesGoThroughTheRingsInOrder(t *testing.T) {
 	enroll(t, d, "HALL-C")
 	enroll(t, d, "HALL-E")
 	enroll(t, d, "HALL-A")
-	if err := d.AssignRing("admin", "HALL-C", "canary"); err != nil {
+	if err := d.AssignRing("admin", "", "HALL-C", "canary"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.AssignRing("admin", "HALL-E", "early"); err != nil {
+	if err := d.AssignRing("admin", "", "HALL-E", "early"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.AssignRing("admin", "HALL-E", "beta"); err == nil {
+	if err := d.AssignRing("admin", "", "HALL-E", "beta"); err == nil {
 		t.Error("a ring that does not exist was taken")
 	}
-	if err := d.AssignRing("admin", "NO-SUCH", "early"); err == nil {
+	if err := d.AssignRing("admin", "", "NO-SUCH", "early"); err == nil {
 		t.Error("an unknown terminal was put in a ring")
 	}
 	if _, ok, err := d.ReleaseTarget("HALL-A"); ok || err != nil {
