@@ -162,10 +162,15 @@ func updateStatus(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) f
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
+			fp := ""
+			if key, err := os.ReadFile(update.KeyFile(*state)); err == nil {
+				fp, _ = update.Fingerprint(key)
+			}
 			return enc.Encode(struct {
-				Installed string `json:"installed"`
+				Installed      string `json:"installed"`
+				KeyFingerprint string `json:"key_fingerprint,omitempty"`
 				update.State
-			}{installed, st})
+			}{installed, fp, st})
 		}
 		fmt.Fprintf(stdout, "installed:  %s\n", orNone(installed))
 		if st.Good != "" {
@@ -184,6 +189,17 @@ func updateStatus(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) f
 		}
 		if len(st.Refused) > 0 {
 			fmt.Fprintf(stdout, "refused:    %s (failed their check here; never installed again)\n", strings.Join(st.Refused, ", "))
+		}
+		// The pinned key, for the technician to compare with the
+		// fingerprint districtd release init printed.
+		if key, err := os.ReadFile(update.KeyFile(*state)); err == nil {
+			fp, err := update.Fingerprint(key)
+			if err != nil {
+				fp = err.Error()
+			}
+			fmt.Fprintf(stdout, "district key: %s (pinned in %s)\n", fp, update.KeyFile(*state))
+		} else {
+			fmt.Fprintln(stdout, "district key: not pinned yet (the first run fetches it from the district)")
 		}
 		return nil
 	}

@@ -139,7 +139,15 @@ func TestUpdates(t *testing.T) {
 		return runCmd(t, ctx, 2*time.Minute, nil, districtd, append(args, "--data", data)...)
 	}
 	district(t, "init", "--name", "测试区")
-	district(t, "release", "init")
+	var fingerprint string
+	for _, f := range strings.Fields(district(t, "release", "init")) {
+		if len(f) == 40 && strings.Trim(f, "0123456789ABCDEF") == "" {
+			fingerprint = f
+		}
+	}
+	if fingerprint == "" {
+		t.Fatal("districtd release init printed no fingerprint")
+	}
 	addr := freeAddr(t)
 	serve := exec.Command(districtd, "serve", "--data", data, "--listen", addr)
 	var serveLog bytes.Buffer
@@ -274,7 +282,7 @@ document = ""
 		}
 		// What the technician sees at the terminal.
 		status := chroot(t, time.Minute, "kioskctl", "update", "status")
-		for _, want := range []string{"installed:  2", "rolled_back", "self-test failed", "refused:    3"} {
+		for _, want := range []string{"installed:  2", "rolled_back", "self-test failed", "refused:    3", "district key: " + fingerprint} {
 			if !strings.Contains(status, want) {
 				t.Errorf("kioskctl update status lacks %q:\n%s", want, status)
 			}
