@@ -119,6 +119,15 @@ func (u *updateReports) check(ctx context.Context) *protocol.UpdateReport {
 	if st.Last == nil {
 		return nil
 	}
+	// A report the district would refuse would cost the whole heartbeat:
+	// it is left out, and said once.
+	if err := st.Last.Validate(); err != nil {
+		if msg := st.Last.ID + ": " + err.Error(); msg != u.recordErr {
+			u.log.Warn("the updater's last outcome is malformed: not recorded, and heartbeats report no update", "id", st.Last.ID, "err", err)
+			u.recordErr = msg
+		}
+		return nil
+	}
 	u.record(ctx, *st.Last)
 	return st.Last
 }
