@@ -13,9 +13,9 @@ import (
 
 func TestParseDevice(t *testing.T) {
 	for in, want := range map[string]string{
-		"serial:/dev/ttyACM0":             "serial:/dev/ttyACM0:9600",
-		"serial:/dev/ttyUSB1:115200":      "serial:/dev/ttyUSB1:115200",
-		"serial:/dev/yizhan/scanner:9600": "serial:/dev/yizhan/scanner:9600",
+		"serial:/dev/ttyACM0":                                   "serial:/dev/ttyACM0:9600",
+		"serial:/dev/ttyUSB1:115200":                            "serial:/dev/ttyUSB1:115200",
+		"serial:/dev/yizhan/scanner:9600":                       "serial:/dev/yizhan/scanner:9600",
 		"evdev:/dev/input/by-id/usb-Newland_NLS-FR40-event-kbd": "evdev:/dev/input/by-id/usb-Newland_NLS-FR40-event-kbd",
 	} {
 		d, err := scanner.ParseDevice(in)
