@@ -76,6 +76,8 @@ func program(stdin io.Reader, stdout, stderr io.Writer) command.Program {
 			cmd("printer status", "--device DEV [--profile 80mm] [--json]", "ask a printer its status", printerStatus),
 			cmd("printer test", "--device DEV [--profile 80mm] [--terminal ID]", "print the test page", printerTest),
 			cmd("print", "--device DEV --receipt FILE.json [--profile 80mm]", "print a receipt from its JSON (docs/receipt.md)", printReceipt),
+			cmd("scanner read", "--device DEV [--count 1] [--timeout 30s]", "print the codes a 2D-code scanner reads", scannerRead),
+			cmd("scanner sim", "[--link PATH]", "a simulated serial scanner on a pseudo-terminal: each line of stdin is scanned", scannerSim),
 			cmd("camera list", "[--json]", "the cameras and what they can do", cameraList),
 			cmd("camera snap", "--camera ID --out FILE.jpg [--size WxH] [--quality 90] [--timeout 5s] [--skip 5]", "take one picture", cameraSnap),
 			cmd("devices scan", "[--json] [--probe] [--write-config]", "find the card reader, printer and cameras plugged in", devicesScan),

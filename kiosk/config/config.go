@@ -21,6 +21,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
+	"github.com/yizhan-kiosk/yizhan/devices/scanner"
 	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/display"
@@ -57,6 +58,7 @@ type Config struct {
 	Idle    Idle    `toml:"idle"`
 	IDCard  IDCard  `toml:"idcard"`
 	Printer Printer `toml:"printer"`
+	Scanner Scanner `toml:"scanner"`
 	Camera  Camera  `toml:"camera"`
 	Outbox  Outbox  `toml:"outbox"`
 	Display Display `toml:"display"`
@@ -118,6 +120,24 @@ type Printer struct {
 	// NativeQR lets the printer draw QR codes itself; only for models known
 	// to do it right.
 	NativeQR bool `toml:"native_qr"`
+}
+
+// Scanner is the 2D-code scanner residents hold their receipt's QR code
+// to.
+type Scanner struct {
+	// Device is serial:/dev/PATH[:BAUD] (a scanner on a serial or
+	// USB-serial line, each code followed by a CR) or evdev:/dev/input/PATH
+	// (a USB keyboard wedge); "" means the terminal has none.
+	Device string `toml:"device"`
+}
+
+func (s Scanner) check() (key, reason string) {
+	if s.Device != "" {
+		if _, err := scanner.ParseDevice(s.Device); err != nil {
+			return "scanner.device", strings.TrimPrefix(err.Error(), "scanner: ")
+		}
+	}
+	return "", ""
 }
 
 // IDCard is the ID-card reader: a serial port or the USB variant of the
@@ -315,6 +335,9 @@ func (c Config) check() (key, reason string) {
 		return key, reason
 	}
 	if key, reason := c.Printer.check(); reason != "" {
+		return key, reason
+	}
+	if key, reason := c.Scanner.check(); reason != "" {
 		return key, reason
 	}
 	if key, reason := c.Camera.check(); reason != "" {

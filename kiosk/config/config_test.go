@@ -211,3 +211,20 @@ func TestReceiptURLPathIsPercentEncoded(t *testing.T) {
 		t.Fatalf("receipt_url %q, want %q", c.ReceiptURL, want)
 	}
 }
+
+func TestScannerDevice(t *testing.T) {
+	lines := strings.Count(good, "\n")
+	for dev, wantErr := range map[string]bool{
+		"serial:/dev/ttyACM0": false, "serial:/dev/ttyUSB0:115200": false, "evdev:/dev/input/by-id/usb-X-event-kbd": false,
+		"ttyACM0": true, "serial:/dev/ttyACM0:1234": true, "evdev:event3": true, "usb": true,
+	} {
+		c, err := Parse("kiosk.toml", []byte(good+"[scanner]\ndevice = \""+dev+"\"\n"), Default())
+		var ce *Error
+		switch {
+		case !wantErr && (err != nil || c.Scanner.Device != dev):
+			t.Errorf("%q: %v %q", dev, err, c.Scanner.Device)
+		case wantErr && (!errors.As(err, &ce) || ce.Key != "scanner.device" || ce.Line != lines+2):
+			t.Errorf("%q: %v, want an error at scanner.device line %d", dev, err, lines+2)
+		}
+	}
+}
