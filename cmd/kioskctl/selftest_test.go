@@ -14,6 +14,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/idcard/idcardsim"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/printer/printersim"
+	"github.com/yizhan-kiosk/yizhan/devices/scanner/scannersim"
 	"github.com/yizhan-kiosk/yizhan/devices/printer/virtual"
 	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
@@ -75,10 +76,17 @@ func TestSelftestOnSimulators(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer prnPTY.Close()
+	scan, err := scannersim.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer scan.Close()
 	cfgPath, _ := selftestTerminal(t, `[idcard]
 port = "`+readerPTY.Path()+`"
 [printer]
 device = "serial:`+prnPTY.Path()+`:115200"
+[scanner]
+device = "serial:`+scan.Path()+`"
 [camera]
 face = "sim:face"
 document = "sim:document"
@@ -98,7 +106,7 @@ document = "sim:document"
 		t.Fatalf("selftest on working simulators: %v\n%s", err, out.String())
 	}
 	rep := selftestJSON(t, out.Bytes())
-	if len(rep.Results) != 9 {
+	if len(rep.Results) != 10 {
 		t.Fatalf("%d checks: %+v", len(rep.Results), rep.Results)
 	}
 	for _, r := range rep.Results {

@@ -47,6 +47,7 @@ const (
 	CheckTestPage       = "printer.test_page"
 	CheckFaceCamera     = "camera.face"
 	CheckDocumentCamera = "camera.document"
+	CheckScanner        = "scanner"
 	CheckOutbox         = "outbox"
 	CheckDistrict       = "district"
 	CheckCertificate    = "certificate"
@@ -141,7 +142,8 @@ func Run(ctx context.Context, cfg config.Config, opt Options) Report {
 		devs = append(devs, prn, page)
 		devs = append(devs,
 			checkCamera(ctx, CheckFaceCamera, "face", "camera.face", cfg.Camera.Face, cfg.Camera.FaceSize, opt.DeviceTimeout),
-			checkCamera(ctx, CheckDocumentCamera, "document", "camera.document", cfg.Camera.Document, cfg.Camera.DocumentSize, opt.DeviceTimeout))
+			checkCamera(ctx, CheckDocumentCamera, "document", "camera.document", cfg.Camera.Document, cfg.Camera.DocumentSize, opt.DeviceTimeout),
+			checkScanner(cfg.Scanner))
 	}
 	rep.Results = append(rep.Results, devs...)
 	rep.Results = append(rep.Results, checkOutbox(cfg, running))
@@ -182,6 +184,7 @@ func heldDevices(cfg config.Config, pid int) []Result {
 		page,
 		held(CheckFaceCamera, cfg.Camera.Face, "face camera"),
 		held(CheckDocumentCamera, cfg.Camera.Document, "document camera"),
+		held(CheckScanner, cfg.Scanner.Device, "code scanner"),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/yizhan-kiosk/yizhan/devices/scanner/scannersim"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
@@ -61,11 +62,11 @@ func TestSelftestNothingConfigured(t *testing.T) {
 	for _, r := range rep.Results {
 		names = append(names, r.Name)
 	}
-	want := []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckOutbox, CheckDistrict, CheckCertificate, CheckClock}
+	want := []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckScanner, CheckOutbox, CheckDistrict, CheckCertificate, CheckClock}
 	if !slices.Equal(names, want) {
 		t.Fatalf("checks %v, want %v", names, want)
 	}
-	for _, name := range []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckCertificate} {
+	for _, name := range []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckScanner, CheckCertificate} {
 		if r := mustResult(t, rep, name); r.Status != Skipped || r.Detail == "" {
 			t.Errorf("%s: %+v, want skipped with a reason", name, r)
 		}
@@ -412,12 +413,34 @@ func TestSelftestInterrupted(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("an interrupted self-test took %v", took)
 	}
-	if len(rep.Results) != 9 {
+	if len(rep.Results) != 10 {
 		t.Fatalf("%d results", len(rep.Results))
 	}
 	for _, name := range []string{CheckIDCard, CheckFaceCamera, CheckDocumentCamera} {
 		if r := mustResult(t, rep, name); r.Status != Skipped || !strings.Contains(r.Detail, "interrupted") {
 			t.Errorf("%s: %+v", name, r)
 		}
+	}
+}
+
+// TestScannerCheck: a scanner on its port opens; a missing one fails with
+// what to do; while the kiosk runs it is not touched.
+func TestScannerCheck(t *testing.T) {
+	sim, err := scannersim.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	if r := checkScanner(config.Scanner{Device: "serial:" + sim.Path()}); r.Status != OK {
+		t.Errorf("a scanner there: %+v", r)
+	}
+	missing := filepath.Join(t.TempDir(), "scanner")
+	if r := checkScanner(config.Scanner{Device: "serial:" + missing}); r.Status != Fail || !strings.Contains(r.Detail, "missing") || !strings.Contains(r.Fix, "kioskctl scanner read") {
+		t.Errorf("a missing scanner: %+v", r)
+	}
+	cfg := bareConfig(t)
+	cfg.Scanner.Device = "serial:" + sim.Path()
+	if r := heldDevices(cfg, 42)[5]; r.Name != CheckScanner || r.Status != Warn {
+		t.Errorf("while the kiosk runs: %+v", r)
 	}
 }
