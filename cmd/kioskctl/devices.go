@@ -27,7 +27,7 @@ var scanDeviceID discover.DeviceIDFunc = discover.USBDeviceID
 func devicesScan(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	probe := fs.Bool("probe", false, "ask every serial port (and the USB card-reader module) for a SAM id; stop the kiosk first")
-	writeConfig := fs.Bool("write-config", false, "print proposed [idcard], [printer] and [camera] sections for kiosk.toml")
+	writeConfig := fs.Bool("write-config", false, "print proposed [idcard], [printer], [scanner] and [camera] sections for kiosk.toml")
 	baud := fs.Int("baud", 115200, "with --probe: the card reader's `BAUD` rate")
 	wait := fs.Duration("probe-wait", 1500*time.Millisecond, "with --probe: how long each port may take to answer")
 	sys := fs.String("sys", "/sys", "the sysfs to read, `DIR` (another folder reads a copied tree)")
@@ -101,6 +101,9 @@ func printScan(w io.Writer, r discover.Report, probed bool) error {
 		}
 		where := fmt.Sprintf("%s (bus %d address %d)", d.Sysfs, d.Bus, d.Address)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", where, cell(d.ID), cell(name), guessCell(d.Guess), d.Guess.Reason)
+		for _, in := range d.Inputs {
+			fmt.Fprintf(tw, "\t\t\t\tkeyboard input: %s\n", in)
+		}
 	}
 
 	fmt.Fprintln(tw, "\nCAMERA\tID\tLARGEST\tGUESS\tWHY")
@@ -123,7 +126,7 @@ func printScan(w io.Writer, r discover.Report, probed bool) error {
 	if !probed {
 		fmt.Fprintln(w, "\nA guess with \"?\" is not confirmed: --probe asks the serial ports for a card reader (stop the kiosk first).")
 	}
-	_, err := fmt.Fprintln(w, "--write-config prints the [idcard], [printer] and [camera] sections these guesses make.")
+	_, err := fmt.Fprintln(w, "--write-config prints the [idcard], [printer], [scanner] and [camera] sections these guesses make.")
 	return err
 }
 

@@ -132,8 +132,9 @@ type USBDevice struct {
 	Interfaces []Interface `json:"interfaces"`
 	// DeviceID is a printer's IEEE 1284 device id, when it could be read.
 	DeviceID *DeviceID `json:"ieee1284_id,omitempty"`
-	Ports    []string  `json:"ports,omitempty"` // the serial ports it provides
-	Video    []string  `json:"video,omitempty"` // the video nodes it provides
+	Ports    []string  `json:"ports,omitempty"`  // the serial ports it provides
+	Video    []string  `json:"video,omitempty"`  // the video nodes it provides
+	Inputs   []string  `json:"inputs,omitempty"` // the keyboards' evdev nodes it provides
 	Guess    Guess     `json:"guess"`
 	Probe    *Probe    `json:"probe,omitempty"`
 }
@@ -240,6 +241,7 @@ func Scan(ctx context.Context, opts Options) Report {
 	ports, portUSB := s.serialPorts()
 	usbs := s.usbDevices()
 	cams, camUSB := s.cameras()
+	inputs := s.inputNodes()
 	r.SerialPorts, r.USBDevices, r.Cameras = ports, usbs, cams
 
 	// Tie each serial port and video node to its USB device, so the
@@ -256,6 +258,7 @@ func Scan(ctx context.Context, opts Options) Report {
 				d.Video = append(d.Video, c.Device)
 			}
 		}
+		d.Inputs = inputs[d.Sysfs]
 	}
 
 	guessPorts(r.SerialPorts)
@@ -359,7 +362,9 @@ func driverOf(dir string) string {
 // device is not on USB.
 func (s *scanner) usbDeviceAbove(dir string) string {
 	inside := s.sys + string(filepath.Separator)
-	for range 4 {
+	// An input node is five below its device:
+	// DEV/INTF/HID/input/inputN.
+	for range 6 {
 		if !strings.HasPrefix(dir, inside) {
 			return ""
 		}

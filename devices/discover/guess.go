@@ -28,6 +28,11 @@ func guessPorts(ports []SerialPort) {
 			continue
 		}
 		if p.USB != nil {
+			if why, ok := scannerMaker(*p.USB); ok {
+				p.Guess = Guess{Role: CodeScanner, Reason: fmt.Sprintf(
+					"the serial line of a code scanner (%s %s): %s; scan a receipt with kioskctl scanner read to be sure", p.USB.ID, p.USB.Name(), why)}
+				continue
+			}
 			chip := p.USB.ID
 			if p.Driver != "" {
 				chip = p.Driver + ", " + chip
@@ -104,6 +109,10 @@ func guessUSB(devices []USBDevice, ports []SerialPort, cams []Camera) {
 		d := &devices[i]
 		if in, ok := printerInterface(*d); ok {
 			d.Guess = printerGuess(*d, in)
+			continue
+		}
+		if g, ok := scannerGuess(*d); ok {
+			d.Guess = g
 			continue
 		}
 		if in, ok := samInterface(*d); ok {

@@ -20,6 +20,9 @@ func (s *scanner) probeAll(ctx context.Context, r *Report) {
 		if p.Console {
 			continue // the probe's bytes would land among the boot messages
 		}
+		if p.Guess.Role == CodeScanner {
+			continue // a scanner's line, by its maker or name: no card reader
+		}
 		path := s.devPath(p.Device)
 		pr := probeReader(ctx, func() (idcard.Transport, error) { return s.opts.OpenSerial(path, s.opts.Baud) }, s.opts.ProbeWait)
 		// Errors name the port as the terminal does, not under the root.

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// ProposeConfig writes the [idcard], [printer] and [camera] sections of the
+// ProposeConfig writes the [idcard], [printer], [scanner] and [camera] sections of the
 // terminal's configuration (kiosk/config) for the devices found, each
 // choice with a comment saying why it was made and what else was found.
 // baud is the rate the card reader was probed at. The text replaces those
@@ -14,10 +14,12 @@ import (
 func ProposeConfig(r Report, baud int) string {
 	var b strings.Builder
 	b.WriteString("# Proposed by \"kioskctl devices scan --write-config\". It replaces the\n")
-	b.WriteString("# [idcard], [printer] and [camera] sections of /etc/yizhan/kiosk.toml;\n")
+	b.WriteString("# [idcard], [printer], [scanner] and [camera] sections of\n")
+	b.WriteString("# /etc/yizhan/kiosk.toml;\n")
 	b.WriteString("# keys not written here take their defaults. Check every choice.\n")
 	writeIDCard(&b, r, baud)
 	writePrinter(&b, r)
+	writeScanner(&b, r)
 	writeCamera(&b, r)
 	return b.String()
 }
@@ -129,6 +131,42 @@ func writePrinter(b *strings.Builder, r Report) {
 	comment(b, "A printer does not say its paper width: check the roll, 58mm or 80mm.")
 	b.WriteString("profile = \"80mm\"\n")
 	b.WriteString("native_qr = false\n")
+}
+
+// writeScanner proposes the code scanner: a serial one by its by-id name,
+// else a keyboard wedge by its evdev node.
+func writeScanner(b *strings.Builder, r Report) {
+	b.WriteString("\n[scanner]\n")
+	type choice struct{ device, what, why string }
+	var choices []choice
+	for _, p := range r.SerialPorts {
+		if p.Guess.Role == CodeScanner {
+			port := p.Device
+			if p.ByID != "" {
+				port = p.ByID
+			}
+			choices = append(choices, choice{"serial:" + port + ":9600", p.Device, p.Guess.Reason})
+		}
+	}
+	for _, d := range r.USBDevices {
+		if d.Guess.Role == CodeScanner && len(d.Ports) == 0 && len(d.Inputs) > 0 {
+			choices = append(choices, choice{"evdev:" + d.Inputs[0], fmt.Sprintf("USB %s (%s %s)", d.Sysfs, d.ID, d.Name()), d.Guess.Reason})
+		}
+	}
+	device := ""
+	if len(choices) == 0 {
+		comment(b, "No code scanner found: receipt numbers are typed.")
+	} else {
+		device = choices[0].device
+		comment(b, "Chosen: "+choices[0].what+": "+choices[0].why+".")
+		if strings.HasPrefix(device, "serial:") {
+			comment(b, "A serial scanner's rate is set on the scanner (its manual's setting codes): 9600 is the common one.")
+		}
+		for _, o := range choices[1:] {
+			comment(b, "Also found: "+o.what+": "+o.why+".")
+		}
+	}
+	fmt.Fprintf(b, "device = %s\n", tomlString(device))
 }
 
 func writeCamera(b *strings.Builder, r Report) {

@@ -10,9 +10,9 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 )
 
-// withProposal is the shipped kiosk.toml with its [idcard], [printer] and
-// [camera] sections replaced by the proposal, as the technician is told
-// to do.
+// withProposal is the shipped kiosk.toml with its [idcard], [printer],
+// [scanner] and [camera] sections replaced by the proposal, as the
+// technician is told to do.
 func withProposal(t *testing.T, proposal string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "packaging", "kiosk.toml"))
@@ -23,7 +23,7 @@ func withProposal(t *testing.T, proposal string) []byte {
 	skip := false
 	for _, line := range strings.Split(string(data), "\n") {
 		if s := strings.TrimSpace(line); strings.HasPrefix(s, "[") {
-			skip = s == "[idcard]" || s == "[printer]" || s == "[camera]"
+			skip = s == "[idcard]" || s == "[printer]" || s == "[scanner]" || s == "[camera]"
 		}
 		if !skip {
 			kept = append(kept, line)
