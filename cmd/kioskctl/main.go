@@ -89,7 +89,7 @@ func program(stdin io.Reader, stdout, stderr io.Writer) command.Program {
 			cmd("sync now", "[--data DIR] [--json] [--timeout 2m]", "sync at once (through the running terminal, if any)", syncNow),
 			cmd("selftest", "[--config FILE | --demo] [--data DIR] [--json] [--no-print]", "test every device and the link", selftestCmd),
 			cmd("diag", "--out FILE.tar.gz [--config FILE] [--data DIR] [--no-selftest]", "write a diagnostic bundle, scrubbed of personal data", diag),
-			cmd("update run", "[--now] [--config FILE] [--state DIR] [--settle 30s] [--check-timeout 5m]", "install the version the district's ring names, inside the window, and check it (yizhan-update.timer runs it)", updateRun),
+			cmd("update run", "[--now] [--config FILE] [--state DIR] [--settle 45s] [--check-timeout 5m]", "install the version the district's ring names, inside the window, and check it (yizhan-update.timer runs it)", updateRun),
 			cmd("update status", "[--state DIR] [--json]", "the updater's last outcome and the versions it refuses", updateStatus),
 			cmd("pin set", "[--data DIR]", "set the maintenance PIN (read from stdin)", pinSet),
 		},

@@ -35,7 +35,7 @@ func updateRun(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 	cfgPath := fs.String("config", config.DefaultPath, "the terminal's configuration `FILE`")
 	state := fs.String("state", update.StateDir, "the updater's folder, `DIR`")
 	now := fs.Bool("now", false, "install now, outside the maintenance window (never while a resident is at the terminal)")
-	settle := fs.Duration("settle", 30*time.Second, "how long the kiosk must stay up after its READY to pass")
+	settle := fs.Duration("settle", 45*time.Second, "how long the kiosk must stay up after its READY to pass")
 	checkTimeout := fs.Duration("check-timeout", 5*time.Minute, "how long the kiosk has to become ready and pass its self-test")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
@@ -114,11 +114,14 @@ func updateRun(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func
 // its key has a technician remove the file (docs/install.md).
 func pinKey(ctx context.Context, r *client.Releases, dir string) error {
 	path := update.KeyFile(dir)
-	if _, err := os.Stat(path); err == nil {
-		return nil
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return err // pinned (nil), or unreadable: never replaced then
 	}
 	key, err := r.Key(ctx)
 	if err != nil {
+		return fmt.Errorf("the district's release key: %w", err)
+	}
+	if _, err := update.Fingerprint(key); err != nil {
 		return fmt.Errorf("the district's release key: %w", err)
 	}
 	return durable.WriteFile(path, key, 0o644)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
@@ -108,6 +109,10 @@ func (a *Apt) options() []string {
 		"-o", "Acquire::https::SslCert="+filepath.Join(tls, "terminal.crt"),
 		"-o", "Acquire::https::SslKey="+filepath.Join(tls, "terminal.key"),
 		"-o", "Acquire::Languages=none",
+		// Whatever the system's apt.conf.d says: signed or nothing.
+		"-o", "Acquire::AllowInsecureRepositories=false",
+		"-o", "Acquire::AllowDowngradeToInsecureRepositories=false",
+		"-o", "APT::Get::AllowUnauthenticated=false",
 		"-o", "Acquire::Retries=3",
 		"-o", "DPkg::Lock::Timeout=120",
 		// A technician's edit of a configuration file is kept, never asked
@@ -123,14 +128,34 @@ func (a *Apt) run(ctx context.Context, limit time.Duration, name string, args ..
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C.UTF-8")
 	cmd.Env = append(cmd.Env, a.Env...)
-	cmd.WaitDelay = 10 * time.Second
+	// Stopped, apt and dpkg get SIGTERM and a while to end cleanly, not
+	// SIGKILL: dpkg then leaves less for the next run to finish.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if err != nil {
-		return out.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args[len(args)-min(2, len(args)):], " "), err, lastLines(out.String(), 6))
+		return out.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args[len(args)-min(2, len(args)):], " "), err, aptErrors(out.String()))
 	}
 	return out.String(), nil
+}
+
+// aptErrors is what apt and dpkg said was wrong — their E: and W: lines
+// and dpkg's own — without the progress lines around them ("Fetched 2155
+// B in 0s"), so that the same failure reads the same each run.
+func aptErrors(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "E:") || strings.HasPrefix(l, "W:") || strings.HasPrefix(l, "dpkg:") {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) == 0 {
+		return lastLines(out, 2)
+	}
+	return lastLines(strings.Join(keep, "\n"), 6)
 }
 
 // Installed is the package's version when dpkg has it installed and
@@ -151,20 +176,22 @@ func (a *Apt) Installed(ctx context.Context) (string, error) {
 	return version, nil
 }
 
-// Recover lets dpkg finish what a cut-short run left: packages unpacked
-// and not configured are configured. What dpkg cannot finish (a
-// half-unpacked package) is an error; the updater then installs a whole
-// version over it.
+// Recover lets dpkg finish configuring the terminal's package when a
+// cut-short run left it unpacked or half configured. Only this package is
+// touched: another package's trouble is not the updater's to run. What
+// configuring cannot finish (a half-unpacked package) is an error; the
+// updater then installs a whole version over it.
 func (a *Apt) Recover(ctx context.Context) error {
-	out, _ := exec.CommandContext(ctx, "dpkg", "--audit").Output()
-	if len(bytes.TrimSpace(out)) == 0 {
-		return nil
+	out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${db:Status-Abbrev}", a.Package).Output()
+	status := strings.TrimSpace(string(out))
+	if err != nil || status == "ii" || status == "" {
+		return nil // whole, or not installed at all
 	}
-	if _, err := a.run(ctx, 10*time.Minute, "dpkg", "--force-confdef", "--force-confold", "--configure", "-a"); err != nil {
-		return fmt.Errorf("update: recover: %w", err)
+	if _, err := a.run(ctx, 10*time.Minute, "dpkg", "--force-confdef", "--force-confold", "--configure", a.Package); err != nil {
+		return fmt.Errorf("update: recover %s (dpkg status %q): %w", a.Package, status, err)
 	}
-	if out, _ := exec.CommandContext(ctx, "dpkg", "--audit").Output(); len(bytes.TrimSpace(out)) != 0 {
-		return fmt.Errorf("update: recover: dpkg --audit still finds: %s", lastLines(string(out), 4))
+	if v, _ := a.Installed(ctx); v == "" {
+		return fmt.Errorf("update: recover: %s is still not whole", a.Package)
 	}
 	return nil
 }
@@ -190,13 +217,21 @@ func (a *Apt) Fetch(ctx context.Context, version string) error {
 		"--download-only", "install", a.Package+"="+version)...); err != nil {
 		return fmt.Errorf("update: download %s: %w", version, err)
 	}
+	// And the installed version's, if not here yet (a version a
+	// technician installed with dpkg): going back then needs no link.
+	if installed != "" {
+		if _, err := a.run(ctx, 30*time.Minute, "apt-get", append(a.options(), "-y", "--allow-downgrades", "--no-install-recommends",
+			"--reinstall", "--download-only", "install", a.Package+"="+installed)...); err != nil {
+			return fmt.Errorf("update: download %s, to go back to: %w", installed, err)
+		}
+	}
 	return nil
 }
 
 // Install installs exactly version, up or down.
 func (a *Apt) Install(ctx context.Context, version string) error {
 	if _, err := a.run(ctx, 15*time.Minute, "apt-get", append(a.options(), "-y", "--allow-downgrades", "--no-install-recommends",
-		"install", a.Package+"="+version)...); err != nil {
+		"--no-remove", "install", a.Package+"="+version)...); err != nil {
 		return fmt.Errorf("update: install %s: %w", version, err)
 	}
 	if got, err := a.Installed(ctx); err != nil || got != version {

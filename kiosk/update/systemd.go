@@ -3,6 +3,7 @@ package update
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,8 +24,8 @@ type Systemd struct {
 	DataDir     string   // the kiosk's data folder
 	SelftestCmd []string // the self-test's command line
 	// Settle is how long the kiosk must stay up, the same process, after
-	// its READY (30 s): a kiosk that crashes on its first minute of work
-	// fails the check too.
+	// its READY (45 s, longer than the unit's 30 s watchdog): a kiosk that
+	// crashes, or hangs, on its first minute of work fails the check too.
 	Settle time.Duration
 	// Poll is how often the unit is looked at (1 s).
 	Poll time.Duration
@@ -101,6 +102,9 @@ func (s *Systemd) Restarted(ctx context.Context, since time.Time) error {
 	if after(u.Started, since) && (u.Active == "active" || u.Active == "activating") {
 		return nil
 	}
+	// A kiosk that crashed its way to the unit's start limit (the failed
+	// version) refuses every start, a manual one too, until this.
+	exec.CommandContext(ctx, "systemctl", "reset-failed", s.Unit).Run()
 	if out, err := exec.CommandContext(ctx, "systemctl", "restart", "--no-block", s.Unit).CombinedOutput(); err != nil {
 		return fmt.Errorf("systemctl restart %s: %w: %s", s.Unit, err, bytes.TrimSpace(out))
 	}
@@ -116,7 +120,7 @@ func (s *Systemd) Ready(ctx context.Context, since time.Time) error {
 	}
 	settle := s.Settle
 	if settle <= 0 {
-		settle = 30 * time.Second
+		settle = 45 * time.Second
 	}
 	var u unitState
 	for {
@@ -127,7 +131,9 @@ func (s *Systemd) Ready(ctx context.Context, since time.Time) error {
 		if u.Active == "active" && after(u.Ready, since) {
 			break
 		}
-		if u.Active == "failed" {
+		// Failed since the restart; a failure from before it is what the
+		// restart, still queued, is about to end.
+		if u.Active == "failed" && after(u.Started, since) {
 			return fmt.Errorf("the kiosk's unit failed (%s)", u.Result)
 		}
 		select {
@@ -151,13 +157,29 @@ func (s *Systemd) Ready(ctx context.Context, since time.Time) error {
 	return nil
 }
 
-// Selftest runs the self-test; its failing checks are the error.
-func (s *Systemd) Selftest(ctx context.Context) error {
-	cmd := exec.CommandContext(ctx, s.SelftestCmd[0], s.SelftestCmd[1:]...)
+// Selftest runs the self-test (its --json report) and returns the checks
+// that failed.
+func (s *Systemd) Selftest(ctx context.Context) ([]string, error) {
+	cmd := exec.CommandContext(ctx, s.SelftestCmd[0], append(s.SelftestCmd[1:], "--json")...)
 	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%w: %s", err, lastLines(string(out), 3))
+	var out, diag bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &diag
+	runErr := cmd.Run()
+	var rep struct {
+		Results []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+			Detail string `json:"detail"`
+		} `json:"results"`
 	}
-	return nil
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) == 0 {
+		return nil, fmt.Errorf("no report (%v): %s", runErr, lastLines(diag.String()+out.String(), 3))
+	}
+	var failed []string
+	for _, r := range rep.Results {
+		if r.Status == "fail" {
+			failed = append(failed, r.Name)
+		}
+	}
+	return failed, nil
 }

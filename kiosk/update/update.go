@@ -35,11 +35,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+	"github.com/yizhan-kiosk/yizhan/sync/release"
 )
 
 // StateDir is the updater's folder on a terminal: systemd makes it
@@ -64,6 +66,9 @@ type Pending struct {
 	Version string    `json:"version"`
 	From    string    `json:"from"`
 	Started time.Time `json:"started"`
+	// Baseline is the self-test's failed checks before the install: they
+	// do not count against the new version.
+	Baseline []string `json:"baseline,omitempty"`
 }
 
 // ReadState reads the state in dir; a folder without one is a new
@@ -107,9 +112,11 @@ type District interface {
 
 // Packages is the package system: apt and dpkg.
 type Packages interface {
-	// Installed is the terminal package's installed version; "" if none.
+	// Installed is the terminal package's installed version; "" if none,
+	// or if dpkg does not have it whole (installed and configured).
 	Installed(ctx context.Context) (string, error)
-	// Recover lets dpkg finish an install that was cut short.
+	// Recover lets dpkg finish configuring the terminal's package after an
+	// install that was cut short; an error means it could not.
 	Recover(ctx context.Context) error
 	// Fetch refreshes the repository's index (its signature checked) and
 	// downloads version, so that Install only unpacks.
@@ -128,8 +135,9 @@ type Service interface {
 	// Ready waits for the kiosk's READY after since, and for it to stay up
 	// for a while; an error says what failed.
 	Ready(ctx context.Context, since time.Time) error
-	// Selftest runs kioskctl selftest; an error says which checks failed.
-	Selftest(ctx context.Context) error
+	// Selftest runs kioskctl selftest and returns the checks that failed;
+	// an error means it could not run.
+	Selftest(ctx context.Context) (failed []string, err error)
 }
 
 // Updater is one run's parts.
@@ -167,6 +175,10 @@ func (u *Updater) log() *slog.Logger {
 
 // Run is one run of the updater. force skips the window (a technician at
 // the terminal, kioskctl update run --now), never the resident.
+//
+// A run stopped midway (its context ends: shutdown, systemctl stop) leaves
+// its state as it is, Pending included, and returns the context's error:
+// the next run takes up what this one left, as after a power cut.
 func (u *Updater) Run(ctx context.Context, force bool) (Outcome, error) {
 	st, err := ReadState(u.Dir)
 	if err != nil {
@@ -176,7 +188,17 @@ func (u *Updater) Run(ctx context.Context, force bool) (Outcome, error) {
 		return u.resume(ctx, st)
 	}
 	if err := u.Packages.Recover(ctx); err != nil {
+		u.log().Warn("dpkg could not finish the package's install; it is installed whole again", "err", err)
+	}
+	installed, err := u.Packages.Installed(ctx)
+	if err != nil {
 		return Outcome{}, err
+	}
+	// The package is not whole (an install cut short that dpkg could not
+	// finish), or a version refused here runs (a going back that did not
+	// get through): that is put right first, window or not.
+	if installed == "" || (refused(st, installed) && st.Good != "" && !SameVersion(st.Good, installed)) {
+		return u.repair(ctx, st, installed)
 	}
 	target, ok, err := u.District.Target(ctx)
 	if err != nil {
@@ -185,96 +207,153 @@ func (u *Updater) Run(ctx context.Context, force bool) (Outcome, error) {
 	if !ok {
 		return Outcome{"none", "the district names no version for this terminal's ring"}, nil
 	}
-	installed, err := u.Packages.Installed(ctx)
-	if err != nil {
-		return Outcome{}, err
-	}
 	switch {
-	case installed == target.Version:
+	case SameVersion(installed, target.Version):
 		return Outcome{"none", fmt.Sprintf("%s runs already (ring %s)", installed, target.Ring)}, nil
-	case slices.Contains(st.Refused, target.Version):
+	case refused(st, target.Version):
 		return Outcome{"refused", fmt.Sprintf("ring %s names %s, which failed its check here; it stays on %s", target.Ring, target.Version, installed)}, nil
 	}
-	if !force {
-		cfg, err := u.District.Config(ctx)
-		if err != nil {
-			return Outcome{}, fmt.Errorf("update: the district's configuration: %w", err)
-		}
-		w, err := WindowOf(cfg)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if !w.Contains(u.now()) {
-			return Outcome{"waiting", fmt.Sprintf("%s waits for the maintenance window %s", target.Version, w)}, nil
-		}
+	if out, wait := u.mustWait(ctx, force, target.Version); wait {
+		return out, nil
 	}
-	if u.Service.Busy() {
-		return Outcome{"waiting", target.Version + " waits: a resident is at the terminal"}, nil
+	// What the self-test finds wrong before the install (the district
+	// unreachable, the clock): only what the new version makes worse
+	// counts against it.
+	baseline, err := u.Service.Selftest(ctx)
+	if err != nil {
+		u.log().Warn("the self-test could not run before the install", "err", err)
 	}
 	if err := u.Packages.Fetch(ctx, target.Version); err != nil {
-		st.Last = u.report(st, target.Version, installed, protocol.UpdateFailed, err.Error(), installed)
-		if werr := writeState(u.Dir, st); werr != nil {
-			return Outcome{}, werr
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
 		}
-		return Outcome{"failed", err.Error()}, nil
+		return u.failed(st, target.Version, installed, err.Error(), installed)
 	}
-	// The download took a while: ask again, just before the restart.
-	if u.Service.Busy() {
-		return Outcome{"waiting", target.Version + " waits: a resident is at the terminal"}, nil
+	// The download took a while: ask again, just before the install.
+	if out, wait := u.mustWait(ctx, force, target.Version); wait {
+		return out, nil
 	}
-	st.Pending = &Pending{Version: target.Version, From: installed, Started: u.now().UTC()}
+	st.Pending = &Pending{Version: target.Version, From: installed, Started: u.now().UTC(), Baseline: baseline}
 	if err := writeState(u.Dir, st); err != nil {
 		return Outcome{}, err
 	}
 	u.log().Info("installing", "version", target.Version, "from", installed, "ring", target.Ring)
 	if err := u.Packages.Install(ctx, target.Version); err != nil {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		if now, _ := u.Packages.Installed(ctx); SameVersion(now, installed) {
+			// dpkg never started on it (its lock held, the download gone):
+			// not the version's fault, and nothing to undo.
+			st.Pending = nil
+			return u.failed(st, target.Version, installed, fmt.Sprintf("could not be installed: %v", err), installed)
+		}
 		return u.rollBack(ctx, st, fmt.Sprintf("the install failed: %v", err))
 	}
 	return u.check(ctx, st)
 }
 
-// resume finishes a run that was cut short after it began to install.
-// When dpkg brings the new version to an end, it is checked as any
-// install is. When it does not, the version is not refused — the cut was
-// not its fault — the one before is made whole again, and the next run in
-// the window tries anew.
-func (u *Updater) resume(ctx context.Context, st State) (Outcome, error) {
-	p := st.Pending
-	u.log().Warn("an update was cut short; recovering", "version", p.Version, "from", p.From)
-	recoverErr := u.Packages.Recover(ctx)
-	installed, err := u.Packages.Installed(ctx)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if recoverErr == nil && installed == p.Version {
-		return u.check(ctx, st)
-	}
-	reason := fmt.Sprintf("the install of %s was cut short", p.Version)
-	since := u.now().UTC()
-	if installed != p.From && p.From != "" {
-		err = u.Packages.Install(ctx, p.From)
-	}
-	if err == nil && p.From != "" {
-		if why := u.healthy(ctx, since); why != "" {
-			err = errors.New(why)
+// mustWait says whether the install waits: outside the window (unless
+// forced), or while a resident is at the terminal.
+func (u *Updater) mustWait(ctx context.Context, force bool, version string) (Outcome, bool) {
+	if !force {
+		cfg, err := u.District.Config(ctx)
+		if err != nil {
+			return Outcome{"waiting", fmt.Sprintf("%s waits: the district's configuration (the window) could not be read: %v", version, err)}, true
+		}
+		w, err := WindowOf(cfg)
+		if err != nil {
+			return Outcome{"waiting", fmt.Sprintf("%s waits: %v", version, err)}, true
+		}
+		if !w.Contains(u.now()) {
+			return Outcome{"waiting", fmt.Sprintf("%s waits for the maintenance window %s", version, w)}, true
 		}
 	}
-	running, _ := u.Packages.Installed(ctx)
-	if err != nil {
-		reason = fmt.Sprintf("%s; making %q whole again failed: %v", reason, p.From, err)
+	if u.Service.Busy() {
+		return Outcome{"waiting", version + " waits: a resident is at the terminal"}, true
 	}
-	st.Pending = nil
-	st.Last = u.report(st, p.Version, p.From, protocol.UpdateFailed, reason, running)
+	return Outcome{}, false
+}
+
+func refused(st State, version string) bool {
+	return slices.ContainsFunc(st.Refused, func(r string) bool { return SameVersion(r, version) })
+}
+
+// failed reports an outcome that changed nothing installed.
+func (u *Updater) failed(st State, version, from, reason, running string) (Outcome, error) {
+	st.Last = u.report(st, version, from, protocol.UpdateFailed, reason, running)
 	if err := writeState(u.Dir, st); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{protocol.UpdateFailed, reason}, nil
 }
 
+// resume takes up a run that was cut short after it began to install —
+// a power cut, a kill, a stop. dpkg first finishes what it can; then:
+//   - the new version is whole: it is checked as any install is (or, if
+//     it was refused already and the cut came while going back, going
+//     back is done again);
+//   - it is not: the cut was not the version's fault, so it is not
+//     refused; the version before is made whole and checked, and the next
+//     run in the window tries anew. Should that fail too (no link at
+//     boot), Pending stays for the next run.
+func (u *Updater) resume(ctx context.Context, st State) (Outcome, error) {
+	p := st.Pending
+	u.log().Warn("an update was cut short; recovering", "version", p.Version, "from", p.From)
+	if err := u.Packages.Recover(ctx); err != nil {
+		u.log().Warn("dpkg could not finish the cut install", "err", err)
+	}
+	installed, err := u.Packages.Installed(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if installed != "" && SameVersion(installed, p.Version) {
+		if refused(st, p.Version) {
+			return u.rollBack(ctx, st, st.lastReason("it failed its check here"))
+		}
+		return u.check(ctx, st)
+	}
+	reason := fmt.Sprintf("the install of %s was cut short", p.Version)
+	since := u.now().UTC()
+	if p.From == "" {
+		st.Pending = nil
+		return u.failed(st, p.Version, p.From, reason+"; no earlier version is known to go back to", installed)
+	}
+	if installed == "" || !SameVersion(installed, p.From) {
+		if err := u.Packages.Install(ctx, p.From); err != nil {
+			if ctx.Err() != nil {
+				return Outcome{}, ctx.Err()
+			}
+			// Pending stays: the next run tries again.
+			return u.failed(st, p.Version, p.From, fmt.Sprintf("%s; putting %s back failed (tried again at the next run): %v", reason, p.From, err), installed)
+		}
+	}
+	if why := u.healthy(ctx, since, p.Baseline); why != "" {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		reason += fmt.Sprintf("; %s is back, but %s", p.From, why)
+	}
+	st.Pending = nil
+	running, _ := u.Packages.Installed(ctx)
+	return u.failed(st, p.Version, p.From, reason, running)
+}
+
+// lastReason is the reason of the last outcome, or else.
+func (st State) lastReason(orElse string) string {
+	if st.Last != nil && st.Last.Reason != "" {
+		return st.Last.Reason
+	}
+	return orElse
+}
+
 // check restarts the kiosk on the pending version and decides.
 func (u *Updater) check(ctx context.Context, st State) (Outcome, error) {
 	p := st.Pending
-	if reason := u.healthy(ctx, p.Started); reason != "" {
+	if reason := u.healthy(ctx, p.Started, p.Baseline); reason != "" {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
 		return u.rollBack(ctx, st, reason)
 	}
 	st.Pending = nil
@@ -288,8 +367,9 @@ func (u *Updater) check(ctx context.Context, st State) (Outcome, error) {
 }
 
 // healthy restarts the kiosk if need be and checks it: "" when it passed,
-// else why not.
-func (u *Updater) healthy(ctx context.Context, since time.Time) string {
+// else why not. Self-test failures that were there before the install
+// (baseline) do not count.
+func (u *Updater) healthy(ctx context.Context, since time.Time, baseline []string) string {
 	timeout := u.CheckTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
@@ -302,49 +382,108 @@ func (u *Updater) healthy(ctx context.Context, since time.Time) string {
 	if err := u.Service.Ready(ctx, since); err != nil {
 		return fmt.Sprintf("the kiosk did not become ready: %v", err)
 	}
-	if err := u.Service.Selftest(ctx); err != nil {
-		return fmt.Sprintf("the self-test failed: %v", err)
+	failed, err := u.Service.Selftest(ctx)
+	if err != nil {
+		return fmt.Sprintf("the self-test could not run: %v", err)
+	}
+	var worse []string
+	for _, f := range failed {
+		if !slices.Contains(baseline, f) {
+			worse = append(worse, f)
+		}
+	}
+	if len(worse) > 0 {
+		return "the self-test failed: " + strings.Join(worse, ", ")
 	}
 	return ""
 }
 
 // rollBack refuses the pending version and installs the one before.
+// Pending stays until the version before runs again, so a cut while going
+// back is taken up by the next run.
 func (u *Updater) rollBack(ctx context.Context, st State, reason string) (Outcome, error) {
 	p := st.Pending
-	if !slices.Contains(st.Refused, p.Version) {
+	if !refused(st, p.Version) {
 		st.Refused = append(st.Refused, p.Version)
 	}
-	u.log().Warn("update failed; going back", "version", p.Version, "to", p.From, "reason", reason)
 	back := p.From
 	if back == "" {
 		back = st.Good
 	}
-	result, running := protocol.UpdateRolledBack, back
-	since := u.now().UTC()
-	err := u.Packages.Recover(ctx)
-	if err == nil && back != "" {
-		err = u.Packages.Install(ctx, back)
+	// The refusal is kept before going back: a cut from here on is taken
+	// up as a going back (resume).
+	if err := writeState(u.Dir, st); err != nil {
+		return Outcome{}, err
 	}
-	if err == nil && back != "" {
-		if why := u.healthy(ctx, since); why != "" {
-			err = errors.New(why)
-		}
-	}
+	u.log().Warn("update failed; going back", "version", p.Version, "to", back, "reason", reason)
 	if back == "" {
-		err = errors.New("no earlier version is known to go back to")
+		st.Pending = nil
+		return u.failed(st, p.Version, p.From, reason+"; no earlier version is known to go back to", p.Version)
 	}
-	if err != nil {
+	since := u.now().UTC()
+	if err := u.Packages.Recover(ctx); err != nil {
+		u.log().Warn("dpkg could not finish the failed version; the one before is installed over it", "err", err)
+	}
+	if err := u.Packages.Install(ctx, back); err != nil {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		running, _ := u.Packages.Installed(ctx)
+		// Pending stays: the next run goes back again.
+		return u.failed(st, p.Version, p.From, fmt.Sprintf("%s; going back to %s failed (tried again at the next run): %v", reason, back, err), running)
+	}
+	result := protocol.UpdateRolledBack
+	if why := u.healthy(ctx, since, p.Baseline); why != "" {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
 		result = protocol.UpdateFailed
-		reason = fmt.Sprintf("%s; going back to %q failed too: %v", reason, back, err)
-		running, _ = u.Packages.Installed(ctx)
+		reason = fmt.Sprintf("%s; %s is back, but %s too", reason, back, why)
 	}
 	st.Pending = nil
-	st.Last = u.report(st, p.Version, p.From, result, reason, running)
+	st.Last = u.report(st, p.Version, p.From, result, reason, back)
 	if err := writeState(u.Dir, st); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{result, reason}, nil
 }
+
+// repair installs the last good version (or, with none known, the ring's)
+// over a package that is not whole or a refused version that runs.
+func (u *Updater) repair(ctx context.Context, st State, installed string) (Outcome, error) {
+	version := st.Good
+	if version == "" {
+		t, ok, err := u.District.Target(ctx)
+		if err != nil || !ok {
+			return Outcome{}, fmt.Errorf("update: the package is not whole and no version is known to install (%v)", err)
+		}
+		version = t.Version
+	}
+	why := "the package was not whole"
+	if installed != "" {
+		why = fmt.Sprintf("%s, refused here, ran", installed)
+	}
+	u.log().Warn("repairing", "version", version, "why", why)
+	since := u.now().UTC()
+	if err := u.Packages.Install(ctx, version); err != nil {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		return u.failed(st, version, installed, fmt.Sprintf("%s; installing %s failed (tried again at the next run): %v", why, version, err), installed)
+	}
+	reason := why + "; " + version + " installed again"
+	if bad := u.healthy(ctx, since, nil); bad != "" {
+		if ctx.Err() != nil {
+			return Outcome{}, ctx.Err()
+		}
+		reason += ", but " + bad
+	}
+	return u.failed(st, version, installed, reason, version)
+}
+
+// SameVersion reports whether a and b are one Debian version ("1:2.0" is
+// not "2.0", but "0:2.0" is).
+func SameVersion(a, b string) bool { return release.CompareVersions(a, b) == 0 }
 
 // report is the outcome to report. The same outcome again (a repository
 // refused at every run) keeps its ID and time: it is one event, not one
@@ -353,13 +492,13 @@ func (u *Updater) report(st State, version, from, result, reason, running string
 	reason = clip(reason, 500)
 	if l := st.Last; l != nil && l.Version == version && l.From == from && l.Result == result && l.Reason == reason && l.Running == running {
 		same := *l
-		same.Refused = slices.Clone(st.Refused)
+		same.Refused = lastRefused(st.Refused)
 		return &same
 	}
 	var id [8]byte
 	rand.Read(id[:])
 	return &protocol.UpdateReport{ID: hex.EncodeToString(id[:]), Version: version, From: from, Result: result,
-		Reason: reason, At: u.now().UTC(), Running: running, Refused: slices.Clone(st.Refused)}
+		Reason: reason, At: u.now().UTC(), Running: running, Refused: lastRefused(st.Refused)}
 }
 
 // clip shortens s to at most n bytes, on a character boundary: the
@@ -379,3 +518,9 @@ func clip(s string, n int) string {
 // updater installs nothing while it is there and a kiosk holds the data
 // folder (a crashed kiosk's leftover file does not count).
 const InSessionFile = "in-session"
+
+// lastRefused is what the heartbeat carries of the refused versions: the
+// latest 32 (it takes no more).
+func lastRefused(r []string) []string {
+	return slices.Clone(r[max(0, len(r)-32):])
+}

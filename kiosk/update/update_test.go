@@ -25,6 +25,11 @@ type fakeTerminal struct {
 	installs  []string
 	cutShort  bool // the next Install is killed midway: the process "dies"
 	recovered int
+	// failEnv is what the self-test finds wrong whatever the version (the
+	// district unreachable); installErr fails the next installs of those
+	// versions without touching dpkg (its lock held, no link).
+	failEnv    []string
+	installErr map[string]error
 }
 
 func (f *fakeTerminal) Target(context.Context) (protocol.ReleaseTarget, bool, error) {
@@ -34,8 +39,15 @@ func (f *fakeTerminal) Config(context.Context) (protocol.TerminalConfig, error) 
 func (f *fakeTerminal) Installed(context.Context) (string, error)               { return f.installed, nil }
 func (f *fakeTerminal) Recover(context.Context) error                           { f.recovered++; return nil }
 func (f *fakeTerminal) Fetch(context.Context, string) error                     { return f.fetchErr }
-func (f *fakeTerminal) Install(_ context.Context, v string) error {
+func (f *fakeTerminal) Install(ctx context.Context, v string) error {
 	f.installs = append(f.installs, v)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := f.installErr[v]; err != nil {
+		delete(f.installErr, v)
+		return err
+	}
 	if f.cutShort {
 		f.cutShort = false
 		panic(errKilled) // the run ends here, as under SIGKILL
@@ -51,11 +63,12 @@ func (f *fakeTerminal) Ready(context.Context, time.Time) error {
 	}
 	return nil
 }
-func (f *fakeTerminal) Selftest(context.Context) error {
+func (f *fakeTerminal) Selftest(context.Context) ([]string, error) {
+	failed := slices.Clone(f.failEnv)
 	if f.broken[f.installed] == "selftest" {
-		return errors.New("self-test failed: district")
+		failed = append(failed, "printer")
 	}
-	return nil
+	return failed, nil
 }
 
 var errKilled = errors.New("killed")
@@ -277,5 +290,115 @@ func TestWindowOf(t *testing.T) {
 	}
 	if _, err := WindowOf(protocol.TerminalConfig{UpdateWindow: "25:00-01:00"}); err == nil {
 		t.Error("a malformed window was taken")
+	}
+	// Served nearly all day: the minute outside is no window.
+	if w, _ := WindowOf(protocol.TerminalConfig{ServiceHours: "00:00-23:59"}); w != DefaultWindow {
+		t.Errorf("service hours 00:00-23:59: window %s", w)
+	}
+	if (&protocol.TerminalConfig{Version: 1, UpdateWindow: "12:00-12:10"}).Validate() == nil {
+		t.Error("a ten-minute update window was taken")
+	}
+}
+
+// TestAStoppedRunLeavesItsStateForTheNext: a run stopped while it
+// installs (shutdown) writes nothing, keeps Pending, refuses nothing; the
+// next run takes it up.
+func TestAStoppedRunLeavesItsStateForTheNext(t *testing.T) {
+	f := &fakeTerminal{t: t, target: protocol.ReleaseTarget{Ring: "all", Version: "2"}, installed: "1"}
+	u := newUpdater(t, f, night)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.installErr = map[string]error{}
+	// Stopped just as the install starts.
+	u.Packages = stopAtInstall{f, cancel}
+	if _, err := u.Run(ctx, false); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a stopped run: %v", err)
+	}
+	st, _ := ReadState(u.Dir)
+	if st.Pending == nil || len(st.Refused) != 0 || st.Last != nil {
+		t.Fatalf("state after a stop: %+v", st)
+	}
+	u.Packages = f
+	f.installed = "2" // dpkg finished after all
+	if o := run(t, u, false); o.Action != "installed" {
+		t.Fatalf("the next run: %+v", o)
+	}
+}
+
+type stopAtInstall struct {
+	*fakeTerminal
+	stop func()
+}
+
+func (s stopAtInstall) Install(ctx context.Context, v string) error {
+	s.stop()
+	return s.fakeTerminal.Install(ctx, v)
+}
+
+// TestAFailedGoingBackIsTriedAgain: when putting the version before back
+// fails (no link), the refused version is not left running: the next run
+// goes back again.
+func TestAFailedGoingBackIsTriedAgain(t *testing.T) {
+	f := &fakeTerminal{t: t, target: protocol.ReleaseTarget{Ring: "canary", Version: "3"}, installed: "2",
+		broken: map[string]string{"3": "selftest"}, installErr: map[string]error{"2": errors.New("no link")}}
+	u := newUpdater(t, f, night)
+	if o := run(t, u, false); o.Action != protocol.UpdateFailed || f.installed != "3" {
+		t.Fatalf("going back failed: %+v, installed %s", o, f.installed)
+	}
+	st, _ := ReadState(u.Dir)
+	if st.Pending == nil || !slices.Equal(st.Refused, []string{"3"}) || !strings.Contains(st.Last.Reason, "tried again") {
+		t.Fatalf("state: %+v %+v", st.Pending, st.Last)
+	}
+	if o := run(t, u, false); o.Action != protocol.UpdateRolledBack || f.installed != "2" {
+		t.Fatalf("the next run: %+v, installed %s", o, f.installed)
+	}
+	if st, _ := ReadState(u.Dir); st.Pending != nil || st.Last.Running != "2" {
+		t.Errorf("after going back: %+v %+v", st.Pending, st.Last)
+	}
+}
+
+// TestWhatFailedBeforeDoesNotCount: a self-test failure that was there
+// before the install (the district unreachable) does not refuse the new
+// version; a new one does.
+func TestWhatFailedBeforeDoesNotCount(t *testing.T) {
+	f := &fakeTerminal{t: t, target: protocol.ReleaseTarget{Ring: "all", Version: "2"}, installed: "1", failEnv: []string{"district"}}
+	u := newUpdater(t, f, night)
+	if o := run(t, u, false); o.Action != "installed" {
+		t.Fatalf("with the district unreachable before and after: %+v", o)
+	}
+	f.target.Version, f.broken = "3", map[string]string{"3": "selftest"}
+	o := run(t, u, false)
+	if o.Action != protocol.UpdateRolledBack || !strings.Contains(o.Detail, "printer") || strings.Contains(o.Detail, "district") {
+		t.Fatalf("a new failure: %+v", o)
+	}
+}
+
+// TestAnInstallThatNeverStartedRefusesNothing: dpkg's lock held, the
+// install never touches the package: reported, not refused, tried again.
+func TestAnInstallThatNeverStartedRefusesNothing(t *testing.T) {
+	f := &fakeTerminal{t: t, target: protocol.ReleaseTarget{Ring: "all", Version: "2"}, installed: "1",
+		installErr: map[string]error{"2": errors.New("could not get the dpkg lock")}}
+	u := newUpdater(t, f, night)
+	if o := run(t, u, false); o.Action != protocol.UpdateFailed || f.installed != "1" {
+		t.Fatalf("%+v", o)
+	}
+	st, _ := ReadState(u.Dir)
+	if st.Pending != nil || len(st.Refused) != 0 {
+		t.Fatalf("state: %+v", st)
+	}
+	if o := run(t, u, false); o.Action != "installed" || f.installed != "2" {
+		t.Fatalf("the next run: %+v", o)
+	}
+}
+
+// TestABrokenPackageIsRepaired: a package dpkg does not have whole, with
+// nothing pending, gets the last good version again, whatever the hour.
+func TestABrokenPackageIsRepaired(t *testing.T) {
+	f := &fakeTerminal{t: t, target: protocol.ReleaseTarget{Ring: "all", Version: "2"}, installed: "1"}
+	u := newUpdater(t, f, night)
+	run(t, u, false)
+	f.installed = "" // half-installed: something outside the updater
+	u.Now = func() time.Time { return noon }
+	if o := run(t, u, false); f.installed != "2" || !strings.Contains(o.Detail, "not whole") {
+		t.Fatalf("%+v, installed %q", o, f.installed)
 	}
 }

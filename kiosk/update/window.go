@@ -36,10 +36,22 @@ func WindowOf(c protocol.TerminalConfig) (Window, error) {
 		if !ok {
 			return Window{}, fmt.Errorf("update: service_hours %q is not HH:MM-HH:MM", c.ServiceHours)
 		}
-		return Window{closed % 1440, open % 1440}, nil
+		w := Window{closed % 1440, open % 1440}
+		if w.minutes() < MinWindow {
+			// Served nearly all day ("00:00-23:59"): the hours outside
+			// are too few for the timer to land in.
+			return DefaultWindow, nil
+		}
+		return w, nil
 	}
 	return DefaultWindow, nil
 }
+
+// MinWindow is the shortest window, in minutes, the updater's timer
+// (every 15 to 25 minutes) is sure to land in.
+const MinWindow = 30
+
+func (w Window) minutes() int { return (w.To - w.From + 1440) % 1440 }
 
 // Contains reports whether t, on the terminal's clock, is inside the
 // window.

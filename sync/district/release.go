@@ -167,7 +167,11 @@ func (d *District) RingStates() ([]Ring, error) {
 		if t.Revoked {
 			continue
 		}
-		r := &out[slices.Index(Rings, t.ringName())]
+		i := slices.Index(Rings, t.ringName())
+		if i < 0 {
+			i = len(Rings) - 1 // a ring no longer known: the last one's
+		}
+		r := &out[i]
 		r.Terminals++
 		hb := t.LastHeartbeat
 		if hb == nil || r.Version == "" {

@@ -301,7 +301,7 @@ func (c *TerminalConfig) Validate() error {
 		check(c.IdleSeconds == 0 || (c.IdleSeconds >= 30 && c.IdleSeconds <= 600), "idle_seconds %d outside 30–600", c.IdleSeconds),
 		check(c.ElderlyIdleSeconds == 0 || (c.ElderlyIdleSeconds >= 30 && c.ElderlyIdleSeconds <= 900), "elderly_idle_seconds %d outside 30–900", c.ElderlyIdleSeconds),
 		check(c.ServiceHours == "" || ValidServiceHours(c.ServiceHours), "service_hours %q is not HH:MM-HH:MM", c.ServiceHours),
-		check(c.UpdateWindow == "" || validWindow(c.UpdateWindow), "update_window %q is not HH:MM-HH:MM", c.UpdateWindow),
+		check(c.UpdateWindow == "" || validWindow(c.UpdateWindow), "update_window %q is not HH:MM-HH:MM of 30 minutes or more", c.UpdateWindow),
 		check(c.ReleaseRepository == "" || validRepository(c.ReleaseRepository), "release_repository %q is not an https:// URL ending in /", c.ReleaseRepository),
 		check(len(c.Announcements) <= 8, "over 8 announcements"),
 		check(c.Hotline == "" || ValidHotline(c.Hotline), "hotline %q is not a phone number (digits and dashes, 3 to 20)", c.Hotline),
@@ -362,7 +362,12 @@ func validRepository(s string) bool {
 		u.RawQuery == "" && u.Fragment == "" && strings.HasSuffix(s, "/") && !strings.ContainsAny(s, " \t\n[]#")
 }
 
-func validWindow(s string) bool { _, _, ok := ParseWindow(s); return ok }
+// validWindow: an update window long enough for the updater's timer
+// (every 15 to 25 minutes) to land in: 30 minutes at least.
+func validWindow(s string) bool {
+	from, to, ok := ParseWindow(s)
+	return ok && (to-from+1440)%1440 >= 30
+}
 
 func minutes(hhmm string) (int, bool) {
 	if len(hhmm) != 5 || hhmm[2] != ':' {

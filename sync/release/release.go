@@ -180,6 +180,13 @@ func (r *Repo) Add(ctx context.Context, deb string) (string, error) {
 	if slices.Contains(have, version) {
 		return "", fmt.Errorf("release: version %s is in the repository already; a release is never replaced, give the new build a new version", version)
 	}
+	// The pool's file names leave the epoch out (Debian's way): two
+	// versions apart only by their epoch would be one file.
+	for _, v := range have {
+		if withoutEpoch(v) == withoutEpoch(version) {
+			return "", fmt.Errorf("release: version %s differs from %s, in the repository, only by its epoch; give the build a new version", version, v)
+		}
+	}
 	fpr, err := r.Fingerprint(ctx)
 	if err != nil {
 		return "", err
@@ -192,11 +199,7 @@ func (r *Repo) Add(ctx context.Context, deb string) (string, error) {
 		return "", fmt.Errorf("release: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	_, upstream, found := strings.Cut(version, ":")
-	if !found {
-		upstream = version
-	}
-	named := filepath.Join(tmp, Package+"_"+upstream+"_"+Architecture+".deb")
+	named := filepath.Join(tmp, Package+"_"+withoutEpoch(version)+"_"+Architecture+".deb")
 	if err := copyFile(deb, named); err != nil {
 		return "", err
 	}
@@ -411,4 +414,13 @@ func copyFile(from, to string) error {
 		return fmt.Errorf("release: %w", err)
 	}
 	return nil
+}
+
+// withoutEpoch is a version as Debian names its package file: "1:2.0" is
+// "2.0".
+func withoutEpoch(v string) string {
+	if _, rest, ok := strings.Cut(v, ":"); ok {
+		return rest
+	}
+	return v
 }

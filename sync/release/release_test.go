@@ -53,6 +53,9 @@ func TestARepositoryKeepsEveryVersionSigned(t *testing.T) {
 	if _, err := r.Add(ctx, buildDeb(t, release.Package, "2.0", release.Architecture)); err == nil || !strings.Contains(err.Error(), "never replaced") {
 		t.Errorf("a version added twice: %v", err)
 	}
+	if _, err := r.Add(ctx, buildDeb(t, release.Package, "1:2.0", release.Architecture)); err == nil || !strings.Contains(err.Error(), "epoch") {
+		t.Errorf("a version apart only by its epoch: %v", err)
+	}
 	if _, err := r.Add(ctx, buildDeb(t, "yizhan-districtd", "4.0", release.Architecture)); err == nil {
 		t.Error("the district's own package was taken into the terminals' repository")
 	}
