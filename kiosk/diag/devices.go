@@ -11,6 +11,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera/v4l2"
 	"github.com/yizhan-kiosk/yizhan/devices/discover"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
+	"github.com/yizhan-kiosk/yizhan/devices/scanner"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
 	"github.com/yizhan-kiosk/yizhan/kiosk/selftest"
@@ -108,8 +109,12 @@ func devices(ctx context.Context, cfg config.Config) devicesReport {
 			prn.Note = "virtual printer: receipts become a picture"
 		}
 	}
+	scan := device{Role: "scanner", Configured: cfg.Scanner.Device}
+	if dev, err := scanner.ParseDevice(cfg.Scanner.Device); err == nil {
+		scan.Present, scan.Node = pathPresent(dev.Path)
+	}
 	rep.Configured = []device{reader, prn,
-		configuredCamera("facecam", cfg.Camera.Face, usbHas), configuredCamera("doccam", cfg.Camera.Document, usbHas)}
+		configuredCamera("facecam", cfg.Camera.Face, usbHas), configuredCamera("doccam", cfg.Camera.Document, usbHas), scan}
 	for i := range rep.Configured {
 		if rep.Configured[i].Configured == "" {
 			rep.Configured[i].Note = "not configured"
