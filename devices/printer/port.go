@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -257,19 +256,11 @@ func ParseDevice(s string) (Device, error) {
 		}
 		return Device{Kind: "usb", VID: vid, PID: pid}, nil
 	case "serial":
-		d := Device{Kind: "serial", Path: rest, Baud: 9600}
-		if i := strings.LastIndex(rest, ":"); i > 0 {
-			if b, err := strconv.Atoi(rest[i+1:]); err == nil {
-				d.Path, d.Baud = rest[:i], b
-			}
-		}
-		if !strings.HasPrefix(d.Path, "/") {
-			return bad("want serial:/dev/PATH[:BAUD]")
-		}
-		if err := serialline.CheckRate(d.Baud); err != nil {
+		path, baud, err := serialline.ParsePort(rest)
+		if err != nil {
 			return bad(err.Error())
 		}
-		return d, nil
+		return Device{Kind: "serial", Path: path, Baud: baud}, nil
 	case "file", "png":
 		if rest == "" {
 			return bad("want " + kind + ":PATH")

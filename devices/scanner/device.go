@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,19 +30,11 @@ func ParseDevice(s string) (Device, error) {
 	}
 	switch kind {
 	case "serial":
-		d := Device{Kind: kind, Path: rest, Baud: 9600}
-		if i := strings.LastIndex(rest, ":"); i > 0 {
-			if b, err := strconv.Atoi(rest[i+1:]); err == nil {
-				d.Path, d.Baud = rest[:i], b
-			}
-		}
-		if !strings.HasPrefix(d.Path, "/") {
-			return bad("want serial:/dev/PATH[:BAUD]")
-		}
-		if err := serialline.CheckRate(d.Baud); err != nil {
+		path, baud, err := serialline.ParsePort(rest)
+		if err != nil {
 			return bad(err.Error())
 		}
-		return d, nil
+		return Device{Kind: kind, Path: path, Baud: baud}, nil
 	case "evdev":
 		if !strings.HasPrefix(rest, "/") {
 			return bad("want evdev:/dev/input/PATH")

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tarm/serial"
@@ -31,6 +33,25 @@ func CheckRate(baud int) error {
 		return nil
 	}
 	return fmt.Errorf("%d baud is not a rate the devices take (9600, 19200, 38400, 57600 or 115200)", baud)
+}
+
+// ParsePort reads the part of a device name after "serial:", the
+// grammar every serial device shares: /dev/PATH[:BAUD], an absolute path
+// and one of Rates, 9600 when left out.
+func ParsePort(s string) (path string, baud int, err error) {
+	path, baud = s, 9600
+	if i := strings.LastIndex(s, ":"); i > 0 {
+		if b, err := strconv.Atoi(s[i+1:]); err == nil {
+			path, baud = s[:i], b
+		}
+	}
+	if !strings.HasPrefix(path, "/") {
+		return "", 0, errors.New("want serial:/dev/PATH[:BAUD]")
+	}
+	if err := CheckRate(baud); err != nil {
+		return "", 0, err
+	}
+	return path, baud, nil
 }
 
 // ErrGone means the port's device file has gone: the adapter was pulled.

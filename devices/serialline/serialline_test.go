@@ -42,3 +42,23 @@ func TestMissingPort(t *testing.T) {
 		t.Fatalf("err = %v, want not-exist", err)
 	}
 }
+
+func TestParsePort(t *testing.T) {
+	for in, want := range map[string]struct {
+		path string
+		baud int
+	}{
+		"/dev/ttyUSB0": {"/dev/ttyUSB0", 9600}, "/dev/ttyUSB0:115200": {"/dev/ttyUSB0", 115200},
+		"/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0:19200": {"/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0", 19200},
+	} {
+		path, baud, err := ParsePort(in)
+		if err != nil || path != want.path || baud != want.baud {
+			t.Errorf("%q: %q %d %v", in, path, baud, err)
+		}
+	}
+	for _, bad := range []string{"", "ttyUSB0", "/dev/ttyUSB0:1234", ":9600"} {
+		if _, _, err := ParsePort(bad); err == nil {
+			t.Errorf("%q taken", bad)
+		}
+	}
+}
