@@ -97,16 +97,7 @@ func TestARepositoryKeepsEveryVersionSigned(t *testing.T) {
 }
 
 func TestHandlerServesOnlyThePublishedTree(t *testing.T) {
-	needTools(t)
-	ctx := context.Background()
-	dir := t.TempDir()
-	r, err := release.Init(ctx, dir, "测试区")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Add(ctx, buildDeb(t, release.Package, "1.0", release.Architecture)); err != nil {
-		t.Fatal(err)
-	}
+	r := releasetest.Repo(t, t.TempDir(), "测试区", "1.0")
 	srv := httptest.NewServer(http.StripPrefix("/repo/", r.Handler()))
 	defer srv.Close()
 	get := func(p string) (int, string) {
