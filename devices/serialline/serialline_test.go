@@ -2,7 +2,9 @@ package serialline
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +63,22 @@ func TestParsePort(t *testing.T) {
 			t.Errorf("%q taken", bad)
 		}
 	}
+}
+
+func FuzzParsePort(f *testing.F) {
+	f.Add("/dev/ttyUSB0:115200")
+	f.Add("/dev/serial/by-id/x:y:9600")
+	f.Fuzz(func(t *testing.T, s string) {
+		path, baud, err := ParsePort(s)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(path, "/") || CheckRate(baud) != nil {
+			t.Fatalf("%q → %q %d", s, path, baud)
+		}
+		// Written back with its rate, it reads the same.
+		if p2, b2, err := ParsePort(fmt.Sprintf("%s:%d", path, baud)); err != nil || p2 != path || b2 != baud {
+			t.Fatalf("%q → %q %d → %q %d %v", s, path, baud, p2, b2, err)
+		}
+	})
 }

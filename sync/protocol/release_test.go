@@ -54,3 +54,17 @@ func TestReleaseRepositoryIsAnHTTPSFolder(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseWindow(f *testing.F) {
+	f.Add("22:00-06:00")
+	f.Add("00:00-24:00")
+	f.Fuzz(func(t *testing.T, s string) {
+		from, to, ok := ParseWindow(s)
+		if !ok {
+			return
+		}
+		if from < 0 || from > 1440 || to < 0 || to > 1440 || from%1440 == to%1440 {
+			t.Fatalf("%q → %d-%d", s, from, to)
+		}
+	})
+}
