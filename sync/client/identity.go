@@ -27,6 +27,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/sync/durable"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
+	"github.com/yizhan-kiosk/yizhan/sync/receiptcode"
 )
 
 // Identity is what enrollment leaves on the terminal, in its data folder
@@ -108,6 +109,24 @@ func (id *Identity) SignExport(manifest []byte) (signature, certificate []byte, 
 		return nil, nil, fmt.Errorf("sync: identity: sign: %w", err)
 	}
 	return signature, id.cert.Certificate[0], nil
+}
+
+// SignReceipt makes a receipt's code (sync/receiptcode) with the
+// terminal's key.
+func (id *Identity) SignReceipt(number string) (receiptcode.Code, error) {
+	signer, ok := id.cert.PrivateKey.(crypto.Signer)
+	if !ok {
+		return receiptcode.Code{}, errors.New("sync: identity: the terminal's key cannot sign")
+	}
+	return receiptcode.Sign(signer, number)
+}
+
+// ReceiptKey is the public key the terminal's receipt codes verify with.
+func (id *Identity) ReceiptKey() crypto.PublicKey {
+	if signer, ok := id.cert.PrivateKey.(crypto.Signer); ok {
+		return signer.Public()
+	}
+	return nil
 }
 
 // TLSConfig is the terminal's side of mutual TLS.

@@ -159,6 +159,7 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("GET "+protocol.PathCatalog, d.terminal(d.handleCatalog))
 	mux.HandleFunc("GET "+protocol.PathConfig, d.terminal(d.handleConfig))
 	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
+	mux.HandleFunc("POST "+protocol.PathReceipt, d.terminal(d.handleReceipt))
 	mux.HandleFunc("GET "+protocol.PathRelease, d.terminal(d.handleRelease))
 	mux.HandleFunc("GET "+protocol.PathReleaseKey, d.terminal(d.handleReleaseKey))
 	mux.HandleFunc("GET "+protocol.PathRepo, d.terminal(d.handleRepo))
@@ -426,7 +427,7 @@ func (d *District) handleHeartbeat(w http.ResponseWriter, r *http.Request, termi
 		writeError(w, badRequest(err))
 		return
 	}
-	if err := d.Heartbeat(terminal, hb); err != nil {
+	if err := d.heartbeat(terminal, r.TLS.PeerCertificates[0].RawSubjectPublicKeyInfo, hb); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -485,6 +486,8 @@ func writeError(w http.ResponseWriter, err error) {
 		protocol.CodeConflict:     http.StatusConflict,
 		protocol.CodeTooMany:      http.StatusTooManyRequests,
 		protocol.CodeOverQuota:    http.StatusInsufficientStorage,
+		protocol.CodeNotFound:     http.StatusNotFound,
+		protocol.CodeForged:       http.StatusUnprocessableEntity,
 	}[pe.Code]
 	if status == 0 {
 		status = http.StatusInternalServerError

@@ -1,6 +1,7 @@
 package district
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,6 +46,26 @@ type Terminal struct {
 	// Quiet is set by Terminals when the terminal has not been heard from
 	// for longer than Options.QuietAfter.
 	Quiet bool `json:"quiet"`
+	// Keys are the public keys (PKIX DER) of the terminal's certificates,
+	// the latest last, at most maxKeys: the receipts it printed under an
+	// earlier enrollment still verify (receiptcode).
+	Keys [][]byte `json:"keys,omitempty"`
+}
+
+// maxKeys bounds how many of a terminal's keys the district keeps; a
+// terminal is enrolled anew only when it is repaired or replaced.
+const maxKeys = 8
+
+// keep adds a key of the terminal's, unless it has it already.
+func (t *Terminal) keep(key []byte) bool {
+	if len(key) == 0 || slices.ContainsFunc(t.Keys, func(k []byte) bool { return bytes.Equal(k, key) }) {
+		return false
+	}
+	t.Keys = append(t.Keys, key)
+	if len(t.Keys) > maxKeys {
+		t.Keys = t.Keys[len(t.Keys)-maxKeys:]
+	}
+	return true
 }
 
 // CertificateExpires is when the terminal's current certificate runs out:
@@ -127,6 +149,11 @@ func (d *District) Enroll(req protocol.EnrollRequest) (protocol.EnrollResponse, 
 		if err != nil {
 			return &protocol.Error{Code: protocol.CodeBadRequest, Message: err.Error()}
 		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return err
+		}
+		t.keep(cert.RawSubjectPublicKeyInfo)
 		tok.UsedBy, tok.UsedAt = req.TerminalID, now
 		if err := putJSON(tokens, tokenKey(req.Token), tok); err != nil {
 			return err
@@ -199,11 +226,19 @@ func (d *District) authenticate(cert *x509.Certificate) (string, error) {
 
 // Heartbeat keeps a terminal's latest report.
 func (d *District) Heartbeat(terminal string, hb protocol.Heartbeat) error {
+	return d.heartbeat(terminal, nil, hb)
+}
+
+// heartbeat is Heartbeat with the public key (PKIX DER) of the
+// certificate it came with, which the terminal is kept with: terminals
+// enrolled before the district kept keys give theirs so.
+func (d *District) heartbeat(terminal string, key []byte, hb protocol.Heartbeat) error {
 	now := d.opt.Now().UTC()
 	return d.heartbeats.do(func(tx Tx) error {
 		return changeTerminal(tx, terminal, func(t *Terminal) {
 			t.LastSeen = now
 			t.LastHeartbeat = &hb
+			t.keep(key)
 		})
 	})
 }

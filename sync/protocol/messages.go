@@ -506,3 +506,46 @@ func (u *UpdateReport) Validate() error {
 	}
 	return nil
 }
+
+// ReceiptQuery asks the district how the application of a receipt
+// stands: a resident held the receipt's QR code to a terminal other than
+// the one that printed it. Receipt and Signature are the code's
+// (sync/receiptcode); the district checks the signature with the
+// issuing terminal's key before it answers.
+type ReceiptQuery struct {
+	Receipt   string `json:"receipt"`
+	Signature []byte `json:"signature"`
+}
+
+// MaxReceiptSignature bounds a receipt code's signature (an ECDSA P-256
+// signature in ASN.1 is at most 72 bytes).
+const MaxReceiptSignature = 80
+
+func (q *ReceiptQuery) Validate() error {
+	return firstError(
+		check(q.Receipt != "" && reShort.MatchString(q.Receipt), "receipt number malformed"),
+		check(len(q.Signature) > 0 && len(q.Signature) <= MaxReceiptSignature, "receipt signature malformed"),
+	)
+}
+
+// ReceiptStatus is where the application of a receipt stands, as the
+// district has it: nothing personal, only what the receipt itself shows.
+// State is one of the application states; "received" until staff set one.
+type ReceiptStatus struct {
+	Receipt   string    `json:"receipt"`
+	Service   string    `json:"service"` // the service code
+	Submitted time.Time `json:"submitted"`
+	State     string    `json:"state"`
+	Message   string    `json:"message,omitempty"` // the district's words for the resident
+	At        time.Time `json:"at"`                // when it took this state
+}
+
+func (s *ReceiptStatus) Validate() error {
+	return firstError(
+		check(s.Receipt != "" && s.Service != "" && reShort.MatchString(s.Receipt) && reShort.MatchString(s.Service), "receipt status malformed"),
+		check(ValidState(s.State), "receipt status: unknown state %q", s.State),
+		check(len(s.Message) <= 2000, "receipt status: message over 2000 bytes"),
+		checkTime(s.Submitted),
+		check(!s.At.IsZero(), "receipt status without a time"),
+	)
+}

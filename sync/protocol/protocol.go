@@ -38,6 +38,7 @@ const (
 	PathCatalog   = "/v1/catalog"    // GET ?have=VERSION → Catalog, or 204 when the terminal has the newest
 	PathConfig    = "/v1/config"     // GET ?have=VERSION → TerminalConfig, or 204
 	PathHeartbeat = "/v1/heartbeat"  // POST Heartbeat → 204
+	PathReceipt   = "/v1/receipt"    // POST ReceiptQuery → ReceiptStatus: a receipt's code scanned at another terminal
 	// The terminal's updater (docs/install.md, "Updates"):
 	PathRelease    = "/v1/release"     // GET → ReleaseTarget, or 204 while the terminal's ring names no version
 	PathReleaseKey = "/v1/release/key" // GET: the district's release key (OpenPGP, binary), for apt's signed-by
@@ -108,6 +109,8 @@ const (
 	CodeTooMany      = "too_many"   // too many failed enrollments from this address (HTTP 429, Retry-After)
 	CodeOverQuota    = "over_quota" // the terminal's attachments not yet named by a record fill its quota (HTTP 507)
 	CodeInternal     = "internal"
+	CodeNotFound     = "not_found" // the district has no such thing (a receipt's application not yet sent)
+	CodeForged       = "forged"    // a receipt's code whose signature does not hold
 )
 
 // ErrTooLarge is a body over its limit.

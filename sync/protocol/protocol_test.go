@@ -233,3 +233,43 @@ func FuzzDropRequest(f *testing.F) {
 	seeds(f, DropRequest{Keep: []string{strings.Repeat("ab", 32)}})
 	f.Fuzz(func(t *testing.T, data []byte) { roundTrip[DropRequest](t, data) })
 }
+
+func FuzzReceipt(f *testing.F) {
+	seeds(f,
+		ReceiptQuery{Receipt: "HALL-0007-261207-093000", Signature: make([]byte, 71)},
+		ReceiptStatus{Receipt: "HALL-0007-261207-093000", Service: "SB-001", Submitted: when, State: "processing", Message: "材料审核中", At: when})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		roundTrip[ReceiptQuery](t, data)
+		roundTrip[ReceiptStatus](t, data)
+	})
+}
+
+func TestReceiptMessages(t *testing.T) {
+	good := ReceiptStatus{Receipt: "HALL-0007-261207-093000", Service: "SB-001", Submitted: when, State: "received", At: when}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(*ReceiptStatus){
+		"unknown state":  func(s *ReceiptStatus) { s.State = "lost" },
+		"no receipt":     func(s *ReceiptStatus) { s.Receipt = "" },
+		"newline":        func(s *ReceiptStatus) { s.Service = "a\nb" },
+		"long message":   func(s *ReceiptStatus) { s.Message = strings.Repeat("x", 2001) },
+		"no submit time": func(s *ReceiptStatus) { s.Submitted = time.Time{} },
+		"no time":        func(s *ReceiptStatus) { s.At = time.Time{} },
+	} {
+		s := good
+		change(&s)
+		if s.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for name, q := range map[string]ReceiptQuery{
+		"no signature":   {Receipt: good.Receipt},
+		"long signature": {Receipt: good.Receipt, Signature: make([]byte, MaxReceiptSignature+1)},
+		"no receipt":     {Signature: []byte{1}},
+	} {
+		if q.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

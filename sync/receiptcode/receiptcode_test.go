@@ -7,6 +7,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 func key(t testing.TB) *ecdsa.PrivateKey {
@@ -75,7 +77,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := Terminal(got.Receipt); err != nil || len(got.Signature) == 0 || len(got.Signature) > MaxSignature {
+		if _, err := Terminal(got.Receipt); err != nil || len(got.Signature) == 0 || len(got.Signature) > protocol.MaxReceiptSignature {
 			t.Fatalf("%q parsed to %+v", s, got)
 		}
 		// What parses prints back to a code that parses the same.

@@ -43,10 +43,6 @@ const rawPrefix = "YZ1."
 // param is the query parameter a web address carries the code in.
 const param = "yz"
 
-// MaxSignature bounds a signature's length (an ECDSA P-256 signature in
-// ASN.1 is at most 72 bytes).
-const MaxSignature = 80
-
 // ErrNoCode is a scan that is no receipt code (another QR code, a URL of
 // the district's without one); ErrForged is one whose signature does not
 // hold.
@@ -163,7 +159,7 @@ func Parse(scanned string) (Code, error) {
 		return Code{}, ErrNoCode
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(sig64)
-	if err != nil || len(sig) == 0 || len(sig) > MaxSignature {
+	if err != nil || len(sig) == 0 || len(sig) > protocol.MaxReceiptSignature {
 		return Code{}, ErrNoCode
 	}
 	return Code{Receipt: receipt, Signature: sig}, nil
