@@ -21,6 +21,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/capture"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/receiptcode"
 )
 
 // Outbox takes submissions: sealed and fsynced when Submit returns.
@@ -41,8 +42,13 @@ type Deps struct {
 	// ReceiptURL is where a resident follows an application; "{receipt}"
 	// is replaced by the receipt number (docs/journeys.md).
 	ReceiptURL string
-	Holidays   []time.Time
-	Now        func() time.Time
+	// SignReceipt signs a receipt number with the terminal's key, for the
+	// receipt's QR code (sync/receiptcode), so a scan of it opens the
+	// application's status; nil before enrollment: the code holds the
+	// address or the number alone, and a scan opens nothing.
+	SignReceipt func(number string) (receiptcode.Code, error)
+	Holidays    []time.Time
+	Now         func() time.Time
 	// Kick asks the sync to send at once; nil when not enrolled.
 	Kick func()
 }

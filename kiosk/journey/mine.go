@@ -53,26 +53,39 @@ func MyApplications(f Finder, s Statuses, idNumber string) ([]Progress, error) {
 		if r.Kind != outbox.Application {
 			continue
 		}
-		p := Progress{Receipt: r.Public.Receipt, Service: r.Public.Service, Submitted: r.Created, At: r.Updated,
-			Rated: rated[r.Public.Receipt]}
-		switch r.State {
-		case outbox.Queued, outbox.Sending, outbox.Exported:
-			p.State = "queued"
-		case outbox.Rejected:
-			p.State, p.Message = "rejected", r.Reason
-		default:
-			p.State = "sent"
-		}
-		if s != nil {
-			if st, ok, err := s.RecordStatus(r.ID); err != nil {
-				return nil, err
-			} else if ok {
-				p.State, p.Message, p.At = st.State, st.Message, st.At
-			}
+		p, err := progressOf(r, s, rated)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// progressOf is where an application of this terminal's outbox stands:
+// the district's latest status when one came, else how far the terminal
+// got with it.
+func progressOf(r outbox.Record, s Statuses, rated map[string]bool) (Progress, error) {
+	p := Progress{Receipt: r.Public.Receipt, Service: r.Public.Service, Submitted: r.Created, At: r.Updated,
+		Rated: rated[r.Public.Receipt]}
+	switch r.State {
+	case outbox.Queued, outbox.Sending, outbox.Exported:
+		p.State = "queued"
+	case outbox.Rejected:
+		p.State, p.Message = "rejected", r.Reason
+	default:
+		p.State = "sent"
+	}
+	if s != nil {
+		st, ok, err := s.RecordStatus(r.ID)
+		if err != nil {
+			return Progress{}, err
+		}
+		if ok {
+			p.State, p.Message, p.At = st.State, st.Message, st.At
+		}
+	}
+	return p, nil
 }
 
 // RatedReceipts are the receipts the outbox holds a rating for.

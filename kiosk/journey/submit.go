@@ -117,7 +117,7 @@ func (a *Apply) Submit(ctx context.Context) error {
 		a.deps.Kick()
 	}
 	a.receipt = ReceiptInfo{Number: number, Service: a.svc, Date: now, Committed: now,
-		MaskedName: MaskName(a.card.Name), URL: strings.ReplaceAll(a.deps.ReceiptURL, "{receipt}", number), RecordID: rec.ID,
+		MaskedName: MaskName(a.card.Name), URL: a.receiptQR(number), RecordID: rec.ID,
 		Verdict: app.Identity.Verdict}
 	if !a.svc.Immediate {
 		a.receipt.Committed = a.svc.CommittedDate(now, a.deps.Holidays)
@@ -125,6 +125,22 @@ func (a *Apply) Submit(ctx context.Context) error {
 	a.step, a.why = Receipt, ""
 	a.wipePersonal()
 	return nil
+}
+
+// receiptQR is what the receipt's QR code holds: the receipt's address
+// (ReceiptURL) with the number signed into it, or the signed code alone.
+// Unsigned (not enrolled, or the key failed) it is the address, or ""
+// for the number alone: the receipt still prints, a scan opens nothing.
+func (a *Apply) receiptQR(number string) string {
+	address := strings.ReplaceAll(a.deps.ReceiptURL, "{receipt}", number)
+	if a.deps.SignReceipt == nil {
+		return address
+	}
+	code, err := a.deps.SignReceipt(number)
+	if err != nil {
+		return address
+	}
+	return code.QR(address)
 }
 
 // Receipt is the receipt of the submitted application.
