@@ -76,9 +76,13 @@ const (
 	ReceiptPrinter Kind = "printer"
 	FaceCamera     Kind = "facecam"
 	DocumentCamera Kind = "doccam"
+	// CodeScanner is the 2D-code scanner residents hold their receipt's
+	// QR code to. Not every terminal has one: it is in the registry and
+	// on the status bar only where one is configured.
+	CodeScanner Kind = "scanner"
 )
 
-// Kinds lists the roles in the order the terminal shows them.
+// Kinds lists the roles every terminal has, in the order it shows them.
 var Kinds = []Kind{IDCardReader, ReceiptPrinter, FaceCamera, DocumentCamera}
 
 // Status is one device's report.

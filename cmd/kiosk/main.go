@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,7 +222,16 @@ func run(f flags, log *slog.Logger) error {
 		waiting.run(ctx, &wg, queue, cfg.Outbox.Retention.Duration, log)
 	}
 
-	reg := devices.NewRegistry(devices.Kinds...)
+	codes, err := openScanner(&cfg, f.demo)
+	if err != nil {
+		return err
+	}
+	kinds := devices.Kinds
+	if codes != nil {
+		cleanup = append(cleanup, codes.close)
+		kinds = append(slices.Clone(kinds), devices.CodeScanner)
+	}
+	reg := devices.NewRegistry(kinds...)
 	var link *client.Client
 	var syncState *client.State
 	if queue != nil {
@@ -304,6 +314,13 @@ func run(f flags, log *slog.Logger) error {
 			statuses = syncState
 		}
 		opts.MyApplications = func(id string) ([]journey.Progress, error) { return journey.MyApplications(queue, statuses, id) }
+		opts.LookUpReceipt = receiptLookup(cfg, queue, statuses, link).Look
+		if link != nil {
+			deps.SignReceipt = link.Identity().SignReceipt
+		}
+		if codes != nil && codes.sim != nil {
+			opts.ScanSample = func() error { return codes.scanNewest(queue, cfg, deps.SignReceipt) }
+		}
 		opts.Delivered = func(id string) bool {
 			r, err := queue.Get(id)
 			return err == nil && r.State == outbox.Acknowledged
@@ -326,6 +343,10 @@ func run(f flags, log *slog.Logger) error {
 	}
 	if cards != nil {
 		cards.run(ctx, &wg, func(ev idcard.Event) { screens.do(func() { term.CardRead(ev) }) })
+	}
+	if codes != nil {
+		codes.run(ctx, &wg, reg, func(code string) { screens.do(func() { term.CodeScanned(code) }) },
+			func() { screens.do(term.ScanRefused) }, log)
 	}
 	if f.demo {
 		// The journey harness's view of the screen (kiosk/inspect): demo only.

@@ -11,9 +11,11 @@ import (
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+	"github.com/yizhan-kiosk/yizhan/sync/receiptcode"
 )
 
 // queryScreen is "my applications" (查询) and, under the 评价 tile, the
@@ -21,6 +23,9 @@ import (
 type queryScreen struct {
 	kit *kit
 	queryState
+	// lookups counts the scans looked up, so that the answer to one the
+	// resident has since replaced (or left) is dropped; never wiped.
+	lookups int
 }
 
 // wipe forgets the card and its applications.
@@ -45,6 +50,84 @@ type queryState struct {
 	rating *journey.Progress
 	bad    badRating
 	saving bool
+	// scanned is the application of a receipt's QR code held to the
+	// scanner, shown alone, without the card; scanErr is the key of why
+	// a scan opened nothing; scanning while a scan is looked up, whose
+	// number in lookups is lookup.
+	scanned  *journey.Progress
+	scanErr  string
+	scanning bool
+	lookup   int
+}
+
+// scanWait bounds the look-up of a scan: the district is asked about a
+// receipt another terminal printed, and a resident does not wait longer.
+const scanWait = 10 * time.Second
+
+// scan looks up the application of a receipt's code off Fyne's
+// goroutine, and shows it: a scan replaces a card's list (one resident is
+// at the terminal) and the scan before it.
+func (s *queryScreen) scan(code string) {
+	t := s.kit
+	s.lookups++
+	s.queryState = queryState{scanning: true, lookup: s.lookups}
+	t.refresh()
+	n := s.lookups
+	t.async(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), scanWait)
+		defer cancel()
+		p, err := t.opt.LookUpReceipt(ctx, code)
+		t.do(func() {
+			if !s.scanning || s.lookup != n { // replaced, or the resident left
+				return
+			}
+			s.scanning = false
+			if err != nil {
+				s.scanErr = scanErrorKey(err)
+				t.opt.Log.Info("a scanned receipt opened nothing", "why", s.scanErr, "err", err)
+			} else {
+				s.scanned = &p
+			}
+			t.refresh()
+		})
+	})
+}
+
+// scanFailed says why a scan opened nothing.
+func (s *queryScreen) scanFailed(key string) {
+	s.lookups++
+	s.queryState = queryState{scanErr: key}
+	s.kit.refresh()
+}
+
+// scanErrorKey is the translation key that tells the resident why a scan
+// opened nothing, and what to do.
+func scanErrorKey(err error) string {
+	switch {
+	case errors.Is(err, receiptcode.ErrNoCode):
+		return "scan.not_receipt"
+	case errors.Is(err, receiptcode.ErrForged):
+		return "scan.forged"
+	case errors.Is(err, journey.ErrReceiptUnknown):
+		return "scan.unknown"
+	case errors.Is(err, journey.ErrReceiptOffline):
+		return "scan.offline"
+	}
+	return "query.failed"
+}
+
+// scannerReady reports whether a scan can be taken now: a scanner is
+// configured and working, and scans are looked up.
+func (t *kit) scannerReady() bool {
+	if t.opt.LookUpReceipt == nil || t.opt.Config.Scanner.Device == "" {
+		return false
+	}
+	for _, st := range t.opt.Devices.Snapshot() {
+		if st.Kind == devices.CodeScanner {
+			return st.State.Usable()
+		}
+	}
+	return false
 }
 
 // queryRefresh is how often a shown list is read again for statuses that
@@ -136,17 +219,24 @@ func (s *queryScreen) rate(p journey.Progress, level int, reason, phone string) 
 func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 	t := s.kit
 	lang := t.sess.Lang()
-	if !s.read {
-		hint := sentence(T("query.card_hint"))
+	if !s.read && s.scanned == nil {
 		title := T("query.title")
 		if t.sess.Screen() == screenRate {
 			title = T("rating.choose")
 		}
 		content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
-		if s.err != "" {
+		switch {
+		case s.scanning:
+			content.Add(callout(th, T("scan.looking"), fynetheme.ColorNameSuccess))
+		case s.scanErr != "":
+			content.Add(callout(th, T(s.scanErr), fynetheme.ColorNameWarning))
+		case s.err != "":
 			content.Add(banner(th, T(s.err), fynetheme.ColorNameWarning))
 		}
-		content.Add(hint)
+		content.Add(sentence(T("query.card_hint")))
+		if t.scannerReady() {
+			content.Add(sentence(T("scan.hint")))
+		}
 		return t.framed(th, fillingCard(th, content))
 	}
 	serviceName := func(code string) string {
@@ -165,6 +255,13 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 			t.refresh()
 		})
 	}
+	if p := s.scanned; p != nil {
+		rows := container.NewVBox(
+			text(th, T("scan.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
+			s.item(th, *p, serviceName(p.Service)),
+			sentence(T("scan.again")))
+		return t.framed(th, vscroll(rows))
+	}
 	rows := container.NewVBox(
 		text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
 		text(th, T("query.whose", map[string]any{"Name": s.holder}), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
@@ -172,29 +269,35 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 		rows.Add(text(th, T("query.none"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, false))
 	}
 	for _, p := range s.list {
-		state := T("query.state." + p.State)
-		if p.Message != "" {
-			state += " · " + p.Message
-		}
-		item := container.NewVBox(
-			text(th, serviceName(p.Service), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
-			text(th, T("apply.receipt_number")+p.Receipt+"   "+p.Submitted.In(t.opt.Now().Location()).Format("2006-01-02 15:04"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
-			text(th, state, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
-		if t.sess.Screen() == screenRate {
-			if p.Rated {
-				item.Add(text(th, T("rating.done"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true))
-			} else {
-				progress := p
-				b := widget.NewButton(T("rating.this"), t.input(func() {
-					s.rating = &progress
-					t.refresh()
-				}))
-				b.Importance = widget.HighImportance
-				t.name(b, "rate:"+p.Receipt)
-				item.Add(bigButton(th, b))
-			}
-		}
-		rows.Add(newCard(th, item))
+		rows.Add(s.item(th, p, serviceName(p.Service)))
 	}
 	return t.framed(th, vscroll(rows))
+}
+
+// item is one application: its service, receipt number and date, where
+// it stands, and on the rating screen the way to rate it.
+func (s *queryScreen) item(th fyne.Theme, p journey.Progress, service string) fyne.CanvasObject {
+	t := s.kit
+	state := T("query.state." + p.State)
+	if p.Message != "" {
+		state += " · " + p.Message
+	}
+	item := container.NewVBox(
+		text(th, service, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
+		text(th, T("apply.receipt_number")+p.Receipt+"   "+p.Submitted.In(t.opt.Now().Location()).Format("2006-01-02 15:04"), fynetheme.SizeNameText, theme.ColorSecondaryLabel, false),
+		text(th, state, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
+	if t.sess.Screen() == screenRate {
+		if p.Rated {
+			item.Add(text(th, T("rating.done"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true))
+		} else {
+			b := widget.NewButton(T("rating.this"), t.input(func() {
+				s.rating = &p
+				t.refresh()
+			}))
+			b.Importance = widget.HighImportance
+			t.name(b, "rate:"+p.Receipt)
+			item.Add(bigButton(th, b))
+		}
+	}
+	return newCard(th, item)
 }

@@ -15,6 +15,7 @@ import (
 	"image/color"
 	"log/slog"
 	"maps"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -56,6 +57,11 @@ type Options struct {
 	// its receipt number (demo mode only; nil otherwise). It is called off
 	// Fyne's goroutine; the demo shows a button and F4 for it.
 	SubmitSample func() (receipt string, err error)
+	// ScanSample holds the newest receipt this terminal printed to the
+	// simulated code scanner (demo mode only; nil otherwise): its code
+	// comes back through the real driver to CodeScanned. It is called off
+	// Fyne's goroutine; the demo shows a button and F6 for it.
+	ScanSample func() error
 	// Catalog is the service catalog the service list shows; nil shows the
 	// placeholder.
 	Catalog *catalog.Catalog
@@ -84,6 +90,10 @@ type Options struct {
 	// Wake asks for a Tick soon: the screen changed, and what it shows
 	// may count in seconds now. It must not block; nil: not needed.
 	Wake func()
+	// LookUpReceipt finds the application of a receipt's QR code held to
+	// the code scanner (journey.ReceiptLookup); nil: scans open nothing.
+	// It is called off Fyne's goroutine.
+	LookUpReceipt func(ctx context.Context, scanned string) (journey.Progress, error)
 }
 
 // The screens behind the home tiles.
@@ -219,6 +229,8 @@ func New(app fyne.App, win fyne.Window, opt Options) (*Terminal, error) {
 			t.printSample()
 		case ev.Name == fyne.KeyF4 && t.opt.SubmitSample != nil:
 			t.submitSample()
+		case ev.Name == fyne.KeyF6 && t.opt.ScanSample != nil:
+			t.scanSample()
 		case ev.Name == fyne.KeyF5 && t.opt.Demo && t.sess.Screen() == session.Home:
 			t.capture.startDemo()
 		}
@@ -248,7 +260,7 @@ func (t *Terminal) rebuild() {
 	th := t.th
 	header := t.header(th)
 	var frame *fyne.Container
-	t.status = newStatusBar(th, t.opt.Config.TerminalID, devices.Kinds, func() { frame.Refresh() })
+	t.status = newStatusBar(th, t.opt.Config.TerminalID, t.kinds(), func() { frame.Refresh() })
 	tops := []fyne.CanvasObject{header}
 	t.strip = t.demoStrip()
 	if t.strip != nil {
@@ -388,6 +400,9 @@ func (t *Terminal) demoStrip() fyne.CanvasObject {
 	if t.opt.SubmitSample != nil {
 		t.demoSubmit = demoButton("demo.submit", t.submitSample)
 	}
+	if t.opt.ScanSample != nil {
+		demoButton("demo.scan_receipt", t.scanSample)
+	}
 	if t.opt.Demo && (t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil) {
 		t.demoCapture = demoButton("demo.capture", func() {
 			if t.sess.Screen() == session.Home {
@@ -445,7 +460,7 @@ func (t *Terminal) toggleDemoStrip() {
 }
 
 func (t *Terminal) hasDemoActions() bool {
-	return t.opt.PlaceSampleCard != nil || t.opt.PrintSample != nil || t.opt.SubmitSample != nil ||
+	return t.opt.PlaceSampleCard != nil || t.opt.PrintSample != nil || t.opt.SubmitSample != nil || t.opt.ScanSample != nil ||
 		t.opt.Demo && (t.opt.Cameras.Face != nil || t.opt.Cameras.Document != nil)
 }
 
@@ -702,6 +717,21 @@ func (t *Terminal) submitSample() {
 	})
 }
 
+// scanSample has the simulated scanner read the newest receipt. Without
+// one yet, the home screen says to submit a sample first.
+func (t *Terminal) scanSample() {
+	t.offUI(func() {
+		err := t.opt.ScanSample()
+		if err == nil {
+			return // the scan comes back through the scanner
+		}
+		t.opt.Log.Warn("sample scan", "err", err)
+		t.toUI(func() {
+			t.tell(notice{key: "demo.scan_none", kind: fynetheme.ColorNameWarning, until: t.opt.Now().Add(10 * time.Second)})
+		})
+	})
+}
+
 // showReceipt covers the screen with the receipt, or with why it failed.
 func (t *Terminal) showReceipt(img image.Image, err error) {
 	failure := ""
@@ -751,6 +781,45 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 	t.tell(n)
 }
 
+// CodeScanned takes a code the scanner read. On the home screen it opens
+// the receipt's status (查询); on the query and rating screens it shows
+// that receipt instead of what was shown. Anywhere else — a resident in
+// the middle of an application, staff at work — it is ignored.
+func (t *Terminal) CodeScanned(code string) {
+	if t.opt.LookUpReceipt == nil {
+		return
+	}
+	switch t.sess.Screen() {
+	case session.Home:
+		t.sess.Touch(t.opt.Now())
+		t.show(screenQuery)
+	case screenQuery, screenRate:
+		t.sess.Touch(t.opt.Now())
+	default:
+		t.opt.Log.Info("a scan on a screen that takes none", "screen", t.sess.Screen())
+		return
+	}
+	t.query.scan(code)
+}
+
+// ScanRefused is a scan the scanner could not read whole: where a scan is
+// taken, the resident is asked to scan again.
+func (t *Terminal) ScanRefused() {
+	if t.opt.LookUpReceipt == nil {
+		return
+	}
+	switch t.sess.Screen() {
+	case session.Home:
+		t.sess.Touch(t.opt.Now())
+		t.show(screenQuery)
+	case screenQuery, screenRate:
+		t.sess.Touch(t.opt.Now())
+	default:
+		return
+	}
+	t.query.scanFailed("scan.unreadable")
+}
+
 // banner is a coloured strip with one line of text on it.
 func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 	fg := fynetheme.ColorNameForegroundOnSuccess
@@ -762,6 +831,16 @@ func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 	l := text(th, s, fynetheme.SizeNameSubHeadingText, fg, true)
 	p := th.Size(fynetheme.SizeNamePadding) * 2
 	return container.NewStack(r, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), l))
+}
+
+// kinds are the devices the status bar shows: every terminal's, and the
+// code scanner where one is configured.
+func (t *Terminal) kinds() []devices.Kind {
+	kinds := slices.Clone(devices.Kinds)
+	if t.opt.Config.Scanner.Device != "" {
+		kinds = append(kinds, devices.CodeScanner)
+	}
+	return kinds
 }
 
 // DevicesChanged re-reads the device registry into the status bar.

@@ -157,6 +157,9 @@ func New(opt Options) (*Client, error) {
 	return &Client{opt: opt, hc: &http.Client{Transport: tr}, base: base, kick: make(chan struct{}, 1), held: map[string]time.Time{}}, nil
 }
 
+// Identity is the terminal's, as enrolled.
+func (c *Client) Identity() *Identity { return c.opt.Identity }
+
 // Status returns the link's state now.
 func (c *Client) Status() Status {
 	c.mu.Lock()
