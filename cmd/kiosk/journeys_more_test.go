@@ -21,6 +21,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
 	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
 	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
+	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
 
 // The residents' other journeys, tapped on the real terminal like
@@ -74,6 +75,80 @@ func TestJourneyQuery(t *testing.T) {
 		k.Tap("nav.home")
 		k.WaitScreen("home", "")
 	})
+}
+
+// TestJourneyScan: a resident holds their receipt's QR code to the code
+// scanner on the home screen and sees that application, without their
+// card. The demo's F6 holds the newest receipt to the simulated scanner:
+// its code, signed with the terminal's enrolled key, goes over a
+// pseudo-terminal through the real driver. The district moves the
+// application on meanwhile, and the scan shows where it stands.
+func TestJourneyScan(t *testing.T) {
+	for _, p := range journeyPanels(t, true) {
+		for _, elderly := range []bool{false, true} {
+			if elderly && os.Getenv("YIZHAN_JOURNEYS") != "all" {
+				continue
+			}
+			name := p.name
+			if elderly {
+				name += "-elderly"
+			}
+			t.Run(name, func(t *testing.T) {
+				k := startJourney(t, "scan", p.name, p.w, p.h, elderly, harness.Options{Windowed: true})
+				scanJourney(t, k)
+				t.Logf("taps: %d", k.Taps)
+			})
+		}
+	}
+}
+
+func scanJourney(t *testing.T, k *harness.Kiosk) {
+	// 查询 offers the scanner beside the card.
+	k.Tap("tile.query")
+	k.Wait("the scanner offered", 10*time.Second, func(s inspect.Snapshot) bool {
+		return s.Screen == "query" && hasText(s, "二维码对准扫码窗口")
+	})
+	k.Tap("nav.home")
+	k.WaitScreen("home", "")
+
+	receipt := submitSampleApplication(t, k)
+	ref := waitForApplication(t, k, receipt)
+	if err := k.District.SetStatus("staff", "127.0.0.1", ref, "processing", "材料审核中"); err != nil {
+		t.Fatal(err)
+	}
+	k.Key(harness.KeyF6)
+	k.Wait("the receipt's application", 30*time.Second, func(s inspect.Snapshot) bool {
+		return s.Screen == "query" && hasText(s, tr(t, "zh", "scan.title")) && hasText(s, receipt)
+	})
+	// The status comes with a sync; a scan after it shows it.
+	k.SyncNow()
+	k.Wait("its status from the district", 30*time.Second, func(s inspect.Snapshot) bool {
+		if hasText(s, "材料审核中") {
+			return true
+		}
+		time.Sleep(500 * time.Millisecond)
+		k.Key(harness.KeyF6)
+		return false
+	})
+	k.Tap("nav.home")
+	k.WaitScreen("home", "")
+}
+
+// waitForApplication waits until the district has the application of receipt,
+// and names its record.
+func waitForApplication(t *testing.T, k *harness.Kiosk, receipt string) district.RecordRef {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ref, err := k.District.ApplicationOf(receipt)
+		if err == nil {
+			return ref
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the district has no application %s after a minute: %v", receipt, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // TestJourneyRate: from 评价, the card, the application's rate button, a

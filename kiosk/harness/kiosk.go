@@ -210,6 +210,15 @@ func EnrollDemo(ctx context.Context, t testing.TB, d *district.District, url, wo
 // stop ends the terminal (SIGINT) when the test ends, unless Stop did.
 func (k *Kiosk) stop() { k.Stop(os.Interrupt) }
 
+// SyncNow asks the terminal for a sync round at once, as kioskctl sync
+// now does (SIGUSR1).
+func (k *Kiosk) SyncNow() {
+	k.t.Helper()
+	if err := k.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		k.t.Fatalf("sync now: %v", err)
+	}
+}
+
 // Stop ends the terminal with sig (SIGTERM as systemd does, SIGINT as a
 // console's ^C) and checks that it exits with status 0 within 10 s.
 func (k *Kiosk) Stop(sig os.Signal) {

@@ -33,6 +33,7 @@ const (
 	KeyF3 xproto.Keysym = 0xFFC0 // print a sample receipt
 	KeyF4 xproto.Keysym = 0xFFC1 // submit a sample application
 	KeyF5 xproto.Keysym = 0xFFC2 // try the cameras
+	KeyF6 xproto.Keysym = 0xFFC3 // hold the newest receipt to the code scanner
 )
 
 // Display is a virtual X screen and a connection to it.

@@ -256,11 +256,7 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 		})
 	}
 	if p := s.scanned; p != nil {
-		rows := container.NewVBox(
-			text(th, T("scan.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
-			s.item(th, *p, serviceName(p.Service)),
-			sentence(T("scan.again")))
-		return t.framed(th, vscroll(rows))
+		return t.framed(th, fillingCard(th, s.scannedContent(th, *p, serviceName(p.Service))))
 	}
 	rows := container.NewVBox(
 		text(th, T("query.title"), fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true),
@@ -272,6 +268,39 @@ func (s *queryScreen) content(th fyne.Theme) fyne.CanvasObject {
 		rows.Add(s.item(th, p, serviceName(p.Service)))
 	}
 	return t.framed(th, vscroll(rows))
+}
+
+// scannedContent is the application of a scanned receipt, alone on the
+// screen: where it stands first and largest, then what it is, then what
+// else the resident can do.
+func (s *queryScreen) scannedContent(th fyne.Theme, p journey.Progress, service string) fyne.CanvasObject {
+	t := s.kit
+	words := T("scan.title") + T("query.state."+p.State)
+	if p.Message != "" {
+		words += " · " + p.Message
+	}
+	state := sentence(words)
+	state.TextStyle.Bold = true
+	state.SizeName = fynetheme.SizeNameHeadingText
+	content := container.NewVBox(
+		text(th, service, fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, true),
+		state,
+		text(th, T("apply.receipt_number")+p.Receipt+"   "+p.Submitted.In(t.opt.Now().Location()).Format("2006-01-02 15:04"), fynetheme.SizeNameSubHeadingText, fynetheme.ColorNameForeground, false))
+	switch {
+	case t.sess.Screen() != screenRate:
+	case p.Rated:
+		content.Add(text(th, T("rating.done"), fynetheme.SizeNameSubHeadingText, theme.ColorSecondaryLabel, true))
+	default:
+		b := widget.NewButton(T("rating.this"), t.input(func() {
+			s.rating = &p
+			t.refresh()
+		}))
+		b.Importance = widget.HighImportance
+		t.name(b, "rate:"+p.Receipt)
+		content.Add(bigButton(th, b))
+	}
+	content.Add(sentence(T("scan.again")))
+	return content
 }
 
 // item is one application: its service, receipt number and date, where

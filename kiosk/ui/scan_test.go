@@ -48,7 +48,7 @@ func TestScanAReceiptFromHome(t *testing.T) {
 	if h.term.sess.Screen() != screenQuery || *looked != 1 {
 		t.Fatalf("after a scan at home: screen %s, %d look-ups", h.term.sess.Screen(), *looked)
 	}
-	for _, want := range []string{"回执查询结果", "养老金领取资格认证", scannedReceipt, "办理中 · 材料审核中", "可以再扫另一张回执"} {
+	for _, want := range []string{"办理进度：办理中 · 材料审核中", "养老金领取资格认证", scannedReceipt, "办理中 · 材料审核中", "还有别的凭条可以接着扫"} {
 		if !h.showing(want) {
 			t.Errorf("not showing %q: %q", want, h.texts())
 		}
@@ -75,15 +75,15 @@ func TestScanThatOpensNothing(t *testing.T) {
 		err  error
 		want string
 	}{
-		{receiptcode.ErrNoCode, "这不是办事回执上的二维码"},
-		{receiptcode.ErrForged, "无法核验"},
-		{journey.ErrReceiptUnknown, "还在发送途中"},
-		{journey.ErrReceiptOffline, "网络暂时不通"},
+		{receiptcode.ErrNoCode, "这个二维码查不到办件"},
+		{receiptcode.ErrForged, "这张凭条查不到办件"},
+		{journey.ErrReceiptUnknown, "正在送往政务服务中心"},
+		{journey.ErrReceiptOffline, "暂时连不上网"},
 		{errors.New("outbox: disk"), "暂时查不到"},
 	} {
 		fail = c.err
 		h.term.CodeScanned("anything")
-		if !h.showing(c.want) || h.showing("回执查询结果") {
+		if !h.showing(c.want) || h.showing("办理进度：办理中 · 材料审核中") {
 			t.Errorf("%v: showing %q", c.err, h.texts())
 		}
 	}
@@ -137,7 +137,7 @@ func TestScanHintAndLateAnswers(t *testing.T) {
 		t.Fatalf("the scanner offered while unplugged: %q", h.texts())
 	}
 	h.term.CodeScanned("YZ1.whatever")
-	if !h.showing("正在查询这张回执") {
+	if !h.showing("正在查询，可以拿开凭条了") {
 		t.Fatalf("while looking up: %q", h.texts())
 	}
 	test.Tap(h.term.kit.homeBtn)
