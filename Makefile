@@ -27,8 +27,11 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcurso
 # is the browser the staff console's pages are tested in (sync/console);
 # postgresql is the server the district's PostgreSQL store is tested on (a
 # throwaway cluster each test run starts: sync/district/pgtest); aptly and
-# gnupg make and sign the district's release repository (sync/release).
-TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql aptly gnupg
+# gnupg make and sign the district's release repository (sync/release);
+# cups-daemon and cups-client are the print system the A4 printer is
+# tested through (a private cupsd each test starts: devices/a4printer),
+# and poppler-utils' pdftotext reads printed PDFs back.
+TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql aptly gnupg cups-daemon cups-client poppler-utils
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
@@ -124,7 +127,7 @@ run: build
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
 test: test-deps lint lintian vuln
-	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_REQUIRE_RELEASE=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_REQUIRE_RELEASE=1 YIZHAN_REQUIRE_CUPS=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
 	YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_DISTRICT_STORE=postgres $(GO) test -race -count=1 -timeout 10m ./sync/district
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk

@@ -80,6 +80,9 @@ const (
 	// QR code to. Not every terminal has one: it is in the registry and
 	// on the status bar only where one is configured.
 	CodeScanner Kind = "scanner"
+	// A4Printer prints certificates and forms on A4 paper, through the
+	// print system (CUPS). Also only where one is configured.
+	A4Printer Kind = "a4printer"
 )
 
 // Kinds lists the roles every terminal has, in the order it shows them.
