@@ -40,7 +40,7 @@ func TestRoundTrip(t *testing.T) {
 func TestDecodeByHand(t *testing.T) {
 	data := []byte{
 		0x01, 0x01, 0x00, 0x00, 0, 0, 0, 9, // 1.1, successful-ok, request 9
-		0x04,                                                   // printer group
+		0x04,                                                                                           // printer group
 		0x23, 0, 13, 'p', 'r', 'i', 'n', 't', 'e', 'r', '-', 's', 't', 'a', 't', 'e', 0, 4, 0, 0, 0, 5, // enum 5
 		0x44, 0, 21, 'p', 'r', 'i', 'n', 't', 'e', 'r', '-', 's', 't', 'a', 't', 'e', '-', 'r', 'e', 'a', 's', 'o', 'n', 's',
 		0, 17, 'm', 'e', 'd', 'i', 'a', '-', 'e', 'm', 'p', 't', 'y', '-', 'e', 'r', 'r', 'o', 'r',
