@@ -97,7 +97,7 @@ run: build
 		echo "make run needs a graphical session (DISPLAY is not set)"; exit 1; fi
 	@mkdir -p var/demo var/districtd
 	@set -e; \
-	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) --console $(DEMO_CONSOLE) 2>var/districtd/serve.log & dpid=$$!; \
+	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) --console $(DEMO_CONSOLE) --documents sample 2>var/districtd/serve.log & dpid=$$!; \
 	trap 'kill $$dpid 2>/dev/null; wait $$dpid 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 100); do [ -S var/districtd/admin.sock ] && break; \
 		kill -0 $$dpid 2>/dev/null || { cat var/districtd/serve.log; exit 1; }; sleep 0.1; done; \

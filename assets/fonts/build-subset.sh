@@ -84,3 +84,44 @@ PY
 	awk '/^License: SIL-1.1$/ && seen++ {on=1; next} on && /^License:/ {exit} on' \
 		/usr/share/doc/fonts-noto-cjk/copyright | sed -e 's/^ //' -e 's/^\.$//'
 } > "$here/OFL.txt"
+
+# districtd's PDF documents need TrueType outlines (the Go PDF writers embed
+# no CFF): the regular subset again, its cubic curves turned quadratic
+# (fontTools' cu2qu, within one font unit), into assets/docfont.
+"$py" - "$here/NotoSansSC-Subset-Regular.otf" "$here/../docfont/NotoSansSC-Subset-Regular.ttf" <<'PY'
+import sys
+from fontTools.ttLib import TTFont, newTable
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+font = TTFont(sys.argv[1])
+order = font.getGlyphOrder()
+glyphs = font.getGlyphSet()
+glyf = newTable("glyf")
+glyf.glyphOrder = order
+glyf.glyphs = {}
+for name in order:
+    pen = TTGlyphPen(None)
+    glyphs[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+    glyf.glyphs[name] = pen.glyph()
+font["glyf"] = glyf
+font["loca"] = newTable("loca")
+maxp = newTable("maxp")
+maxp.tableVersion = 0x00010000
+for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+              "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+    setattr(maxp, field, 0)
+maxp.maxZones = 1
+font["maxp"] = maxp  # the other counts are computed when the font is written
+font["head"].glyphDataFormat = 0
+post = font["post"]
+post.formatType = 2.0
+post.extraNames = []
+post.mapping = {}
+post.glyphOrder = order
+del font["CFF "]
+font.sfntVersion = "\x00\x01\x00\x00"
+font.save(sys.argv[2])
+PY
+echo "docfont/NotoSansSC-Subset-Regular.ttf: $(stat -c %s "$here/../docfont/NotoSansSC-Subset-Regular.ttf") bytes" >&2
+cp "$here/OFL.txt" "$here/../docfont/OFL.txt"

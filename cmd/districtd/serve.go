@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/sync/certificate"
 	"github.com/yizhan-kiosk/yizhan/sync/console"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -35,6 +36,8 @@ func serve(stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 		name := fs.String("name", "示范区", "the district's `NAME`, for its CA")
 		logJSON := fs.Bool("log-json", false, "log JSON lines")
 		consoleAddr := fs.String("console", "", "the `ADDRESS` to serve the staff console on, such as 127.0.0.1:8080 behind a TLS proxy (none when empty)")
+		documents := fs.String("documents", "none", "the certificates residents print at the terminals: none, or sample (the sample catalog's, made-up records marked as samples: demos only)")
+		issuerName := fs.String("document-issuer", "", "the issuing office at the head of each document (`NAME`; the district's name and 政务服务中心 when empty)")
 		var hosts hostList
 		fs.Var(&hosts, "host", "a `NAME` or address terminals reach the district by (repeat)")
 		return func(words []string) error {
@@ -53,7 +56,23 @@ func serve(stderr io.Writer) func(fs *flag.FlagSet) func([]string) error {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			return serveDistrict(ctx, district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}, listeners{sync: *listen, console: *consoleAddr})
+			opt := district.Options{Dir: *data, Name: *name, Hosts: hosts, Log: log}
+			switch *documents {
+			case "none":
+			case "sample":
+				issuer := *issuerName
+				if issuer == "" {
+					issuer = *name + "政务服务中心"
+				}
+				sample, err := sampleIssuer(*data, issuer, log)
+				if err != nil {
+					return err
+				}
+				opt.Issuer = sample
+			default:
+				return fmt.Errorf("%w: --documents is none or sample, not %q", errUsage, *documents)
+			}
+			return serveDistrict(ctx, opt, listeners{sync: *listen, console: *consoleAddr})
 		}
 	}
 }
@@ -105,6 +124,28 @@ func hasDistrict(dir string) bool {
 		}
 	}
 	return false
+}
+
+// sealFile is the district's seal in its data folder, for the documents.
+const sealFile = "seal.png"
+
+// sampleIssuer issues the sample catalog's certificates, with the seal in
+// the data folder if there is one (a drawn specimen seal otherwise).
+func sampleIssuer(dir, issuer string, log *slog.Logger) (*certificate.Sample, error) {
+	s := &certificate.Sample{District: issuer}
+	data, err := os.ReadFile(filepath.Join(dir, sealFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		log.Info("no seal in the data folder: documents carry a drawn specimen seal", "file", filepath.Join(dir, sealFile))
+	case err != nil:
+		return nil, err
+	default:
+		if s.Seal, err = certificate.SealFrom(data); err != nil {
+			return nil, err
+		}
+	}
+	log.Warn("issuing the sample certificates, made-up records marked as samples: for demonstrations only")
+	return s, nil
 }
 
 // serveDistrict runs a district until ctx ends: the protocol on listen, the staff

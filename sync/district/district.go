@@ -78,6 +78,7 @@ var (
 	bucketFeed        = []byte("feed")
 	bucketAPITokens   = []byte("api_tokens")
 	bucketSessions    = []byte("console_sessions")
+	bucketDocuments   = []byte("documents")
 	keyVersion        = []byte("version")
 	keyCatalog        = []byte("catalog")
 	keyConfig         = []byte("config")
@@ -87,7 +88,7 @@ const storeVersion = "3"
 
 var allBuckets = [][]byte{bucketMeta, bucketTokens, bucketTerminals, bucketRecords, bucketStatuses, bucketStaff, bucketAudit,
 	bucketInbox, bucketCounts, bucketRatings, bucketRatingFacts, bucketReceipts, bucketUnrated, bucketCases, bucketOpenCases, bucketClosedCases, bucketFeed, bucketAPITokens,
-	bucketSessions}
+	bucketSessions, bucketDocuments}
 
 // Options configures a District.
 type Options struct {
@@ -146,6 +147,9 @@ type Options struct {
 	// districtd replicas share. The CA, the keys and the attachments stay
 	// in Dir either way.
 	Store string
+	// Issuer makes the documents residents print at the terminals
+	// (certificates); nil: the district issues none there.
+	Issuer Issuer
 }
 
 // District is one district's backend. It is safe for concurrent use.

@@ -160,6 +160,7 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("GET "+protocol.PathConfig, d.terminal(d.handleConfig))
 	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
 	mux.HandleFunc("POST "+protocol.PathReceipt, d.terminal(d.handleReceipt))
+	mux.HandleFunc("POST "+protocol.PathDocument, d.terminal(d.handleDocument))
 	mux.HandleFunc("GET "+protocol.PathRelease, d.terminal(d.handleRelease))
 	mux.HandleFunc("GET "+protocol.PathReleaseKey, d.terminal(d.handleReleaseKey))
 	mux.HandleFunc("GET "+protocol.PathRepo, d.terminal(d.handleRepo))
@@ -488,6 +489,7 @@ func writeError(w http.ResponseWriter, err error) {
 		protocol.CodeOverQuota:    http.StatusInsufficientStorage,
 		protocol.CodeNotFound:     http.StatusNotFound,
 		protocol.CodeForged:       http.StatusUnprocessableEntity,
+		protocol.CodeNotIssued:    http.StatusUnprocessableEntity,
 	}[pe.Code]
 	if status == 0 {
 		status = http.StatusInternalServerError

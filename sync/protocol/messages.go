@@ -1,12 +1,14 @@
 package protocol
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EnrollRequest asks the district to certify a terminal's key. CSR is a
@@ -547,5 +549,51 @@ func (s *ReceiptStatus) Validate() error {
 		check(len(s.Message) <= 2000, "receipt status: message over 2000 bytes"),
 		checkTime(s.Submitted),
 		check(!s.At.IsZero(), "receipt status without a time"),
+	)
+}
+
+// DocumentRequest asks the district for a document a resident prints at
+// the terminal (a certificate: 户籍证明, 参保证明): the service, and the
+// values of its form, the card's among them. It is personal, and carried
+// only over the mutual TLS link: the terminal keeps none of it.
+type DocumentRequest struct {
+	// ID is made on the terminal (a UUIDv7): it names the document in
+	// the district's register and in the terminal's print event.
+	ID      string            `json:"id"`
+	Service string            `json:"service"`
+	Fields  map[string]string `json:"fields"`
+}
+
+func (r *DocumentRequest) Validate() error {
+	if err := firstError(
+		check(ValidRecordID(r.ID), "document id malformed"),
+		check(r.Service != "" && reShort.MatchString(r.Service), "document service malformed"),
+		check(len(r.Fields) <= 64, "over 64 fields"),
+	); err != nil {
+		return err
+	}
+	for k, v := range r.Fields {
+		if k == "" || !reShort.MatchString(k) || len(v) > 400 || !utf8.ValidString(v) {
+			return errors.New("document field " + strconv.Quote(k) + " malformed")
+		}
+	}
+	return nil
+}
+
+// Document is a document the district issued: its title, its pages and
+// the PDF itself, at most MaxDocument bytes.
+type Document struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Pages int    `json:"pages"`
+	PDF   []byte `json:"pdf"`
+}
+
+func (d *Document) Validate() error {
+	return firstError(
+		check(ValidRecordID(d.ID), "document id malformed"),
+		check(d.Title != "" && len(d.Title) <= 200 && utf8.ValidString(d.Title), "document title malformed"),
+		check(d.Pages >= 1 && d.Pages <= 50, "document pages %d out of 1–50", d.Pages),
+		check(len(d.PDF) <= MaxDocument && bytes.HasPrefix(d.PDF, []byte("%PDF-")), "document is no PDF of at most %d bytes", MaxDocument),
 	)
 }

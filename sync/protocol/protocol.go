@@ -39,6 +39,7 @@ const (
 	PathConfig    = "/v1/config"     // GET ?have=VERSION → TerminalConfig, or 204
 	PathHeartbeat = "/v1/heartbeat"  // POST Heartbeat → 204
 	PathReceipt   = "/v1/receipt"    // POST ReceiptQuery → ReceiptStatus: a receipt's code scanned at another terminal
+	PathDocument  = "/v1/document"   // POST DocumentRequest → Document: a certificate to print for the resident at the terminal
 	// The terminal's updater (docs/install.md, "Updates"):
 	PathRelease    = "/v1/release"     // GET → ReleaseTarget, or 204 while the terminal's ring names no version
 	PathReleaseKey = "/v1/release/key" // GET: the district's release key (OpenPGP, binary), for apt's signed-by
@@ -63,6 +64,7 @@ const (
 	MaxSealedBytes  = 1 << 20 // the sealed personal part of one record
 	MaxBodyBytes    = 8 << 20 // any JSON body
 	MaxStatuses     = 500     // statuses in one StatusesResponse
+	MaxDocument     = 4 << 20 // one document's PDF
 )
 
 // Kinds of record, as the outbox names them.
@@ -109,8 +111,9 @@ const (
 	CodeTooMany      = "too_many"   // too many failed enrollments from this address (HTTP 429, Retry-After)
 	CodeOverQuota    = "over_quota" // the terminal's attachments not yet named by a record fill its quota (HTTP 507)
 	CodeInternal     = "internal"
-	CodeNotFound     = "not_found" // the district has no such thing (a receipt's application not yet sent)
-	CodeForged       = "forged"    // a receipt's code whose signature does not hold
+	CodeNotFound     = "not_found"  // the district has no such thing (a receipt's application not yet sent)
+	CodeForged       = "forged"     // a receipt's code whose signature does not hold
+	CodeNotIssued    = "not_issued" // the district issues no such document for this resident (the message says why, for the resident)
 )
 
 // ErrTooLarge is a body over its limit.

@@ -273,3 +273,40 @@ func TestReceiptMessages(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDocument(f *testing.F) {
+	seeds(f,
+		DocumentRequest{ID: goodRecord().ID, Service: "HJ-001", Fields: map[string]string{"name": "王美娜", "purpose": "school"}},
+		Document{ID: goodRecord().ID, Title: "户籍证明", Pages: 1, PDF: []byte("%PDF-1.7\n")})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		roundTrip[DocumentRequest](t, data)
+		roundTrip[Document](t, data)
+	})
+}
+
+func TestDocumentMessages(t *testing.T) {
+	good := DocumentRequest{ID: goodRecord().ID, Service: "HJ-001", Fields: map[string]string{"name": "王美娜"}}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	long := good
+	long.Fields = map[string]string{"address": strings.Repeat("路", 200)}
+	badKey := good
+	badKey.Fields = map[string]string{"a\nb": "x"}
+	for name, r := range map[string]DocumentRequest{"long value": long, "bad key": badKey, "no service": {ID: good.ID}} {
+		if r.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for name, d := range map[string]Document{
+		"not a pdf": {ID: good.ID, Title: "x", Pages: 1, PDF: []byte("<html>")},
+		"no pages":  {ID: good.ID, Title: "x", PDF: []byte("%PDF-1.7")},
+		"too large": {ID: good.ID, Title: "x", Pages: 1, PDF: append([]byte("%PDF-"), make([]byte, MaxDocument)...)},
+		"no title":  {ID: good.ID, Pages: 1, PDF: []byte("%PDF-1.7")},
+		"bad id":    {ID: "x", Title: "x", Pages: 1, PDF: []byte("%PDF-1.7")},
+	} {
+		if d.Validate() == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
