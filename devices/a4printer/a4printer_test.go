@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os/exec"
 	"strings"
 	"sync"
@@ -16,30 +15,8 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/a4printer/cupstest"
 )
 
-// samplePDF is a one-page PDF whose text is words, with its cross
-// reference table right, as pdftotext wants.
-func samplePDF(words string) []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(s string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), s)
-	}
-	b.WriteString("%PDF-1.4\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>")
-	stream := fmt.Sprintf("BT /F1 18 Tf 72 760 Td (%s) Tj ET", words)
-	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
-}
+// samplePDF is a one-page PDF whose text says words.
+func samplePDF(words string) []byte { return a4printer.TestPage(words, "test", time.Unix(0, 0)) }
 
 // pdfText is the text pdftotext reads from a PDF.
 func pdfText(t *testing.T, pdf []byte) string {

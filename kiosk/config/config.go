@@ -19,6 +19,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/yizhan-kiosk/yizhan/devices/a4printer"
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/scanner"
@@ -59,9 +60,11 @@ type Config struct {
 	IDCard  IDCard  `toml:"idcard"`
 	Printer Printer `toml:"printer"`
 	Scanner Scanner `toml:"scanner"`
-	Camera  Camera  `toml:"camera"`
-	Outbox  Outbox  `toml:"outbox"`
-	Display Display `toml:"display"`
+	// A4Printer prints certificates residents take away (CUPS).
+	A4Printer A4Printer `toml:"a4printer"`
+	Camera    Camera    `toml:"camera"`
+	Outbox    Outbox    `toml:"outbox"`
+	Display   Display   `toml:"display"`
 }
 
 // Display is when the screen is on. Outside Hours it is off, a touch
@@ -131,6 +134,31 @@ type Scanner struct {
 	Device string `toml:"device"`
 }
 
+// A4Printer is the A4 printer certificates and forms print on, through
+// the terminal's print system (CUPS).
+type A4Printer struct {
+	// Device is "cups:QUEUE" (a queue of the terminal's own cupsd) or
+	// "ipp://HOST[:PORT]/PATH"; "" means none: certificates are issued
+	// at the counter.
+	Device string `toml:"device"`
+	// Patience is how long a job may wait on a stopped printer (paper
+	// out, a jam) before it is cancelled and the resident told to go to
+	// the counter: 30s to 15m.
+	Patience Duration `toml:"patience"`
+}
+
+func (a A4Printer) check() (key, reason string) {
+	if a.Device != "" {
+		if _, err := a4printer.ParseDevice(a.Device); err != nil {
+			return "a4printer.device", strings.TrimPrefix(err.Error(), "a4printer: ")
+		}
+	}
+	if d := a.Patience.Duration; d < 30*time.Second || d > 15*time.Minute {
+		return "a4printer.patience", fmt.Sprintf("%s is outside 30s to 15m", d)
+	}
+	return "", ""
+}
+
 func (s Scanner) check() (key, reason string) {
 	if s.Device != "" {
 		if _, err := scanner.ParseDevice(s.Device); err != nil {
@@ -192,11 +220,12 @@ func Default() Config {
 			ElderlyTimeout: Duration{180 * time.Second},
 			Countdown:      Duration{15 * time.Second},
 		},
-		IDCard:  IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
-		Printer: Printer{Profile: "80mm"},
-		Camera:  Camera{FaceSize: "640x480", Quality: 90, MatcherTimeout: Duration{5 * time.Second}, MatchThreshold: 0.8},
-		Outbox:  Outbox{DistrictKeys: "/etc/yizhan/district.pub", BudgetMiB: 2048, Retention: Duration{30 * 24 * time.Hour}},
-		Display: Display{OffAfter: Duration{time.Minute}},
+		IDCard:    IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
+		Printer:   Printer{Profile: "80mm"},
+		A4Printer: A4Printer{Patience: Duration{3 * time.Minute}},
+		Camera:    Camera{FaceSize: "640x480", Quality: 90, MatcherTimeout: Duration{5 * time.Second}, MatchThreshold: 0.8},
+		Outbox:    Outbox{DistrictKeys: "/etc/yizhan/district.pub", BudgetMiB: 2048, Retention: Duration{30 * 24 * time.Hour}},
+		Display:   Display{OffAfter: Duration{time.Minute}},
 	}
 }
 
@@ -211,10 +240,16 @@ func Demo() Config {
 	c.SiteEN = "24-hour self-service hall"
 	c.DataDir = "var/demo"
 	c.Printer.Device = "png:var/demo/last-receipt.png"
+	// The demo's virtual A4 printer: the queue of the private cupsd that
+	// make run starts (kioskctl a4 sim).
+	c.A4Printer.Device = "ipp://127.0.0.1:8631/printers/" + DemoA4Queue
 	c.Camera.Face, c.Camera.Document = "sim:face", "sim:document"
 	c.Outbox.DistrictKeys = "var/demo/district.pub"
 	return c
 }
+
+// DemoA4Queue is the demo's virtual A4 printer queue.
+const DemoA4Queue = "yizhan-demo-a4"
 
 // Error is a problem in a configuration file, with where it is.
 type Error struct {
@@ -338,6 +373,9 @@ func (c Config) check() (key, reason string) {
 		return key, reason
 	}
 	if key, reason := c.Scanner.check(); reason != "" {
+		return key, reason
+	}
+	if key, reason := c.A4Printer.check(); reason != "" {
 		return key, reason
 	}
 	if key, reason := c.Camera.check(); reason != "" {

@@ -49,7 +49,7 @@ func TestDocKeysFromTheStruct(t *testing.T) {
 // docKeys returns the keys docs/config.md documents: the first cell,
 // in backquotes, of each row of the tables headed "| key | type |".
 func docKeys(doc string) []string {
-	row := regexp.MustCompile("^\\| `([a-z_.]+)` \\|")
+	row := regexp.MustCompile("^\\| `([a-z0-9_.]+)` \\|")
 	var keys []string
 	inKeys := false
 	for _, line := range strings.Split(doc, "\n") {
