@@ -91,14 +91,23 @@ DEMO_PIN := 246810
 # a real district's accounts are made with districtd staff add).
 DEMO_CONSOLE := 127.0.0.1:8080
 DEMO_ADMIN_PASSWORD := Demo2026console
+# The demo's virtual A4 printer (config.Demo names it).
+DEMO_A4 := 127.0.0.1:8631
+
+# make run's virtual A4 printer is a private cupsd (kioskctl a4 sim).
+RUN_PACKAGES := cups-daemon cups-client
 
 run: build
+	$(call install_missing,$(RUN_PACKAGES))
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run needs a graphical session (DISPLAY is not set)"; exit 1; fi
 	@mkdir -p var/demo var/districtd
 	@set -e; \
 	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) --console $(DEMO_CONSOLE) --documents sample 2>var/districtd/serve.log & dpid=$$!; \
-	trap 'kill $$dpid 2>/dev/null; wait $$dpid 2>/dev/null' EXIT INT TERM; \
+	apid=; if [ "$$(id -u)" = 0 ]; then \
+		./bin/kioskctl a4 sim --dir var/a4sim --listen $(DEMO_A4) --out var/demo/a4 >var/a4sim.log 2>&1 & apid=$$!; \
+	else echo "the virtual A4 printer needs root (a private cupsd runs its backends only then): certificates go to the counter"; fi; \
+	trap 'kill $$dpid $$apid 2>/dev/null; wait $$dpid $$apid 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 100); do [ -S var/districtd/admin.sock ] && break; \
 		kill -0 $$dpid 2>/dev/null || { cat var/districtd/serve.log; exit 1; }; sleep 0.1; done; \
 	if [ ! -f var/demo/district/district.json ]; then \
@@ -114,6 +123,7 @@ run: build
 	echo "district: ./bin/districtd apps list --data var/districtd (log in var/districtd/serve.log)"; \
 	echo "staff console: http://localhost:8080/ as admin, password $(DEMO_ADMIN_PASSWORD) (demo only)"; \
 	echo "maintenance: five taps in the top-right corner, PIN $(DEMO_PIN) (demo only)"; \
+	echo "A4 printer: certificates print to var/demo/a4/ (log in var/a4sim.log)"; \
 	./bin/kiosk -demo -windowed
 
 # The install test (packaging/debtest) installs the packages just built

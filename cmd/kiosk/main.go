@@ -226,10 +226,13 @@ func run(f flags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	kinds := devices.Kinds
+	kinds := slices.Clone(devices.Kinds)
 	if codes != nil {
 		cleanup = append(cleanup, codes.close)
-		kinds = append(slices.Clone(kinds), devices.CodeScanner)
+		kinds = append(kinds, devices.CodeScanner)
+	}
+	if cfg.A4Printer.Device != "" {
+		kinds = append(kinds, devices.A4Printer)
 	}
 	reg := devices.NewRegistry(kinds...)
 	var link *client.Client
@@ -259,6 +262,13 @@ func run(f flags, log *slog.Logger) error {
 	cams, err := startCameras(ctx, &wg, cfg, reg, log)
 	if err != nil {
 		return err
+	}
+	a4, err := startA4(cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	if a4 != nil {
+		a4.run(ctx, &wg)
 	}
 
 	a := app.NewWithID("cn.yizhan.kiosk")

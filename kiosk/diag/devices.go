@@ -113,8 +113,9 @@ func devices(ctx context.Context, cfg config.Config) devicesReport {
 	if dev, err := scanner.ParseDevice(cfg.Scanner.Device); err == nil {
 		scan.Present, scan.Node = pathPresent(dev.Path)
 	}
+	a4 := device{Role: "a4printer", Configured: cfg.A4Printer.Device, Note: "through the print system: the self-test asks it"}
 	rep.Configured = []device{reader, prn,
-		configuredCamera("facecam", cfg.Camera.Face, usbHas), configuredCamera("doccam", cfg.Camera.Document, usbHas), scan}
+		configuredCamera("facecam", cfg.Camera.Face, usbHas), configuredCamera("doccam", cfg.Camera.Document, usbHas), scan, a4}
 	for i := range rep.Configured {
 		if rep.Configured[i].Configured == "" {
 			rep.Configured[i].Note = "not configured"

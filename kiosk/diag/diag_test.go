@@ -243,11 +243,11 @@ func TestBundleHoldsNoPersonalData(t *testing.T) {
 		t.Errorf("versions.txt:\n%s", got["versions.txt"])
 	}
 	var devs devicesReport
-	if err := json.Unmarshal(got["devices.json"], &devs); err != nil || len(devs.Configured) != 5 || devs.Configured[2].Note != "simulated" || devs.Configured[4].Note != "not configured" {
+	if err := json.Unmarshal(got["devices.json"], &devs); err != nil || len(devs.Configured) != 6 || devs.Configured[2].Note != "simulated" || devs.Configured[4].Note != "not configured" {
 		t.Errorf("devices.json: %v\n%s", err, got["devices.json"])
 	}
 	var st selftest.Report
-	if err := json.Unmarshal(got["selftest.json"], &st); err != nil || len(st.Results) != 10 {
+	if err := json.Unmarshal(got["selftest.json"], &st); err != nil || len(st.Results) != 11 {
 		t.Fatalf("selftest.json: %v\n%s", err, got["selftest.json"])
 	}
 	if r, _ := st.Result(selftest.CheckDistrict); r.Status != selftest.OK {

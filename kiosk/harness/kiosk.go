@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,8 +20,10 @@ import (
 
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/yizhan-kiosk/yizhan/devices/a4printer/cupstest"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
+	"github.com/yizhan-kiosk/yizhan/sync/certificate"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 )
@@ -38,6 +42,10 @@ type Options struct {
 	// it starts, after the demo terminal is enrolled: a configuration file
 	// for -config, the technician's PIN. An error fails the test.
 	Setup func(work string) error
+	// A4 gives the terminal a virtual A4 printer (cupstest: a private
+	// cupsd), as make run does; otherwise it has none. The test is
+	// skipped where the machine cannot run one (not root, no CUPS).
+	A4 bool
 }
 
 // Kiosk is the real terminal binary running in demo mode on a display,
@@ -53,6 +61,8 @@ type Kiosk struct {
 	exited   chan struct{}
 	waitErr  error
 	logPath  string
+	// A4 is the virtual A4 printer, with Options.A4.
+	A4 *cupstest.CUPS
 	// Taps and Drags count the taps and the drags of scroll regions
 	// sent since the last ResetTaps.
 	Taps, Drags int
@@ -96,6 +106,28 @@ func Start(t testing.TB, d *Display, opt Options) *Kiosk {
 	k.setup()
 	cfg := config.Demo()
 	args := []string{"-demo"}
+	// The demo's A4 printer is make run's virtual one; here each terminal
+	// gets its own, or none, in a configuration file of its own — or
+	// added to the test's.
+	a4 := ""
+	if opt.A4 {
+		k.A4 = cupstest.Start(t)
+		a4 = k.A4.URI
+	}
+	conf := "harness.toml"
+	if i := slices.Index(opt.Args, "-config"); i >= 0 && i+1 < len(opt.Args) {
+		conf = opt.Args[i+1]
+	} else {
+		args = append(args, "-config", conf)
+	}
+	f, err := os.OpenFile(filepath.Join(k.Work, conf), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err == nil {
+		_, err = fmt.Fprintf(f, "\n[a4printer]\ndevice = %q\n", a4)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	if opt.Windowed {
 		args = append(args, "-windowed", "-size", fmt.Sprintf("%dx%d", d.W, d.H))
 	}
@@ -175,7 +207,7 @@ func (k *Kiosk) startDistrict(ctx context.Context) {
 // ends or the test does, and returns it with its address.
 func StartDistrict(ctx context.Context, t testing.TB) (*district.District, string) {
 	t.Helper()
-	d, err := district.Open(district.Options{Dir: t.TempDir()})
+	d, err := district.Open(district.Options{Dir: t.TempDir(), Issuer: &certificate.Sample{District: config.Demo().District}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
+	"github.com/yizhan-kiosk/yizhan/devices/a4printer"
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/camera/cameras"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
@@ -403,5 +404,49 @@ func checkScanner(c config.Scanner) Result {
 	}
 	s.Close()
 	res.Status, res.Detail = OK, dev.String()+" opens; scan a receipt with kioskctl scanner read to test a read"
+	return res
+}
+
+// checkA4Printer asks the A4 printer's print system how it stands, as the
+// kiosk's monitor does. It prints nothing: a page costs paper, and
+// kioskctl a4 print prints the test page.
+func checkA4Printer(ctx context.Context, c config.A4Printer, opt Options) Result {
+	res := Result{Name: CheckA4Printer}
+	if c.Device == "" {
+		res.Status, res.Detail = Skipped, "no A4 printer configured: certificates are issued at the counter"
+		return res
+	}
+	dev, err := a4printer.ParseDevice(c.Device)
+	if err != nil {
+		res.Status, res.Detail, res.Fix = Fail, err.Error(), "correct a4printer.device in the configuration"
+		return res
+	}
+	p, err := dev.Open()
+	if err != nil {
+		res.Status, res.Detail = Fail, err.Error()
+		return res
+	}
+	ask, cancel := context.WithTimeout(ctx, opt.DeviceTimeout)
+	defer cancel()
+	st, err := p.Status(ask)
+	s := st.Status(devices.A4Printer)
+	if err != nil {
+		s = a4printer.StatusOf(devices.A4Printer, err)
+	}
+	switch {
+	case s.State == devices.Online || s.State == devices.Busy:
+		res.Status, res.Detail = OK, dev.String()+" "+s.State.String()+"; print the test page with kioskctl a4 print --device "+dev.String()
+	case errors.Is(err, a4printer.ErrUnreachable):
+		res.Status, res.Detail = Fail, s.Reason
+		res.Fix = "start the print system (sudo systemctl start cups) and check the printer's queue with lpstat -p"
+	case errors.Is(err, a4printer.ErrNoQueue):
+		res.Status, res.Detail = Fail, s.Reason
+		res.Fix = "make the printer's queue (sudo lpadmin -p QUEUE -E -v DEVICE-URI -m everywhere) or correct a4printer.device"
+	case s.Actor == devices.Staff:
+		res.Status, res.Detail, res.Fix = Fail, s.Reason, "see to the printer: "+s.Reason+" (kioskctl a4 status says when it is ready)"
+	default:
+		res.Status, res.Detail = Fail, s.Reason
+		res.Fix = "check the queue with lpstat -p -l; start it again with sudo cupsenable and sudo cupsaccept"
+	}
 	return res
 }

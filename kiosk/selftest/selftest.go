@@ -48,6 +48,7 @@ const (
 	CheckFaceCamera     = "camera.face"
 	CheckDocumentCamera = "camera.document"
 	CheckScanner        = "scanner"
+	CheckA4Printer      = "a4printer"
 	CheckOutbox         = "outbox"
 	CheckDistrict       = "district"
 	CheckCertificate    = "certificate"
@@ -136,6 +137,9 @@ func Run(ctx context.Context, cfg config.Config, opt Options) Report {
 	var devs []Result
 	if running {
 		devs = heldDevices(cfg, pid)
+		// The print system is shared: the A4 printer is asked whatever
+		// runs.
+		devs = append(devs, checkA4Printer(ctx, cfg.A4Printer, opt))
 	} else {
 		devs = append(devs, checkIDCard(ctx, cfg.IDCard, opt.DeviceTimeout))
 		prn, page := checkPrinter(ctx, cfg, opt)
@@ -143,7 +147,8 @@ func Run(ctx context.Context, cfg config.Config, opt Options) Report {
 		devs = append(devs,
 			checkCamera(ctx, CheckFaceCamera, "face", "camera.face", cfg.Camera.Face, cfg.Camera.FaceSize, opt.DeviceTimeout),
 			checkCamera(ctx, CheckDocumentCamera, "document", "camera.document", cfg.Camera.Document, cfg.Camera.DocumentSize, opt.DeviceTimeout),
-			checkScanner(cfg.Scanner))
+			checkScanner(cfg.Scanner),
+			checkA4Printer(ctx, cfg.A4Printer, opt))
 	}
 	rep.Results = append(rep.Results, devs...)
 	rep.Results = append(rep.Results, checkOutbox(cfg, running))

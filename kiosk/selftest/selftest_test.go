@@ -18,6 +18,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/yizhan-kiosk/yizhan/devices/a4printer/cupstest"
 	"github.com/yizhan-kiosk/yizhan/devices/scanner/scannersim"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/datalock"
@@ -62,11 +63,11 @@ func TestSelftestNothingConfigured(t *testing.T) {
 	for _, r := range rep.Results {
 		names = append(names, r.Name)
 	}
-	want := []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckScanner, CheckOutbox, CheckDistrict, CheckCertificate, CheckClock}
+	want := []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckScanner, CheckA4Printer, CheckOutbox, CheckDistrict, CheckCertificate, CheckClock}
 	if !slices.Equal(names, want) {
 		t.Fatalf("checks %v, want %v", names, want)
 	}
-	for _, name := range []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckScanner, CheckCertificate} {
+	for _, name := range []string{CheckIDCard, CheckPrinter, CheckTestPage, CheckFaceCamera, CheckDocumentCamera, CheckScanner, CheckA4Printer, CheckCertificate} {
 		if r := mustResult(t, rep, name); r.Status != Skipped || r.Detail == "" {
 			t.Errorf("%s: %+v, want skipped with a reason", name, r)
 		}
@@ -413,7 +414,7 @@ func TestSelftestInterrupted(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("an interrupted self-test took %v", took)
 	}
-	if len(rep.Results) != 10 {
+	if len(rep.Results) != 11 {
 		t.Fatalf("%d results", len(rep.Results))
 	}
 	for _, name := range []string{CheckIDCard, CheckFaceCamera, CheckDocumentCamera} {
@@ -442,5 +443,27 @@ func TestScannerCheck(t *testing.T) {
 	cfg.Scanner.Device = "serial:" + sim.Path()
 	if r := heldDevices(cfg, 42)[5]; r.Name != CheckScanner || r.Status != Warn {
 		t.Errorf("while the kiosk runs: %+v", r)
+	}
+}
+
+// The A4 printer is asked through its print system, the kiosk running or
+// not: ready, a stopped queue, a missing queue, each with its fix.
+func TestSelftestA4Printer(t *testing.T) {
+	c := cupstest.Start(t)
+	cfg := bareConfig(t)
+	check := func() Result {
+		cfg.A4Printer.Device = c.URI
+		return checkA4Printer(context.Background(), cfg.A4Printer, Options{}.withDefaults())
+	}
+	if r := check(); r.Status != OK {
+		t.Fatalf("a ready queue: %+v", r)
+	}
+	c.Run("cupsdisable", cupstest.Queue)
+	if r := check(); r.Status != Fail || !strings.Contains(r.Fix, "cupsenable") {
+		t.Fatalf("a stopped queue: %+v", r)
+	}
+	cfg.A4Printer.Device = strings.Replace(c.URI, cupstest.Queue, "gone", 1)
+	if r := checkA4Printer(context.Background(), cfg.A4Printer, Options{}.withDefaults()); r.Status != Fail || !strings.Contains(r.Fix, "lpadmin") {
+		t.Fatalf("a missing queue: %+v", r)
 	}
 }

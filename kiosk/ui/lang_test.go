@@ -94,7 +94,7 @@ func usedKeys(t *testing.T) []string {
 		keys[ht.key], keys[ht.key+".hint"] = true, true
 	}
 	keys["tile.standard"], keys["tile.standard.hint"] = true, true
-	for _, k := range append(slices.Clone(devices.Kinds), devices.CodeScanner) {
+	for _, k := range append(slices.Clone(devices.Kinds), devices.CodeScanner, devices.A4Printer) {
 		keys["device."+string(k)] = true
 	}
 	for s := devices.Offline; s <= devices.Busy; s++ {

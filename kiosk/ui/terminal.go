@@ -834,11 +834,14 @@ func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 }
 
 // kinds are the devices the status bar shows: every terminal's, and the
-// code scanner where one is configured.
+// code scanner and the A4 printer where they are configured.
 func (t *Terminal) kinds() []devices.Kind {
 	kinds := slices.Clone(devices.Kinds)
 	if t.opt.Config.Scanner.Device != "" {
 		kinds = append(kinds, devices.CodeScanner)
+	}
+	if t.opt.Config.A4Printer.Device != "" {
+		kinds = append(kinds, devices.A4Printer)
 	}
 	return kinds
 }

@@ -54,6 +54,7 @@ func newHarness(t testing.TB, size fyne.Size, lang string) *harness {
 	}
 	cfg := config.Demo()
 	cfg.Language = lang
+	cfg.A4Printer.Device = "" // the screens' tests give it one where they need it
 	term, err := New(a, w, Options{
 		Config:  cfg,
 		Demo:    true,
