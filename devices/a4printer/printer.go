@@ -265,6 +265,8 @@ type Job struct {
 	// never a resident's name.
 	Name string
 	PDF  []byte
+	// Copies is how many to print (1 when 0).
+	Copies int
 }
 
 // Follow says how Print follows a job.
@@ -317,6 +319,9 @@ func (p *Printer) Print(ctx context.Context, job Job, f Follow) error {
 	req := p.client.Request(ipp.OpPrintJob)
 	req.Add(ipp.TagOperation, "job-name", ipp.String(ipp.TagName, job.Name))
 	req.Add(ipp.TagOperation, "document-format", ipp.String(ipp.TagMimeType, "application/pdf"))
+	if job.Copies > 1 {
+		req.Add(ipp.TagJob, "copies", ipp.Integer(ipp.TagInteger, int32(job.Copies)))
+	}
 	ans, err := p.client.Do(ctx, req, bytes.NewReader(job.PDF))
 	if err != nil {
 		return p.classify(err)

@@ -123,7 +123,16 @@ type Service struct {
 	// Rank orders services by use, 1 the most used.
 	Rank int  `json:"rank"`
 	Form Form `json:"form"`
+	// Kind is what the resident leaves with: "" an application the
+	// district handles (a receipt), KindCertificate a document the
+	// district issues at once and the terminal prints on A4.
+	Kind string `json:"kind,omitempty"`
 }
+
+// KindCertificate is a service whose document the district issues on the
+// spot (户籍证明, a contribution record) and the terminal prints on its A4
+// printer; offline, or with no printer, it is left as an application.
+const KindCertificate = "certificate"
 
 // Phones are where a resident asks and complains about a service.
 type Phones struct {

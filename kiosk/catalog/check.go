@@ -173,6 +173,14 @@ func (s *Service) checkTerms() error {
 	if err := checkText("fee_basis", s.FeeBasis, s.FeeYuan > 0, maxTextRunes); err != nil {
 		return fmt.Errorf("%w (a fee needs its basis)", err)
 	}
+	switch {
+	case s.Kind != "" && s.Kind != KindCertificate:
+		return fmt.Errorf("kind %q is neither empty (an application) nor %q", s.Kind, KindCertificate)
+	case s.Kind == KindCertificate && !s.Immediate:
+		return fmt.Errorf("a certificate is issued on the spot: immediate must be true")
+	case s.Kind == KindCertificate && !(s.Form.hasFromCard("name") && s.Form.hasFromCard("id_number")):
+		return fmt.Errorf("a certificate names its holder: its form needs the card's name and id_number")
+	}
 	if s.Level < 1 || s.Level > 4 {
 		return fmt.Errorf("level %d outside 1–4", s.Level)
 	}
@@ -310,4 +318,15 @@ func (s *Service) checkOnlyIf(what string, m Material) error {
 		}
 	}
 	return nil
+}
+
+// hasFromCard reports whether the form has a field the card fills with
+// the card's value of that name.
+func (f Form) hasFromCard(value string) bool {
+	for _, fl := range f.Fields {
+		if fl.FromCard == value {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,12 @@ type Deps struct {
 	Now         func() time.Time
 	// Kick asks the sync to send at once; nil when not enrolled.
 	Kick func()
+	// Documents issues certificates (the district); A4 prints them;
+	// A4Patience is how long a print waits on a stopped printer. Nil:
+	// certificates are left as applications.
+	Documents  Documents
+	A4         A4
+	A4Patience time.Duration
 }
 
 // Step is where an application stands.
@@ -103,8 +109,9 @@ type Apply struct {
 	deps Deps
 	svc  *catalog.Service
 
-	step Step
-	why  string
+	step      Step
+	why       string
+	whyDetail string // the district's words, with WhyNotIssued
 
 	card      *idcard.Card
 	cardPhoto image.Image

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,6 +47,7 @@ paper-out|jam)
 fail) echo "ERROR: the simulated printer failed" >&2; exit 1 ;;
 slow) sleep 2 ;;
 esac
+echo "$4" > "$out/job-$1.copies"
 cat "$f" > "$out/job-$1.pdf.part" && mv "$out/job-$1.pdf.part" "$out/job-$1.pdf"
 exit 0
 `
@@ -231,6 +233,16 @@ func (s *Server) Printed(id int32) []byte {
 		return nil
 	}
 	return data
+}
+
+// Copies is how many copies job id asked for (0 when unknown).
+func (s *Server) Copies(id int32) int {
+	data, err := os.ReadFile(filepath.Join(s.opt.Out, fmt.Sprintf("job-%d.copies", id)))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return n
 }
 
 // Jobs are how many documents the printer printed.
