@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/a4printer"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/journey"
+	"github.com/yizhan-kiosk/yizhan/sync/client"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // a4Printer is the terminal's A4 printer and its monitor; nil when none
@@ -37,4 +41,24 @@ func startA4(cfg config.Config, reg *devices.Registry, log *slog.Logger) (*a4Pri
 // run watches the printer until ctx ends.
 func (a *a4Printer) run(ctx context.Context, wg *sync.WaitGroup) {
 	wg.Go(func() { a.monitor.Run(ctx) })
+}
+
+// Print prints a job and has the monitor ask after the printer at once:
+// the job may have ended on paper out.
+func (a *a4Printer) Print(ctx context.Context, job a4printer.Job, f a4printer.Follow) error {
+	defer a.monitor.Poke()
+	return a.printer.Print(ctx, job, f)
+}
+
+// districtDocuments asks the district for documents through the sync's
+// link, its refusals in the journey's terms.
+type districtDocuments struct{ link *client.Client }
+
+func (d districtDocuments) Document(ctx context.Context, req protocol.DocumentRequest) (protocol.Document, error) {
+	doc, err := d.link.Document(ctx, req)
+	var ni *client.NotIssuedError
+	if errors.As(err, &ni) {
+		return doc, &journey.NotIssued{Message: ni.Message}
+	}
+	return doc, err
 }

@@ -327,6 +327,10 @@ func run(f flags, log *slog.Logger) error {
 		opts.LookUpReceipt = receiptLookup(cfg, queue, statuses, link).Look
 		if link != nil {
 			deps.SignReceipt = link.Identity().SignReceipt
+			deps.Documents = districtDocuments{link}
+		}
+		if a4 != nil {
+			deps.A4, deps.A4Patience = a4, cfg.A4Printer.Patience.Duration
 		}
 		if codes != nil && codes.sim != nil {
 			opts.ScanSample = func() error { return codes.scanNewest(queue, cfg, deps.SignReceipt) }

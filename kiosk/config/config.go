@@ -23,6 +23,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/scanner"
+	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/display"
@@ -244,6 +245,7 @@ func Demo() Config {
 	// make run starts (kioskctl a4 sim).
 	c.A4Printer.Device = "ipp://127.0.0.1:8631/printers/" + DemoA4Queue
 	c.Camera.Face, c.Camera.Document = "sim:face", "sim:document"
+	c.Camera.Matcher = facematch.Simulated
 	c.Outbox.DistrictKeys = "var/demo/district.pub"
 	return c
 }
@@ -428,7 +430,9 @@ func (c Camera) check() (key, reason string) {
 	switch {
 	case c.Quality < 50 || c.Quality > 100:
 		return "camera.quality", fmt.Sprintf("%d is outside 50 to 100", c.Quality)
-	case c.Matcher != "" && !filepath.IsAbs(c.Matcher):
+	case c.Matcher == facematch.Simulated && c.Face != "sim:face":
+		return "camera.matcher", `"sim" (the simulated matcher) goes only with the simulated face camera (face = "sim:face")`
+	case c.Matcher != "" && c.Matcher != facematch.Simulated && !filepath.IsAbs(c.Matcher):
 		return "camera.matcher", "must be an absolute path"
 	case c.MatcherTimeout.Duration < 500*time.Millisecond || c.MatcherTimeout.Duration > time.Minute:
 		return "camera.matcher_timeout", fmt.Sprintf("%s is outside 500ms to 1m", c.MatcherTimeout.Duration)

@@ -51,6 +51,8 @@ type applyState struct {
 	// delivered: the receipt step last showed the application as at the
 	// district.
 	delivered bool
+	// certificate is a certificate being issued and printed.
+	certificate certificateState
 }
 
 // Where printing the receipt stands; each but printNone names the message
@@ -122,6 +124,7 @@ func (s *applyScreen) wipe() {
 	if s.j == nil {
 		return
 	}
+	s.stopIssue() // a certificate must not print for nobody
 	s.j.Wipe()
 	s.applyState = applyState{}
 	s.capture.face, s.capture.doc = nil, nil
@@ -172,6 +175,10 @@ func (s *applyScreen) content(th fyne.Theme) fyne.CanvasObject {
 		return s.capture.content(th)
 	case journey.Review:
 		return s.reviewStep(th)
+	case journey.Issuing:
+		return s.issuingStep(th)
+	case journey.Printed:
+		return s.printedStep(th)
 	case journey.Receipt:
 		return s.receiptStep(th)
 	case journey.Rating:
@@ -476,6 +483,9 @@ func (s *applyScreen) reviewStep(th fyne.Theme) fyne.CanvasObject {
 			}
 			t.refresh()
 		})
+	}
+	if j.Certificate() {
+		return s.certificateReview(th, lines, submit)
 	}
 	return t.stepCard(th, T("apply.review_title"), lines,
 		t.button(th, T("apply.back"), false, func() { j.Back(); t.refresh() }),

@@ -136,6 +136,14 @@ func usedKeys(t *testing.T) []string {
 	for _, r := range ratingReasons {
 		keys["rating.reason."+r] = true
 	}
+	for _, why := range []string{journey.WhyOffline, journey.WhyNoA4, journey.WhyNotMatched, journey.WhyNotIssued,
+		journey.WhyIssueFailed, journey.WhyPrinterStuck, journey.WhyPrintFailed, journey.WhyPrintCanceled} {
+		keys[why] = true
+	}
+	for _, k := range troubleKeys {
+		keys[k] = true
+	}
+	keys["trouble.other"] = true
 	for _, why := range []string{journey.WhyNoCard, journey.WhyCardExpired, journey.WhyCardDamaged, journey.WhyFull, journey.WhySaveFailed, journey.WhyNoReader} {
 		keys[why] = true
 	}

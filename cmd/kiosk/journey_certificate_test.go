@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan-kiosk/yizhan/devices/idcard"
+	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
+	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
+)
+
+// TestJourneyCertificate: a resident prints their 户籍证明 at the terminal
+// — the card, the face matched, the purpose, the copies, the review, then
+// "issue and print": the district issues the document (the sample
+// issuer, over real TLS), the terminal prints it on its A4 printer
+// through a real cupsd (a private one, with a backend that keeps what it
+// prints), and the printed PDF says whose it is. Then the rating, and
+// home. At every panel with make journeys, elderly too.
+func TestJourneyCertificate(t *testing.T) {
+	for _, p := range journeyPanels(t, true) {
+		for _, elderly := range []bool{false, true} {
+			if elderly && p.name != "1920x1080" && os.Getenv("YIZHAN_JOURNEYS") != "all" {
+				continue // elderly mode at every panel with make journeys
+			}
+			name := p.name
+			if elderly {
+				name += "-elderly"
+			}
+			t.Run(name, func(t *testing.T) {
+				k := startJourney(t, "certificate", p.name, p.w, p.h, elderly, harness.Options{Windowed: true, A4: true})
+				certificateJourney(t, k)
+				t.Logf("taps: %d", k.Taps)
+			})
+		}
+	}
+}
+
+func certificateJourney(t *testing.T, k *harness.Kiosk) {
+	k.WaitScreen("home", "")
+	k.Tap("tile.apply")
+	k.WaitScreen("apply", "")
+	tapService(t, k, "户籍证明开具")
+	k.WaitScreen("guide", "")
+	k.Tap("guide.start")
+	k.WaitScreen("applying", "card")
+	k.Key(harness.KeyF2)
+	k.WaitScreen("applying", "face")
+	k.Tap("capture.agree")
+	streaming(k, "the face photo", "face")
+	k.Tap("capture.take")
+	k.Tap("capture.use")
+	k.WaitScreen("applying", "form")
+	k.TapLabel("入学")
+	typeDigits(t, k, "field:copies", "1")
+	k.Tap("apply.next")
+	// A photo of each material the terminal photographs (the 户口簿).
+	for {
+		s := k.Wait("the materials or the review", 20*time.Second, func(s inspect.Snapshot) bool {
+			_, take := s.Find("capture.take")
+			return s.Step == "review" || take
+		})
+		if s.Step == "review" {
+			break
+		}
+		streaming(k, "a material's photo", "document")
+		k.Tap("capture.take")
+		k.Tap("capture.use")
+	}
+	k.Tap("apply.issue")
+	k.Wait("the certificate printed", 60*time.Second, func(s inspect.Snapshot) bool { return s.Step == "printed" })
+	if n := k.A4.Jobs(); n != 1 {
+		t.Fatalf("%d documents printed", n)
+	}
+	pdf := k.A4.Printed(1)
+	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
+		cmd := exec.Command(pdftotext, "-", "-")
+		cmd.Stdin = bytes.NewReader(pdf)
+		out, err := cmd.Output()
+		text := strings.Join(strings.Fields(string(out)), "")
+		card := idcard.SampleCards()[0]
+		if err != nil || !strings.Contains(text, "户籍证明") || !strings.Contains(text, card.Name) || !strings.Contains(text, card.IDNumber) || !strings.Contains(text, "入学") {
+			t.Fatalf("the printed certificate reads %q (%v)", text, err)
+		}
+	}
+	k.Tap("apply.rate_it")
+	k.WaitScreen("applying", "rating")
+	k.Tap("rating.5")
+	k.WaitScreen("home", "")
+}
