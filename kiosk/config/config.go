@@ -23,10 +23,10 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/scanner"
-	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 	"github.com/yizhan-kiosk/yizhan/devices/serialline"
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/display"
+	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
 )
 
 // DefaultPath is where an installed terminal keeps its configuration.
