@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan-kiosk/yizhan/devices/a4printer/cupstest"
 	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/kiosk/harness"
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
@@ -70,12 +71,29 @@ func certificateJourney(t *testing.T, k *harness.Kiosk) {
 		k.Tap("capture.take")
 		k.Tap("capture.use")
 	}
+	// The first try: the printer runs out of paper. The screen says so
+	// and who must act; the resident stops waiting and is back at the
+	// review, nothing printed, and tries again once staff refilled it.
+	k.A4.SetMode(cupstest.ModePaperOut)
 	k.Tap("apply.issue")
+	k.Wait("paper out said", 60*time.Second, func(s inspect.Snapshot) bool {
+		return s.Step == "issuing" && hasText(s, "缺纸")
+	})
+	k.Tap("certificate.stop_waiting")
+	k.Wait("back at the review", 30*time.Second, func(s inspect.Snapshot) bool {
+		return s.Step == "review" && hasText(s, tr(t, "zh", "certificate.print_canceled"))
+	})
+	k.A4.SetMode(cupstest.ModeOK)
+	time.Sleep(time.Second) // the cancelled job would print now, were it not cancelled
+	if n := k.A4.Jobs(); n != 0 {
+		t.Fatalf("a cancelled certificate printed (%d documents)", n)
+	}
+	k.Tap("apply.retry_issue")
 	k.Wait("the certificate printed", 60*time.Second, func(s inspect.Snapshot) bool { return s.Step == "printed" })
 	if n := k.A4.Jobs(); n != 1 {
 		t.Fatalf("%d documents printed", n)
 	}
-	pdf := k.A4.Printed(1)
+	pdf := k.A4.Printed(2)
 	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
 		cmd := exec.Command(pdftotext, "-", "-")
 		cmd.Stdin = bytes.NewReader(pdf)

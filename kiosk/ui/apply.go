@@ -200,7 +200,8 @@ func (t *kit) stepCard(th fyne.Theme, title string, body fyne.CanvasObject, butt
 // receipt printing, or not) kept in sight under what scrolls.
 func (t *kit) stepCardWithNews(th fyne.Theme, title string, body, news fyne.CanvasObject, buttons ...fyne.CanvasObject) fyne.CanvasObject {
 	content := container.NewVBox(text(th, title, fynetheme.SizeNameHeadingText, fynetheme.ColorNameForeground, true))
-	if j := t.applying(); j != nil && j.Why() != "" && j.Step() != journey.StaffHelp {
+	// A certificate's why is the review's news, with the district's words.
+	if j := t.applying(); j != nil && j.Why() != "" && j.Step() != journey.StaffHelp && !strings.HasPrefix(j.Why(), "certificate.") {
 		content.Add(banner(th, T(j.Why()), fynetheme.ColorNameWarning))
 	}
 	if body != nil {

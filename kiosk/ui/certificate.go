@@ -26,12 +26,16 @@ type certificateState struct {
 	stop context.CancelFunc
 }
 
-// a4Ready reports whether the A4 printer can print now, as the registry
-// has it.
+// a4Ready reports whether the A4 printer takes a job now, as the registry
+// has it: working, or with a trouble staff see to (paper out, a jam) —
+// the print system may still say so after staff refilled it, until the
+// next job; a job on a printer still out of paper says so at once, and
+// the resident may stop waiting. A queue stopped, missing or not
+// answering takes none.
 func (t *kit) a4Ready() bool {
 	for _, st := range t.opt.Devices.Snapshot() {
 		if st.Kind == devices.A4Printer {
-			return st.State == devices.Online || st.State == devices.Busy
+			return st.State == devices.Online || st.State == devices.Busy || st.State == devices.UserError
 		}
 	}
 	return false
