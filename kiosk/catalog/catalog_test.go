@@ -206,6 +206,12 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 		{"unknown material property", func(d doc) { d.material("SB-002", 0)["colour"] = 1 }, []string{"service SB-002", "unknown field"}},
 		{"wrong type", func(d doc) { d.service("HJ-001")["level"] = "four" }, []string{"service HJ-001", "level"}},
 		{"other schema", func(d doc) { d["schema"] = 2 }, []string{"schema 2"}},
+		{"unknown kind", func(d doc) { d.service("HJ-001")["kind"] = "licence" }, []string{"service HJ-001", "kind \"licence\""}},
+		{"certificate not immediate", func(d doc) {
+			s := d.service("HJ-001")
+			s["immediate"], s["committed_days"], s["legal_days"] = false, 1, 5
+		}, []string{"service HJ-001", "immediate must be true"}},
+		{"certificate without its holder", func(d doc) { d.field("HJ-001", "id_number")["from_card"] = nil }, []string{"service HJ-001", "id_number"}},
 		{"no version", func(d doc) { delete(d, "version") }, []string{"version"}},
 		{"sample without note", func(d doc) { delete(d, "note") }, []string{"note", "sample"}},
 		{"no categories", func(d doc) { d["categories"] = []any{} }, []string{"categories"}},

@@ -106,6 +106,7 @@ func TestParseRejects(t *testing.T) {
 		{"bad face size", "face_size = \"640\"", "camera.face_size", 32},
 		{"low quality", "quality = 20", "camera.quality", 34},
 		{"relative matcher", "matcher = \"facematch\"", "camera.matcher", 35},
+		{"simulated matcher with a real camera", "matcher = \"sim\"", "camera.matcher", 35},
 		{"threshold", "match_threshold = 1.5", "camera.match_threshold", 37},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,5 +227,24 @@ func TestScannerDevice(t *testing.T) {
 		case wantErr && (!errors.As(err, &ce) || ce.Key != "scanner.device" || ce.Line != lines+2):
 			t.Errorf("%q: %v, want an error at scanner.device line %d", dev, err, lines+2)
 		}
+	}
+}
+
+// The A4 printer's name and patience are checked like the other devices'.
+func TestA4PrinterSection(t *testing.T) {
+	for in, key := range map[string]string{
+		"[a4printer]\ndevice = \"usb://HP/LaserJet\"\n": "a4printer.device",
+		"[a4printer]\ndevice = \"cups:a b\"\n":          "a4printer.device",
+		"[a4printer]\npatience = \"5s\"\n":              "a4printer.patience",
+	} {
+		_, err := Parse("kiosk.toml", []byte(good+in), Default())
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != key {
+			t.Errorf("%q: %v, want a problem with %s", in, err, key)
+		}
+	}
+	c, err := Parse("kiosk.toml", []byte(good+"[a4printer]\ndevice = \"cups:a4\"\n"), Default())
+	if err != nil || c.A4Printer.Device != "cups:a4" || c.A4Printer.Patience.Duration != 3*time.Minute {
+		t.Fatalf("a good section: %+v %v", c.A4Printer, err)
 	}
 }

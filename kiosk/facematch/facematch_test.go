@@ -1,8 +1,10 @@
 package facematch
 
 import (
+	"bytes"
 	"context"
 	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,4 +70,30 @@ func TestPicturesAreRemovedAfter(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("the face photo stayed at %s: %v", path, err)
 	}
+}
+
+// The demo's simulated matcher takes a face photo that decodes, and
+// nothing else.
+func TestSimulatedMatcher(t *testing.T) {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 320, 240)), nil); err != nil {
+		t.Fatal(err)
+	}
+	m := Matcher{Program: Simulated}
+	if r := m.Compare(context.Background(), b.Bytes(), nil); r.Verdict != Matched {
+		t.Fatalf("a face photo: %+v", r)
+	}
+	for name, photo := range map[string][]byte{"none": nil, "not a jpeg": []byte("GIF89a"), "a thumbnail": tiny(t)} {
+		if r := m.Compare(context.Background(), photo, nil); r.Verdict != NotCompared {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+}
+
+func tiny(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
