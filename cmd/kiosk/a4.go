@@ -43,10 +43,18 @@ func (a *a4Printer) run(ctx context.Context, wg *sync.WaitGroup) {
 	wg.Go(func() { a.monitor.Run(ctx) })
 }
 
-// Print prints a job and has the monitor ask after the printer at once:
-// the job may have ended on paper out.
+// Print prints a job and has the monitor ask after the printer at once
+// when the job finds it stopped, and when the job ends: the status bar
+// and the heartbeat say paper out as the resident hears it.
 func (a *a4Printer) Print(ctx context.Context, job a4printer.Job, f a4printer.Follow) error {
 	defer a.monitor.Poke()
+	tell := f.Progress
+	f.Progress = func(p a4printer.Progress) {
+		a.monitor.Poke()
+		if tell != nil {
+			tell(p)
+		}
+	}
 	return a.printer.Print(ctx, job, f)
 }
 

@@ -112,6 +112,7 @@ type Apply struct {
 	step      Step
 	why       string
 	whyDetail string // the district's words, with WhyNotIssued
+	copies    int    // of a certificate printed
 
 	card      *idcard.Card
 	cardPhoto image.Image

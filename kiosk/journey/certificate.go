@@ -109,6 +109,7 @@ type IssueResult struct {
 	Why    string // "" when printed
 	Detail string // the district's words, for WhyNotIssued
 	Pages  int
+	Copies int
 	Err    error // for the log
 	// event is the record of it, for the district.
 	document string
@@ -149,7 +150,7 @@ const issueWait = 30 * time.Second
 // only, and cleared once printed.
 func (is *Issue) Run(ctx context.Context, progress func(IssueProgress)) IssueResult {
 	defer clear(is.req.Fields)
-	res := IssueResult{document: is.req.ID}
+	res := IssueResult{document: is.req.ID, Copies: is.copies}
 	ask, cancel := context.WithTimeout(ctx, issueWait)
 	doc, err := is.docs.Document(ask, is.req)
 	cancel()
@@ -201,6 +202,7 @@ func (a *Apply) FinishIssue(res IssueResult) (outbox.Submission, error) {
 		// The rating names the document, as an application's names its
 		// receipt: one rating a document.
 		a.receipt = ReceiptInfo{Number: res.document, Service: a.svc, Date: a.deps.Now()}
+		a.copies = res.Copies
 		a.wipePersonal()
 		clear(a.values)
 	} else {
@@ -213,6 +215,9 @@ func (a *Apply) FinishIssue(res IssueResult) (outbox.Submission, error) {
 	}
 	return outbox.Submission{Kind: outbox.Event, Public: outbox.Public{Service: a.svc.Code}, Personal: body}, nil
 }
+
+// PrintedCopies is how many copies of the certificate printed.
+func (a *Apply) PrintedCopies() int { return a.copies }
 
 // PrintedDone goes on from the printed certificate to the rating.
 func (a *Apply) PrintedDone() error {

@@ -158,24 +158,26 @@ func (s *applyScreen) stopIssue() {
 func (s *applyScreen) issuingStep(th fyne.Theme) fyne.CanvasObject {
 	t := s.kit
 	p := s.certificate.progress
-	key := "certificate.issuing"
-	if p.Printing {
-		key = "certificate.printing"
-	}
-	var news fyne.CanvasObject
+	// One message at a time: printing, or what stops it and what to do.
+	var body fyne.CanvasObject
 	var buttons []fyne.CanvasObject
-	if p.Stopped {
-		news = callout(th, T("certificate.stopped", map[string]any{"Trouble": troubleWords(p.Trouble)}), fynetheme.ColorNameWarning)
+	switch {
+	case p.Stopped:
+		body = callout(th, T("certificate.stopped", map[string]any{"Trouble": troubleWords(p.Trouble)}), fynetheme.ColorNameWarning)
 		buttons = append(buttons, t.button(th, T("certificate.stop_waiting"), false, s.stopIssue))
+	case p.Printing:
+		body = sentence(T("certificate.printing"))
+	default:
+		body = sentence(T("certificate.issuing"))
 	}
-	return t.stepCardWithNews(th, s.j.Service().Name.In(t.sess.Lang()), sentence(T(key)), news, buttons...)
+	return t.stepCard(th, s.j.Service().Name.In(t.sess.Lang()), body, buttons...)
 }
 
 // printedStep sends the resident to the printer for their certificate.
 func (s *applyScreen) printedStep(th fyne.Theme) fyne.CanvasObject {
 	t := s.kit
 	j := s.j
-	body := container.NewVBox(sentence(T("certificate.printed")))
+	body := container.NewVBox(sentence(T("certificate.printed", map[string]any{"Copies": j.PrintedCopies()})))
 	return t.stepCard(th, T("certificate.printed_title"), body,
 		t.button(th, T("apply.rate_it"), true, func() { j.PrintedDone(); t.refresh() }))
 }

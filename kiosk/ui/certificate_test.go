@@ -79,9 +79,9 @@ func TestCertificateOnScreen(t *testing.T) {
 	if !h.showing("核对无误后") {
 		t.Fatalf("the review does not say what printing does: %q", h.texts())
 	}
-	test.Tap(button(t, h, "开具并打印"))
+	test.Tap(button(t, h, "打印证明"))
 	q.run()
-	if a4.printed != 1 || !h.showing("证明已打印") {
+	if a4.printed != 1 || !h.showing("证明已打印") || !h.showing("共 1 份") {
 		t.Fatalf("printed %d: %q", a4.printed, h.texts())
 	}
 	checkLayout(t, h, false)
@@ -91,7 +91,7 @@ func TestCertificateOnScreen(t *testing.T) {
 // the application instead.
 func TestCertificateOffline(t *testing.T) {
 	h, q := certificateReview(t, &screenA4{}, false)
-	if !h.showing("网络暂时不通") || len(buttonsLabelled(h, "开具并打印")) != 0 {
+	if !h.showing("网络暂时不通") || len(buttonsLabelled(h, "打印证明")) != 0 {
 		t.Fatalf("offline review: %q", h.texts())
 	}
 	test.Tap(button(t, h, "留下申请，取凭条"))
@@ -107,7 +107,7 @@ func TestLeavingCancelsThePrint(t *testing.T) {
 	h, q := certificateReview(t, a4, true)
 	var later func()
 	h.term.offUI = func(f func()) { later = f }
-	test.Tap(button(t, h, "开具并打印"))
+	test.Tap(button(t, h, "打印证明"))
 	if !h.showing("正在开具证明") {
 		t.Fatalf("issuing: %q", h.texts())
 	}
