@@ -52,6 +52,9 @@ func clock(hhmm string) (int, error) {
 	return h*60 + m, nil
 }
 
+// Set reports whether the schedule names hours (the zero one names none).
+func (s Schedule) Set() bool { return s.set }
+
 // On reports whether the screen should be on at t (t's own time zone).
 func (s Schedule) On(t time.Time) bool {
 	if !s.set {
