@@ -30,8 +30,10 @@ DEBIAN_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcurso
 # gnupg make and sign the district's release repository (sync/release);
 # cups-daemon and cups-client are the print system the A4 printer is
 # tested through (a private cupsd each test starts: devices/a4printer),
-# and poppler-utils' pdftotext reads printed PDFs back.
-TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql aptly gnupg cups-daemon cups-client poppler-utils
+# and poppler-utils' pdftotext reads printed PDFs back; espeak-ng records
+# the spoken prompts and alsa-utils' aplay plays them (into ALSA's null
+# device: kiosk/voice).
+TEST_PACKAGES := debootstrap x11-xserver-utils xauth zbar-tools chromium fonts-wqy-microhei postgresql aptly gnupg cups-daemon cups-client poppler-utils espeak-ng alsa-utils
 # Only for rebuilding the embedded font (make fonts).
 FONT_PACKAGES := fonts-noto-cjk python3-fonttools
 
@@ -94,14 +96,16 @@ DEMO_ADMIN_PASSWORD := Demo2026console
 # The demo's virtual A4 printer (config.Demo names it).
 DEMO_A4 := 127.0.0.1:8631
 
-# make run's virtual A4 printer is a private cupsd (kioskctl a4 sim).
-RUN_PACKAGES := cups-daemon cups-client
+# make run's virtual A4 printer is a private cupsd (kioskctl a4 sim); its
+# spoken prompts are recorded with espeak-ng and played with aplay.
+RUN_PACKAGES := cups-daemon cups-client espeak-ng alsa-utils
 
 run: build
 	$(call install_missing,$(RUN_PACKAGES))
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run needs a graphical session (DISPLAY is not set)"; exit 1; fi
 	@mkdir -p var/demo var/districtd
+	@[ -f var/voice/home.wav ] || ./bin/kioskctl voice make --out var/voice
 	@set -e; \
 	./bin/districtd serve --data var/districtd --listen $(DEMO_BACKEND) --console $(DEMO_CONSOLE) --documents sample 2>var/districtd/serve.log & dpid=$$!; \
 	apid=; if [ "$$(id -u)" = 0 ]; then \
@@ -137,7 +141,7 @@ run: build
 # and in a journey it would watch only the harness: the kiosk it drives is a
 # binary of its own, built without it.
 test: test-deps lint lintian vuln
-	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_REQUIRE_RELEASE=1 YIZHAN_REQUIRE_CUPS=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
+	YIZHAN_REQUIRE_XVFB=1 YIZHAN_REQUIRE_DEBTEST=1 YIZHAN_REQUIRE_ZBAR=1 YIZHAN_REQUIRE_CHROMIUM=1 YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_REQUIRE_RELEASE=1 YIZHAN_REQUIRE_CUPS=1 YIZHAN_REQUIRE_ALSA=1 YIZHAN_DEB_DIR=$(CURDIR)/dist \
 		$(GO) test -race -count=1 -timeout 30m -skip '^TestJourney' ./...
 	YIZHAN_REQUIRE_POSTGRES=1 YIZHAN_DISTRICT_STORE=postgres $(GO) test -race -count=1 -timeout 10m ./sync/district
 	YIZHAN_REQUIRE_XVFB=1 YIZHAN_JOURNEYS=$(JOURNEYS) $(GO) test -count=1 -timeout 30m -run '^TestJourney' ./cmd/kiosk
@@ -189,10 +193,11 @@ deb: build deb-docs $(NFPM_STAMP)
 		--target 'dist/yizhan-districtd_$(DEB_VERSION)_amd64.deb'
 
 # What the packages carry besides the binaries, made from their sources in
-# var/deb: the manual pages (docs/man, through go-md2man) and each
-# package's Debian changelog, compressed as Debian wants (gzip -9n).
+# var/deb: the manual pages (docs/man, through go-md2man), each package's
+# Debian changelog, compressed as Debian wants (gzip -9n), and the spoken
+# prompts recorded with espeak-ng (kioskctl voice make).
 MAN_PAGES := yizhan-kiosk kioskctl districtd
-deb-docs: deb-deps
+deb-docs: deb-deps build
 	rm -rf var/deb
 	mkdir -p var/deb/man var/deb/yizhan var/deb/yizhan-districtd
 	for m in $(MAN_PAGES); do \
@@ -200,10 +205,11 @@ deb-docs: deb-deps
 	for p in yizhan yizhan-districtd; do \
 		packaging/deb-changelog.sh $$p '$(DEB_VERSION)' '$(VERSION)' > var/deb/$$p/changelog && \
 		gzip -9n var/deb/$$p/changelog || exit 1; done
+	./bin/kioskctl voice make --out var/deb/voice
 
 # Making and checking the packages: go-md2man for the manual pages,
-# lintian for Debian's rules.
-DEB_PACKAGES := go-md2man lintian
+# lintian for Debian's rules, espeak-ng for the spoken prompts.
+DEB_PACKAGES := go-md2man lintian espeak-ng
 deb-deps:
 	$(call install_missing,$(DEB_PACKAGES))
 

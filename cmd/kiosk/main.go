@@ -293,7 +293,9 @@ func run(f flags, log *slog.Logger) error {
 			district = dc
 		}
 	}
+	player, policy := startVoice(ctx, &wg, cfg, log)
 	opts := ui.Options{Config: cfg, Demo: f.demo, Devices: reg, Log: log, Cameras: cams, Catalog: cat, District: district, Wake: wakeUp,
+		Voice: policy,
 		Link: func() ui.LinkStatus {
 			l := ui.LinkStatus{Queued: int(waiting.waiting.Load())}
 			if link != nil {
@@ -304,6 +306,9 @@ func run(f flags, log *slog.Logger) error {
 	}
 	if cards != nil {
 		opts.PlaceSampleCard = cards.placeSample
+	}
+	if player != nil {
+		opts.Speak = player.Say
 	}
 	if queue != nil {
 		deps := journey.Deps{Outbox: queue, Matcher: cams.Matcher, FaceWant: cams.FaceWant, DocWant: cams.DocumentWant,

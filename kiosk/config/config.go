@@ -27,6 +27,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/usbdev"
 	"github.com/yizhan-kiosk/yizhan/kiosk/display"
 	"github.com/yizhan-kiosk/yizhan/kiosk/facematch"
+	"github.com/yizhan-kiosk/yizhan/kiosk/voice"
 )
 
 // DefaultPath is where an installed terminal keeps its configuration.
@@ -63,9 +64,11 @@ type Config struct {
 	Scanner Scanner `toml:"scanner"`
 	// A4Printer prints certificates residents take away (CUPS).
 	A4Printer A4Printer `toml:"a4printer"`
-	Camera    Camera    `toml:"camera"`
-	Outbox    Outbox    `toml:"outbox"`
-	Display   Display   `toml:"display"`
+	// Voice is the spoken guidance.
+	Voice   Voice   `toml:"voice"`
+	Camera  Camera  `toml:"camera"`
+	Outbox  Outbox  `toml:"outbox"`
+	Display Display `toml:"display"`
 }
 
 // Display is when the screen is on. Outside Hours it is off, a touch
@@ -148,6 +151,41 @@ type A4Printer struct {
 	Patience Duration `toml:"patience"`
 }
 
+// Voice is the spoken guidance: a prompt at each step, through ALSA.
+type Voice struct {
+	// Mode is when prompts play by themselves: "elderly" (in elderly
+	// mode), "always" or "off". The 🔊 button plays one whatever it is.
+	Mode string `toml:"mode"`
+	// Volume is 0–100 of the recordings' loudness.
+	Volume int `toml:"volume"`
+	// QuietHours are "HH:MM-HH:MM" when no prompt plays by itself (a
+	// branch's quiet hours); "" none.
+	QuietHours string `toml:"quiet_hours"`
+	// Device is the ALSA device the prompts play on.
+	Device string `toml:"device"`
+	// Recordings is the folder of the package's recordings (made with
+	// espeak-ng when the package is built); the district's own, which
+	// come first, are in the data folder's voice/.
+	Recordings string `toml:"recordings"`
+}
+
+func (v Voice) check() (key, reason string) {
+	switch {
+	case v.Mode != voice.ModeElderly && v.Mode != voice.ModeAlways && v.Mode != voice.ModeOff:
+		return "voice.mode", fmt.Sprintf("%q is not elderly, always or off", v.Mode)
+	case v.Volume < 0 || v.Volume > 100:
+		return "voice.volume", fmt.Sprintf("%d is outside 0 to 100", v.Volume)
+	case v.Device == "" || strings.ContainsAny(v.Device, " \t\n"):
+		return "voice.device", "an ALSA device name such as \"default\" or \"plughw:0,0\""
+	case v.Recordings == "":
+		return "voice.recordings", "the folder of the recordings"
+	}
+	if _, err := display.ParseSchedule(v.QuietHours); err != nil {
+		return "voice.quiet_hours", fmt.Sprintf("%q: use HH:MM-HH:MM, such as \"22:00-07:00\", or leave it empty", v.QuietHours)
+	}
+	return "", ""
+}
+
 func (a A4Printer) check() (key, reason string) {
 	if a.Device != "" {
 		if _, err := a4printer.ParseDevice(a.Device); err != nil {
@@ -224,6 +262,7 @@ func Default() Config {
 		IDCard:    IDCard{Baud: 115200, PhotoDecoderTimeout: Duration{3 * time.Second}},
 		Printer:   Printer{Profile: "80mm"},
 		A4Printer: A4Printer{Patience: Duration{3 * time.Minute}},
+		Voice:     Voice{Mode: voice.ModeElderly, Volume: 80, Device: "default", Recordings: "/usr/share/yizhan/voice"},
 		Camera:    Camera{FaceSize: "640x480", Quality: 90, MatcherTimeout: Duration{5 * time.Second}, MatchThreshold: 0.8},
 		Outbox:    Outbox{DistrictKeys: "/etc/yizhan/district.pub", BudgetMiB: 2048, Retention: Duration{30 * 24 * time.Hour}},
 		Display:   Display{OffAfter: Duration{time.Minute}},
@@ -246,6 +285,7 @@ func Demo() Config {
 	c.A4Printer.Device = "ipp://127.0.0.1:8631/printers/" + DemoA4Queue
 	c.Camera.Face, c.Camera.Document = "sim:face", "sim:document"
 	c.Camera.Matcher = facematch.Simulated
+	c.Voice.Recordings = "var/voice" // make run records them with kioskctl voice make
 	c.Outbox.DistrictKeys = "var/demo/district.pub"
 	return c
 }
@@ -378,6 +418,9 @@ func (c Config) check() (key, reason string) {
 		return key, reason
 	}
 	if key, reason := c.A4Printer.check(); reason != "" {
+		return key, reason
+	}
+	if key, reason := c.Voice.check(); reason != "" {
 		return key, reason
 	}
 	if key, reason := c.Camera.check(); reason != "" {

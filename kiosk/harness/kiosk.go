@@ -23,6 +23,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices/a4printer/cupstest"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
 	"github.com/yizhan-kiosk/yizhan/kiosk/inspect"
+	"github.com/yizhan-kiosk/yizhan/kiosk/voice"
 	"github.com/yizhan-kiosk/yizhan/sync/certificate"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
@@ -122,7 +123,9 @@ func Start(t testing.TB, d *Display, opt Options) *Kiosk {
 	}
 	f, err := os.OpenFile(filepath.Join(k.Work, conf), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err == nil {
-		_, err = fmt.Fprintf(f, "\n[a4printer]\ndevice = %q\n", a4)
+		// The prompts play into ALSA's null device: a test machine has no
+		// sound card, and the kiosk's log says which played.
+		_, err = fmt.Fprintf(f, "\n[a4printer]\ndevice = %q\n\n[voice]\ndevice = \"null\"\nrecordings = %q\n", a4, Recordings(t))
 		err = errors.Join(err, f.Close())
 	}
 	if err != nil {
@@ -142,6 +145,39 @@ func Start(t testing.TB, d *Display, opt Options) *Kiosk {
 		return s.Screen == "home" && s.Canvas.W == d.W && s.Canvas.H == d.H
 	})
 	return k
+}
+
+var (
+	recordOnce sync.Once
+	recordDir  string
+)
+
+// Recordings are the spoken prompts, recorded once a test process with
+// espeak-ng (kiosk/voice), in a folder of their own; where espeak-ng is
+// not installed the folder stays empty and the terminal is silent.
+func Recordings(t testing.TB) string {
+	recordOnce.Do(func() {
+		recordDir = filepath.Join(os.TempDir(), fmt.Sprintf("yizhan-harness-voice-%d", os.Getpid()))
+		if err := voice.Record(context.Background(), recordDir, "cmn", 130); err != nil {
+			t.Logf("no spoken prompts: %v", err)
+		}
+	})
+	return recordDir
+}
+
+// Spoken are the prompts the terminal's log says it played through ALSA,
+// in order.
+func (k *Kiosk) Spoken() []string {
+	data, _ := os.ReadFile(k.logPath)
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, `msg="prompt played"`) {
+			if _, id, ok := strings.Cut(line, "prompt="); ok {
+				out = append(out, strings.Fields(id)[0])
+			}
+		}
+	}
+	return out
 }
 
 // StartProgram runs another program that serves kiosk/inspect's socket at

@@ -84,7 +84,10 @@ type Snapshot struct {
 	Streaming []string `json:"streaming,omitempty"`
 	// Touches counts the touches the terminal has taken: a tap that
 	// reached it raises it by one.
-	Touches   int        `json:"touches"`
+	Touches int `json:"touches"`
+	// Spoken are the prompts the terminal asked to be spoken lately
+	// (kiosk/voice ids), oldest first.
+	Spoken    []string   `json:"spoken,omitempty"`
 	Texts     []string   `json:"texts,omitempty"` // the visible words, in drawing order
 	Tappables []Tappable `json:"tappables"`
 }

@@ -46,6 +46,7 @@ func (t *Terminal) Inspect() inspect.Snapshot {
 		Canvas:    t.pixelSize(c, c.Size()),
 		Countdown: t.countdown != nil && t.countdown.root.Visible(),
 		Touches:   t.touches,
+		Spoken:    slices.Clone(t.spoken),
 	}
 	if content := c.Content(); content != nil {
 		s.MinSize = t.pixelSize(c, content.MinSize())

@@ -35,6 +35,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/kiosk/maintenance"
 	"github.com/yizhan-kiosk/yizhan/kiosk/session"
 	"github.com/yizhan-kiosk/yizhan/kiosk/theme"
+	"github.com/yizhan-kiosk/yizhan/kiosk/voice"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
@@ -90,6 +91,11 @@ type Options struct {
 	// Wake asks for a Tick soon: the screen changed, and what it shows
 	// may count in seconds now. It must not block; nil: not needed.
 	Wake func()
+	// Speak plays a spoken prompt by its id (kiosk/voice); it must not
+	// block. Nil: the terminal has no voice, and no 🔊 button.
+	Speak func(id string)
+	// Voice says when prompts play by themselves.
+	Voice voice.Policy
 	// LookUpReceipt finds the application of a receipt's QR code held to
 	// the code scanner (journey.ReceiptLookup); nil: scans open nothing.
 	// It is called off Fyne's goroutine.
@@ -140,6 +146,8 @@ type Terminal struct {
 	offsets    map[string][]fyne.Position
 	printing   bool
 	submitting bool
+	// spoken are the prompts asked for lately, oldest first (Inspect).
+	spoken []string
 	// offUI runs slow work (printing, fsyncing) off Fyne's goroutine;
 	// its result comes back through toUI. Tests run it in place.
 	offUI func(func())
@@ -324,6 +332,7 @@ func (t *Terminal) fill(was *container.Scroll) {
 		t.shown = w
 		t.overlay.RemoveAll() // a receipt's picture belongs to the screen it was printed on
 		t.wake()
+		t.say(promptOf(w), false)
 	}
 	t.kit.names = maps.Clone(t.frameNames)
 	t.body.Content = t.screenBody(t.th, t.sess.Screen())
@@ -365,6 +374,9 @@ func (t *Terminal) header(th fyne.Theme) fyne.CanvasObject {
 	}
 	if t.sess.Elderly() {
 		right = append(right, badge(th, T("header.elderly_on"), theme.ColorTileElderly, theme.ColorOnTile))
+	}
+	if b := t.speakerButton(th); b != nil {
+		right = append(right, b)
 	}
 	t.langBtn = widget.NewButton(T("header.switch_language"), t.input(t.switchLanguage))
 	right = append(right, container.New(atLeast{min: fyne.NewSize(3*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, t.langBtn))
@@ -649,6 +661,9 @@ func (t *Terminal) Tick(now time.Time) time.Duration {
 	st := t.sess.Tick(now)
 	switch st.Phase {
 	case session.CountingDown:
+		if !t.countdown.root.Visible() {
+			t.say("idle", false)
+		}
 		t.countdown.show(st.Remaining)
 	case session.Expired:
 		if t.maint.active() { // a technician who walked away: back to service
