@@ -22,6 +22,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/cmd/internal/command"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
+	"github.com/yizhan-kiosk/yizhan/kiosk/voice"
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
@@ -92,6 +93,10 @@ const (
 	opPromote       = "release-promote"
 	opReleaseStatus = "release-status"
 	opTerminalRing  = "terminal-ring"
+	// The district's recordings of the spoken prompts.
+	opVoiceAdd    = "voice-add"
+	opVoiceRemove = "voice-remove"
+	opVoiceList   = "voice-list"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
@@ -177,6 +182,11 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 		req.Dir, err = filepath.Abs(words[0])
 	case opCatalog, opConfig, opRulesSet:
 		req.Body, err = os.ReadFile(words[0])
+	case opVoiceAdd:
+		req.ID = words[0]
+		req.Body, err = os.ReadFile(words[1])
+	case opVoiceRemove:
+		req.ID = words[0]
 	}
 	if err != nil {
 		return err
@@ -336,6 +346,50 @@ func execute(d *district.District, req request) (reply, error) {
 		}
 		value = map[string]uint64{"version": v}
 		fmt.Fprintf(tw, "catalog version %d signed and published\n", v)
+	case opVoiceAdd, opVoiceRemove:
+		if _, ok := voice.Lookup(req.ID); !ok {
+			return reply{}, fmt.Errorf("no prompt %q (districtd voice list names them)", req.ID)
+		}
+		var wav []byte
+		if req.Op == opVoiceAdd {
+			if _, err := voice.ParseWAV(req.Body); err != nil {
+				return reply{}, err
+			}
+			wav = req.Body
+		}
+		v, err := d.SetRecording(req.ID, wav)
+		if err != nil {
+			return reply{}, err
+		}
+		value = map[string]uint64{"version": v}
+		fmt.Fprintf(tw, "recordings version %d signed: the terminals play it with their next sync\n", v)
+	case opVoiceList:
+		rec, _, err := d.Recordings()
+		if err != nil {
+			return reply{}, err
+		}
+		type row struct {
+			ID       string `json:"id"`
+			Words    string `json:"words"`
+			District bool   `json:"district"`
+			Seconds  string `json:"seconds,omitempty"`
+		}
+		var rows []row
+		fmt.Fprintf(tw, "PROMPT\tRECORDING\tWORDS\n")
+		for _, p := range voice.Prompts {
+			r := row{ID: p.ID, Words: p.Text}
+			what := "the package's (espeak-ng)"
+			if wav, ok := rec.Prompts[p.ID]; ok {
+				r.District = true
+				if w, err := voice.ParseWAV(wav); err == nil {
+					r.Seconds = fmt.Sprintf("%.1f", float64(len(w.Samples))/float64(w.Rate*w.Channels))
+				}
+				what = "the district's, " + r.Seconds + " s"
+			}
+			rows = append(rows, r)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.ID, what, p.Text)
+		}
+		value = map[string]any{"version": rec.Version, "prompts": rows}
 	case opConfig:
 		var cfg protocol.TerminalConfig
 		dec := json.NewDecoder(bytes.NewReader(req.Body))

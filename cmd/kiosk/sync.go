@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/kiosk/catalog"
 	"github.com/yizhan-kiosk/yizhan/kiosk/config"
+	"github.com/yizhan-kiosk/yizhan/kiosk/voice"
 	"github.com/yizhan-kiosk/yizhan/sync/client"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
 	"github.com/yizhan-kiosk/yizhan/sync/protocol"
@@ -44,6 +46,9 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 	updates := &updateReports{dir: updateDir, terminal: cfg.TerminalID, queue: queue, state: state, log: log}
 	c, err := client.New(client.Options{Identity: id, Queue: queue, State: state, Log: log.With("part", "sync"),
 		CheckCatalog: func(body []byte) error { _, err := catalog.Parse(body); return err },
+		// The district's own recordings of the spoken prompts play before
+		// the package's.
+		Recordings: func(r protocol.Recordings) error { return voice.Install(filepath.Join(cfg.DataDir, "voice"), r.Prompts) },
 		Heartbeat:    func() protocol.Heartbeat { return updates.heartbeat(ctx, queue, reg, log) },
 		Changed:      changed})
 	if err != nil {

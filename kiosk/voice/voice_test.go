@@ -179,3 +179,33 @@ func waitPlayed(t *testing.T, mu *sync.Mutex, played *[]string, n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The district's recordings replace the folder's whole, and only good
+// ones are taken.
+func TestInstall(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "voice")
+	if err := Install(dir, map[string][]byte{"card": tone(0.2).Bytes(), "home": tone(0.3).Bytes()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Install(dir, map[string][]byte{"card": tone(0.4).Bytes()}); err != nil {
+		t.Fatal(err)
+	}
+	p := NewPlayer([]string{dir}, "null", 80, nil)
+	if w, _, err := p.Recording("card"); err != nil || len(w.Samples) != 3200 {
+		t.Fatalf("the newer card: %d samples, %v", len(w.Samples), err)
+	}
+	if _, _, err := p.Recording("home"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a recording the district took back is still there: %v", err)
+	}
+	for name, prompts := range map[string]map[string][]byte{
+		"unknown prompt": {"jingle": tone(0.1).Bytes()},
+		"not a wav":      {"card": []byte("ID3 mp3")},
+	} {
+		if err := Install(dir, prompts); err == nil {
+			t.Errorf("%s: taken", name)
+		}
+	}
+	if w, _, err := p.Recording("card"); err != nil || len(w.Samples) != 3200 {
+		t.Fatalf("a refused set touched the recordings: %v", err)
+	}
+}

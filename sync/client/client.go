@@ -47,6 +47,10 @@ type Options struct {
 	// screens will; a catalog it refuses is not taken, and the terminal
 	// keeps the one it has.
 	CheckCatalog func(body []byte) error
+	// Recordings, when set, takes the district's verified recordings of
+	// the spoken prompts (kiosk/voice): it checks each and keeps them; a
+	// set it refuses is not taken. Nil: none are fetched.
+	Recordings func(protocol.Recordings) error
 	// Backend overrides the identity's URL (tests put a proxy between).
 	Backend string
 	Log     *slog.Logger
@@ -274,6 +278,9 @@ func (c *Client) once(ctx context.Context) error {
 		return err
 	}
 	if err := c.fetchConfig(ctx); err != nil {
+		return err
+	}
+	if err := c.fetchRecordings(ctx); err != nil {
 		return err
 	}
 	return c.heartbeat(ctx)

@@ -96,6 +96,38 @@ func (c *Client) fetchConfig(ctx context.Context) error {
 	return nil
 }
 
+// fetchRecordings brings the district's newer recordings of the spoken
+// prompts, verified against the key from enrollment like the catalog,
+// and hands them to Options.Recordings to check and keep.
+func (c *Client) fetchRecordings(ctx context.Context) error {
+	if c.opt.Recordings == nil {
+		return nil
+	}
+	have, err := c.opt.State.RecordingsVersion()
+	if err != nil {
+		return fmt.Errorf("sync: state: %w", err)
+	}
+	var r protocol.Recordings
+	none, err := c.call(ctx, http.MethodGet, protocol.PathVoice+"?have="+strconv.FormatUint(have, 10), nil, &r)
+	if err != nil || none {
+		return err
+	}
+	err = protocol.VerifyRecordings(c.opt.Identity.CatalogKey, r, have)
+	if err == nil {
+		err = c.opt.Recordings(r)
+	}
+	if err != nil {
+		// As for catalogs: the link works; the terminal keeps its own.
+		c.opt.Log.Error("recordings refused", "version", r.Version, "err", err)
+		return nil
+	}
+	if err := c.opt.State.put(keyVoice, r.Version); err != nil {
+		return fmt.Errorf("sync: state: %w", err)
+	}
+	c.opt.Log.Info("recordings updated", "version", r.Version, "prompts", len(r.Prompts))
+	return nil
+}
+
 // heartbeat reports the terminal when a beat is due.
 func (c *Client) heartbeat(ctx context.Context) error {
 	if c.opt.Heartbeat == nil || time.Since(c.lastBeat) < c.opt.HeartbeatEvery-time.Second {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/sync/district"
 	"github.com/yizhan-kiosk/yizhan/sync/outbox"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 	"github.com/yizhan-kiosk/yizhan/sync/receiptcode"
 )
 
@@ -108,5 +109,44 @@ func TestReceiptEndpointBounds(t *testing.T) {
 	r.Body.Close()
 	if r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("without a certificate: %d", r.StatusCode)
+	}
+}
+
+// The district's recordings of the spoken prompts reach the terminal
+// signed, once each version.
+func TestRecordingsReachTheTerminal(t *testing.T) {
+	ctx := context.Background()
+	b := startBackend(t, t.TempDir())
+	tm := enrollTerminal(t, b, "HALL-0034")
+	var got []protocol.Recordings
+	tm.client.opt.Recordings = func(r protocol.Recordings) error { got = append(got, r); return nil }
+	if _, err := b.d.SetRecording("card", []byte("RIFF card")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := tm.client.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 || string(got[0].Prompts["card"]) != "RIFF card" {
+		t.Fatalf("recordings taken: %+v", got)
+	}
+	if _, err := b.d.SetRecording("card", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tm.client.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(got[1].Prompts) != 0 {
+		t.Fatalf("after the district took it back: %+v", got)
+	}
+	// A set the terminal refuses is not taken: it is offered again.
+	if _, err := b.d.SetRecording("home", []byte("RIFF home")); err != nil {
+		t.Fatal(err)
+	}
+	tm.client.opt.Recordings = func(protocol.Recordings) error { return errors.New("not a recording") }
+	tm.client.Once(ctx)
+	if v, _ := tm.state.RecordingsVersion(); v != 2 {
+		t.Fatalf("a refused version was kept as %d", v)
 	}
 }

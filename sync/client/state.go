@@ -35,6 +35,7 @@ var (
 	keyCatalog     = []byte("catalog")
 	keyConfig      = []byte("config")
 	keyUpdate      = []byte("update_recorded")
+	keyVoice       = []byte("voice_version")
 )
 
 // StatusFile is the file in the data folder where the running terminal
@@ -111,6 +112,16 @@ func (s *State) Catalog() (c protocol.Catalog, ok bool, err error) {
 		return err
 	})
 	return c, ok, err
+}
+
+// RecordingsVersion is the version of the district's recordings the
+// terminal took last (0: none yet).
+func (s *State) RecordingsVersion() (v uint64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		_, err := getJSON(tx.Bucket(bucketMeta), keyVoice, &v)
+		return err
+	})
+	return v, err
 }
 
 // Config returns the district's configuration the terminal has, if any.

@@ -161,6 +161,7 @@ func (d *District) Handler() http.Handler {
 	mux.HandleFunc("POST "+protocol.PathHeartbeat, d.terminal(d.handleHeartbeat))
 	mux.HandleFunc("POST "+protocol.PathReceipt, d.terminal(d.handleReceipt))
 	mux.HandleFunc("POST "+protocol.PathDocument, d.terminal(d.handleDocument))
+	mux.HandleFunc("GET "+protocol.PathVoice, d.terminal(d.handleVoice))
 	mux.HandleFunc("GET "+protocol.PathRelease, d.terminal(d.handleRelease))
 	mux.HandleFunc("GET "+protocol.PathReleaseKey, d.terminal(d.handleReleaseKey))
 	mux.HandleFunc("GET "+protocol.PathRepo, d.terminal(d.handleRepo))

@@ -3,8 +3,11 @@ package protocol
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -596,4 +599,77 @@ func (d *Document) Validate() error {
 		check(d.Pages >= 1 && d.Pages <= 50, "document pages %d out of 1–50", d.Pages),
 		check(len(d.PDF) <= MaxDocument && bytes.HasPrefix(d.PDF, []byte("%PDF-")), "document is no PDF of at most %d bytes", MaxDocument),
 	)
+}
+
+// Recordings are the district's own recordings of the terminal's spoken
+// prompts (kiosk/voice ids → WAV files), which the terminals play before
+// their package's: signed like the catalog, with the key from enrollment,
+// over each recording's SHA-256 (SignedRecordings). None at all is a
+// version too: the district took its recordings back.
+type Recordings struct {
+	Version   uint64            `json:"version"`
+	Prompts   map[string][]byte `json:"prompts"`
+	Signature []byte            `json:"signature"`
+}
+
+// Bounds on the recordings: a prompt is a sentence or two.
+const (
+	MaxRecordings     = 64
+	MaxRecordingBytes = 2 << 20
+	MaxRecordingsSize = 5 << 20
+)
+
+func (r *Recordings) Validate() error {
+	if err := firstError(
+		check(r.Version > 0, "recordings without a version"),
+		check(len(r.Prompts) <= MaxRecordings, "over %d recordings", MaxRecordings),
+		check(len(r.Signature) == ed25519.SignatureSize, "recordings signature malformed"),
+	); err != nil {
+		return err
+	}
+	total := 0
+	for id, wav := range r.Prompts {
+		if id == "" || !reShort.MatchString(id) || len(wav) == 0 || len(wav) > MaxRecordingBytes {
+			return errors.New("recording " + strconv.Quote(id) + " malformed")
+		}
+		total += len(wav)
+	}
+	return check(total <= MaxRecordingsSize, "recordings over %d bytes", MaxRecordingsSize)
+}
+
+// SignedRecordings is what a district signs of its recordings: the
+// version, then each prompt id and its recording's SHA-256, in id order.
+func SignedRecordings(version uint64, prompts map[string][]byte) []byte {
+	ids := make([]string, 0, len(prompts))
+	for id := range prompts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var b strings.Builder
+	b.WriteString("yizhan-voice/1\n" + strconv.FormatUint(version, 10) + "\n")
+	for _, id := range ids {
+		sum := sha256.Sum256(prompts[id])
+		b.WriteString(id + " " + hex.EncodeToString(sum[:]) + "\n")
+	}
+	return []byte(b.String())
+}
+
+// SignRecordings makes signed recordings.
+func SignRecordings(key ed25519.PrivateKey, version uint64, prompts map[string][]byte) Recordings {
+	return Recordings{Version: version, Prompts: prompts, Signature: ed25519.Sign(key, SignedRecordings(version, prompts))}
+}
+
+// VerifyRecordings checks the recordings' signature and that they are
+// newer than the version the terminal has.
+func VerifyRecordings(key ed25519.PublicKey, r Recordings, have uint64) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if len(key) != ed25519.PublicKeySize || !ed25519.Verify(key, SignedRecordings(r.Version, r.Prompts), r.Signature) {
+		return errors.New("protocol: recordings signature does not verify")
+	}
+	if r.Version <= have {
+		return errors.New("protocol: recordings older than the terminal's")
+	}
+	return nil
 }

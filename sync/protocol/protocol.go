@@ -40,6 +40,7 @@ const (
 	PathHeartbeat = "/v1/heartbeat"  // POST Heartbeat → 204
 	PathReceipt   = "/v1/receipt"    // POST ReceiptQuery → ReceiptStatus: a receipt's code scanned at another terminal
 	PathDocument  = "/v1/document"   // POST DocumentRequest → Document: a certificate to print for the resident at the terminal
+	PathVoice     = "/v1/voice"      // GET ?have=VERSION → Recordings, or 204: the district's own spoken prompts
 	// The terminal's updater (docs/install.md, "Updates"):
 	PathRelease    = "/v1/release"     // GET → ReleaseTarget, or 204 while the terminal's ring names no version
 	PathReleaseKey = "/v1/release/key" // GET: the district's release key (OpenPGP, binary), for apt's signed-by

@@ -310,3 +310,29 @@ func TestDocumentMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordingsSigned(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	r := SignRecordings(priv, 2, map[string][]byte{"card": []byte("RIFF1"), "home": []byte("RIFF2")})
+	if err := VerifyRecordings(pub, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	if VerifyRecordings(pub, r, 2) == nil {
+		t.Error("recordings no newer than the terminal's were taken")
+	}
+	changed := r
+	changed.Prompts = map[string][]byte{"card": []byte("RIFF1"), "home": []byte("RIFF3")}
+	if VerifyRecordings(pub, changed, 0) == nil {
+		t.Error("a recording changed after signing verified")
+	}
+	none := SignRecordings(priv, 3, map[string][]byte{})
+	if err := VerifyRecordings(pub, none, 2); err != nil {
+		t.Errorf("no recordings at all (taken back): %v", err)
+	}
+}
+
+func FuzzRecordings(f *testing.F) {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	seeds(f, SignRecordings(priv, 1, map[string][]byte{"card": []byte("RIFF")}))
+	f.Fuzz(func(t *testing.T, data []byte) { roundTrip[Recordings](t, data) })
+}
