@@ -67,4 +67,3 @@ func subsequence(want, got []string) bool {
 	}
 	return i == len(want)
 }
-

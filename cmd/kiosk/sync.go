@@ -48,9 +48,11 @@ func startSync(ctx context.Context, wg *sync.WaitGroup, cfg *config.Config, queu
 		CheckCatalog: func(body []byte) error { _, err := catalog.Parse(body); return err },
 		// The district's own recordings of the spoken prompts play before
 		// the package's.
-		Recordings: func(r protocol.Recordings) error { return voice.Install(filepath.Join(cfg.DataDir, "voice"), r.Prompts) },
-		Heartbeat:    func() protocol.Heartbeat { return updates.heartbeat(ctx, queue, reg, log) },
-		Changed:      changed})
+		Recordings: func(r protocol.Recordings) error {
+			return voice.Install(filepath.Join(cfg.DataDir, "voice"), r.Prompts)
+		},
+		Heartbeat: func() protocol.Heartbeat { return updates.heartbeat(ctx, queue, reg, log) },
+		Changed:   changed})
 	if err != nil {
 		state.Close()
 		return nil, nil, nil, err
