@@ -74,3 +74,22 @@ func TestDocumentRefusals(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// A terminal is issued at most DocumentsPerHour documents an hour: a
+// stolen key cannot draw the register out wholesale.
+func TestDocumentsPerHour(t *testing.T) {
+	b := serveBackend(t, district.Options{Dir: t.TempDir(), Name: "示范区", DocumentsPerHour: 3,
+		Issuer: &certificate.Sample{District: "示范区政务服务中心"}}, "127.0.0.1:0")
+	tm := enrollTerminal(t, b, "HALL-0043")
+	fields := map[string]string{"name": "王美娜", "id_number": "11010519491231002X", "scheme": "resident", "purpose": "work"}
+	for i := range 4 {
+		_, err := tm.client.Document(context.Background(), protocol.DocumentRequest{ID: uuid.Must(uuid.NewV7()).String(), Service: "YB-001", Fields: fields})
+		var ae *AnswerError
+		switch {
+		case i < 3 && err != nil:
+			t.Fatalf("document %d: %v", i+1, err)
+		case i == 3 && (!errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests):
+			t.Fatalf("the fourth document within the hour: %v", err)
+		}
+	}
+}

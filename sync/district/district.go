@@ -150,6 +150,10 @@ type Options struct {
 	// Issuer makes the documents residents print at the terminals
 	// (certificates); nil: the district issues none there.
 	Issuer Issuer
+	// DocumentsPerHour bounds the documents one terminal is issued in an
+	// hour (60: one a minute is more than a terminal's residents ask):
+	// a stolen terminal key cannot draw the register out wholesale.
+	DocumentsPerHour int
 }
 
 // District is one district's backend. It is safe for concurrent use.
@@ -180,6 +184,9 @@ type District struct {
 
 	busyMu sync.Mutex
 	busy   map[string]int // requests in the district now, by terminal
+
+	issuedMu sync.Mutex
+	issued   map[string][]time.Time // documents issued in the last hour, by terminal
 }
 
 // Open opens (or, on first start, makes) the district in opt.Dir.
@@ -219,6 +226,9 @@ func Open(opt Options) (*District, error) {
 	}
 	if opt.AttachmentQuota <= 0 {
 		opt.AttachmentQuota = 4 << 30
+	}
+	if opt.DocumentsPerHour <= 0 {
+		opt.DocumentsPerHour = 60
 	}
 	if opt.QuietAfter <= 0 {
 		opt.QuietAfter = 3 * time.Minute

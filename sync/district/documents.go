@@ -2,6 +2,7 @@ package district
 
 import (
 	"context"
+	"fmt"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -53,6 +54,11 @@ func (d *District) Issue(ctx context.Context, terminal string, req protocol.Docu
 	if known {
 		return protocol.Document{}, &protocol.Error{Code: protocol.CodeConflict, Message: "document " + req.ID + " was issued already"}
 	}
+	if !d.allowIssue(terminal) {
+		d.opt.Log.Warn("documents over the hourly bound", "terminal", terminal, "bound", d.opt.DocumentsPerHour)
+		return protocol.Document{}, &protocol.Error{Code: protocol.CodeTooMany,
+			Message: fmt.Sprintf("over %d documents an hour from this terminal", d.opt.DocumentsPerHour)}
+	}
 	ctx, cancel := context.WithTimeout(ctx, issueTimeout)
 	defer cancel()
 	doc, err := d.opt.Issuer.Issue(ctx, terminal, req)
@@ -79,6 +85,29 @@ func (d *District) Issue(ctx context.Context, terminal string, req protocol.Docu
 	}
 	d.opt.Log.Info("document issued", "terminal", terminal, "service", req.Service, "document", req.ID, "pages", doc.Pages)
 	return doc, nil
+}
+
+// allowIssue counts a document for the terminal, unless it had
+// DocumentsPerHour in the last hour.
+func (d *District) allowIssue(terminal string) bool {
+	d.issuedMu.Lock()
+	defer d.issuedMu.Unlock()
+	now := d.opt.Now()
+	recent := d.issued[terminal][:0]
+	for _, at := range d.issued[terminal] {
+		if now.Sub(at) < time.Hour {
+			recent = append(recent, at)
+		}
+	}
+	if len(recent) >= d.opt.DocumentsPerHour {
+		d.issued[terminal] = recent
+		return false
+	}
+	if d.issued == nil {
+		d.issued = make(map[string][]time.Time)
+	}
+	d.issued[terminal] = append(recent, now)
+	return true
 }
 
 // IssuedDocument is the register's entry of a document, by its number.
