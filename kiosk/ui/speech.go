@@ -81,7 +81,9 @@ func (t *Terminal) speakerButton(th fyne.Theme) fyne.CanvasObject {
 	if t.opt.Speak == nil || t.sess.Lang() != "zh" {
 		return nil
 	}
-	b := widget.NewButtonWithIcon(T("header.voice"), fynetheme.VolumeUpIcon(), t.input(t.sayAgain))
+	// The speaker alone: a word beside it would not fit a small panel's
+	// header in elderly mode, and the speaker is understood without one.
+	b := widget.NewButtonWithIcon("", fynetheme.VolumeUpIcon(), t.input(t.sayAgain))
 	t.kit.name(b, "header.voice")
-	return container.New(atLeast{min: fyne.NewSize(2*th.Size(theme.SizeTarget), th.Size(theme.SizeTarget))}, b)
+	return container.New(atLeast{min: fyne.NewSquareSize(th.Size(theme.SizeTarget))}, b)
 }
