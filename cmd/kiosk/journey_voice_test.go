@@ -24,7 +24,7 @@ func TestJourneySpoken(t *testing.T) {
 			if !elderly {
 				k.Tap("tile.query")
 				k.WaitScreen("query", "")
-				k.Tap("header.voice")
+				k.Tap("speaker")
 				waitSpoken(t, k, []string{"query"})
 				if s := k.Snapshot(); !slices.Equal(s.Spoken, []string{"query"}) {
 					t.Fatalf("in standard mode the terminal asked for %v, want only the 🔊 button's query", s.Spoken)
@@ -35,7 +35,7 @@ func TestJourneySpoken(t *testing.T) {
 			want := []string{"services", "guide", "card", "face", "form", "materials", "review", "receipt", "rating"}
 			waitSpoken(t, k, want)
 			// The button, on the home screen the journey ended at.
-			k.Tap("header.voice")
+			k.Tap("speaker")
 			waitSpoken(t, k, append(want, "home"))
 		})
 	}

@@ -84,6 +84,6 @@ func (t *Terminal) speakerButton(th fyne.Theme) fyne.CanvasObject {
 	// The speaker alone: a word beside it would not fit a small panel's
 	// header in elderly mode, and the speaker is understood without one.
 	b := widget.NewButtonWithIcon("", fynetheme.VolumeUpIcon(), t.input(t.sayAgain))
-	t.kit.name(b, "header.voice")
+	t.kit.name(b, "speaker")
 	return container.New(atLeast{min: fyne.NewSquareSize(th.Size(theme.SizeTarget))}, b)
 }
