@@ -81,7 +81,7 @@ func program(stdin io.Reader, stdout, stderr io.Writer) command.Program {
 			cmd("a4 status", "--device DEV [--json]", "how the A4 printer stands, through its print system (CUPS)", a4Status),
 			cmd("a4 print", "--device DEV [--file FILE.pdf] [--terminal ID] [--patience 3m]", "print a PDF, or the test page, on the A4 printer and follow the job to its end", a4Print),
 			cmd("a4 sim", "[--dir DIR] [--listen 127.0.0.1:8631] [--queue NAME] [--out DIR]", "a virtual A4 printer: a private cupsd whose queue keeps what it prints (root)", a4Sim),
-			cmd("voice make", "--out DIR [--voice cmn] [--speed 130]", "record every spoken prompt with espeak-ng", voiceMake),
+			cmd("voice make", "--out DIR [--voice cmn] [--speed 160]", "record every spoken prompt with espeak-ng", voiceMake),
 			cmd("voice play", "[--prompt ID] [--device default] [--volume 80] [--dir DIR] [--data DIR]", "play one spoken prompt as the terminal would", voicePlay),
 			cmd("camera list", "[--json]", "the cameras and what they can do", cameraList),
 			cmd("camera snap", "--camera ID --out FILE.jpg [--size WxH] [--quality 90] [--timeout 5s] [--skip 5]", "take one picture", cameraSnap),

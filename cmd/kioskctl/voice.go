@@ -18,7 +18,7 @@ import (
 func voiceMake(fs *flag.FlagSet, stdin io.Reader, stdout, stderr io.Writer) func(words []string) error {
 	out := fs.String("out", "", "the folder to write the recordings to (`DIR`)")
 	voiceName := fs.String("voice", "cmn", "espeak-ng's `VOICE`")
-	speed := fs.Int("speed", 130, "words a minute (`N`): slower is clearer for the elderly")
+	speed := fs.Int("speed", 160, "words a minute (`N`): slower is clearer for the elderly")
 	return func(words []string) error {
 		if err := noWords(words); err != nil {
 			return err

@@ -33,7 +33,7 @@ func TestVoiceMakeAndPlay(t *testing.T) {
 			t.Fatal(err)
 		}
 		w, err := voice.ParseWAV(data)
-		// A sentence takes a second or more at 130 words a minute.
+		// A sentence takes a second or more.
 		if err != nil || len(w.Samples) < w.Rate {
 			t.Errorf("%s: %d samples, %v", p.ID, len(w.Samples), err)
 		}

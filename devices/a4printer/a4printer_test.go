@@ -229,3 +229,18 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// BenchmarkPrintThroughCUPS is one certificate-sized PDF sent to the
+// print system and followed until the job completes: what a resident
+// waits for beyond the printer's own speed.
+func BenchmarkPrintThroughCUPS(b *testing.B) {
+	c := cupstest.Start(b)
+	d, _ := a4printer.ParseDevice(c.URI)
+	p, _ := d.Open()
+	pdf := samplePDF("benchmark")
+	for b.Loop() {
+		if err := p.Print(context.Background(), a4printer.Job{Name: "bench", PDF: pdf}, a4printer.Follow{Poll: 50 * time.Millisecond}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

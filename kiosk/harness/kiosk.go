@@ -158,7 +158,7 @@ var (
 func Recordings(t testing.TB) string {
 	recordOnce.Do(func() {
 		recordDir = filepath.Join(os.TempDir(), fmt.Sprintf("yizhan-harness-voice-%d", os.Getpid()))
-		if err := voice.Record(context.Background(), recordDir, "cmn", 130); err != nil {
+		if err := voice.Record(context.Background(), recordDir, "cmn", 160); err != nil {
 			t.Logf("no spoken prompts: %v", err)
 		}
 	})
