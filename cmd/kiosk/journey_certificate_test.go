@@ -58,19 +58,7 @@ func certificateJourney(t *testing.T, k *harness.Kiosk) {
 	k.TapLabel("入学")
 	typeDigits(t, k, "field:copies", "1")
 	k.Tap("apply.next")
-	// A photo of each material the terminal photographs (the 户口簿).
-	for {
-		s := k.Wait("the materials or the review", 20*time.Second, func(s inspect.Snapshot) bool {
-			_, take := s.Find("capture.take")
-			return s.Step == "review" || take
-		})
-		if s.Step == "review" {
-			break
-		}
-		streaming(k, "a material's photo", "document")
-		k.Tap("capture.take")
-		k.Tap("capture.use")
-	}
+	photographMaterials(k) // the 户口簿, if the terminal photographs it
 	// The first try: the printer runs out of paper. The screen says so
 	// and who must act; the resident stops waiting and is back at the
 	// review, nothing printed, and tries again once staff refilled it.

@@ -156,20 +156,7 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 	}
 	k.Tap("apply.next")
 
-	// A photo of each material the terminal photographs.
-	photos := 0
-	for ; ; photos++ {
-		s := k.Wait("the materials or the review", 20*time.Second, func(s inspect.Snapshot) bool {
-			_, take := s.Find("capture.take")
-			return s.Step == "review" || take
-		})
-		if s.Step == "review" {
-			break
-		}
-		streaming(k, "a material's photo", "document")
-		k.Tap("capture.take")
-		k.Tap("capture.use")
-	}
+	photos := photographMaterials(k)
 	streaming(k, "the review")
 	if photos != 1 {
 		t.Errorf("a referral photographed %d materials, want 1 (the referral letter)", photos)
@@ -201,6 +188,23 @@ func applyJourney(t *testing.T, k *harness.Kiosk) {
 	s := k.WaitScreen("home", "")
 	if s.Lang != "zh" || s.Elderly {
 		t.Errorf("home after a finished journey: language %s, elderly %v; want zh, standard", s.Lang, s.Elderly)
+	}
+}
+
+// photographMaterials takes a photo of each material the terminal
+// photographs, until the review shows, and says how many it took.
+func photographMaterials(k *harness.Kiosk) int {
+	for photos := 0; ; photos++ {
+		s := k.Wait("the materials or the review", 20*time.Second, func(s inspect.Snapshot) bool {
+			_, take := s.Find("capture.take")
+			return s.Step == "review" || take
+		})
+		if s.Step == "review" {
+			return photos
+		}
+		streaming(k, "a material's photo", "document")
+		k.Tap("capture.take")
+		k.Tap("capture.use")
 	}
 }
 

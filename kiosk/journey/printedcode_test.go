@@ -2,15 +2,11 @@ package journey
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
-	"github.com/yizhan-kiosk/yizhan/devices/idcard"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/printer/virtual"
 	"github.com/yizhan-kiosk/yizhan/sync/receiptcode"
@@ -22,22 +18,8 @@ import (
 func TestPrintedCodeOpensTheApplication(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r.deps.SignReceipt = func(number string) (receiptcode.Code, error) { return receiptcode.Sign(key, number) }
-	a := NewApply(r.deps, service(t, "GJ-001"), true)
-	must(t, a.Start())
-	must(t, a.CardRead(idcard.Event{Card: sampleCard()}, nil))
-	f := a.FaceFlow()
-	must(t, f.Take(ctx))
-	must(t, f.Use(ctx))
-	must(t, a.FaceDone())
-	for _, fl := range service(t, "GJ-001").Form.Fields {
-		if fl.Required && fl.FromCard == "" && len(fl.Options) > 0 {
-			a.Set(fl.ID, fl.Options[0].Value)
-		}
-	}
-	must(t, a.FormDone())
-	must(t, a.Submit(ctx))
+	key := signing(r)
+	a := submitted(t, r, "GJ-001")
 	rc := a.Receipt()
 	data, err := printer.Render(PrintedReceipt(rc, false, "示范区政务服务中心", "zh", ReceiptText{Title: "受理回执"}), printer.Profile58)
 	if err != nil {

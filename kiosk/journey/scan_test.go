@@ -20,22 +20,8 @@ import (
 func TestScannedReceipts(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r.deps.SignReceipt = func(number string) (receiptcode.Code, error) { return receiptcode.Sign(key, number) }
-	a := NewApply(r.deps, service(t, "GJ-001"), true)
-	must(t, a.Start())
-	must(t, a.CardRead(idcard.Event{Card: sampleCard()}, nil))
-	f := a.FaceFlow()
-	must(t, f.Take(ctx))
-	must(t, f.Use(ctx))
-	must(t, a.FaceDone())
-	for _, fl := range service(t, "GJ-001").Form.Fields {
-		if fl.Required && fl.FromCard == "" && len(fl.Options) > 0 {
-			a.Set(fl.ID, fl.Options[0].Value)
-		}
-	}
-	must(t, a.FormDone())
-	must(t, a.Submit(ctx))
+	key := signing(r)
+	a := submitted(t, r, "GJ-001")
 	rc := a.Receipt()
 	// The address first, for a phone; the signed number in it.
 	if !strings.HasPrefix(rc.URL, "https://zwfw.example.gov.cn/r/"+rc.Number+"?yz="+rc.Number+".") {
@@ -112,6 +98,36 @@ func TestScannedReceipts(t *testing.T) {
 	if _, err := unenrolled.Look(ctx, rc.URL); !errors.Is(err, receiptcode.ErrForged) {
 		t.Fatalf("without a key: %v", err)
 	}
+}
+
+// signing gives the rig's terminal a key its receipts are signed with.
+func signing(r *rig) *ecdsa.PrivateKey {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r.deps.SignReceipt = func(number string) (receiptcode.Code, error) { return receiptcode.Sign(key, number) }
+	return key
+}
+
+// submitted is an application for the service, from its guide to its
+// receipt, with the first sample card and the first option of each
+// choice.
+func submitted(t *testing.T, r *rig, code string) *Apply {
+	t.Helper()
+	ctx := context.Background()
+	a := NewApply(r.deps, service(t, code), true)
+	must(t, a.Start())
+	must(t, a.CardRead(idcard.Event{Card: sampleCard()}, nil))
+	f := a.FaceFlow()
+	must(t, f.Take(ctx))
+	must(t, f.Use(ctx))
+	must(t, a.FaceDone())
+	for _, fl := range service(t, code).Form.Fields {
+		if fl.Required && fl.FromCard == "" && len(fl.Options) > 0 {
+			a.Set(fl.ID, fl.Options[0].Value)
+		}
+	}
+	must(t, a.FormDone())
+	must(t, a.Submit(ctx))
+	return a
 }
 
 // Unsigned (no key yet), the QR code is what it was: the address, or the

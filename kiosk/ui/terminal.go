@@ -801,27 +801,18 @@ func (t *Terminal) CardRead(ev idcard.Event) {
 // that receipt instead of what was shown. Anywhere else — a resident in
 // the middle of an application, staff at work — it is ignored.
 func (t *Terminal) CodeScanned(code string) {
-	if t.opt.LookUpReceipt == nil {
-		return
-	}
-	switch t.sess.Screen() {
-	case session.Home:
-		t.sess.Touch(t.opt.Now())
-		t.show(screenQuery)
-	case screenQuery, screenRate:
-		t.sess.Touch(t.opt.Now())
-	default:
+	if !t.takeScan() {
 		t.opt.Log.Info("a scan on a screen that takes none", "screen", t.sess.Screen())
 		return
 	}
 	t.query.scan(code)
 }
 
-// ScanRefused is a scan the scanner could not read whole: where a scan is
-// taken, the resident is asked to scan again.
-func (t *Terminal) ScanRefused() {
+// takeScan readies the screen for a scan where one is taken — the home
+// screen goes to 查询 — and reports whether it is.
+func (t *Terminal) takeScan() bool {
 	if t.opt.LookUpReceipt == nil {
-		return
+		return false
 	}
 	switch t.sess.Screen() {
 	case session.Home:
@@ -830,6 +821,15 @@ func (t *Terminal) ScanRefused() {
 	case screenQuery, screenRate:
 		t.sess.Touch(t.opt.Now())
 	default:
+		return false
+	}
+	return true
+}
+
+// ScanRefused is a scan the scanner could not read whole: where a scan is
+// taken, the resident is asked to scan again.
+func (t *Terminal) ScanRefused() {
+	if !t.takeScan() {
 		return
 	}
 	t.query.scanFailed("scan.unreadable")
