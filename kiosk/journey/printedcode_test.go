@@ -9,7 +9,6 @@ import (
 
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
 	"github.com/yizhan-kiosk/yizhan/devices/printer/virtual"
-	"github.com/yizhan-kiosk/yizhan/sync/receiptcode"
 )
 
 // The signed code goes on the paper: printed on 58 mm, the receipt's QR
