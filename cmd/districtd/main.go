@@ -110,6 +110,7 @@ every command but serve and init works on a district made already: --data DIR (d
 			staff("import", "DIR [--json]", "take the records a terminal exported to a folder (kioskctl queue export)", opImport, 1, "json"),
 			staff("catalog publish", "FILE.json [--json]", "sign and publish a new service catalog", opCatalog, 1, "json"),
 			staff("config publish", "FILE.json [--json]", "publish the terminals' configuration (service hours, announcements)", opConfig, 1, "json"),
+			staff("documents check", "NUMBER [--json]", "check a certificate a terminal printed by the number on it (its QR code holds it)", opDocumentCheck, 1, "json"),
 			staff("voice add", "PROMPT FILE.wav [--json]", "make FILE.wav (16-bit PCM) the district's recording of a spoken prompt, for every terminal", opVoiceAdd, 2, "json"),
 			staff("voice remove", "PROMPT [--json]", "take the district's recording of a prompt back: the package's plays again", opVoiceRemove, 1, "json"),
 			staff("voice list", "[--json]", "the spoken prompts, their words, and which the district recorded", opVoiceList, 0, "json"),

@@ -97,6 +97,8 @@ const (
 	opVoiceAdd    = "voice-add"
 	opVoiceRemove = "voice-remove"
 	opVoiceList   = "voice-list"
+	// A document issued at a terminal, checked by its number.
+	opDocumentCheck = "document-check"
 )
 
 // staffCommand declares the flags of the staff command name (among --site,
@@ -185,7 +187,7 @@ func runStaff(data string, req request, words []string, asJSON bool, stdout io.W
 	case opVoiceAdd:
 		req.ID = words[0]
 		req.Body, err = os.ReadFile(words[1])
-	case opVoiceRemove:
+	case opVoiceRemove, opDocumentCheck:
 		req.ID = words[0]
 	}
 	if err != nil {
@@ -363,6 +365,17 @@ func execute(d *district.District, req request) (reply, error) {
 		}
 		value = map[string]uint64{"version": v}
 		fmt.Fprintf(tw, "recordings version %d signed: the terminals play it with their next sync\n", v)
+	case opDocumentCheck:
+		doc, found, err := d.IssuedDocument(req.ID)
+		if err != nil {
+			return reply{}, err
+		}
+		if !found {
+			return reply{}, fmt.Errorf("document %s: this district issued no document of that number: the paper is not one of its", req.ID)
+		}
+		value = doc
+		fmt.Fprintf(tw, "document %s: %s (%s), issued %s at terminal %s, %d page(s), PDF SHA-256 %s\n", doc.ID, doc.Title, doc.Service,
+			doc.At.Local().Format("2006-01-02 15:04"), doc.Terminal, doc.Pages, doc.SHA256)
 	case opVoiceList:
 		rec, _, err := d.Recordings()
 		if err != nil {

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/yizhan-kiosk/yizhan/sync/certificate"
+	"github.com/yizhan-kiosk/yizhan/sync/district"
+	"github.com/yizhan-kiosk/yizhan/sync/protocol"
 )
 
 // wav is a short 16-bit PCM recording.
@@ -51,5 +56,29 @@ func TestVoiceCommands(t *testing.T) {
 	}
 	if out := districtd(t, "voice", "list", "--data", dir); strings.Contains(out, "the district's") {
 		t.Fatalf("after remove: %q", out)
+	}
+}
+
+// A printed certificate is checked by its number against the register.
+func TestDocumentsCheck(t *testing.T) {
+	dir := t.TempDir()
+	districtd(t, "init", "--data", dir)
+	d, err := district.Open(district.Options{Dir: dir, Issuer: &certificate.Sample{District: "示范区政务服务中心"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "019ae7c1-0000-7000-8000-0000000000d1"
+	_, err = d.Issue(context.Background(), "HALL-0007", protocol.DocumentRequest{ID: id, Service: "HJ-001",
+		Fields: map[string]string{"name": "王美娜", "id_number": "11010519491231002X", "purpose": "work"}})
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := districtd(t, "documents", "check", id, "--data", dir); !strings.Contains(out, "户籍证明 (HJ-001)") || !strings.Contains(out, "HALL-0007") || strings.Contains(out, "王美娜") {
+		t.Fatalf("documents check: %q", out)
+	}
+	var out, errOut bytes.Buffer
+	if err := run([]string{"documents", "check", "019ae7c1-0000-7000-8000-0000000000d2", "--data", dir}, &out, &errOut); err == nil {
+		t.Fatal("a number the district never issued checks out")
 	}
 }
