@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/yizhan-kiosk/yizhan/kiosk/voice"
 )
 
 // The Debian root the packages are installed into: Debian 12 (the
@@ -221,7 +223,12 @@ type wantFile struct {
 
 func kioskFiles() []wantFile {
 	doc := func(name, src string) wantFile { return wantFile{"/usr/share/doc/yizhan/" + name, 0o644, src} }
-	return []wantFile{
+	// The spoken prompts, recorded by make deb-docs (kioskctl voice make).
+	var prompts []wantFile
+	for _, p := range voice.Prompts {
+		prompts = append(prompts, wantFile{"/usr/share/yizhan/voice/" + p.ID + ".wav", 0o644, "var/deb/voice/" + p.ID + ".wav"})
+	}
+	return append(prompts, []wantFile{
 		{"/usr/bin/yizhan-kiosk", 0o755, ""},
 		{"/usr/bin/kioskctl", 0o755, ""},
 		// Made by make deb-docs (docs/man, packaging/deb-changelog.sh).
@@ -251,7 +258,7 @@ func kioskFiles() []wantFile {
 		doc("camera.md", "docs/camera.md"),
 		doc("outbox.md", "docs/outbox.md"),
 		doc("examples/59-yizhan-local.rules", "packaging/udev/59-yizhan-local.rules.example"),
-	}
+	}...)
 }
 
 func districtFiles() []wantFile {
