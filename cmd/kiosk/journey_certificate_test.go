@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -22,22 +21,9 @@ import (
 // prints), and the printed PDF says whose it is. Then the rating, and
 // home. At every panel with make journeys, elderly too.
 func TestJourneyCertificate(t *testing.T) {
-	for _, p := range journeyPanels(t, true) {
-		for _, elderly := range []bool{false, true} {
-			if elderly && p.name != "1920x1080" && os.Getenv("YIZHAN_JOURNEYS") != "all" {
-				continue // elderly mode at every panel with make journeys
-			}
-			name := p.name
-			if elderly {
-				name += "-elderly"
-			}
-			t.Run(name, func(t *testing.T) {
-				k := startJourney(t, "certificate", p.name, p.w, p.h, elderly, harness.Options{Windowed: true, A4: true})
-				certificateJourney(t, k)
-				t.Logf("taps: %d", k.Taps)
-			})
-		}
-	}
+	// Elderly mode at 1920×1080, and at every panel with make journeys.
+	elderlyAt := func(panel string) bool { return panel == "1920x1080" || withMakeJourneys(panel) }
+	everyPanel(t, "certificate", harness.Options{Windowed: true, A4: true}, elderlyAt, certificateJourney)
 }
 
 func certificateJourney(t *testing.T, k *harness.Kiosk) {

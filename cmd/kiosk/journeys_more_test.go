@@ -84,22 +84,7 @@ func TestJourneyQuery(t *testing.T) {
 // pseudo-terminal through the real driver. The district moves the
 // application on meanwhile, and the scan shows where it stands.
 func TestJourneyScan(t *testing.T) {
-	for _, p := range journeyPanels(t, true) {
-		for _, elderly := range []bool{false, true} {
-			if elderly && os.Getenv("YIZHAN_JOURNEYS") != "all" {
-				continue
-			}
-			name := p.name
-			if elderly {
-				name += "-elderly"
-			}
-			t.Run(name, func(t *testing.T) {
-				k := startJourney(t, "scan", p.name, p.w, p.h, elderly, harness.Options{Windowed: true})
-				scanJourney(t, k)
-				t.Logf("taps: %d", k.Taps)
-			})
-		}
-	}
+	everyPanel(t, "scan", harness.Options{Windowed: true}, withMakeJourneys, scanJourney)
 }
 
 func scanJourney(t *testing.T, k *harness.Kiosk) {

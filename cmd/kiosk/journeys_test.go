@@ -70,20 +70,33 @@ func startJourney(t *testing.T, journey, panel string, w, h int, elderly bool, o
 // review, the sealed submission, the printed receipt and a bad rating with
 // its reason and the form's mobile number for the call back.
 func TestJourneyApply(t *testing.T) {
+	everyPanel(t, "apply", harness.Options{Windowed: true}, func(string) bool { return true }, applyJourney)
+}
+
+// everyPanel runs a journey at each panel journeyPanels gives, in
+// standard mode and — where elderlyAt says — in elderly mode, and logs
+// its taps.
+func everyPanel(t *testing.T, name string, opt harness.Options, elderlyAt func(panel string) bool, journey func(*testing.T, *harness.Kiosk)) {
 	for _, p := range journeyPanels(t, true) {
 		for _, elderly := range []bool{false, true} {
-			name := p.name
-			if elderly {
-				name += "-elderly"
+			if elderly && !elderlyAt(p.name) {
+				continue
 			}
-			t.Run(name, func(t *testing.T) {
-				k := startJourney(t, "apply", p.name, p.w, p.h, elderly, harness.Options{Windowed: true})
-				applyJourney(t, k)
+			run := p.name
+			if elderly {
+				run += "-elderly"
+			}
+			t.Run(run, func(t *testing.T) {
+				k := startJourney(t, name, p.name, p.w, p.h, elderly, opt)
+				journey(t, k)
 				t.Logf("taps: %d", k.Taps)
 			})
 		}
 	}
 }
+
+// withMakeJourneys is true with make journeys (every panel, every mode).
+func withMakeJourneys(string) bool { return os.Getenv("YIZHAN_JOURNEYS") == "all" }
 
 // toForm goes from home to the form of 异地就医备案: the service, its
 // guide, the first sample card (F2), consent and the face photo.

@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -226,15 +225,10 @@ func run(f flags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	kinds := slices.Clone(devices.Kinds)
 	if codes != nil {
 		cleanup = append(cleanup, codes.close)
-		kinds = append(kinds, devices.CodeScanner)
 	}
-	if cfg.A4Printer.Device != "" {
-		kinds = append(kinds, devices.A4Printer)
-	}
-	reg := devices.NewRegistry(kinds...)
+	reg := devices.NewRegistry(cfg.DeviceKinds()...)
 	var link *client.Client
 	var syncState *client.State
 	if queue != nil {

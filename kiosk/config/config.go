@@ -13,12 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/yizhan-kiosk/yizhan/devices"
 	"github.com/yizhan-kiosk/yizhan/devices/a4printer"
 	"github.com/yizhan-kiosk/yizhan/devices/camera"
 	"github.com/yizhan-kiosk/yizhan/devices/printer"
@@ -288,6 +290,20 @@ func Demo() Config {
 	c.Voice.Recordings = "var/voice" // make run records them with kioskctl voice make
 	c.Outbox.DistrictKeys = "var/demo/district.pub"
 	return c
+}
+
+// DeviceKinds are the devices the terminal has: every terminal's, and
+// the code scanner and the A4 printer where they are configured. The
+// registry knows these, and the status bar shows them.
+func (c Config) DeviceKinds() []devices.Kind {
+	kinds := slices.Clone(devices.Kinds)
+	if c.Scanner.Device != "" {
+		kinds = append(kinds, devices.CodeScanner)
+	}
+	if c.A4Printer.Device != "" {
+		kinds = append(kinds, devices.A4Printer)
+	}
+	return kinds
 }
 
 // DemoA4Queue is the demo's virtual A4 printer queue.

@@ -15,7 +15,6 @@ import (
 	"image/color"
 	"log/slog"
 	"maps"
-	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -268,7 +267,7 @@ func (t *Terminal) rebuild() {
 	th := t.th
 	header := t.header(th)
 	var frame *fyne.Container
-	t.status = newStatusBar(th, t.opt.Config.TerminalID, t.kinds(), func() { frame.Refresh() })
+	t.status = newStatusBar(th, t.opt.Config.TerminalID, t.opt.Config.DeviceKinds(), func() { frame.Refresh() })
 	tops := []fyne.CanvasObject{header}
 	t.strip = t.demoStrip()
 	if t.strip != nil {
@@ -846,19 +845,6 @@ func banner(th fyne.Theme, s string, bg fyne.ThemeColorName) fyne.CanvasObject {
 	l := text(th, s, fynetheme.SizeNameSubHeadingText, fg, true)
 	p := th.Size(fynetheme.SizeNamePadding) * 2
 	return container.NewStack(r, container.New(layout.NewCustomPaddedLayout(p, p, 2*p, 2*p), l))
-}
-
-// kinds are the devices the status bar shows: every terminal's, and the
-// code scanner and the A4 printer where they are configured.
-func (t *Terminal) kinds() []devices.Kind {
-	kinds := slices.Clone(devices.Kinds)
-	if t.opt.Config.Scanner.Device != "" {
-		kinds = append(kinds, devices.CodeScanner)
-	}
-	if t.opt.Config.A4Printer.Device != "" {
-		kinds = append(kinds, devices.A4Printer)
-	}
-	return kinds
 }
 
 // DevicesChanged re-reads the device registry into the status bar.
